@@ -1,0 +1,49 @@
+/**
+ * Why a reading was not accepted. Every reading the poller sees ends up either
+ * accepted or rejected with one of these reasons; rejections are counted by reason
+ * and kept, with the raw item, in the quarantine.
+ */
+export const REJECTION_REASONS = [
+  /** The item is not a JSON object. */
+  'malformed_item',
+  /** A required field (id, type, reading, timestamp) is absent or null. */
+  'missing_field',
+  /** A required field is an empty or blank string. */
+  'empty_field',
+  /** The instrument type is not one of the five known types. */
+  'unknown_type',
+  /** The reading is not a number (nor a string holding one). */
+  'non_numeric_reading',
+  /** The reading is NaN or infinite. */
+  'non_finite_reading',
+  /** The reading is outside the type's physical range. */
+  'out_of_range',
+  /** The timestamp does not parse as an ISO-8601 instant. */
+  'invalid_timestamp',
+  /** The timestamp lies further in the future than the allowed clock skew. */
+  'future_timestamp',
+  /** The same instrument and timestamp were already seen in this poll. */
+  'duplicate_reading',
+  /** A stream record that does not decode as a canonical reading. */
+  'undecodable_record',
+  /** Kinesis refused the record on every attempt. */
+  'put_failed',
+] as const;
+
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export interface Rejection {
+  readonly reason: RejectionReason;
+  /** Human-readable detail, e.g. which field and what value. */
+  readonly detail: string;
+  /** The field at fault, when one is. */
+  readonly field?: string;
+  /** The raw item or record as received, kept for diagnosis and replay. */
+  readonly raw: unknown;
+  /** Where it came from: an endpoint path, or a shard and sequence number. */
+  readonly source: string;
+  /** When it was rejected, epoch milliseconds. */
+  readonly rejectedAt: number;
+}
+
+export type Validated<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: Rejection };
