@@ -1,0 +1,88 @@
+import { toMicroUnits } from './reading.js';
+import { checkedSum, type WindowAggregate, windowStartOf } from './window-aggregate.js';
+
+export interface WindowKey {
+  readonly instrumentId: string;
+  /** Event-time window start, epoch milliseconds. */
+  readonly windowStart: number;
+}
+
+export interface KeyedAggregate extends WindowKey {
+  readonly aggregate: WindowAggregate;
+}
+
+interface MutableAggregate {
+  count: number;
+  sumMicro: number;
+  minMicro: number;
+  maxMicro: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+/**
+ * Folds readings into per-instrument event-time tumbling windows. This is the hot path
+ * of the processors, so it mutates its own partials in place; what it hands out is
+ * plain {@link WindowAggregate} data that the pure functions combine.
+ */
+export class WindowAccumulator {
+  private readonly byInstrument = new Map<string, Map<number, MutableAggregate>>();
+  private windows = 0;
+
+  constructor(readonly windowMs: number) {
+    if (!Number.isInteger(windowMs) || windowMs <= 0) throw new RangeError(`window length must be a positive whole number of ms, got ${windowMs}`);
+  }
+
+  /** Number of distinct instrument-windows held. */
+  get size(): number {
+    return this.windows;
+  }
+
+  add(instrumentId: string, value: number, observedAt: number): void {
+    const valueMicro = toMicroUnits(value);
+    this.addAggregate(instrumentId, windowStartOf(observedAt, this.windowMs), {
+      count: 1,
+      sumMicro: valueMicro,
+      minMicro: valueMicro,
+      maxMicro: valueMicro,
+      firstAt: observedAt,
+      lastAt: observedAt,
+    });
+  }
+
+  addAggregate(instrumentId: string, windowStart: number, partial: WindowAggregate): void {
+    let windows = this.byInstrument.get(instrumentId);
+    if (!windows) {
+      windows = new Map();
+      this.byInstrument.set(instrumentId, windows);
+    }
+    const held = windows.get(windowStart);
+    if (!held) {
+      windows.set(windowStart, { ...partial });
+      this.windows += 1;
+      return;
+    }
+    held.count += partial.count;
+    held.sumMicro = checkedSum(held.sumMicro, partial.sumMicro);
+    if (partial.minMicro < held.minMicro) held.minMicro = partial.minMicro;
+    if (partial.maxMicro > held.maxMicro) held.maxMicro = partial.maxMicro;
+    if (partial.firstAt < held.firstAt) held.firstAt = partial.firstAt;
+    if (partial.lastAt > held.lastAt) held.lastAt = partial.lastAt;
+  }
+
+  /** Folds every window of another accumulator into this one. */
+  mergeFrom(other: WindowAccumulator): void {
+    for (const entry of other.entries()) this.addAggregate(entry.instrumentId, entry.windowStart, entry.aggregate);
+  }
+
+  *entries(): IterableIterator<KeyedAggregate> {
+    for (const [instrumentId, windows] of this.byInstrument) {
+      for (const [windowStart, aggregate] of windows) yield { instrumentId, windowStart, aggregate: { ...aggregate } };
+    }
+  }
+
+  get(instrumentId: string, windowStart: number): WindowAggregate | undefined {
+    const held = this.byInstrument.get(instrumentId)?.get(windowStart);
+    return held ? { ...held } : undefined;
+  }
+}

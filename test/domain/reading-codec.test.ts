@@ -1,0 +1,48 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { INSTRUMENT_TYPES, INSTRUMENT_TYPE_SPECS } from '../../lambdas/domain/instrument-types.js';
+import type { Reading } from '../../lambdas/domain/reading.js';
+import { decodeReadingRecord, encodeReading } from '../../lambdas/domain/reading-codec.js';
+
+const origin = { source: 'shardId-000000000000/1', now: 0 };
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+const readingArb: fc.Arbitrary<Reading> = fc.constantFrom(...INSTRUMENT_TYPES).chain((type) =>
+  fc.record({
+    instrumentId: fc.string({ minLength: 1, maxLength: 20 }),
+    type: fc.constant(type),
+    value: fc.integer({ min: INSTRUMENT_TYPE_SPECS[type].physicalRange.min * 1e6, max: INSTRUMENT_TYPE_SPECS[type].physicalRange.max * 1e6 }).map((m) => m / 1e6),
+    observedAt: fc.integer({ min: 1, max: 4102444800000 }),
+    surfaceLevel: fc.option(fc.double({ min: 0, max: 200, noNaN: true }), { nil: null }),
+    northing: fc.option(fc.integer({ min: 5810000, max: 5816000 }), { nil: null }),
+    easting: fc.option(fc.integer({ min: 316045, max: 325000 }), { nil: null }),
+  }),
+);
+
+describe('reading record codec', () => {
+  it('round-trips every valid reading', () => {
+    fc.assert(
+      fc.property(readingArb, (reading) => {
+        expect(decodeReadingRecord(b64(encodeReading(reading)), origin)).toEqual({ ok: true, value: reading });
+      }),
+    );
+  });
+
+  it.each([
+    ['not JSON', 'hello', /not JSON/],
+    ['JSON but not an object', '42', /not a JSON object/],
+    ['another version', JSON.stringify({ v: 2 }), /unsupported record version 2/],
+    ['an unknown type', JSON.stringify({ v: 1, id: 'A', type: 'tiltmeter', value: 1, t: 1 }), /unknown type "tiltmeter"/],
+    ['a value out of range', JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 99999, t: 1 }), /outside -100..3000/],
+    ['a string value', JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: '5', t: 1 }), /not a finite number/],
+    ['a missing time', JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5 }), /not epoch milliseconds/],
+  ])('rejects a poison record that is %s, with its shard and sequence', (_label, payload, detail) => {
+    const result = decodeReadingRecord(b64(payload), origin);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.rejection.reason).toBe('undecodable_record');
+    expect(result.rejection.detail).toMatch(detail);
+    expect(result.rejection.raw).toBe(payload);
+    expect(result.rejection.source).toBe(origin.source);
+  });
+});
