@@ -1,0 +1,198 @@
+import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../domain/instrument-types.js';
+import type { Instrument } from './fleet.js';
+import { createRandom, normalHash, unitHash, type Random } from './random.js';
+import { DEFAULT_TRIGGER_LEVELS } from './trigger-levels.js';
+import { EXCURSIONS, SPIKE_RATE, TYPE_MODELS, type Interval, type WaveSpec } from './type-models.js';
+
+const MS_PER_HOUR = 3_600_000;
+const MS_PER_MINUTE = 60_000;
+
+interface Wave {
+  readonly amplitude: number;
+  readonly periodMs: number;
+  readonly phase: number;
+}
+
+/** When and how far an instrument's excursions go. Levels are offsets from the reference, signed in the excursion's direction. */
+interface ExcursionPlan {
+  readonly cycleMs: number;
+  readonly offsetMs: number;
+  readonly durationMs: number;
+  readonly alert: number;
+  readonly alarm: number;
+  readonly action: number;
+}
+
+/**
+ * Everything that determines one instrument's series. A reading at time t is
+ * {@link seriesValue}(profile, t): a pure function of the profile (itself a pure
+ * function of the seed and the instrument) and t.
+ */
+export interface SeriesProfile {
+  /** Keys every per-time draw (noise, spikes, excursion tiers) to this seed and instrument. */
+  readonly key: string;
+  /** The surface level for standpipes, zero otherwise; every other figure is an offset from it. */
+  readonly reference: number;
+  readonly baseline: number;
+  readonly trendShape: 'seasonal' | 'consolidation';
+  readonly trend: Wave;
+  readonly waves: readonly Wave[];
+  readonly noiseSd: number;
+  readonly spikeMagnitude: number;
+  readonly excursion: ExcursionPlan | null;
+  readonly decimals: number;
+  readonly type: InstrumentType;
+}
+
+/**
+ * Draws the series profiles of one type's instruments. Which instruments have
+ * excursions, and their slot in the type's cycle, depends on the whole group, so
+ * profiles are made per type.
+ */
+export function createSeriesProfiles(seed: string, instruments: readonly Instrument[]): Map<string, SeriesProfile> {
+  const profiles = new Map<string, SeriesProfile>();
+  const [first] = instruments;
+  if (first === undefined) return profiles;
+  const type = first.type;
+  const cycleMs = createRandom(seed, 'excursion-cycle', type).between(
+    EXCURSIONS.cycleMinutes.min * MS_PER_MINUTE,
+    EXCURSIONS.cycleMinutes.max * MS_PER_MINUTE,
+  );
+  const excursionCount = Math.min(
+    instruments.length,
+    Math.max(EXCURSIONS.minInstruments, Math.round(EXCURSIONS.share * instruments.length)),
+  );
+  const slotOf = new Map(
+    [...instruments]
+      .sort((a, b) => unitHash(seed, 'excursion-rank', a.id) - unitHash(seed, 'excursion-rank', b.id))
+      .slice(0, excursionCount)
+      .map((instrument, slot) => [instrument.id, slot]),
+  );
+  for (const instrument of instruments) {
+    const slot = slotOf.get(instrument.id);
+    const slotting = slot === undefined ? null : { slot, slots: excursionCount, cycleMs };
+    profiles.set(instrument.id, createSeriesProfile(seed, instrument, slotting));
+  }
+  return profiles;
+}
+
+function createSeriesProfile(
+  seed: string,
+  instrument: Instrument,
+  slotting: { slot: number; slots: number; cycleMs: number } | null,
+): SeriesProfile {
+  const model = TYPE_MODELS[instrument.type];
+  const random = createRandom(seed, 'series', instrument.id);
+  const sign = model.eitherSign && random.next() < 0.5 ? -1 : 1;
+  const baseline = sign * draw(random, model.baseline);
+  const levels = DEFAULT_TRIGGER_LEVELS[instrument.type];
+  const direction = INSTRUMENT_TYPE_SPECS[instrument.type].triggerMode === 'rising' ? 1 : Math.sign(baseline);
+  const trend = drawWave(random, model.trend);
+  const waves = model.waves.map((spec) => drawWave(random, spec));
+  const noiseSd = draw(random, model.noiseSd);
+  const spikeMagnitude = draw(random, model.spikeMagnitude);
+  const excursion =
+    slotting === null
+      ? null
+      : {
+          cycleMs: slotting.cycleMs,
+          offsetMs:
+            ((slotting.slot + random.between(-EXCURSIONS.slotJitter, EXCURSIONS.slotJitter)) * slotting.cycleMs) /
+            slotting.slots,
+          durationMs: random.between(
+            EXCURSIONS.durationMinutes.min * MS_PER_MINUTE,
+            EXCURSIONS.durationMinutes.max * MS_PER_MINUTE,
+          ),
+          alert: direction * levels.alert,
+          alarm: direction * levels.alarm,
+          action: direction * levels.action,
+        };
+  return {
+    key: `${seed}\u001f${instrument.id}`,
+    reference: levels.relativeTo === 'surface' ? instrument.surfaceLevel : 0,
+    baseline,
+    trendShape: model.trend.shape,
+    trend,
+    waves,
+    noiseSd,
+    spikeMagnitude,
+    excursion,
+    decimals: model.decimals,
+    type: instrument.type,
+  };
+}
+
+function draw(random: Random, interval: Interval): number {
+  return random.between(interval.min, interval.max);
+}
+
+function drawWave(random: Random, spec: WaveSpec): Wave {
+  return {
+    amplitude: draw(random, spec.amplitude),
+    periodMs: draw(random, spec.periodHours) * MS_PER_HOUR,
+    phase: random.between(0, 2 * Math.PI),
+  };
+}
+
+/** The instrument's reading at epoch-millisecond `t`, rounded as the source API reports it. */
+export function seriesValue(profile: SeriesProfile, t: number): number {
+  const offset = slowComponent(profile, t) + excursionComponent(profile, t) + noiseComponent(profile, t);
+  const { min, max } = INSTRUMENT_TYPE_SPECS[profile.type].physicalRange;
+  const value = Math.min(max, Math.max(min, profile.reference + offset));
+  const scale = 10 ** profile.decimals;
+  return Math.round(value * scale) / scale;
+}
+
+/** Baseline, trend and undulations: the smooth part of the series. */
+function slowComponent(profile: SeriesProfile, t: number): number {
+  const trend =
+    profile.trendShape === 'seasonal' ? sine(profile.trend, t) : -profile.trend.amplitude * consolidation(profile.trend, t);
+  return profile.waves.reduce((sum, wave) => sum + sine(wave, t), profile.baseline + trend);
+}
+
+function sine(wave: Wave, t: number): number {
+  return wave.amplitude * Math.sin((2 * Math.PI * t) / wave.periodMs + wave.phase);
+}
+
+/** Settled fraction 0..1 over a cycle: settles quickly then slowly over 85% of it, rebounds smoothly over the rest. */
+function consolidation(wave: Wave, t: number): number {
+  const settlingShare = 0.85;
+  const cycles = t / wave.periodMs + wave.phase / (2 * Math.PI);
+  const phase = cycles - Math.floor(cycles);
+  if (phase < settlingShare) return 1 - (1 - phase / settlingShare) ** 2;
+  return (1 + Math.cos((Math.PI * (phase - settlingShare)) / (1 - settlingShare))) / 2;
+}
+
+/**
+ * A smooth bump (raised cosine) that carries the series from wherever its slow part
+ * is to a peak inside the trigger band drawn for this cycle, and back.
+ */
+function excursionComponent(profile: SeriesProfile, t: number): number {
+  const plan = profile.excursion;
+  if (plan === null) return 0;
+  const cycle = Math.floor((t - plan.offsetMs) / plan.cycleMs);
+  const start = cycle * plan.cycleMs + plan.offsetMs;
+  const progress = (t - start) / plan.durationMs;
+  if (progress >= 1) return 0;
+  const peak = peakTarget(profile.key, plan, cycle);
+  const lift = peak - slowComponent(profile, start + plan.durationMs / 2);
+  return (lift * (1 - Math.cos(2 * Math.PI * progress))) / 2;
+}
+
+/** Where this cycle's excursion peaks: past alert, past alarm or past action, drawn per cycle. */
+function peakTarget(key: string, plan: ExcursionPlan, cycle: number): number {
+  const tier = unitHash(key, 'excursion-tier', cycle);
+  const depth = unitHash(key, 'excursion-depth', cycle);
+  const { alert, alarm } = EXCURSIONS.tierOdds;
+  if (tier < alert) return plan.alert + (0.2 + 0.6 * depth) * (plan.alarm - plan.alert);
+  if (tier < alert + alarm) return plan.alarm + (0.2 + 0.6 * depth) * (plan.action - plan.alarm);
+  return plan.action + (0.1 + 0.4 * depth) * (plan.action - plan.alarm);
+}
+
+/** Measurement noise (clipped at three standard deviations) and the occasional spike. */
+function noiseComponent(profile: SeriesProfile, t: number): number {
+  const noise = profile.noiseSd * Math.max(-3, Math.min(3, normalHash(profile.key, 'noise', t)));
+  if (unitHash(profile.key, 'spike', t) >= SPIKE_RATE) return noise;
+  const sign = unitHash(profile.key, 'spike-sign', t) < 0.5 ? -1 : 1;
+  return noise + sign * profile.spikeMagnitude;
+}
