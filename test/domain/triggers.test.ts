@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { evaluateWindows } from '../../lambdas/domain/status-tracking.js';
 import { classify, deadBand, nextStatus, statusChange, type TriggerPolicy } from '../../lambdas/domain/trigger-evaluation.js';
 import { defaultTriggerLevels, statusRank, triggerLevelsFault, type TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
 
@@ -79,5 +80,41 @@ describe('trigger levels', () => {
     expect(triggerLevelsFault({ alert: 10, alarm: 10, action: 20 }, 'rising')).toMatch(/ascend/);
     expect(triggerLevelsFault({ alert: -1, alarm: 5, action: 20 }, 'magnitude')).toMatch(/positive/);
     expect(triggerLevelsFault({ alert: 1, alarm: 5, action: 20 }, 'magnitude')).toBeNull();
+  });
+});
+
+describe('evaluateWindows', () => {
+  const w = (i: number, mean: number) => ({ windowStart: i * 10_000, windowEnd: (i + 1) * 10_000, mean });
+
+  it('reports transitions in event-time order whatever order windows come in', () => {
+    const windows = [w(3, 180), w(1, 100), w(2, 160), w(4, 120)];
+    const { status, transitions } = evaluateWindows(null, windows, rising);
+    expect(transitions.map((t) => [t.windowStart, t.from, t.to])).toEqual([
+      [20_000, 'normal', 'alert'],
+      [30_000, 'alert', 'alarm'],
+      [40_000, 'alarm', 'normal'],
+    ]);
+    expect(status).toEqual({ status: 'normal', since: 40_000, lastWindowStart: 40_000, lastMean: 120 });
+  });
+
+  it('changes nothing when the same windows are evaluated again', () => {
+    const first = evaluateWindows(null, [w(1, 160), w(2, 165)], rising);
+    const again = evaluateWindows(first.status, [w(1, 160), w(2, 165)], rising);
+    expect(again.transitions).toEqual([]);
+    expect(again.status).toEqual(first.status);
+  });
+
+  it('gives the same outcome when windows are evaluated in one go or in slices', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 260, noNaN: true }), { minLength: 1, maxLength: 30 }), fc.nat(), (means, cut) => {
+        const windows = means.map((mean, i) => w(i, mean));
+        const whole = evaluateWindows(null, windows, rising);
+        const at = cut % (windows.length + 1);
+        const head = evaluateWindows(null, windows.slice(0, at), rising);
+        const tail = evaluateWindows(head.status, windows.slice(at), rising);
+        expect([...head.transitions, ...tail.transitions]).toEqual(whole.transitions);
+        expect(tail.status).toEqual(whole.status);
+      }),
+    );
   });
 });
