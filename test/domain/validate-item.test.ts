@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { REJECTION_REASONS, type RejectionReason } from '../../lambdas/domain/rejection.js';
-import { validateItem } from '../../lambdas/domain/validate-item.js';
+import { validateItem, type ItemValidationOptions } from '../../lambdas/domain/validate-item.js';
 import { normaliseItems } from '../../lambdas/domain/normalise-items.js';
 
 const NOW = Date.parse('2022-04-15T22:05:00Z');
@@ -15,7 +15,7 @@ const good = {
   timestamp: '2022-04-15T22:01:29.078Z',
 };
 
-function reasonFor(item: unknown, opts = options): RejectionReason | 'accepted' {
+function reasonFor(item: unknown, opts: ItemValidationOptions = options): RejectionReason | 'accepted' {
   const result = validateItem(item, opts);
   return result.ok ? 'accepted' : result.rejection.reason;
 }

@@ -1,0 +1,74 @@
+import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { TriggerEvent } from './aurora-store.js';
+
+/** Where trigger-status changes are announced. */
+export interface AlertPublisher {
+  publish(events: readonly TriggerEvent[]): Promise<void>;
+}
+
+export interface AlertMessage {
+  /** Stable per change, so a receiver can drop the rare repeat after a retried publish. */
+  readonly id: string;
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** The message for one status change: instrument, type, level, window mean and time, position. */
+export function formatAlert(event: TriggerEvent): AlertMessage {
+  const direction = rank(event.to) > rank(event.from) ? 'rose' : 'fell';
+  const level = event.to === 'normal' ? 'normal' : `${event.to.toUpperCase()} (level ${event.levels[event.to]} ${event.unit})`;
+  const subject = `${event.instrumentId} ${event.instrumentType}: ${event.from} -> ${event.to}`.slice(0, 99);
+  const position =
+    event.position.latitude !== null && event.position.longitude !== null
+      ? `${event.position.latitude.toFixed(6)}, ${event.position.longitude.toFixed(6)} (MGA55 E ${event.position.easting ?? '?'} N ${event.position.northing ?? '?'})`
+      : 'position unknown';
+  const body = [
+    `Instrument ${event.instrumentId} (${event.instrumentType}) ${direction} from ${event.from} to ${level}.`,
+    `Window mean: ${round(event.mean)} ${event.unit}`,
+    `Window: ${new Date(event.windowStart).toISOString()} to ${new Date(event.windowEnd).toISOString()}`,
+    `Trigger levels: alert ${event.levels.alert}, alarm ${event.levels.alarm}, action ${event.levels.action} ${event.unit}`,
+    `Position: ${position}`,
+  ].join('\n');
+  return { id: `${event.instrumentId}@${event.windowStart}`, subject, body };
+}
+
+/** Publishes to an SNS topic, ten messages per call, with the change as message attributes for filtering. */
+export class SnsAlertPublisher implements AlertPublisher {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publish(events: readonly TriggerEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 10) {
+      const slice = events.slice(i, i + 10);
+      const output = await this.sns.send(
+        new PublishBatchCommand({
+          TopicArn: this.topicArn,
+          PublishBatchRequestEntries: slice.map((event, index) => {
+            const message = formatAlert(event);
+            return {
+              Id: String(index),
+              Subject: message.subject,
+              Message: message.body,
+              MessageAttributes: {
+                instrumentId: { DataType: 'String', StringValue: event.instrumentId },
+                instrumentType: { DataType: 'String', StringValue: event.instrumentType },
+                status: { DataType: 'String', StringValue: event.to },
+                alertId: { DataType: 'String', StringValue: message.id },
+              },
+            };
+          }),
+        }),
+      );
+      if (output.Failed && output.Failed.length > 0) {
+        const first = output.Failed[0];
+        throw new Error(`SNS refused ${output.Failed.length} of ${slice.length} alerts (${first?.Code ?? 'unknown'}: ${first?.Message ?? ''})`);
+      }
+    }
+  }
+}
+
+const ORDER = ['normal', 'alert', 'alarm', 'action'];
+const rank = (status: string) => ORDER.indexOf(status);
+const round = (value: number) => Math.round(value * 1e4) / 1e4;
