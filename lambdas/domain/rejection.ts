@@ -28,6 +28,8 @@ export const REJECTION_REASONS = [
   'undecodable_record',
   /** Kinesis refused the record on every attempt. */
   'put_failed',
+  /** OpenSearch refused the document (mapping or request validation), or kept refusing it on every attempt. */
+  'index_rejected',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
