@@ -1,0 +1,28 @@
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { createKinesisClient, createSqsClient } from '../shared/aws-clients.js';
+import { createLogger, createMetrics } from '../shared/powertools.js';
+import { SqsQuarantineSink } from '../shared/quarantine.js';
+import { ConfigError, parsePollerConfig } from './config.js';
+import { createPoller } from './poller.js';
+import type { SessionSummary } from './polling-session.js';
+
+const config = parsePollerConfig(process.env);
+if (!config.quarantineQueueUrl) {
+  throw new ConfigError([{ variable: 'QUARANTINE_QUEUE_URL', message: 'is required: the poller Lambda quarantines rejected readings in SQS' }]);
+}
+const logger = createLogger();
+const metrics = createMetrics();
+const poller = createPoller({
+  config,
+  kinesis: createKinesisClient(),
+  quarantine: new SqsQuarantineSink({ client: createSqsClient(), queueUrl: config.quarantineQueueUrl }),
+  logger,
+  metrics,
+});
+
+/** Runs one polling session per scheduled invocation, until shortly before the function's timeout. */
+export const handler = async (_event: ScheduledEvent, context: Context): Promise<SessionSummary> => {
+  logger.addContext(context);
+  metrics.captureColdStartMetric(context.functionName);
+  return poller.runSession(() => context.getRemainingTimeInMillis());
+};
