@@ -58,7 +58,14 @@ export class WindowAccumulator {
     }
     const held = windows.get(windowStart);
     if (!held) {
-      windows.set(windowStart, { ...partial });
+      windows.set(windowStart, {
+        count: partial.count,
+        sumMicro: partial.sumMicro,
+        minMicro: partial.minMicro,
+        maxMicro: partial.maxMicro,
+        firstAt: partial.firstAt,
+        lastAt: partial.lastAt,
+      });
       this.windows += 1;
       return;
     }

@@ -1,5 +1,5 @@
 import type { KinesisStreamRecord, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
-import { decodeReadingRecord } from '../domain/reading-codec.js';
+import { isRecordFault, poisonRecordRejection, readReadingRecord } from '../domain/reading-codec.js';
 import { WindowAccumulator } from '../domain/window-accumulator.js';
 import { decodeWindowState, encodeWindowState, type WindowState } from '../domain/window-state.js';
 import type { QuarantineEntry, SourcedReading } from './aurora-store.js';
@@ -59,10 +59,13 @@ export function decodeBatch(records: readonly KinesisStreamRecord[], shardId: st
     const { sequenceNumber, data, approximateArrivalTimestamp } = record.kinesis;
     const arrival = Math.round(approximateArrivalTimestamp * 1000);
     if (arrival > arrivedUpTo) arrivedUpTo = arrival;
+    const decoded = readReadingRecord(data);
+    if (!isRecordFault(decoded)) {
+      readings.push({ reading: decoded, shardId, sequenceNumber });
+      continue;
+    }
     const source = `${shardId}/${sequenceNumber}`;
-    const decoded = decodeReadingRecord(data, { source, now });
-    if (decoded.ok) readings.push({ reading: decoded.value, shardId, sequenceNumber });
-    else poison.push({ id: source, rejection: decoded.rejection });
+    poison.push({ id: source, rejection: poisonRecordRejection(decoded, { source, now }) });
   }
   return { readings, poison, arrivedUpTo };
 }

@@ -1,0 +1,109 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { encodeReading } from '../lambdas/domain/reading-codec.js';
+import type { Reading } from '../lambdas/domain/reading.js';
+import { WindowAccumulator } from '../lambdas/domain/window-accumulator.js';
+import { encodeWindowState } from '../lambdas/domain/window-state.js';
+import { decodeBatch } from '../lambdas/processor/tumbling-window.js';
+import { medianMs, type Metric } from './metric.js';
+
+const BATCH = 10_000;
+const INSTRUMENTS = 500;
+const WINDOW_MS = 10_000;
+const T0 = Date.parse('2026-06-01T00:00:00Z');
+
+/** A full Kinesis batch (Lambda's largest, 10 000 records) of realistic readings. */
+export function syntheticBatch(size = BATCH): KinesisStreamRecord[] {
+  return Array.from({ length: size }, (_, i) => {
+    const instrument = i % INSTRUMENTS;
+    const reading: Reading = {
+      instrumentId: `BH-${1000 + instrument}`,
+      type: 'piezometer',
+      value: Math.round((60 + instrument / 10 + Math.sin(i) * 3) * 1e6) / 1e6,
+      observedAt: T0 + Math.floor(i / INSTRUMENTS) * 3_000 + (instrument % 7),
+      surfaceLevel: 85.4,
+      northing: 5_814_941,
+      easting: 323_796,
+    };
+    return {
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: reading.instrumentId,
+        sequenceNumber: String(49_000_000_000_000n + BigInt(i)),
+        data: Buffer.from(encodeReading(reading)).toString('base64'),
+        approximateArrivalTimestamp: (T0 + i) / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `shardId-000000000000:${i}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
+      awsRegion: 'us-east-1',
+      eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+    };
+  });
+}
+
+/** Our path: decode and validate every record, fold into exact mergeable partials. */
+function foldBatch(records: readonly KinesisStreamRecord[]): WindowAccumulator {
+  const batch = decodeBatch(records, 'shardId-000000000000', T0);
+  const accumulator = new WindowAccumulator(WINDOW_MS);
+  for (const { reading } of batch.readings) accumulator.add(reading.instrumentId, reading.value, reading.observedAt);
+  return accumulator;
+}
+
+/**
+ * The naive way, as the original job did it: state kept as a JSON document and read and
+ * written for every record, with the mean folded pairwise as (a + b) / 2.
+ */
+function naiveFold(records: readonly KinesisStreamRecord[]): string {
+  let state = '{}';
+  for (const record of records) {
+    const reading = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')) as { id: string; value: number; t: number };
+    const windows = JSON.parse(state) as Record<string, { mean: number; count: number; min: number; max: number; first: string; last: string }>;
+    const key = `${reading.id}|${new Date(reading.t - (reading.t % WINDOW_MS)).toISOString()}`;
+    const held = windows[key];
+    const at = new Date(reading.t).toISOString();
+    windows[key] = held
+      ? { mean: (held.mean + reading.value) / 2, count: held.count + 1, min: Math.min(held.min, reading.value), max: Math.max(held.max, reading.value), first: held.first < at ? held.first : at, last: held.last > at ? held.last : at }
+      : { mean: reading.value, count: 1, min: reading.value, max: reading.value, first: at, last: at };
+    state = JSON.stringify(windows);
+  }
+  return state;
+}
+
+export async function benchProcessor(): Promise<Metric[]> {
+  const records = syntheticBatch();
+  for (let i = 0; i < 5; i += 1) foldBatch(records);
+  const oursMs = await medianMs(15, () => foldBatch(records));
+  const naiveRecords = records.slice(0, 2_000);
+  const naiveMs = (await medianMs(3, () => naiveFold(naiveRecords))) * (records.length / naiveRecords.length);
+  const recordsPerSecond = Math.round(records.length / (oursMs / 1000));
+
+  const accumulator = foldBatch(records);
+  const stateBytes = Buffer.byteLength(JSON.stringify(encodeWindowState(accumulator))) / accumulator.size;
+  const naiveState = naiveFold(records.slice(0, INSTRUMENTS * 4));
+  const naiveStateBytes = Buffer.byteLength(naiveState) / Object.keys(JSON.parse(naiveState) as object).length;
+
+  return [
+    {
+      name: 'processor decode + validate + aggregate (10 000-record batch, one core)',
+      value: recordsPerSecond,
+      unit: 'records/s',
+      target: '>= 250000',
+      baselineRatio: round(naiveMs / oursMs),
+      baseline: 'JSON state round trip per record, pairwise mean',
+    },
+    {
+      name: 'tumbling-window state per instrument-window',
+      value: round(stateBytes),
+      unit: 'bytes',
+      target: '<= 100',
+      baselineRatio: round(naiveStateBytes / stateBytes),
+      baseline: 'JSON object per window with named fields and ISO times',
+    },
+  ];
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
