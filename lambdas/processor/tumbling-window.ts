@@ -1,6 +1,6 @@
 import type { KinesisStreamRecord, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import { isRecordFault, poisonRecordRejection, readReadingRecord } from '../domain/reading-codec.js';
-import { WindowAccumulator } from '../domain/window-accumulator.js';
+import type { WindowAccumulator } from '../domain/window-accumulator.js';
 import { decodeWindowState, encodeWindowState, type WindowState } from '../domain/window-state.js';
 import type { QuarantineEntry, SourcedReading } from './aurora-store.js';
 
