@@ -15,18 +15,24 @@ import { DEFAULT_HOST, startSimulatorServer, type SimulatorServerOptions } from 
 
 const DEFAULT_PORT = 8070;
 
+const OPTION_ROWS: readonly (readonly [string, string])[] = [
+  ['--port <n>', `TCP port, 0 for any free one (default ${DEFAULT_PORT})`],
+  ['--host <address>', `interface to listen on (default ${DEFAULT_HOST})`],
+  ['--seed <text>', `seed of the fleet, readings and faults (default ${DEFAULT_SEED})`],
+  ['--instruments-per-type <n>', 'instruments of each type (default: drawn from the seed in 50..150)'],
+  ['--slow-delay-ms <n>', `delay of a slow response (default ${DEFAULT_SLOW_DELAY_MS})`],
+  ...FAULT_KNOBS.map((knob) => [`--${knob.flag} <rate>`, knob.description] as const),
+  ['-h, --help', 'show this help'],
+];
+
+const FLAG_WIDTH = Math.max(...OPTION_ROWS.map(([flag]) => flag.length)) + 2;
+
 const USAGE = `Usage: npm run simulator -- [options]
 
 Serves a simulated geotechnical instrument-reading API.
 
 Options:
-  --port <n>                  TCP port, 0 for any free one (default ${DEFAULT_PORT})
-  --host <address>            interface to listen on (default ${DEFAULT_HOST})
-  --seed <text>               seed of the fleet, readings and faults (default ${DEFAULT_SEED})
-  --instruments-per-type <n>  instruments of each type (default: drawn from the seed in 50..150)
-  --slow-delay-ms <n>         delay of a slow response (default ${DEFAULT_SLOW_DELAY_MS})
-${FAULT_KNOBS.map((knob) => `  --${`${knob.flag} <rate>`.padEnd(26)}${knob.description}`).join('\n')}
-  -h, --help                  show this help
+${OPTION_ROWS.map(([flag, description]) => `  ${flag.padEnd(FLAG_WIDTH)}${description}`).join('\n')}
 
 Fault rates are 0..1 (default 0).`;
 
