@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { Simulator } from '../../lambdas/simulator/simulator.js';
 
 /** The five reading paths and what the source API contract says each carries. */
@@ -69,3 +70,6 @@ export function isIsoUtcInstant(value: unknown): boolean {
     Number.isFinite(Date.parse(value))
   );
 }
+
+/** Any seed the simulator accepts: text that is not blank. */
+export const anySeed = fc.string({ minLength: 1, maxLength: 12 }).filter((seed) => seed.trim() !== '');
