@@ -1,0 +1,181 @@
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { quantise, toMicroUnits } from '../../lambdas/domain/reading.js';
+import type { Reading } from '../../lambdas/domain/reading.js';
+import type { AlertPublisher } from '../../lambdas/processor/alerts.js';
+import { AuroraBatchStore, type TriggerEvent } from '../../lambdas/processor/aurora-store.js';
+import { processBatch } from '../../lambdas/processor/batch-processor.js';
+import type { TumblingWindowResponse } from '../../lambdas/processor/tumbling-window.js';
+import { startLocalBatchDatabase, type LocalBatchDatabase } from '../support/batch-database.js';
+import { piezometerReading, streamRecord, windowEvent } from '../support/tumbling-events.js';
+
+const WINDOW_SECONDS = 10;
+const T0 = Date.parse('2026-02-01T00:00:00Z');
+
+let local: LocalBatchDatabase;
+const published: TriggerEvent[] = [];
+const alerts: AlertPublisher = { publish: async (events) => void published.push(...events) };
+
+beforeAll(async () => {
+  local = await startLocalBatchDatabase();
+});
+afterAll(async () => {
+  await local?.close();
+});
+afterEach(async () => {
+  published.length = 0;
+  await local.rows('TRUNCATE readings, window_aggregates, instrument_status, trigger_events, quarantined_readings, instruments');
+});
+
+function options() {
+  return { store: new AuroraBatchStore(local.db, WINDOW_SECONDS), alerts, windowSeconds: WINDOW_SECONDS, allowedLatenessMs: 0 };
+}
+
+/** Runs a Lambda window over `batches` of records: each batch one invocation, then the final one. */
+async function runWindow(batches: ReturnType<typeof streamRecord>[][]): Promise<void> {
+  let state: unknown = {};
+  for (const records of batches) {
+    const outcome = await processBatch(windowEvent(records, state, false), options());
+    state = (outcome.response as TumblingWindowResponse).state;
+  }
+  await processBatch(windowEvent([], state, true), options());
+}
+
+async function aggregates() {
+  return local.rows<{ instrument_id: string; window_start: Date; reading_count: number; sum_micro: string; mean: number; min_value: number; max_value: number }>(
+    'SELECT instrument_id, window_start, reading_count, sum_micro, mean, min_value, max_value, first_observed_at, last_observed_at, evaluated FROM window_aggregates ORDER BY instrument_id, window_start',
+  );
+}
+
+async function snapshot() {
+  return {
+    instruments: await local.rows('SELECT * FROM instruments ORDER BY instrument_id'),
+    readings: await local.rows('SELECT instrument_id, observed_at, value_micro FROM readings ORDER BY instrument_id, observed_at'),
+    windows: await aggregates(),
+    status: await local.rows('SELECT * FROM instrument_status ORDER BY instrument_id'),
+    events: await local.rows('SELECT instrument_id, window_start, from_status, to_status, window_mean FROM trigger_events ORDER BY instrument_id, window_start'),
+  };
+}
+
+/** Brute force: group the readings by instrument and window, exact sums in BigInt. */
+function expectedAggregates(readings: readonly Reading[]) {
+  const groups = new Map<string, { id: string; start: number; count: number; sum: bigint; min: number; max: number }>();
+  for (const r of readings) {
+    const start = r.observedAt - (r.observedAt % (WINDOW_SECONDS * 1000));
+    const key = `${r.instrumentId}|${start}`;
+    const g = groups.get(key) ?? { id: r.instrumentId, start, count: 0, sum: 0n, min: Infinity, max: -Infinity };
+    g.count += 1;
+    g.sum += BigInt(toMicroUnits(r.value));
+    g.min = Math.min(g.min, r.value);
+    g.max = Math.max(g.max, r.value);
+    groups.set(key, g);
+  }
+  return [...groups.values()]
+    .sort((a, b) => a.id.localeCompare(b.id) || a.start - b.start)
+    .map((g) => ({ instrument_id: g.id, window_start: new Date(g.start), reading_count: g.count, sum_micro: Number(g.sum), min_value: g.min, max_value: g.max, trueMean: Number(g.sum) / 1e6 / g.count }));
+}
+
+const readingsArb = fc
+  .array(
+    fc.record({ id: fc.constantFrom('BH-1', 'BH-2', 'BH-3'), offset: fc.integer({ min: 0, max: 45_000 }), micro: fc.integer({ min: 20_000_000, max: 140_000_000 }) }),
+    { minLength: 1, maxLength: 40 },
+  )
+  .map((rows) => {
+    const unique = new Map(rows.map((r) => [`${r.id}@${r.offset}`, piezometerReading(r.id, T0 + r.offset, r.micro / 1e6)]));
+    return [...unique.values()].sort((a, b) => a.observedAt - b.observedAt);
+  });
+
+describe('batch processor into Aurora PostgreSQL (local Data API over PGlite)', () => {
+  it('stores window aggregates equal to a brute-force recomputation, with the exact mean', async () => {
+    const readings = [1, 2, 3, 4, 5, 6, 7].map((k) => piezometerReading('BH-9', T0 + k * 2_100, quantise(50 + k / 3)));
+    await runWindow([readings.map((r, i) => streamRecord(r, i))]);
+    const expected = expectedAggregates(readings);
+    const stored = await aggregates();
+    expect(stored.map(({ mean: _m, ...rest }) => rest)).toMatchObject(expected.map(({ trueMean: _t, ...rest }) => rest));
+    stored.forEach((row, i) => expect(row.mean).toBeCloseTo(expected[i]!.trueMean, 9));
+  });
+
+  it('gives identical tables whether records come in one batch, many, across two Lambda windows, twice, or retried', async () => {
+    await fc.assert(
+      fc.asyncProperty(readingsArb, fc.array(fc.nat(), { maxLength: 5 }), async (readings, cuts) => {
+        const records = readings.map((r, i) => streamRecord(r, i));
+        await runWindow([records]);
+        const baseline = await snapshot();
+        await local.rows('TRUNCATE readings, window_aggregates, instrument_status, trigger_events, quarantined_readings, instruments');
+
+        const boundaries = [...new Set(cuts.map((c) => c % (records.length + 1)))].sort((a, b) => a - b);
+        const batches: ReturnType<typeof streamRecord>[][] = [];
+        let from = 0;
+        for (const to of [...boundaries, records.length]) {
+          batches.push(records.slice(from, to));
+          from = to;
+        }
+        const middle = Math.floor(batches.length / 2);
+        await runWindow(batches.slice(0, middle));
+        await runWindow(batches.slice(middle));
+        // Redelivery of everything, and a retried invocation of the last batch.
+        await runWindow([records]);
+        const last = batches.at(-1)!;
+        await processBatch(windowEvent(last, {}, false), options());
+        expect(await snapshot()).toEqual(baseline);
+        await local.rows('TRUNCATE readings, window_aggregates, instrument_status, trigger_events, quarantined_readings, instruments');
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('quarantines a poison record with its reason and keeps the rest of the batch moving', async () => {
+    const good = piezometerReading('BH-5', T0 + 1_000, 80);
+    const poison = JSON.stringify({ v: 1, id: 'BH-6', type: 'piezometer', value: 1e7, t: T0 + 1_000 });
+    const outcome = await processBatch(windowEvent([streamRecord(good, 1), streamRecord(poison, 2), streamRecord('not json', 3)], {}, false), options());
+    expect(outcome.response.batchItemFailures).toEqual([]);
+    expect(outcome.poison).toBe(2);
+    expect(await local.rows('SELECT instrument_id FROM readings')).toEqual([{ instrument_id: 'BH-5' }]);
+    const quarantined = await local.rows<{ quarantine_id: string; reason: string; detail: string; raw: string }>('SELECT quarantine_id, reason, detail, raw FROM quarantined_readings ORDER BY quarantine_id');
+    expect(quarantined.map((q) => q.reason)).toEqual(['undecodable_record', 'undecodable_record']);
+    expect(quarantined[0]!.detail).toMatch(/outside -100..3000/);
+    expect(quarantined[0]!.quarantine_id).toMatch(/^shardId-000000000000\/\d+$/);
+    expect(quarantined[1]!.raw).toBe('not json');
+    await processBatch(windowEvent([streamRecord(poison, 2)], {}, false), options());
+    expect(await local.rows('SELECT count(*)::int AS n FROM quarantined_readings')).toEqual([{ n: 2 }]);
+  });
+
+  it('fails the invocation during a database outage and loses nothing once the retry succeeds', async () => {
+    const readings = [1, 2, 3].map((k) => piezometerReading('BH-7', T0 + k * 1_000, 60 + k));
+    const records = readings.map((r, i) => streamRecord(r, i));
+    await local.stopEndpoint();
+    await expect(processBatch(windowEvent(records, {}, false), options())).rejects.toThrow();
+    await local.restartEndpoint();
+    await runWindow([records]);
+    expect(await aggregates()).toMatchObject([{ instrument_id: 'BH-7', reading_count: 3, mean: 62 }]);
+  });
+
+  it('records each trigger-status change once and publishes it once, in event-time order', async () => {
+    // Piezometer levels: alert 150, alarm 175, action 200 kPa; hysteresis 5 kPa.
+    const means = [100, 160, 180, 178, 120, 110];
+    const readings = means.map((mean, k) => piezometerReading('BH-8', T0 + k * 10_000 + 1_000, mean));
+    const tail = piezometerReading('BH-8', T0 + means.length * 10_000 + 1_000, 110);
+    const records = [...readings, tail].map((r, i) => streamRecord(r, i));
+    await runWindow([records.slice(0, 3), records.slice(3)]);
+    const events = await local.rows<{ from_status: string; to_status: string }>('SELECT from_status, to_status FROM trigger_events ORDER BY window_start');
+    expect(events.map((e) => `${e.from_status}->${e.to_status}`)).toEqual(['normal->alert', 'alert->alarm', 'alarm->normal']);
+    expect(published.map((e) => `${e.instrumentId}:${e.from}->${e.to}`)).toEqual(['BH-8:normal->alert', 'BH-8:alert->alarm', 'BH-8:alarm->normal']);
+    expect(published[1]).toMatchObject({ mean: 180, instrumentType: 'piezometer', unit: 'kPa', levels: { alert: 150, alarm: 175, action: 200 } });
+    expect(published[1]!.position.latitude).toBeLessThan(-37);
+    expect(await local.rows('SELECT count(*)::int AS n FROM trigger_events WHERE notified_at IS NULL')).toEqual([{ n: 0 }]);
+
+    await runWindow([records]);
+    expect(published).toHaveLength(3);
+    expect(await local.rows('SELECT status FROM instrument_status')).toEqual([{ status: 'normal' }]);
+  });
+
+  it('waits for a window to be complete by the watermark before judging it', async () => {
+    const late = { ...options(), allowedLatenessMs: 30_000 };
+    const spike = piezometerReading('BH-4', T0 + 1_000, 190);
+    await processBatch(windowEvent([streamRecord(spike, 1)], {}, false), late).then((o) => processBatch(windowEvent([], o.response.state, true), late));
+    expect(await local.rows('SELECT * FROM trigger_events')).toEqual([]);
+    const later = piezometerReading('BH-4', T0 + 45_000, 100);
+    await processBatch(windowEvent([streamRecord(later, 2)], {}, false), late).then((o) => processBatch(windowEvent([], o.response.state, true), late));
+    expect(await local.rows<{ to_status: string }>('SELECT to_status FROM trigger_events ORDER BY window_start')).toEqual([{ to_status: 'alarm' }]);
+  });
+});
