@@ -113,7 +113,7 @@ function run(binDir: string, program: string, args: string[], cwd: string, asPos
     execFileSync(join(binDir, program), args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(asPostgres ? postgresUser() : {}) });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`${program} failed: ${stderr || (error as Error).message}`);
+    throw new Error(`${program} failed: ${stderr || (error as Error).message}`, { cause: error });
   }
 }
 
@@ -151,7 +151,7 @@ async function waitUntilAccepting(port: number, server: ChildProcess & { output:
       return;
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections on port ${port}: ${(error as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`postgres did not accept connections on port ${port}: ${(error as Error).message}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
