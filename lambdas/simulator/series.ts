@@ -1,7 +1,7 @@
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../domain/instrument-types.js';
+import { defaultTriggerLevels } from '../domain/trigger-levels.js';
 import type { Instrument } from './fleet.js';
 import { createRandom, normalHash, unitHash, type Random } from './random.js';
-import { DEFAULT_TRIGGER_LEVELS } from './trigger-levels.js';
 import { EXCURSIONS, SPIKE_RATE, TYPE_MODELS, type Interval, type WaveSpec } from './type-models.js';
 
 const MS_PER_HOUR = 3_600_000;
@@ -13,7 +13,10 @@ interface Wave {
   readonly phase: number;
 }
 
-/** When and how far an instrument's excursions go. Levels are offsets from the reference, signed in the excursion's direction. */
+/**
+ * When and how far an instrument's excursions go. The levels are the pipeline's default
+ * trigger levels as offsets from the reference, signed in the excursion's direction.
+ */
 interface ExcursionPlan {
   readonly cycleMs: number;
   readonly offsetMs: number;
@@ -85,7 +88,9 @@ function createSeriesProfile(
   const random = createRandom(seed, 'series', instrument.id);
   const sign = model.eitherSign && random.next() < 0.5 ? -1 : 1;
   const baseline = sign * draw(random, model.baseline);
-  const levels = DEFAULT_TRIGGER_LEVELS[instrument.type];
+  const reference = instrument.type === 'water_standpipe' ? instrument.surfaceLevel : 0;
+  const levels = defaultTriggerLevels(instrument.type, instrument.surfaceLevel);
+  if (levels === null) throw new Error(`No default trigger levels for ${instrument.id}`);
   const direction = INSTRUMENT_TYPE_SPECS[instrument.type].triggerMode === 'rising' ? 1 : Math.sign(baseline);
   const trend = drawWave(random, model.trend);
   const waves = model.waves.map((spec) => drawWave(random, spec));
@@ -103,13 +108,13 @@ function createSeriesProfile(
             EXCURSIONS.durationMinutes.min * MS_PER_MINUTE,
             EXCURSIONS.durationMinutes.max * MS_PER_MINUTE,
           ),
-          alert: direction * levels.alert,
-          alarm: direction * levels.alarm,
-          action: direction * levels.action,
+          alert: direction * (levels.alert - reference),
+          alarm: direction * (levels.alarm - reference),
+          action: direction * (levels.action - reference),
         };
   return {
     key: `${seed}\u001f${instrument.id}`,
-    reference: levels.relativeTo === 'surface' ? instrument.surfaceLevel : 0,
+    reference,
     baseline,
     trendShape: model.trend.shape,
     trend,
