@@ -38,6 +38,8 @@ export function sigV4Authoriser(options: SigV4AuthoriserOptions): RequestAuthori
     region: options.region,
     credentials: options.credentials,
     sha256: Sha256,
+    // GETs have no body to hash; the canonical SigV4 form signs only host and x-amz-date.
+    applyChecksum: false,
   });
   return async (url) => {
     const query: Record<string, string | string[]> = {};

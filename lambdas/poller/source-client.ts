@@ -77,7 +77,9 @@ export class SourceClient {
   readonly #sleep: Sleep;
 
   constructor(options: SourceClientOptions) {
-    if (!URL.canParse(options.baseUrl)) throw new TypeError(`source base URL ${JSON.stringify(options.baseUrl)} is not a URL`);
+    if (!URL.canParse(options.baseUrl) || !/^https?:$/.test(new URL(options.baseUrl).protocol)) {
+      throw new TypeError(`source base URL ${JSON.stringify(options.baseUrl)} is not an http or https URL`);
+    }
     this.#baseUrl = options.baseUrl;
     this.#timeoutMs = options.requestTimeoutMs;
     this.#maxAttempts = options.maxAttempts ?? 3;

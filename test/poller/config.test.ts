@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parsePollerConfig } from '../../lambdas/poller/config.js';
+import { DEFAULT_SOURCE_PATHS } from '../../lambdas/domain/source-api.js';
+
+const MINIMAL = { STREAM_NAME: 'readings', SOURCE_BASE_URL: 'https://abc.lambda-url.ap-southeast-2.on.aws/' };
+
+function problemsOf(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+  try {
+    parsePollerConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parsePollerConfig', () => {
+  it('fills in the documented defaults', () => {
+    expect(parsePollerConfig(MINIMAL)).toEqual({
+      streamName: 'readings',
+      sourceBaseUrl: MINIMAL.SOURCE_BASE_URL,
+      sourcePaths: [...DEFAULT_SOURCE_PATHS],
+      sourceAuth: { mode: 'none' },
+      pollIntervalMs: 10_000,
+      requestTimeoutMs: 5_000,
+      requestMaxAttempts: 3,
+      maxFutureSkewMs: 60_000,
+      quarantineQueueUrl: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = parsePollerConfig({
+      ...MINIMAL,
+      SOURCE_PATHS: ' params/all/ , params/pore_pressure',
+      SOURCE_AUTH: 'api-key',
+      SOURCE_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:key',
+      POLL_INTERVAL_SECONDS: '2.5',
+      REQUEST_TIMEOUT_MS: '800',
+      MAX_FUTURE_SKEW_SECONDS: '0',
+      QUARANTINE_QUEUE_URL: 'https://sqs.ap-southeast-2.amazonaws.com/123456789012/quarantine',
+    });
+    expect(config).toMatchObject({
+      sourcePaths: ['params/all/', 'params/pore_pressure'],
+      sourceAuth: { mode: 'api-key', secretArn: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:key' },
+      pollIntervalMs: 2_500,
+      requestTimeoutMs: 800,
+      maxFutureSkewMs: 0,
+      quarantineQueueUrl: 'https://sqs.ap-southeast-2.amazonaws.com/123456789012/quarantine',
+    });
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(parsePollerConfig({ ...MINIMAL, POLL_INTERVAL_SECONDS: ' ', SOURCE_PATHS: '', SOURCE_AUTH: '' })).toMatchObject({
+      pollIntervalMs: 10_000,
+      sourcePaths: [...DEFAULT_SOURCE_PATHS],
+      sourceAuth: { mode: 'none' },
+    });
+  });
+
+  it('names every missing required variable at once', () => {
+    expect(problemsOf({}).map((p) => p.variable).sort()).toEqual(['SOURCE_BASE_URL', 'STREAM_NAME']);
+    expect(() => parsePollerConfig({})).toThrow(/STREAM_NAME is required/);
+  });
+
+  it('names the variable and the bad value', () => {
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [{ POLL_INTERVAL_SECONDS: 'ten' }, 'POLL_INTERVAL_SECONDS', /must be a number of seconds \(got "ten"\)/],
+      [{ POLL_INTERVAL_SECONDS: '0' }, 'POLL_INTERVAL_SECONDS', /must be a positive number of seconds/],
+      [{ REQUEST_TIMEOUT_MS: '1.5' }, 'REQUEST_TIMEOUT_MS', /whole number of milliseconds \(got "1.5"\)/],
+      [{ MAX_FUTURE_SKEW_SECONDS: '-1' }, 'MAX_FUTURE_SKEW_SECONDS', /must not be negative/],
+      [{ SOURCE_AUTH: 'basic' }, 'SOURCE_AUTH', /must be one of none, iam, api-key \(got "basic"\)/],
+      [{ SOURCE_BASE_URL: 'ftp://source' }, 'SOURCE_BASE_URL', /must be an http or https URL/],
+      [{ STREAM_NAME: 'has spaces' }, 'STREAM_NAME', /Kinesis stream name/],
+      [{ QUARANTINE_QUEUE_URL: 'queue' }, 'QUARANTINE_QUEUE_URL', /http or https URL/],
+      [{ SOURCE_PATHS: 'params/a,,params/b' }, 'SOURCE_PATHS', /empty entry/],
+      [{ SOURCE_PATHS: 'params/a,params/a' }, 'SOURCE_PATHS', /params\/a more than once/],
+      [{ SOURCE_AUTH: 'api-key' }, 'SOURCE_API_KEY_SECRET_ARN', /required when SOURCE_AUTH is api-key/],
+      [{ SOURCE_AUTH: 'iam' }, 'AWS_REGION', /required when SOURCE_AUTH is iam/],
+    ];
+    for (const [overrides, variable, message] of cases) {
+      const problems = problemsOf({ ...MINIMAL, ...overrides });
+      expect(problems, JSON.stringify(overrides)).toHaveLength(1);
+      expect(problems[0]?.variable).toBe(variable);
+      expect(problems[0]?.message).toMatch(message);
+    }
+  });
+
+  it('signs for the function region when SOURCE_AUTH is iam', () => {
+    expect(parsePollerConfig({ ...MINIMAL, SOURCE_AUTH: 'iam', AWS_REGION: 'ap-southeast-2' }).sourceAuth).toEqual({ mode: 'iam', region: 'ap-southeast-2' });
+  });
+});
