@@ -22,6 +22,8 @@ export default defineConfig({
         test: {
           name: 'opensearch',
           include: ['test/opensearch/**/*.test.ts'],
+          // One OpenSearch server for the whole project; see the file for when it is skipped.
+          globalSetup: ['test/opensearch/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,
