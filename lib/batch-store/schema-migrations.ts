@@ -1,0 +1,58 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { contentHash } from '../constructs/content-hash.js';
+import { FunctionCustomResource } from '../constructs/function-custom-resource.js';
+import { PipelineFunction, PROJECT_ROOT } from '../constructs/pipeline-function.js';
+import type { BatchStore } from './batch-store.js';
+
+export interface SchemaMigrationsProps {
+  readonly store: BatchStore;
+  readonly functionName: string;
+  /** Handler module relative to the repository root. @default 'lambdas/db/migrate-handler.ts' */
+  readonly entry?: string;
+  /**
+   * Directories, relative to the repository root, whose content decides whether the migrations
+   * changed; a change makes the custom resource update and the handler run. @default ['lambdas/db']
+   */
+  readonly sources?: readonly string[];
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Applies the schema migrations to the batch store on every deployment that changes them: a
+ * custom resource whose `MigrationsHash` property is a hash of the migration sources, handled
+ * by the migration function through the Data API once the writer instance exists.
+ */
+export class SchemaMigrations extends Construct {
+  readonly handler: PipelineFunction;
+  readonly customResource: FunctionCustomResource;
+  readonly migrationsHash: string;
+
+  constructor(scope: Construct, id: string, props: SchemaMigrationsProps) {
+    super(scope, id);
+    this.migrationsHash = contentHash(PROJECT_ROOT, props.sources ?? ['lambdas/db']);
+
+    this.handler = new PipelineFunction(this, 'Handler', {
+      entry: props.entry ?? 'lambdas/db/migrate-handler.ts',
+      functionName: props.functionName,
+      description: 'Applies the batch store schema migrations through the Data API (custom resource)',
+      // A paused Serverless v2 writer takes up to a minute to resume.
+      timeout: Duration.minutes(5),
+      memorySize: 256,
+      logRetention: props.logRetention,
+      loader: { '.sql': 'text' },
+      environment: props.store.dataApiEnvironment,
+    });
+    props.store.grantDataApiAccess(this.handler);
+
+    this.customResource = new FunctionCustomResource(this, 'Migrations', {
+      handler: this.handler,
+      resourceType: 'Custom::SchemaMigrations',
+      properties: { MigrationsHash: this.migrationsHash, DatabaseName: props.store.databaseName },
+      logRetention: props.logRetention,
+    });
+    this.customResource.resource.node.addDependency(props.store.cluster.node.defaultChild!, props.store.writer);
+  }
+}

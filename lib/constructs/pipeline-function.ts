@@ -1,0 +1,116 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root: handler entries and the lock file are resolved from here. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The newest Node.js runtime this version of aws-cdk-lib offers. */
+export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export interface PipelineFunctionProps {
+  /** Handler module, relative to the repository root, e.g. `lambdas/poller/handler.ts`; it exports `handler`. */
+  readonly entry: string;
+  /** Physical function name; also names the log group `/aws/lambda/<functionName>`. */
+  readonly functionName: string;
+  readonly description: string;
+  /** @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default - no reservation (the account's unreserved pool) */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** What happens to the log group when it leaves the stack. @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** esbuild loaders by file extension, e.g. `{ '.sql': 'text' }`. @default - esbuild's defaults */
+  readonly loader?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Node.js Lambda function bundled locally with esbuild (no Docker): ARM64, the newest
+ * Node.js runtime, minified ESM with source maps and the AWS SDK bundled at the version the
+ * project pins. It has its own log group and its own role, which may only write to that log
+ * group; every other permission is granted explicitly by the constructs that use it.
+ */
+export class PipelineFunction extends Construct implements iam.IGrantable {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly grantPrincipal: iam.IPrincipal;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.functionName}`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.grantPrincipal = this.role;
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      functionName: props.functionName,
+      description: props.description,
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: { ...props.environment },
+      role: this.role,
+      logGroup: this.logGroup,
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Lets CommonJS dependencies bundled into ESM output call require().
+        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        externalModules: [],
+        loader: props.loader ? { ...props.loader } : undefined,
+      },
+    });
+  }
+
+  get functionArn(): string {
+    return this.function.functionArn;
+  }
+
+  get functionName(): string {
+    return this.function.functionName;
+  }
+
+  /** Adds (or replaces) an environment variable. */
+  addEnvironment(name: string, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+}

@@ -1,0 +1,255 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { BatchStore } from './batch-store/batch-store.js';
+import { SchemaMigrations } from './batch-store/schema-migrations.js';
+import { type PipelineConfig, resourcePrefix } from './config.js';
+import { EncryptedQueue } from './constructs/encrypted-queue.js';
+import { EncryptedTopic } from './constructs/encrypted-topic.js';
+import { rotatingKey } from './constructs/rotating-key.js';
+import { Poller } from './ingestion/poller.js';
+import { PollSource } from './ingestion/poll-source.js';
+import { ReadingStream } from './ingestion/reading-stream.js';
+import { acknowledge } from './nag.js';
+import { Operations } from './operations/operations.js';
+import { StreamProcessor, type TumblingWindowConsumerOptions } from './processing/stream-processor.js';
+import { RealtimeStore } from './realtime-store/realtime-store.js';
+import { SourceSimulator } from './simulator/source-simulator.js';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: PipelineConfig;
+}
+
+/**
+ * One stage of the geotechnical monitoring pipeline: poller -> Kinesis -> two tumbling-window
+ * processors -> Aurora PostgreSQL (Data API) and OpenSearch, with alerts, a simulated source,
+ * and the operator's dashboard and alarms. Every named resource starts with `geotech-<env>`.
+ */
+export class PipelineStack extends Stack {
+  readonly stream: ReadingStream;
+  readonly quarantine: EncryptedQueue;
+  readonly processingFailures: EncryptedQueue;
+  readonly alerts: EncryptedTopic;
+  readonly opsNotifications: EncryptedTopic;
+  readonly simulator: SourceSimulator | undefined;
+  readonly poller: Poller;
+  readonly batchStore: BatchStore;
+  readonly migrations: SchemaMigrations;
+  readonly realtimeStore: RealtimeStore;
+  readonly batchProcessor: StreamProcessor;
+  readonly realtimeProcessor: StreamProcessor;
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, {
+      description: `Geotechnical monitoring pipeline (${props.config.env})`,
+      terminationProtection: props.config.deletionProtection,
+      ...props,
+    });
+    const config = props.config;
+    const prefix = resourcePrefix(config);
+    const stateful = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const namespace = config.metricsNamespace;
+
+    const messagingKey = rotatingKey(this, 'MessagingKey', {
+      alias: `${prefix}/messaging`,
+      description: `Encrypts the ${prefix} queues and topics`,
+      removalPolicy: stateful,
+    });
+    messagingKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+
+    this.quarantine = new EncryptedQueue(this, 'Quarantine', {
+      queueName: `${prefix}-quarantine`,
+      encryptionKey: messagingKey,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: stateful,
+    });
+    this.processingFailures = new EncryptedQueue(this, 'ProcessingFailures', {
+      queueName: `${prefix}-processing-failures`,
+      encryptionKey: messagingKey,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: stateful,
+    });
+    acknowledge(
+      this.quarantine.queue,
+      'SQS3',
+      'The quarantine is the terminal store of rejected readings, kept for diagnosis and replay by operators; a dead-letter queue behind it would only move them.',
+    );
+    acknowledge(
+      this.processingFailures.queue,
+      'SQS3',
+      'This queue is itself the dead-letter (on-failure) destination of the stream event source mappings.',
+    );
+    this.alerts = new EncryptedTopic(this, 'Alerts', {
+      topicName: `${prefix}-alerts`,
+      displayName: `Geotechnical trigger alerts (${config.env})`,
+      encryptionKey: messagingKey,
+      emails: config.alertEmails,
+      smsNumbers: config.alertSms,
+    });
+    this.opsNotifications = new EncryptedTopic(this, 'OpsNotifications', {
+      topicName: `${prefix}-ops`,
+      displayName: `Geotechnical pipeline operations (${config.env})`,
+      encryptionKey: messagingKey,
+      emails: config.opsEmails,
+    });
+
+    this.stream = new ReadingStream(this, 'Readings', {
+      streamName: `${prefix}-readings`,
+      streamMode: config.streamMode === 'provisioned' ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
+      shardCount: config.shardCount,
+      retentionPeriod: Duration.hours(config.streamRetentionHours),
+      removalPolicy: stateful,
+    });
+
+    this.simulator = config.simulator
+      ? new SourceSimulator(this, 'Simulator', { functionName: `${prefix}-simulator`, seed: config.simulatorSeed, logRetention })
+      : undefined;
+    this.poller = new Poller(this, 'Poller', {
+      functionName: `${prefix}-poller`,
+      source: this.simulator ? this.simulator.asPollSource() : this.externalSource(config),
+      stream: this.stream,
+      quarantine: this.quarantine,
+      pollInterval: Duration.seconds(config.pollIntervalSeconds),
+      metricsNamespace: namespace,
+      logRetention,
+    });
+
+    this.batchStore = new BatchStore(this, 'BatchStore', {
+      clusterIdentifier: `${prefix}-batch`,
+      engineVersion: auroraVersion(config.auroraEngineVersion),
+      minCapacity: config.auroraMinCapacity,
+      maxCapacity: config.auroraMaxCapacity,
+      backupRetention: Duration.days(config.backupRetentionDays),
+      deletionProtection: config.deletionProtection,
+      logRetention,
+    });
+    this.migrations = new SchemaMigrations(this, 'SchemaMigrations', {
+      store: this.batchStore,
+      functionName: `${prefix}-migrate`,
+      logRetention,
+    });
+
+    this.realtimeStore = new RealtimeStore(this, 'RealtimeStore', {
+      domainName: prefix,
+      engineVersion: opensearch.EngineVersion.openSearch(config.openSearchEngineVersion),
+      instanceType: config.openSearchInstanceType,
+      instanceCount: config.openSearchInstanceCount,
+      volumeSizeGiB: config.openSearchVolumeSizeGiB,
+      indexPrefix: config.openSearchIndexPrefix,
+      retentionDays: config.openSearchRetentionDays,
+      dashboardsDomainPrefix: config.dashboardsDomainPrefix ?? `${prefix}-${this.account}`,
+      removalPolicy: stateful,
+      logRetention,
+    });
+
+    const consumption: TumblingWindowConsumerOptions = {
+      window: Duration.seconds(config.windowSeconds),
+      batchSize: config.batchSize,
+      maxBatchingWindow: Duration.seconds(config.maxBatchingWindowSeconds),
+      retryAttempts: config.retryAttempts,
+      maxRecordAge: Duration.seconds(config.maxRecordAgeSeconds),
+    };
+    this.batchProcessor = new StreamProcessor(this, 'BatchProcessor', {
+      ...consumption,
+      entry: 'lambdas/processor/batch-handler.ts',
+      functionName: `${prefix}-batch-processor`,
+      description: 'Folds readings into tumbling windows and writes readings, windows and trigger status to Aurora',
+      stream: this.stream,
+      onFailure: this.processingFailures,
+      serviceName: 'batch-processor',
+      metricsNamespace: namespace,
+      logRetention,
+      environment: { ...this.batchStore.dataApiEnvironment, ALERT_TOPIC_ARN: this.alerts.topicArn },
+    });
+    this.batchStore.grantDataApiAccess(this.batchProcessor);
+    this.alerts.grantPublish(this.batchProcessor);
+
+    this.realtimeProcessor = new StreamProcessor(this, 'RealtimeProcessor', {
+      ...consumption,
+      entry: 'lambdas/processor/realtime-handler.ts',
+      functionName: `${prefix}-realtime-processor`,
+      description: 'Folds readings into tumbling windows and indexes readings, windows and status in OpenSearch',
+      stream: this.stream,
+      onFailure: this.processingFailures,
+      serviceName: 'realtime-processor',
+      metricsNamespace: namespace,
+      logRetention,
+      environment: {
+        OPENSEARCH_ENDPOINT: this.realtimeStore.endpointUrl,
+        OPENSEARCH_INDEX_PREFIX: this.realtimeStore.indexPrefix,
+        QUARANTINE_QUEUE_URL: this.quarantine.queueUrl,
+      },
+    });
+    this.realtimeStore.grantIndexWrite(this.realtimeProcessor);
+    this.quarantine.grantSend(this.realtimeProcessor);
+
+    this.operations = new Operations(this, 'Operations', {
+      namePrefix: prefix,
+      metricsNamespace: namespace,
+      opsTopic: this.opsNotifications,
+      poller: { label: 'Poller', handler: this.poller.handler, serviceName: this.poller.serviceName, consumesStream: false },
+      processors: [
+        { label: 'Batch processor', handler: this.batchProcessor.handler, serviceName: this.batchProcessor.serviceName, consumesStream: true },
+        { label: 'Realtime processor', handler: this.realtimeProcessor.handler, serviceName: this.realtimeProcessor.serviceName, consumesStream: true },
+      ],
+      failureQueue: this.processingFailures,
+      quarantine: this.quarantine,
+      domain: this.realtimeStore.domain,
+      window: Duration.seconds(config.windowSeconds),
+      openSearchVolumeSizeGiB: config.openSearchVolumeSizeGiB,
+    });
+
+    this.outputs();
+  }
+
+  private externalSource(config: PipelineConfig): PollSource {
+    if (!config.sourceBaseUrl) throw new Error('sourceBaseUrl is required when the simulator is off');
+    const apiKeySecret = config.sourceApiKeySecretName
+      ? secretsmanager.Secret.fromSecretNameV2(this, 'SourceApiKey', config.sourceApiKeySecretName)
+      : undefined;
+    return PollSource.api(config.sourceBaseUrl, { apiKeySecret });
+  }
+
+  private outputs(): void {
+    const login = this.realtimeStore.login;
+    new CfnOutput(this, 'DashboardsUrl', {
+      description: 'OpenSearch Dashboards (sign in with a Cognito user)',
+      value: `https://${this.realtimeStore.domain.domainEndpoint}/_dashboards/`,
+    });
+    new CfnOutput(this, 'DashboardsUserPoolId', { description: 'Cognito user pool of Dashboards users', value: login.userPool.userPoolId });
+    new CfnOutput(this, 'DashboardsSignInDomain', { description: 'Cognito hosted sign-in domain', value: login.userPoolDomain.baseUrl() });
+    new CfnOutput(this, 'OpenSearchEndpoint', { value: this.realtimeStore.endpointUrl });
+    new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
+    new CfnOutput(this, 'DatabaseClusterArn', { value: this.batchStore.cluster.clusterArn });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: this.batchStore.secret.secretArn });
+    new CfnOutput(this, 'DatabaseName', { value: this.batchStore.databaseName });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topicArn });
+    new CfnOutput(this, 'QuarantineQueueUrl', { value: this.quarantine.queueUrl });
+    new CfnOutput(this, 'ProcessingFailuresQueueUrl', { value: this.processingFailures.queueUrl });
+    new CfnOutput(this, 'OperationsDashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
+    });
+    if (this.simulator) new CfnOutput(this, 'SimulatorUrl', { description: 'IAM-authorised simulator function URL', value: this.simulator.url.url });
+  }
+}
+
+function auroraVersion(version: string): rds.AuroraPostgresEngineVersion {
+  const known = (rds.AuroraPostgresEngineVersion as unknown as Record<string, unknown>)[`VER_${version.replace('.', '_')}`];
+  if (!(known instanceof rds.AuroraPostgresEngineVersion)) throw new Error(`aws-cdk-lib does not know Aurora PostgreSQL ${version}`);
+  return known;
+}

@@ -1,0 +1,98 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
+import { PipelineFunction } from '../constructs/pipeline-function.js';
+import type { ReadingStream } from '../ingestion/reading-stream.js';
+import { QueueFailureDestination } from './queue-failure-destination.js';
+
+/** How the processor consumes the stream. */
+export interface TumblingWindowConsumerOptions {
+  /** Length of the tumbling window the function aggregates over, at most 15 minutes. @default Duration.seconds(60) */
+  readonly window?: Duration;
+  /** Most records per invocation, 1-10000. @default 500 */
+  readonly batchSize?: number;
+  /** Longest wait to fill a batch, at most 5 minutes. @default Duration.seconds(5) */
+  readonly maxBatchingWindow?: Duration;
+  /** Retries of a failing batch (each retry bisects it) before it goes to the on-failure destination. @default 3 */
+  readonly retryAttempts?: number;
+  /** Records older than this are sent to the on-failure destination unprocessed. @default Duration.hours(1) */
+  readonly maxRecordAge?: Duration;
+  /** @default lambda.StartingPosition.TRIM_HORIZON */
+  readonly startingPosition?: lambda.StartingPosition;
+}
+
+export interface StreamProcessorProps extends TumblingWindowConsumerOptions {
+  /** Handler module relative to the repository root. */
+  readonly entry: string;
+  readonly functionName: string;
+  readonly description: string;
+  readonly stream: ReadingStream;
+  /** Where the metadata of batches that exhausted their retries is sent. */
+  readonly onFailure: EncryptedQueue;
+  /** Variables beyond WINDOW_SECONDS and the Powertools ones, which are set here. @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Powertools service name: the `service` dimension of its metrics. */
+  readonly serviceName: string;
+  /** @default 'GeotechMonitoring' */
+  readonly metricsNamespace?: string;
+  /** @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A function subscribed to the reading stream through its own event source mapping with
+ * tumbling windows, partial batch responses, bisect-on-error, bounded retries and record
+ * age, and an SQS on-failure destination.
+ */
+export class StreamProcessor extends Construct implements iam.IGrantable {
+  readonly handler: PipelineFunction;
+  readonly eventSource: sources.KinesisEventSource;
+  readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: StreamProcessorProps) {
+    super(scope, id);
+    const window = props.window ?? Duration.seconds(60);
+    this.serviceName = props.serviceName;
+
+    this.handler = new PipelineFunction(this, 'Handler', {
+      entry: props.entry,
+      functionName: props.functionName,
+      description: props.description,
+      timeout: props.timeout ?? Duration.seconds(60),
+      memorySize: props.memorySize ?? 512,
+      logRetention: props.logRetention,
+      environment: {
+        ...props.environment,
+        WINDOW_SECONDS: String(window.toSeconds()),
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'GeotechMonitoring',
+      },
+    });
+
+    this.eventSource = new sources.KinesisEventSource(props.stream.stream, {
+      startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+      tumblingWindow: window,
+      batchSize: props.batchSize ?? 500,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(5),
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: props.retryAttempts ?? 3,
+      maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
+      parallelizationFactor: 1,
+      onFailure: new QueueFailureDestination(props.onFailure),
+    });
+    this.handler.function.addEventSource(this.eventSource);
+  }
+
+  get grantPrincipal(): iam.IPrincipal {
+    return this.handler.grantPrincipal;
+  }
+}
