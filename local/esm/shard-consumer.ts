@@ -165,7 +165,7 @@ export class ShardConsumer {
         firstFailedIndex = records.findIndex((r) => failedSequenceNumbers.has(r.SequenceNumber ?? ''));
         const done = firstFailedIndex === -1 ? records : records.slice(0, firstFailedIndex);
         await this.commit(done, window, state);
-        this.report(records.length, false);
+        this.report(done.length, false);
         if (firstFailedIndex === -1) return;
         records = records.slice(firstFailedIndex);
         failure = new Error(`function reported ${failedSequenceNumbers.size} failed record(s)`);

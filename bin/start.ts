@@ -1,0 +1,185 @@
+/**
+ * `npm start`: the whole pipeline on this machine, on embedded services. See `--help`.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_PIPELINE_OPTIONS, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineSummary } from '../local/pipeline.js';
+
+const HELP = `usage: npm start [-- options]
+
+Runs the pipeline locally: the source-API simulator, kinesis-local with the stream,
+embedded PostgreSQL (PGlite) behind a local RDS Data API endpoint, the poller on its
+schedule and the batch processor behind a local event source mapping with tumbling windows.
+Ctrl-C stops cleanly; starting again resumes from the checkpoint in the data directory.
+
+options:
+  --duration <s>               run for this many seconds, drain the stream, print a JSON summary and exit
+  --data-dir <dir>             where the database, stream and checkpoints live (default ${DEFAULT_PIPELINE_OPTIONS.dataDir})
+  --simulator-port <n>         source-API simulator (default ${DEFAULT_PIPELINE_OPTIONS.simulatorPort})
+  --kinesis-port <n>           Kinesis emulator, plain HTTP (default ${DEFAULT_PIPELINE_OPTIONS.kinesisPort})
+  --data-api-port <n>          local RDS Data API endpoint (default ${DEFAULT_PIPELINE_OPTIONS.dataApiPort})
+  --psql-port <n>              embedded database over the PostgreSQL protocol (default ${DEFAULT_PIPELINE_OPTIONS.psqlPort})
+  --seed <text>                simulator seed (default ${DEFAULT_PIPELINE_OPTIONS.seed})
+  --instruments-per-type <n>   simulator fleet size per type (default: 50 to 150, from the seed)
+  --fault-rate <0..1>          rate of each simulator fault (default ${DEFAULT_PIPELINE_OPTIONS.faultRate})
+  --poll-interval <s>          seconds between polls (default ${DEFAULT_PIPELINE_OPTIONS.pollIntervalSeconds})
+  --window <s>                 event-time averaging window (default ${DEFAULT_PIPELINE_OPTIONS.windowSeconds})
+  --tumbling-window <s>        Lambda tumbling window of the event source mapping (default ${DEFAULT_PIPELINE_OPTIONS.tumblingWindowSeconds})
+  --shards <n>                 shards of a new stream (default ${DEFAULT_PIPELINE_OPTIONS.shards})
+  -h, --help                   this text`;
+
+const PROGRESS_EVERY_MS = 5_000;
+
+// The local runtime runs on Node.js 20; the AWS SDK's notice about its future Node.js 22 floor is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function numberOption(values: Record<string, unknown>, name: string, fallback: number, check: (n: number) => boolean, rule: string): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !check(value)) throw new UsageError(`--${name} must be ${rule} (got ${String(raw)})`);
+  return value;
+}
+
+class UsageError extends Error {}
+
+function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; durationSeconds: number | undefined } | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'simulator-port': { type: 'string' },
+      'kinesis-port': { type: 'string' },
+      'data-api-port': { type: 'string' },
+      'psql-port': { type: 'string' },
+      seed: { type: 'string' },
+      'instruments-per-type': { type: 'string' },
+      'fault-rate': { type: 'string' },
+      'poll-interval': { type: 'string' },
+      window: { type: 'string' },
+      'tumbling-window': { type: 'string' },
+      shards: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const d = DEFAULT_PIPELINE_OPTIONS;
+  const port = (name: string, fallback: number) => numberOption(values, name, fallback, (n) => Number.isInteger(n) && n >= 0 && n <= 65_535, 'a port number 0..65535');
+  const positive = (name: string, fallback: number) => numberOption(values, name, fallback, (n) => n > 0, 'a positive number');
+  const whole = (name: string, fallback: number, max: number) => numberOption(values, name, fallback, (n) => Number.isInteger(n) && n >= 1 && n <= max, `a whole number 1..${max}`);
+  const durationSeconds = values.duration === undefined ? undefined : positive('duration', 0);
+  const instruments = values['instruments-per-type'] === undefined ? undefined : whole('instruments-per-type', 0, 1999);
+  return {
+    durationSeconds,
+    options: {
+      dataDir: values['data-dir'] ?? d.dataDir,
+      simulatorPort: port('simulator-port', d.simulatorPort),
+      kinesisPort: port('kinesis-port', d.kinesisPort),
+      dataApiPort: port('data-api-port', d.dataApiPort),
+      psqlPort: port('psql-port', d.psqlPort),
+      seed: values.seed ?? d.seed,
+      ...(instruments ? { instrumentsPerType: instruments } : {}),
+      faultRate: numberOption(values, 'fault-rate', d.faultRate, (n) => n >= 0 && n <= 1, 'a rate from 0 to 1'),
+      pollIntervalSeconds: positive('poll-interval', d.pollIntervalSeconds),
+      windowSeconds: whole('window', d.windowSeconds, 3600),
+      tumblingWindowSeconds: whole('tumbling-window', d.tumblingWindowSeconds, 900),
+      shards: whole('shards', d.shards, 50),
+    },
+  };
+}
+
+function progressLine(summary: PipelineSummary, elapsedSeconds: number, ratePerSecond: number): string {
+  const reasons = Object.entries(summary.rejectedByReason)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  const clock = `${String(Math.floor(elapsedSeconds / 60)).padStart(2, '0')}:${String(Math.floor(elapsedSeconds % 60)).padStart(2, '0')}`;
+  return (
+    `[${clock}] ${ratePerSecond.toFixed(1)} readings/s | polled ${summary.readingsPolled} ` +
+    `(accepted ${summary.readingsAccepted}, rejected ${summary.readingsRejected}${reasons ? `: ${reasons}` : ''}) | ` +
+    `put ${summary.recordsPut} | processed ${summary.recordsProcessed} | windows ${summary.windowsWritten} | alerts ${summary.alertsRaised}` +
+    (summary.failedBatches > 0 ? ` | failed batches ${summary.failedBatches}` : '')
+  );
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof readOptions>;
+  try {
+    parsed = readOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`npm start: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed === 'help') {
+    console.log(HELP);
+    return 0;
+  }
+  const { options, durationSeconds } = parsed;
+  console.log('Starting the local pipeline (simulator, kinesis-local, embedded PostgreSQL, processor)...');
+  let pipeline: LocalPipeline;
+  try {
+    pipeline = await startLocalPipeline(options);
+  } catch (error) {
+    console.error(`npm start: ${(error as Error).message}`);
+    return 1;
+  }
+  console.log(`  source API simulator   ${pipeline.simulatorUrl}/params/all`);
+  console.log(`  Kinesis (kinesis-local) ${pipeline.kinesisEndpoint}  stream ${pipeline.streamName}`);
+  console.log(`  RDS Data API endpoint  ${pipeline.dataApiUrl}`);
+  console.log(`  PostgreSQL (psql)      ${pipeline.psqlCommand}`);
+  console.log(`  data directory         ${pipeline.dataDir}`);
+  console.log('  real-time sink         off: OpenSearch is not part of this runtime yet');
+  console.log(durationSeconds ? `Running for ${durationSeconds} s.` : 'Running. Ctrl-C to stop.');
+
+  const started = Date.now();
+  let lastAccepted = 0;
+  let lastAt = started;
+  const report = async () => {
+    const summary = await pipeline.summary();
+    const now = Date.now();
+    const rate = ((summary.readingsAccepted - lastAccepted) * 1000) / Math.max(1, now - lastAt);
+    lastAccepted = summary.readingsAccepted;
+    lastAt = now;
+    for (const alert of await pipeline.newAlerts()) {
+      console.log(`  ALERT ${alert.instrumentId} (${alert.instrumentType}) ${alert.from} -> ${alert.to}, window mean ${alert.mean} at ${alert.windowStart}`);
+    }
+    console.log(progressLine(summary, (now - started) / 1000, rate));
+  };
+  const progress = setInterval(() => void report().catch((error: unknown) => console.error(`progress: ${(error as Error).message}`)), PROGRESS_EVERY_MS);
+
+  pipeline.run();
+  const stopRequested = new Promise<'signal'>((resolve) => {
+    let signals = 0;
+    const onSignal = () => {
+      signals += 1;
+      if (signals > 1) {
+        console.error('Stopping immediately; the checkpoint holds what was done.');
+        process.exit(130);
+      }
+      console.log('\nStopping (Ctrl-C again to force)...');
+      resolve('signal');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  const timeUp = durationSeconds ? new Promise<'time'>((resolve) => setTimeout(() => resolve('time'), durationSeconds * 1000)) : new Promise<never>(() => undefined);
+  const why = await Promise.race([stopRequested, timeUp]);
+
+  if (why === 'time') {
+    console.log('Time is up: stopping the poller and draining the stream...');
+    await pipeline.drain();
+  }
+  clearInterval(progress);
+  await report();
+  const summary = await pipeline.summary();
+  await pipeline.close();
+  console.log(JSON.stringify(summary));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`npm start failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);
