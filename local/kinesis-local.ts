@@ -85,8 +85,12 @@ export class KinesisLocalStartError extends Error {
 const MAIN_SCRIPT = createRequire(import.meta.url).resolve('kinesis-local/main.js');
 const CERT_PATH = resolvePath(MAIN_SCRIPT, '..', 'server.json');
 const LOG_TAIL_LINES = 40;
-/** How long the emulator may take to shut down gracefully before it is killed. */
-const STOP_GRACE_MS = 3_000;
+/**
+ * How long the emulator may take to shut down gracefully before it is killed: with data to
+ * keep it saves on the way out; without, there is nothing to wait for. (Its HTTP server waits
+ * up to 30 s for idle keep-alive connections to close, hence the bound.)
+ */
+const STOP_GRACE_MS = { persisting: 3_000, ephemeral: 500 } as const;
 const PERSIST_FILE_NAME = 'kinesis-data.json';
 
 /**
@@ -263,7 +267,7 @@ function spawnEmulator(env: NodeJS.ProcessEnv, persistence: Persistence | undefi
         if (persistence) await waitForSaves(persistence, Date.now(), () => exited);
         if (exited) return;
         child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+        const timer = setTimeout(() => child.kill('SIGKILL'), persistence ? STOP_GRACE_MS.persisting : STOP_GRACE_MS.ephemeral);
         await exitedPromise;
         clearTimeout(timer);
         child.stdin.destroy();
