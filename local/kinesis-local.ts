@@ -59,6 +59,8 @@ export interface KinesisLocal {
   readonly shardCount: number;
   /** A client for the emulator. */
   readonly client: KinesisClient;
+  /** Process id of the emulator. */
+  readonly pid: number | undefined;
   /**
    * Stops the emulator and destroys {@link client}. With `dataDir`, first waits until the
    * emulator has saved everything written before the call. Safe to call twice.
@@ -178,6 +180,7 @@ async function startOnce(options: KinesisLocalOptions, shardCount: number): Prom
       streamArn: stream.arn,
       shardCount: stream.shardCount,
       client: publicClient,
+      pid: emulator.child.pid,
       stop: async () => {
         client.destroy();
         publicClient.destroy();
