@@ -97,6 +97,7 @@ function progressLine(summary: PipelineSummary, elapsedSeconds: number, ratePerS
     `[${clock}] ${ratePerSecond.toFixed(1)} readings/s | polled ${summary.readingsPolled} ` +
     `(accepted ${summary.readingsAccepted}, rejected ${summary.readingsRejected}${reasons ? `: ${reasons}` : ''}) | ` +
     `put ${summary.recordsPut} | processed ${summary.recordsProcessed} | windows ${summary.windowsWritten} | alerts ${summary.alertsRaised}` +
+    (summary.invocationErrors > 0 ? ` | retried invocations ${summary.invocationErrors}` : '') +
     (summary.failedBatches > 0 ? ` | failed batches ${summary.failedBatches}` : '')
   );
 }

@@ -91,6 +91,9 @@ export interface PipelineSummary {
   windowsWritten: number;
   alertsRaised: number;
   endpointFailures: number;
+  /** Processor invocations that failed and were retried (a sink outage shows here). */
+  invocationErrors: number;
+  /** Batches sent to the on-failure destination after retries ran out. */
   failedBatches: number;
 }
 
@@ -122,6 +125,11 @@ export interface LocalPipeline {
   newAlerts(): Promise<RecentAlert[]>;
   /** Stops polling, processes everything left in the stream and closes its windows. */
   drain(): Promise<void>;
+  /**
+   * Takes the Data API endpoint down for `downForMs` and brings it back on the same port:
+   * a sink outage, to watch the event source mapping retry and lose nothing.
+   */
+  simulateDatabaseOutage(downForMs: number): Promise<void>;
   /** Stops everything; checkpoints and data stay in the data directory. */
   close(): Promise<void>;
 }
@@ -164,14 +172,15 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     const kinesis: KinesisLocal = await startKinesisLocal({
       streamName: STREAM_NAME,
       shardCount: options.shards,
-      plainPort: options.kinesisPort,
+      ...(options.kinesisPort === 0 ? {} : { plainPort: options.kinesisPort }),
       dataDir: join(dataDir, 'kinesis'),
     });
     closers.push(() => kinesis.stop());
 
     const embedded: EmbeddedDatabase = await openEmbeddedDatabase({ dataDir: join(dataDir, 'postgres') });
     closers.push(() => embedded.close());
-    const dataApi: DataApiServer = await startDataApiServer({ backend: pgliteBackend(embedded), port: options.dataApiPort });
+    const backend = pgliteBackend(embedded);
+    let dataApi: DataApiServer = await startDataApiServer({ backend, port: options.dataApiPort });
     closers.push(() => dataApi.close());
     const psql: PsqlSocket = await startPsqlSocket(embedded, { port: options.psqlPort });
     closers.push(() => psql.close());
@@ -215,6 +224,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
 
     let polled: PollSummary = EMPTY_POLL_SUMMARY;
     let recordsProcessed = 0;
+    let invocationErrors = 0;
     let failedBatches = 0;
     const failuresPath = join(dataDir, 'failed-batches.jsonl');
     const mapping = new LocalEventSourceMapping({
@@ -229,7 +239,8 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       },
       settings: { tumblingWindowSeconds: options.tumblingWindowSeconds, batchSize: options.batchSize },
       onInvocation: (report: InvocationReport) => {
-        if (!report.error) recordsProcessed += report.records;
+        if (report.error) invocationErrors += 1;
+        else recordsProcessed += report.records;
       },
     });
 
@@ -274,6 +285,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
           windowsWritten: counts.windows - baseline.windows,
           alertsRaised: counts.alerts - baseline.alerts,
           endpointFailures: polled.endpointFailures,
+          invocationErrors,
           failedBatches,
         };
       },
@@ -287,6 +299,12 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         pollTimer = undefined;
         await polling;
         await mapping.drain();
+      },
+      async simulateDatabaseOutage(downForMs: number) {
+        const port = dataApi.port;
+        await dataApi.close();
+        await new Promise((resolve) => setTimeout(resolve, downForMs));
+        dataApi = await startDataApiServer({ backend, port });
       },
       async close() {
         if (pollTimer) clearInterval(pollTimer);

@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseIsoInstant } from '../../lambdas/domain/timestamps.js';
+import { MemoryCheckpointStore } from '../../local/esm/checkpoint-store.js';
+import { LocalEventSourceMapping } from '../../local/esm/event-source-mapping.js';
+import { kinesisClientFor } from '../../local/kinesis-local.js';
+import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline.js';
+
+const WINDOW_SECONDS = 2;
+let dataDir: string;
+let pipeline: LocalPipeline;
+let kinesis: KinesisClient;
+
+async function pollTimes(n: number) {
+  for (let i = 0; i < n; i += 1) {
+    await pipeline.pollNow();
+    await new Promise((resolve) => setTimeout(resolve, 350));
+  }
+}
+
+async function tables() {
+  const q = (sql: string) => pipeline.database.query<Record<string, unknown>>(sql);
+  return {
+    instruments: await q('SELECT instrument_id, instrument_type, surface_level, latitude, longitude, trigger_alert, trigger_alarm, trigger_action FROM instruments ORDER BY 1'),
+    readings: await q('SELECT instrument_id, observed_at::text, value_micro FROM readings ORDER BY 1, 2'),
+    windows: await q('SELECT instrument_id, window_start::text, reading_count, sum_micro, mean, min_value, max_value, first_observed_at::text, last_observed_at::text FROM window_aggregates ORDER BY 1, 2'),
+    status: await q('SELECT * FROM instrument_status ORDER BY 1'),
+    events: await q('SELECT instrument_id, window_start::text, from_status, to_status, window_mean FROM trigger_events ORDER BY 1, 2'),
+  };
+}
+
+/** Every record in the stream, read back over all shards. */
+async function streamRecords(): Promise<Array<{ data: Uint8Array; partitionKey: string }>> {
+  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: pipeline.streamName }));
+  const all: Array<{ data: Uint8Array; partitionKey: string }> = [];
+  for (const shard of Shards) {
+    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: pipeline.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    for (;;) {
+      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      for (const r of page.Records ?? []) all.push({ data: r.Data!, partitionKey: r.PartitionKey! });
+      iterator = page.NextShardIterator;
+      if (!page.Records?.length) break;
+    }
+  }
+  return all;
+}
+
+/**
+ * The tables agree on everything the data decides. Trigger evaluation also moves with the
+ * watermark (arrival time), so a later run may evaluate windows that were still pending:
+ * earlier changes must stand unaltered and new ones may only concern later windows.
+ */
+function expectSameOutcome(after: Awaited<ReturnType<typeof tables>>, before: Awaited<ReturnType<typeof tables>>) {
+  expect(after.instruments).toEqual(before.instruments);
+  expect(after.readings).toEqual(before.readings);
+  expect(after.windows).toEqual(before.windows);
+  const evaluatedUpTo = before.status.reduce((latest, row) => (String(row.last_window_start) > latest ? String(row.last_window_start) : latest), '');
+  const key = (row: Record<string, unknown>) => `${String(row.instrument_id)}@${String(row.window_start)}`;
+  const earlier = after.events.filter((row) => String(row.window_start) <= evaluatedUpTo);
+  expect(new Set(earlier.map(key))).toEqual(new Set(before.events.filter((row) => String(row.window_start) <= evaluatedUpTo).map(key)));
+  expect(after.events.filter((row) => before.events.some((b) => key(b) === key(row)))).toEqual(before.events);
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'pipeline-e2e-'));
+  pipeline = await startLocalPipeline({
+    dataDir,
+    simulatorPort: 0,
+    kinesisPort: 0,
+    dataApiPort: 0,
+    psqlPort: 0,
+    instrumentsPerType: 4,
+    faultRate: 0,
+    windowSeconds: WINDOW_SECONDS,
+    tumblingWindowSeconds: 2,
+    allowedLatenessSeconds: 1,
+    shards: 2,
+    recordServed: true,
+  });
+  kinesis = kinesisClientFor(pipeline.kinesisEndpoint);
+});
+
+afterAll(async () => {
+  await pipeline?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite behind the local Data API)', () => {
+  it('stores window aggregates equal to a brute-force recomputation from what the simulator served', async () => {
+    await pollTimes(8);
+    await pipeline.drain();
+
+    const groups = new Map<string, { count: number; sum: bigint; min: number; max: number }>();
+    for (const served of pipeline.simulator.served) {
+      for (const item of served.items as Array<{ borehole_number: string; reading: number; timestamp: string }>) {
+        const at = parseIsoInstant(item.timestamp)!;
+        const start = at - (at % (WINDOW_SECONDS * 1000));
+        const key = `${item.borehole_number}|${new Date(start).toISOString()}`;
+        const micro = Math.round(item.reading * 1e6);
+        const group = groups.get(key) ?? { count: 0, sum: 0n, min: Infinity, max: -Infinity };
+        group.count += 1;
+        group.sum += BigInt(micro);
+        group.min = Math.min(group.min, micro / 1e6);
+        group.max = Math.max(group.max, micro / 1e6);
+        groups.set(key, group);
+      }
+    }
+    const rows = await pipeline.database.query<{ id: string; start: string; reading_count: number; sum_micro: number; mean: number; min_value: number; max_value: number }>(
+      `SELECT instrument_id AS id, to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS start, reading_count, sum_micro, mean, min_value, max_value FROM window_aggregates`,
+    );
+    expect(rows.length).toBe(groups.size);
+    expect(rows.length).toBeGreaterThanOrEqual(5 * 4);
+    for (const row of rows) {
+      const expected = groups.get(`${row.id}|${row.start}`);
+      expect(expected, `window ${row.id} ${row.start}`).toBeDefined();
+      expect(row.reading_count).toBe(expected!.count);
+      expect(BigInt(row.sum_micro)).toBe(expected!.sum);
+      expect(row.mean).toBe(Number(expected!.sum) / (expected!.count * 1e6));
+      expect([row.min_value, row.max_value]).toEqual([expected!.min, expected!.max]);
+    }
+    const summary = await pipeline.summary();
+    expect(summary.readingsPolled).toBe(summary.readingsAccepted + summary.readingsRejected);
+    expect(summary.recordsProcessed).toBe(summary.recordsPut);
+  });
+
+  it('gives identical tables when the stream is processed again from the start', async () => {
+    const before = await tables();
+    const { handler } = (await import('../../lambdas/processor/batch-handler.js')) as { handler: (event: unknown) => Promise<unknown> };
+    const replay = new LocalEventSourceMapping({
+      kinesis,
+      streamName: pipeline.streamName,
+      region: 'us-east-1',
+      invoke: handler as never,
+      checkpoints: new MemoryCheckpointStore(),
+      onFailure: async (failure) => {
+        throw new Error(`replay lost a batch: ${failure.error}`);
+      },
+      settings: { tumblingWindowSeconds: 2, batchSize: 37 },
+    });
+    await replay.drain();
+    expectSameOutcome(await tables(), before);
+  });
+
+  it('changes nothing when every record is delivered again as a duplicate', async () => {
+    const before = await tables();
+    const records = await streamRecords();
+    for (let i = 0; i < records.length; i += 500) {
+      await kinesis.send(new PutRecordsCommand({ StreamName: pipeline.streamName, Records: records.slice(i, i + 500).map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) }));
+    }
+    await pipeline.drain();
+    expectSameOutcome(await tables(), before);
+  });
+
+  it('quarantines a poison record and keeps its shard moving', async () => {
+    const poison = { v: 1, id: 'BH-POISON', type: 'piezometer', value: 'lots', t: Date.now() };
+    await kinesis.send(new PutRecordsCommand({ StreamName: pipeline.streamName, Records: [{ Data: Buffer.from(JSON.stringify(poison)), PartitionKey: 'BH-POISON' }] }));
+    const readingsBefore = (await tables()).readings.length;
+    await pollTimes(2);
+    await pipeline.drain();
+    const quarantined = await pipeline.database.query<{ reason: string; detail: string; raw: string }>("SELECT reason, detail, raw FROM quarantined_readings WHERE raw LIKE '%BH-POISON%'");
+    expect(quarantined).toEqual([{ reason: 'undecodable_record', detail: 'record value "lots" is not a finite number', raw: JSON.stringify(poison) }]);
+    expect((await tables()).readings.length).toBeGreaterThan(readingsBefore);
+  });
+
+  it('loses nothing and counts nothing twice across a database outage', async () => {
+    const before = await pipeline.summary();
+    await pollTimes(3);
+    const outage = pipeline.simulateDatabaseOutage(2_500);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all([pipeline.drain(), outage]);
+    const after = await pipeline.summary();
+    expect(after.recordsProcessed - before.recordsProcessed).toBe(after.recordsPut - before.recordsPut);
+    expect(after.failedBatches).toBe(0);
+    expect(after.invocationErrors).toBeGreaterThan(before.invocationErrors);
+    const [counts] = await pipeline.database.query<{ readings: number; distinct_readings: number }>(
+      'SELECT count(*)::int AS readings, count(DISTINCT (instrument_id, observed_at))::int AS distinct_readings FROM readings',
+    );
+    const servedItems = pipeline.simulator.served.reduce((n, s) => n + s.items.length, 0);
+    expect(counts!.readings).toBe(servedItems);
+    const [windowTotal] = await pipeline.database.query<{ total: number }>('SELECT sum(reading_count)::int AS total FROM window_aggregates');
+    expect(windowTotal!.total).toBe(servedItems);
+  });
+});
