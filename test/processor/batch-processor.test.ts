@@ -6,7 +6,8 @@ import type { AlertPublisher } from '../../lambdas/processor/alerts.js';
 import { AuroraBatchStore, type TriggerEvent } from '../../lambdas/processor/aurora-store.js';
 import { processBatch } from '../../lambdas/processor/batch-processor.js';
 import type { TumblingWindowResponse } from '../../lambdas/processor/tumbling-window.js';
-import { startLocalBatchDatabase, type LocalBatchDatabase } from '../support/batch-database.js';
+import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
+import { describeWithPostgres } from '../support/postgres-server.js';
 import { piezometerReading, streamRecord, windowEvent } from '../support/tumbling-events.js';
 
 const WINDOW_SECONDS = 10;
@@ -16,16 +17,18 @@ let local: LocalBatchDatabase;
 const published: TriggerEvent[] = [];
 const alerts: AlertPublisher = { publish: async (events) => void published.push(...events) };
 
-beforeAll(async () => {
-  local = await startLocalBatchDatabase();
-});
-afterAll(async () => {
-  await local?.close();
-});
-afterEach(async () => {
-  published.length = 0;
-  await local.rows('TRUNCATE readings, window_aggregates, instrument_status, trigger_events, quarantined_readings, instruments');
-});
+function withEngine(engine: Engine) {
+  beforeAll(async () => {
+    local = await startLocalBatchDatabase(engine);
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+  afterEach(async () => {
+    published.length = 0;
+    await local.rows('TRUNCATE readings, window_aggregates, instrument_status, trigger_events, quarantined_readings, instruments');
+  });
+}
 
 function options() {
   return { store: new AuroraBatchStore(local.db, WINDOW_SECONDS), alerts, windowSeconds: WINDOW_SECONDS, allowedLatenessMs: 0 };
@@ -43,7 +46,7 @@ async function runWindow(batches: ReturnType<typeof streamRecord>[][]): Promise<
 
 async function aggregates() {
   return local.rows<{ instrument_id: string; window_start: Date; reading_count: number; sum_micro: string; mean: number; min_value: number; max_value: number }>(
-    'SELECT instrument_id, window_start, reading_count, sum_micro, mean, min_value, max_value, first_observed_at, last_observed_at, evaluated FROM window_aggregates ORDER BY instrument_id, window_start',
+    'SELECT instrument_id, window_start, reading_count, sum_micro::text AS sum_micro, mean, min_value, max_value, first_observed_at, last_observed_at, evaluated FROM window_aggregates ORDER BY instrument_id, window_start',
   );
 }
 
@@ -72,7 +75,7 @@ function expectedAggregates(readings: readonly Reading[]) {
   }
   return [...groups.values()]
     .sort((a, b) => a.id.localeCompare(b.id) || a.start - b.start)
-    .map((g) => ({ instrument_id: g.id, window_start: new Date(g.start), reading_count: g.count, sum_micro: Number(g.sum), min_value: g.min, max_value: g.max, trueMean: Number(g.sum) / 1e6 / g.count }));
+    .map((g) => ({ instrument_id: g.id, window_start: new Date(g.start), reading_count: g.count, sum_micro: g.sum.toString(), min_value: g.min, max_value: g.max, trueMean: Number(g.sum) / 1e6 / g.count }));
 }
 
 const readingsArb = fc
@@ -85,7 +88,9 @@ const readingsArb = fc
     return [...unique.values()].sort((a, b) => a.observedAt - b.observedAt);
   });
 
-describe('batch processor into Aurora PostgreSQL (local Data API over PGlite)', () => {
+function batchProcessorSuite(engine: Engine) {
+  withEngine(engine);
+
   it('stores window aggregates equal to a brute-force recomputation, with the exact mean', async () => {
     const readings = [1, 2, 3, 4, 5, 6, 7].map((k) => piezometerReading('BH-9', T0 + k * 2_100, quantise(50 + k / 3)));
     await runWindow([readings.map((r, i) => streamRecord(r, i))]);
@@ -178,4 +183,7 @@ describe('batch processor into Aurora PostgreSQL (local Data API over PGlite)', 
     await processBatch(windowEvent([streamRecord(later, 2)], {}, false), late).then((o) => processBatch(windowEvent([], o.response.state, true), late));
     expect(await local.rows<{ to_status: string }>('SELECT to_status FROM trigger_events ORDER BY window_start')).toEqual([{ to_status: 'alarm' }]);
   });
-});
+}
+
+describe('batch processor into Aurora PostgreSQL (local Data API over PGlite)', () => batchProcessorSuite('pglite'));
+describeWithPostgres('batch processor into Aurora PostgreSQL (local Data API over a real PostgreSQL server)', () => batchProcessorSuite('postgres'));

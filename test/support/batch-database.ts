@@ -1,17 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataApiDatabase } from '../../lambdas/db/sql-client.js';
+import pg from 'pg';
 import {
   createLocalRdsDataClient,
+  postgresBackend,
   LOCAL_CLUSTER_ARN,
   LOCAL_DATABASE,
   LOCAL_SECRET_ARN,
   openEmbeddedDatabase,
   pgliteBackend,
   startDataApiServer,
+  type DataApiBackend,
   type DataApiServer,
-  type EmbeddedDatabase,
 } from '../../local/data-api/index.js';
+import { startPostgresServer } from './postgres-server.js';
 
 const MIGRATIONS_DIR = 'lambdas/db/migrations';
 
@@ -23,10 +26,12 @@ export function schemaFiles(): Array<{ name: string; sql: string }> {
     .map((name) => ({ name, sql: readFileSync(join(MIGRATIONS_DIR, name), 'utf8') }));
 }
 
-/** An embedded PostgreSQL with the schema, behind a real local Data API endpoint. */
+export type Engine = 'pglite' | 'postgres';
+
+/** A database engine with the schema, behind a real local Data API endpoint. */
 export interface LocalBatchDatabase {
+  readonly engine: Engine;
   readonly db: DataApiDatabase;
-  readonly embedded: EmbeddedDatabase;
   server: DataApiServer;
   readonly endpoint: () => string;
   /** Stops the endpoint (the database stays), to simulate a sink outage. */
@@ -38,17 +43,59 @@ export interface LocalBatchDatabase {
   close(): Promise<void>;
 }
 
-export async function startLocalBatchDatabase(): Promise<LocalBatchDatabase> {
-  const embedded = await openEmbeddedDatabase();
-  for (const file of schemaFiles()) await embedded.pglite.exec(file.sql);
-  const backend = pgliteBackend(embedded);
+interface EngineHandle {
+  readonly backend: DataApiBackend;
+  rows<T>(sql: string): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** Embedded PGlite, or a throwaway real PostgreSQL server, with the schema applied. */
+async function openEngine(engine: Engine): Promise<EngineHandle> {
+  if (engine === 'pglite') {
+    const embedded = await openEmbeddedDatabase();
+    for (const file of schemaFiles()) await embedded.pglite.exec(file.sql);
+    return {
+      backend: pgliteBackend(embedded),
+      async rows<T>(sql: string) {
+        const lease = await embedded.gate.acquire('test');
+        try {
+          return (await embedded.pglite.query<T>(sql)).rows;
+        } finally {
+          lease.release();
+        }
+      },
+      close: () => embedded.close(),
+    };
+  }
+  const server = await startPostgresServer();
+  const client = new pg.Client({ connectionString: server.connectionString });
+  await client.connect();
+  await client.query("SET TimeZone TO 'UTC'");
+  for (const file of schemaFiles()) await client.query(file.sql);
+  const backend = postgresBackend({ connectionString: server.connectionString });
+  return {
+    backend,
+    async rows<T>(sql: string) {
+      return (await client.query(sql)).rows as T[];
+    },
+    async close() {
+      await client.end();
+      await backend.close();
+      await server.stop();
+    },
+  };
+}
+
+export async function startLocalBatchDatabase(engine: Engine = 'pglite'): Promise<LocalBatchDatabase> {
+  const handle_ = await openEngine(engine);
+  const backend = handle_.backend;
   let server = await startDataApiServer({ backend, port: 0 });
   const port = server.port;
   const client = createLocalRdsDataClient(server.url, { maxAttempts: 1 });
   const db = new DataApiDatabase(client, { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE });
   const handle: LocalBatchDatabase = {
+    engine,
     db,
-    embedded,
     server,
     endpoint: () => server.url,
     async stopEndpoint() {
@@ -58,18 +105,11 @@ export async function startLocalBatchDatabase(): Promise<LocalBatchDatabase> {
       server = await startDataApiServer({ backend, port });
       handle.server = server;
     },
-    async rows<T>(sql: string) {
-      const lease = await embedded.gate.acquire('test');
-      try {
-        return (await embedded.pglite.query<T>(sql)).rows;
-      } finally {
-        lease.release();
-      }
-    },
+    rows: (sql) => handle_.rows(sql),
     async close() {
       await server.close().catch(() => undefined);
       client.destroy();
-      await embedded.close();
+      await handle_.close();
     },
   };
   return handle;
