@@ -223,12 +223,20 @@ interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/** How long the emulator may spend shutting down once told to stop, before it exits regardless. */
+const SHUTDOWN_DEADLINE_MS = 5_000;
+
 /**
- * Runs the emulator under a small wrapper that terminates it (gracefully, so it saves its
- * data) when its stdin closes: the pipe closes whenever this process goes away.
+ * Runs the emulator under a small wrapper that terminates it when its stdin closes (the
+ * pipe closes whenever this process goes away, however it dies), and that bounds every
+ * shutdown: the emulator's own graceful shutdown can wait indefinitely on half-closed
+ * connections.
  */
 function spawnEmulator(env: NodeJS.ProcessEnv, persistence: Persistence | undefined, onLog?: (line: string) => void): RunningEmulator {
   const wrapper = [
+    `const deadline = () => setTimeout(() => process.exit(143), ${SHUTDOWN_DEADLINE_MS}).unref();`,
+    `process.on('SIGTERM', deadline);`,
+    `process.on('SIGINT', deadline);`,
     `process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));`,
     `process.stdin.on('error', () => process.kill(process.pid, 'SIGTERM'));`,
     `process.stdin.resume();`,

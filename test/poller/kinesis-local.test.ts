@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,21 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
+/** Whether a process is still running (a zombie awaiting its reaper counts as gone). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -44,6 +59,7 @@ describe('kinesis-local harness', () => {
     );
     const port = Number(new URL(first.endpoint).port);
     await first.stop();
+    expect(running(first.pid!)).toBe(false);
     expect(await answers(port)).toBe(false);
 
     const second = await startKinesisLocal({ streamName: 'kept', shardCount: 1, dataDir });
@@ -83,11 +99,13 @@ describe('kinesis-local harness', () => {
         createInterface({ input: parent.stdout }).once('line', resolve);
         parent.once('exit', (code) => reject(new Error(`helper exited early with ${String(code)}`)));
       });
-      const { endpoint } = JSON.parse(line) as { endpoint: string };
+      const { endpoint, pid } = JSON.parse(line) as { endpoint: string; pid: number };
       const port = Number(new URL(endpoint).port);
       expect(await answers(port)).toBe(true);
+      expect(running(pid)).toBe(true);
       parent.kill('SIGKILL');
-      expect(await until(async () => !(await answers(port)), 20_000)).toBe(true);
+      expect(await until(async () => !running(pid), 20_000)).toBe(true);
+      expect(await answers(port)).toBe(false);
     } finally {
       if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
     }
