@@ -1,4 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import pg from 'pg';
@@ -21,11 +25,23 @@ export interface EmbeddedDatabase {
 export interface EmbeddedDatabaseOptions {
   /** Directory to persist the database in (created if missing). Default: in memory, gone on close. */
   readonly dataDir?: string;
+  /**
+   * Directory in which to keep a freshly initialised cluster, so that new databases
+   * start from a copy of it instead of running initdb (many times faster). Default the
+   * OS temporary directory; `false` runs initdb every time.
+   */
+  readonly templateCache?: string | false;
 }
 
 export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions = {}): Promise<EmbeddedDatabase> {
+  const isNew = !options.dataDir || !existsSync(options.dataDir) || readdirSync(options.dataDir).length === 0;
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
+  const cacheDir = options.templateCache ?? tmpdir();
+  const loadDataDir = isNew && cacheDir !== false ? await freshClusterTemplate(cacheDir) : undefined;
+  const pglite = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+  });
   await pglite.exec("SET TimeZone TO 'UTC'; SET DateStyle TO 'ISO'");
   const gate = new ExclusiveGate();
   return {
@@ -41,6 +57,30 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions = {}
       }
     },
   };
+}
+
+/**
+ * A dump of a freshly initialised cluster, made once per PGlite version and kept in
+ * `cacheDir`. Written to a temporary name and renamed, so concurrent processes never
+ * read a partial file.
+ */
+async function freshClusterTemplate(cacheDir: string): Promise<Blob> {
+  const file = join(cacheDir, `pglite-${pgliteVersion()}-fresh-cluster.tar`);
+  if (existsSync(file)) return new Blob([await readFile(file)]);
+  const scratch = await PGlite.create();
+  const dump = await scratch.dumpDataDir('none');
+  await scratch.close();
+  await mkdir(cacheDir, { recursive: true });
+  const partial = `${file}.${process.pid}.partial`;
+  await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+  await rename(partial, file);
+  return dump;
+}
+
+function pgliteVersion(): string {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const manifest = join(dirname(entry), '..', 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
 /**
