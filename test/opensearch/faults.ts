@@ -42,7 +42,7 @@ export function withBulkFaults(client: Client, fault: ItemFault): { client: Clie
       const type = status === 429 ? 'es_rejected_execution_exception' : 'injected_fault';
       return { [item.action]: { _index: item.meta._index, _id: item.meta._id, status, error: { type, reason: `injected ${status}` } } };
     });
-    return { body: { took: 0, errors: merged.some((item) => Object.values(item ?? {})[0]?.status >= 300), items: merged } };
+    return { body: { took: 0, errors: merged.some((item) => (Object.values(item ?? {})[0]?.status ?? 0) >= 300), items: merged } };
   };
   const faulty = new Proxy(client, {
     get(target, property) {

@@ -1,0 +1,73 @@
+import type { Client } from '@opensearch-project/opensearch';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { singleReadingAggregate } from '../../lambdas/domain/window-aggregate.js';
+import { BulkWriter } from '../../lambdas/realtime/bulk-writer.js';
+import { statusDocument, windowDocument, windowDocumentId, type WindowDocument } from '../../lambdas/realtime/documents.js';
+import { statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
+import { latestStatuses, refreshIndices, windowsOfInstrument } from '../../lambdas/realtime/queries.js';
+import { INITIAL_STATUS } from '../../lambdas/realtime/status-timeline.js';
+import { describeWithOpenSearch, dropPrefix, prepareIndices, testClient, uniquePrefix } from './support.js';
+
+const WINDOW_MS = 10_000;
+const HOUR = 3_600_000;
+const MIDNIGHT = Date.parse('2026-03-03T00:00:00Z');
+
+function window(instrumentId: string, windowStart: number, value: number): WindowDocument {
+  const micro = Math.round(value * 1e6);
+  return windowDocument(
+    {
+      instrument: { instrumentId, type: 'settlement_marker', surfaceLevel: null, northing: 5_812_000, easting: 321_000 },
+      windowStart,
+      windowMs: WINDOW_MS,
+      aggregate: singleReadingAggregate(micro, windowStart + 1_234),
+    },
+    windowStart + WINDOW_MS,
+  );
+}
+
+describeWithOpenSearch('real-time queries against OpenSearch', () => {
+  let client: Client;
+  const prefix = uniquePrefix('queries');
+
+  beforeAll(async () => {
+    client = testClient();
+    await prepareIndices(client, prefix);
+  });
+  afterAll(async () => {
+    await dropPrefix(client, prefix);
+    await client.close();
+  });
+
+  it('lists the latest status of every instrument, past a page of results', async () => {
+    const ids = Array.from({ length: 1_234 }, (_, i) => `SM-${String(i).padStart(5, '0')}`);
+    const documents = ids.map((id, i) => statusDocument(window(id, MIDNIGHT, i % 25), { ...INITIAL_STATUS, status: i % 25 >= 10 ? 'alert' : 'normal', status_since: MIDNIGHT }, INITIAL_STATUS, MIDNIGHT));
+    const result = await new BulkWriter(client).write(documents.map((document) => ({ action: 'index', index: statusIndex(prefix), id: document.instrument_id, document })));
+    expect(result.failures).toEqual([]);
+    await refreshIndices(client, [statusIndex(prefix)]);
+
+    const latest = await latestStatuses(client, prefix);
+    expect(latest.map((s) => s.instrument_id)).toEqual(ids);
+    expect(latest[13]).toEqual(documents[13]);
+    expect(latest.filter((s) => s.status === 'alert')).toHaveLength(ids.filter((_, i) => i % 25 >= 10).length);
+  });
+
+  it('returns the windows of one instrument over an hour, in order, across daily indices', async () => {
+    const from = MIDNIGHT - HOUR / 2;
+    const windows: WindowDocument[] = [];
+    for (let start = from - HOUR; start < from + 2 * HOUR; start += WINDOW_MS) {
+      windows.push(window('SM-A', start, (start - from) / 1e5), window('SM-B', start, 1));
+    }
+    const result = await new BulkWriter(client).write(
+      windows.map((document) => ({ action: 'index', index: windowsIndex(prefix, document.window_start), id: windowDocumentId(document.instrument_id, document.window_start), document })),
+    );
+    expect(result.failures).toEqual([]);
+    await refreshIndices(client, [windowsIndex(prefix, from), windowsIndex(prefix, MIDNIGHT)]);
+
+    const hour = await windowsOfInstrument(client, prefix, 'SM-A', from, from + HOUR);
+    expect(hour).toHaveLength(HOUR / WINDOW_MS);
+    expect(hour.map((w) => w.window_start)).toEqual(Array.from({ length: HOUR / WINDOW_MS }, (_, i) => from + i * WINDOW_MS));
+    expect(hour.every((w) => w.instrument_id === 'SM-A')).toBe(true);
+    expect(hour[0]).toEqual(windows.find((w) => w.instrument_id === 'SM-A' && w.window_start === from));
+    expect(await windowsOfInstrument(client, prefix, 'SM-NONE', from, from + HOUR)).toEqual([]);
+  });
+});
