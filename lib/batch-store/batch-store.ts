@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -129,9 +129,16 @@ export class BatchStore extends Construct {
 
   /**
    * Lets the grantee use the Data API on this cluster: ExecuteStatement, BatchExecuteStatement,
-   * Begin/Commit/RollbackTransaction on the cluster, and reading (and decrypting) its secret.
+   * Begin/Commit/RollbackTransaction on the cluster, reading its secret, and decrypting that
+   * secret with the cluster's key through Secrets Manager only.
    */
   grantDataApiAccess(grantee: iam.IGrantable): iam.Grant {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.${Stack.of(this).urlSuffix}` } },
+    });
     return this.cluster.grantDataApiAccess(grantee);
   }
 

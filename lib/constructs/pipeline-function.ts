@@ -81,7 +81,8 @@ export class PipelineFunction extends Construct implements iam.IGrantable {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: { ...props.environment },
+      // Stack traces point at the TypeScript sources through the bundled source maps.
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       role: this.role,
       logGroup: this.logGroup,
       bundling: {
@@ -96,6 +97,7 @@ export class PipelineFunction extends Construct implements iam.IGrantable {
         bundleAwsSDK: true,
         externalModules: [],
         loader: props.loader ? { ...props.loader } : undefined,
+        logLevel: nodejs.LogLevel.WARNING,
       },
     });
   }

@@ -1,0 +1,503 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Validations } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AURORA_POSTGRES_VERSIONS } from '../../lib/config.js';
+import { NODE_RUNTIME } from '../../lib/constructs/pipeline-function.js';
+import { access, accessMap, referencedLogicalIds } from './access.js';
+import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized } from './synth.js';
+
+/** The default configuration (cdk.json's context), synthesized once for every test here. */
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize();
+});
+afterAll(() => s?.dispose());
+
+const id = (type: string, prefix: string) => onlyLogicalId(s.json, type, prefix);
+const props = (logicalId: string) => s.json.Resources[logicalId]?.Properties ?? {};
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const fn = (prefix: string) => id('AWS::Lambda::Function', `${prefix}Function`);
+const environment = (functionId: string) => (props(functionId).Environment as { Variables: Record<string, unknown> }).Variables;
+const mappingOf = (functionId: string) => {
+  const [mapping] = logicalIds(s.json, 'AWS::Lambda::EventSourceMapping').filter((m) => JSON.stringify(props(m).FunctionName).includes(functionId));
+  if (!mapping) throw new Error(`no event source mapping for ${functionId}`);
+  return props(mapping);
+};
+
+describe('ingestion', () => {
+  it('encrypts the on-demand stream with a rotating customer managed key and keeps records 24 hours', () => {
+    const key = id('AWS::KMS::Key', 'ReadingsKey');
+    s.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    expect(props(id('AWS::Kinesis::Stream', 'ReadingsStream'))).toMatchObject({
+      Name: 'geotech-dev-readings',
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      RetentionPeriodHours: 24,
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: arn(key) },
+    });
+    expect(props(key).EnableKeyRotation).toBe(true);
+  });
+
+  it('starts the poller every minute, one at a time, for up to 60 s, and drops starts that cannot run', () => {
+    const poller = fn('PollerHandler');
+    expect(props(poller)).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 60 });
+    expect(props(id('AWS::Scheduler::Schedule', 'PollerSchedule'))).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Target: { Arn: arn(poller), RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } },
+    });
+    expect(props(id('AWS::Lambda::EventInvokeConfig', 'PollerHandlerFunctionEventInvokeConfig'))).toMatchObject({
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+  });
+
+  it('points the poller at the IAM-authorised simulator URL and gives it its environment contract', () => {
+    const url = id('AWS::Lambda::Url', 'SimulatorHandlerFunctionFunctionUrl');
+    expect(props(url)).toMatchObject({ AuthType: 'AWS_IAM', TargetFunctionArn: arn(fn('SimulatorHandler')) });
+    expect(environment(fn('PollerHandler'))).toEqual({
+      STREAM_NAME: ref(id('AWS::Kinesis::Stream', 'ReadingsStream')),
+      SOURCE_BASE_URL: { 'Fn::GetAtt': [url, 'FunctionUrl'] },
+      SOURCE_AUTH: 'iam',
+      POLL_INTERVAL_SECONDS: '10',
+      QUARANTINE_QUEUE_URL: ref(id('AWS::SQS::Queue', 'QuarantineQueue')),
+      POWERTOOLS_SERVICE_NAME: 'poller',
+      POWERTOOLS_METRICS_NAMESPACE: 'GeotechMonitoring',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(environment(fn('SimulatorHandler'))).toMatchObject({ SIMULATOR_SEED: 'geotech' });
+  });
+});
+
+describe('processing', () => {
+  it.each(['BatchProcessorHandler', 'RealtimeProcessorHandler'])(
+    'subscribes %s with its own tumbling-window mapping, partial batch responses, bisect, bounded retries and the on-failure queue',
+    (processor) => {
+      expect(mappingOf(fn(processor))).toMatchObject({
+        EventSourceArn: arn(id('AWS::Kinesis::Stream', 'ReadingsStream')),
+        StartingPosition: 'TRIM_HORIZON',
+        TumblingWindowInSeconds: 60,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 3,
+        MaximumRecordAgeInSeconds: 3600,
+        BatchSize: 500,
+        MaximumBatchingWindowInSeconds: 5,
+        DestinationConfig: { OnFailure: { Destination: arn(id('AWS::SQS::Queue', 'ProcessingFailuresQueue')) } },
+      });
+      expect(environment(fn(processor)).WINDOW_SECONDS).toBe('60');
+    },
+  );
+
+  it('gives the batch processor the Data API and alert topic it writes to', () => {
+    expect(environment(fn('BatchProcessorHandler'))).toMatchObject({
+      DB_CLUSTER_ARN: expect.anything(),
+      DB_SECRET_ARN: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
+      DB_NAME: 'geotech',
+      ALERT_TOPIC_ARN: ref(id('AWS::SNS::Topic', 'AlertsTopic')),
+      POWERTOOLS_SERVICE_NAME: 'batch-processor',
+    });
+    expect(referencedLogicalIds(s.json, JSON.stringify(environment(fn('BatchProcessorHandler')).DB_CLUSTER_ARN))).toEqual([
+      id('AWS::RDS::DBCluster', 'BatchStoreCluster'),
+    ]);
+  });
+
+  it('gives the realtime processor the https domain endpoint, index prefix and quarantine', () => {
+    expect(environment(fn('RealtimeProcessorHandler'))).toMatchObject({
+      OPENSEARCH_ENDPOINT: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain'), 'DomainEndpoint'] }]] },
+      OPENSEARCH_INDEX_PREFIX: 'geotech',
+      QUARANTINE_QUEUE_URL: ref(id('AWS::SQS::Queue', 'QuarantineQueue')),
+      POWERTOOLS_SERVICE_NAME: 'realtime-processor',
+    });
+  });
+
+  it('encrypts both queues with the messaging key, keeps messages 14 days and refuses requests without TLS', () => {
+    const key = id('AWS::KMS::Key', 'MessagingKey');
+    for (const queue of ['QuarantineQueue', 'ProcessingFailuresQueue']) {
+      expect(props(id('AWS::SQS::Queue', queue))).toMatchObject({ KmsMasterKeyId: arn(key), MessageRetentionPeriod: 1_209_600 });
+    }
+    const policies = logicalIds(s.json, 'AWS::SQS::QueuePolicy');
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      expect((props(policy).PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+});
+
+describe('batch store', () => {
+  it('runs Aurora Serverless v2 PostgreSQL with the Data API, IAM auth, CMK storage encryption, backups and deletion protection', () => {
+    const cluster = id('AWS::RDS::DBCluster', 'BatchStoreCluster');
+    expect(props(cluster)).toMatchObject({
+      Engine: 'aurora-postgresql',
+      EngineVersion: '16.13',
+      EnableHttpEndpoint: true,
+      EnableIAMDatabaseAuthentication: true,
+      StorageEncrypted: true,
+      KmsKeyId: arn(id('AWS::KMS::Key', 'BatchStoreKey')),
+      BackupRetentionPeriod: 7,
+      DeletionProtection: true,
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 },
+      EnableCloudwatchLogsExports: ['postgresql'],
+    });
+    expect(props(id('AWS::RDS::DBInstance', 'BatchStoreClusterwriter'))).toMatchObject({ DBInstanceClass: 'db.serverless' });
+    expect(s.json.Resources[cluster]?.DeletionPolicy).toBe('Snapshot');
+  });
+
+  it('defaults to the newest Aurora PostgreSQL 16 that aws-cdk-lib offers', () => {
+    const newest16 = AURORA_POSTGRES_VERSIONS.filter((version) => version.startsWith('16.')).at(-1);
+    expect(props(id('AWS::RDS::DBCluster', 'BatchStoreCluster')).EngineVersion).toBe(newest16);
+  });
+
+  it('keeps the database in isolated subnets: no internet gateway, no NAT, rejected traffic logged', () => {
+    s.template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    s.template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    s.template.resourceCountIs('AWS::EC2::Route', 0);
+    for (const subnet of logicalIds(s.json, 'AWS::EC2::Subnet')) expect(props(subnet).MapPublicIpOnLaunch).toBe(false);
+    s.template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', ResourceType: 'VPC' });
+    s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+  });
+
+  it('encrypts the admin secret with the cluster key and rotates it every 30 days', () => {
+    s.template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: arn(id('AWS::KMS::Key', 'BatchStoreKey')) });
+    s.template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
+  });
+
+  it('applies the migrations through a custom resource that waits for the writer and changes with the migration sources', () => {
+    const migrations = id('Custom::SchemaMigrations', 'SchemaMigrations');
+    expect(props(migrations).MigrationsHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.json.Resources[migrations]?.DependsOn).toEqual(
+      expect.arrayContaining([id('AWS::RDS::DBCluster', 'BatchStoreCluster'), id('AWS::RDS::DBInstance', 'BatchStoreClusterwriter')]),
+    );
+    expect(environment(fn('SchemaMigrationsHandler'))).toMatchObject({ DB_NAME: 'geotech', DB_SECRET_ARN: expect.anything(), DB_CLUSTER_ARN: expect.anything() });
+  });
+});
+
+describe('real-time store', () => {
+  it('encrypts the domain at rest and between nodes, serves HTTPS only with TLS 1.2, and spreads two nodes over two zones', () => {
+    expect(props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain'))).toMatchObject({
+      DomainName: 'geotech-dev',
+      EngineVersion: 'OpenSearch_2.19',
+      EncryptionAtRestOptions: { Enabled: true, KmsKeyId: expect.anything() },
+      NodeToNodeEncryptionOptions: { Enabled: true },
+      DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-2019-07' },
+      ClusterConfig: {
+        InstanceCount: 2,
+        InstanceType: 't3.medium.search',
+        ZoneAwarenessEnabled: true,
+        ZoneAwarenessConfig: { AvailabilityZoneCount: 2 },
+      },
+      EBSOptions: { EBSEnabled: true, VolumeType: 'gp3', VolumeSize: 20 },
+    });
+  });
+
+  it('turns on fine-grained access control with the setup function role as master user and Cognito sign-in', () => {
+    const domain = props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain'));
+    expect(domain).toMatchObject({
+      AdvancedSecurityOptions: {
+        Enabled: true,
+        InternalUserDatabaseEnabled: false,
+        MasterUserOptions: { MasterUserARN: arn(roleOfFunction(s.json, fn('RealtimeStoreSetup'))) },
+      },
+      CognitoOptions: { Enabled: true, UserPoolId: ref(id('AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool')) },
+    });
+  });
+
+  it('publishes application, audit and both slow logs to CloudWatch Logs', () => {
+    const logs = props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).LogPublishingOptions as Record<string, { Enabled: boolean }>;
+    expect(Object.keys(logs).sort()).toEqual(['AUDIT_LOGS', 'ES_APPLICATION_LOGS', 'INDEX_SLOW_LOGS', 'SEARCH_SLOW_LOGS']);
+    for (const option of Object.values(logs)) expect(option.Enabled).toBe(true);
+  });
+
+  it('lets only the project roles reach the domain, writers only their index paths', () => {
+    const policy = props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).AccessPolicies as { Statement: Record<string, unknown>[] };
+    expect(JSON.stringify(policy)).not.toMatch(/"AWS":"\*"|"Principal":"\*"/);
+    const principals = (sid: string) =>
+      referencedLogicalIds(s.json, JSON.stringify(policy.Statement.find((statement) => statement.Sid === sid)?.Principal)).sort();
+    expect(principals('FullAccessRoles')).toEqual(
+      [roleOfFunction(s.json, fn('RealtimeStoreSetup')), id('AWS::IAM::Role', 'RealtimeStoreLoginAdminRole'), id('AWS::IAM::Role', 'RealtimeStoreLoginViewerRole')].sort(),
+    );
+    expect(principals('IndexWriters')).toEqual([roleOfFunction(s.json, fn('RealtimeProcessorHandler'))]);
+    const writers = policy.Statement.find((statement) => statement.Sid === 'IndexWriters');
+    expect(writers?.Action).toEqual(['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpPut']);
+    expect(JSON.stringify(writers?.Resource)).toMatch(/domain\/geotech-dev\/geotech-\*"/);
+  });
+
+  it('signs engineers in through Cognito: no self sign-up, MFA required, strong passwords, admin group with its own role', () => {
+    expect(props(id('AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool'))).toMatchObject({
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: { PasswordPolicy: { MinimumLength: 14, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true } },
+    });
+    expect(props(id('AWS::Cognito::IdentityPool', 'RealtimeStoreLoginIdentityPool')).AllowUnauthenticatedIdentities).toBe(false);
+    expect(props(id('AWS::Cognito::UserPoolGroup', 'RealtimeStoreLoginAdminGroup'))).toMatchObject({
+      GroupName: 'admins',
+      RoleArn: arn(id('AWS::IAM::Role', 'RealtimeStoreLoginAdminRole')),
+    });
+    expect(props(id('AWS::Cognito::IdentityPoolRoleAttachment', 'RealtimeStoreLoginRoleAttachment'))).toMatchObject({
+      Roles: { authenticated: arn(id('AWS::IAM::Role', 'RealtimeStoreLoginViewerRole')) },
+      RoleMappings: { dashboards: { Type: 'Token', AmbiguousRoleResolution: 'AuthenticatedRole' } },
+    });
+  });
+
+  it('passes the setup resource the roles to map and runs it once the domain exists', () => {
+    const setup = id('Custom::OpenSearchSetup', 'RealtimeStoreSetupResource');
+    expect(props(setup)).toMatchObject({
+      IndexPrefix: 'geotech',
+      RetentionDays: 30,
+      AdminRoleArns: [arn(id('AWS::IAM::Role', 'RealtimeStoreLoginAdminRole'))],
+      ViewerRoleArns: [arn(id('AWS::IAM::Role', 'RealtimeStoreLoginViewerRole'))],
+      WriterRoleArns: [arn(roleOfFunction(s.json, fn('RealtimeProcessorHandler')))],
+    });
+    expect(s.json.Resources[setup]?.DependsOn).toEqual(expect.arrayContaining([id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')]));
+    expect(environment(fn('RealtimeStoreSetup'))).toMatchObject({ OPENSEARCH_INDEX_PREFIX: 'geotech', RETENTION_DAYS: '30', OPENSEARCH_ENDPOINT: expect.anything() });
+  });
+});
+
+describe('alerts and operations', () => {
+  it('encrypts both topics with the messaging key and refuses publishing without TLS', () => {
+    for (const topic of ['AlertsTopic', 'OpsNotificationsTopic']) {
+      expect(props(id('AWS::SNS::Topic', topic)).KmsMasterKeyId).toEqual(arn(id('AWS::KMS::Key', 'MessagingKey')));
+    }
+    for (const policy of logicalIds(s.json, 'AWS::SNS::TopicPolicy')) {
+      expect(JSON.stringify(props(policy).PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it('lets CloudWatch alarms use the messaging key to publish to the encrypted ops topic', () => {
+    const statements = (props(id('AWS::KMS::Key', 'MessagingKey')).KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
+    );
+  });
+
+  it('alarms on iterator age, errors, throttles, the on-failure queue, missing readings and search health, notifying the ops topic', () => {
+    const alarms = logicalIds(s.json, 'AWS::CloudWatch::Alarm').map((alarm) => props(alarm));
+    const named = (metric: string) => alarms.filter((alarm) => alarm.MetricName === metric);
+    expect(named('IteratorAge')).toHaveLength(2);
+    expect(named('Errors')).toHaveLength(3);
+    expect(named('Throttles')).toHaveLength(3);
+    expect(named('ApproximateNumberOfMessagesVisible')).toEqual([
+      expect.objectContaining({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id('AWS::SQS::Queue', 'ProcessingFailuresQueue'), 'QueueName'] } }] }),
+    ]);
+    expect(named('ReadingsAccepted')).toEqual([expect.objectContaining({ Namespace: 'GeotechMonitoring', TreatMissingData: 'breaching' })]);
+    expect(named('ClusterStatus.red')).toHaveLength(1);
+    expect(named('ClusterIndexWritesBlocked')).toHaveLength(1);
+    expect(named('FreeStorageSpace')).toHaveLength(1);
+    const opsTopic = ref(id('AWS::SNS::Topic', 'OpsNotificationsTopic'));
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([opsTopic]);
+      expect(alarm.OKActions).toEqual([opsTopic]);
+    }
+  });
+
+  it('draws the dashboard from every Powertools metric in the namespace, by service, with rejects by reason', () => {
+    const body = JSON.stringify(props(id('AWS::CloudWatch::Dashboard', 'OperationsDashboard')).DashboardBody);
+    for (const metric of ['ReadingsPolled', 'ReadingsAccepted', 'ReadingsRejected', 'RecordsPut', 'RecordsProcessed', 'WindowsWritten', 'AlertsRaised']) {
+      expect(body).toContain(`\\"${metric}\\"`);
+    }
+    expect(body).toContain('SEARCH(\'{GeotechMonitoring,reason,service} MetricName=\\\\\\"ReadingsRejected\\\\\\"\'');
+    for (const service of ['poller', 'batch-processor', 'realtime-processor']) expect(body).toContain(`\\"service\\",\\"${service}\\"`);
+    for (const metric of ['IteratorAge', 'Errors', 'Throttles', 'Duration', 'ApproximateNumberOfMessagesVisible']) expect(body).toContain(`\\"${metric}\\"`);
+  });
+});
+
+describe('least privilege', () => {
+  const logsOf = (prefix: string) => access([[['logs:CreateLogStream', 'logs:PutLogEvents'], [id('AWS::Logs::LogGroup', `${prefix}LogGroup`)]]]);
+
+  it('grants no action with a wildcard and no resource "*" in any IAM policy', () => {
+    for (const [logicalId, resource] of Object.entries(s.json.Resources)) {
+      const documents =
+        resource.Type === 'AWS::IAM::Policy'
+          ? [resource.Properties?.PolicyDocument]
+          : resource.Type === 'AWS::IAM::Role'
+            ? ((resource.Properties?.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((policy) => policy.PolicyDocument)
+            : [];
+      for (const document of documents) {
+        for (const statement of (document as { Statement: { Action: unknown; Resource: unknown }[] }).Statement) {
+          for (const action of [statement.Action].flat()) expect(String(action), `${logicalId}`).not.toContain('*');
+          for (const target of [statement.Resource].flat()) expect(target, `${logicalId}`).not.toBe('*');
+        }
+      }
+    }
+  });
+
+  it('poller: put records on the stream, quarantine rejects, call the simulator URL, nothing else', () => {
+    const stream = id('AWS::Kinesis::Stream', 'ReadingsStream');
+    const simulator = fn('SimulatorHandler');
+    expect(accessMap(s.json, roleOfFunction(s.json, fn('PollerHandler')))).toEqual({
+      ...logsOf('PollerHandler'),
+      ...access([
+        [['kinesis:PutRecords', 'kinesis:DescribeStreamSummary'], [stream]],
+        [['kms:GenerateDataKey'], [id('AWS::KMS::Key', 'ReadingsKey'), id('AWS::KMS::Key', 'MessagingKey')]],
+        [['kms:Decrypt'], [id('AWS::KMS::Key', 'MessagingKey')]],
+        [['sqs:SendMessage'], [id('AWS::SQS::Queue', 'QuarantineQueue')]],
+        [['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'], [simulator]],
+      ]),
+    });
+  });
+
+  it('batch processor: read the stream, use the Data API and its secret, publish alerts, send failures, nothing else', () => {
+    expect(accessMap(s.json, roleOfFunction(s.json, fn('BatchProcessorHandler')))).toEqual({
+      ...logsOf('BatchProcessorHandler'),
+      ...access([
+        [streamReadActions, [id('AWS::Kinesis::Stream', 'ReadingsStream')]],
+        [['kms:Decrypt'], [id('AWS::KMS::Key', 'ReadingsKey'), id('AWS::KMS::Key', 'MessagingKey'), id('AWS::KMS::Key', 'BatchStoreKey')]],
+        [dataApiActions, [id('AWS::RDS::DBCluster', 'BatchStoreCluster')]],
+        [['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')]],
+        [['sns:Publish'], [id('AWS::SNS::Topic', 'AlertsTopic')]],
+        [['kms:GenerateDataKey'], [id('AWS::KMS::Key', 'MessagingKey')]],
+        [['sqs:SendMessage'], [id('AWS::SQS::Queue', 'ProcessingFailuresQueue')]],
+      ]),
+    });
+  });
+
+  it('decrypts the database secret only through Secrets Manager', () => {
+    const permissions = accessMap(s.json, roleOfFunction(s.json, fn('BatchProcessorHandler')));
+    expect(permissions['kms:Decrypt']).toContain(id('AWS::KMS::Key', 'BatchStoreKey'));
+    const role = roleOfFunction(s.json, fn('BatchProcessorHandler'));
+    const decryptDatabaseKey = Object.values(s.json.Resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles).includes(role))
+      .flatMap((resource) => (resource.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .find((statement) => JSON.stringify(statement.Resource).includes(id('AWS::KMS::Key', 'BatchStoreKey')));
+    expect(JSON.stringify(decryptDatabaseKey?.Condition)).toContain('secretsmanager.');
+  });
+
+  it('realtime processor: read the stream, write only the project indices and _bulk, quarantine, send failures, nothing else', () => {
+    const domain = id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain');
+    const role = roleOfFunction(s.json, fn('RealtimeProcessorHandler'));
+    expect(accessMap(s.json, role)).toEqual({
+      ...logsOf('RealtimeProcessorHandler'),
+      ...access([
+        [streamReadActions, [id('AWS::Kinesis::Stream', 'ReadingsStream')]],
+        [['kms:Decrypt'], [id('AWS::KMS::Key', 'ReadingsKey'), id('AWS::KMS::Key', 'MessagingKey')]],
+        [['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpPut'], [domain]],
+        [['kms:GenerateDataKey'], [id('AWS::KMS::Key', 'MessagingKey')]],
+        [['sqs:SendMessage'], [id('AWS::SQS::Queue', 'ProcessingFailuresQueue'), id('AWS::SQS::Queue', 'QuarantineQueue')]],
+      ]),
+    });
+    const paths = permissionsOfAction(role, 'es:ESHttpPost').map((resource) => resource.replace(/.*"(\/[^"]*)".*/, '$1'));
+    expect(paths.sort()).toEqual(['/_bulk', '/geotech-*', '/geotech-*/*']);
+  });
+
+  it('simulator: write its own logs only', () => {
+    expect(accessMap(s.json, roleOfFunction(s.json, fn('SimulatorHandler')))).toEqual(logsOf('SimulatorHandler'));
+  });
+
+  it('migration: the Data API and its secret only', () => {
+    expect(accessMap(s.json, roleOfFunction(s.json, fn('SchemaMigrationsHandler')))).toEqual({
+      ...logsOf('SchemaMigrationsHandler'),
+      ...access([
+        [dataApiActions, [id('AWS::RDS::DBCluster', 'BatchStoreCluster')]],
+        [['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')]],
+        [['kms:Decrypt'], [id('AWS::KMS::Key', 'BatchStoreKey')]],
+      ]),
+    });
+  });
+
+  it('schedule: invoke the poller only', () => {
+    expect(accessMap(s.json, id('AWS::IAM::Role', 'PollerScheduleRole'))).toEqual(access([[['lambda:InvokeFunction'], [fn('PollerHandler')]]]));
+  });
+
+  function permissionsOfAction(role: string, action: string): string[] {
+    return Object.values(s.json.Resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles).includes(role))
+      .flatMap((resource) => (resource.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .filter((statement) => [statement.Action].flat().includes(action))
+      .flatMap((statement) => [statement.Resource].flat().map((resource) => JSON.stringify(resource)));
+  }
+});
+
+const streamReadActions = [
+  'kinesis:DescribeStream',
+  'kinesis:DescribeStreamConsumer',
+  'kinesis:DescribeStreamSummary',
+  'kinesis:GetRecords',
+  'kinesis:GetShardIterator',
+  'kinesis:ListShards',
+  'kinesis:ListStreams',
+  'kinesis:SubscribeToShard',
+];
+const dataApiActions = [
+  'rds-data:BatchExecuteStatement',
+  'rds-data:BeginTransaction',
+  'rds-data:CommitTransaction',
+  'rds-data:ExecuteStatement',
+  'rds-data:RollbackTransaction',
+];
+
+describe('checks', () => {
+  it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
+    const report = new AwsSolutionsChecks().validateScope(s.app);
+    expect(report.violations.map((violation) => `${violation.ruleName} ${violation.violatingResources.map((r) => r.resourceLogicalId).join(',')}`)).toEqual([]);
+  });
+
+  it('acknowledges cdk-nag findings only on specific resources, each naming the exact finding and a reason', () => {
+    const acknowledgements: { path: string; id: string; reason: string }[] = [];
+    for (const construct of s.app.node.findAll()) {
+      for (const entry of construct.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)) {
+        for (const [ruleId, reason] of Object.entries(entry.data as Record<string, string>)) {
+          if (ruleId.includes('AwsSolutions')) acknowledgements.push({ path: construct.node.path, id: ruleId.replace(/^annotation::/i, ''), reason });
+        }
+      }
+    }
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const acknowledgement of acknowledgements) {
+      expect(acknowledgement.path.split('/').length, `${acknowledgement.id} at ${acknowledgement.path}`).toBeGreaterThan(2);
+      expect(acknowledgement.id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      if (/IAM[45]/.test(acknowledgement.id)) expect(acknowledgement.id).toMatch(/\[(Action|Resource|Policy)::.+\]$/);
+      expect(acknowledgement.reason.length, acknowledgement.id).toBeGreaterThan(40);
+    }
+  });
+
+  it('bundles every project function with esbuild as minified ESM for ARM64 on the newest Node.js runtime', () => {
+    const ours = ['PollerHandler', 'SimulatorHandler', 'BatchProcessorHandler', 'RealtimeProcessorHandler', 'SchemaMigrationsHandler', 'RealtimeStoreSetup'].map(fn);
+    for (const functionId of ours) {
+      const lambda = props(functionId);
+      expect(lambda).toMatchObject({ Runtime: NODE_RUNTIME.name, Architectures: ['arm64'], Handler: 'index.handler' });
+      const assetHash = String((lambda.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+      const bundle = path.join(s.outdir, `asset.${assetHash}`, 'index.mjs');
+      expect(existsSync(bundle), bundle).toBe(true);
+      expect(existsSync(`${bundle}.map`)).toBe(true);
+      const code = readFileSync(bundle, 'utf8');
+      expect(code.length / code.split('\n').length, 'average line length of a minified bundle').toBeGreaterThan(1000);
+      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';"), 'ESM output with the require shim').toBe(true);
+      expect(code).toMatch(/export\{[^}]*\bas handler[,}]/);
+    }
+    expect(NODE_RUNTIME.name).toBe('nodejs24.x');
+  });
+
+  it.skipIf(!hasCfnLint())('passes cfn-lint with no errors (skipped where cfn-lint is not installed; .ci/run installs it)', () => {
+    const templates = s.assembly.stacks.map((stack) => path.join(s.outdir, stack.templateFile));
+    const result = spawnSync('cfn-lint', ['--non-zero-exit-code', 'error', '--format', 'parseable', ...templates], { encoding: 'utf8' });
+    expect(result.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line))).toEqual([]);
+    expect(result.status).toBe(0);
+  });
+
+  it('matches the template snapshot (asset hashes and content hashes stripped)', async () => {
+    await expect(JSON.stringify(stableTemplate(s.json), null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/default.template.json');
+  });
+});
+
+/** The template with values that change whenever handler code changes replaced by placeholders. */
+function stableTemplate(json: object): unknown {
+  return JSON.parse(
+    JSON.stringify(json)
+      .replace(/[0-9a-f]{64}\.zip/g, '<asset>.zip')
+      .replace(/"(MigrationsHash|SetupHash)":"[0-9a-f]{64}"/g, '"$1":"<content hash>"'),
+  );
+}
+
+function hasCfnLint(): boolean {
+  try {
+    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
