@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configFromEnvironment, createMigrateHandler } from '../../lambdas/db/migrate-handler.js';
+import { bundledMigrations, loadMigrationsFromDirectory } from '../../lambdas/db/migration-set.js';
+import { describeOnBackend, type Endpoint } from '../data-api/endpoints.js';
+
+const run = promisify(execFile);
+
+function event(requestType: 'Create' | 'Update' | 'Delete', physicalResourceId?: string): CloudFormationCustomResourceEvent {
+  const common = {
+    ServiceToken: 'arn:aws:lambda:ap-southeast-2:000000000000:function:provider',
+    ResponseURL: 'https://example.invalid/response',
+    StackId: 'arn:aws:cloudformation:ap-southeast-2:000000000000:stack/pipeline/1',
+    RequestId: 'request-1',
+    LogicalResourceId: 'Migrations',
+    ResourceType: 'Custom::SchemaMigrations',
+    ResourceProperties: { ServiceToken: 'arn:aws:lambda:ap-southeast-2:000000000000:function:provider', MigrationsHash: 'abc' },
+  };
+  if (requestType === 'Create') return { ...common, RequestType: 'Create' };
+  if (requestType === 'Update') return { ...common, RequestType: 'Update', PhysicalResourceId: physicalResourceId!, OldResourceProperties: common.ResourceProperties };
+  return { ...common, RequestType: 'Delete', PhysicalResourceId: physicalResourceId! };
+}
+
+const tableExists = async (e: Endpoint, table: string) =>
+  (await e.execute('SELECT to_regclass(:t) IS NOT NULL', [{ name: 't', value: { stringValue: table } }])).records![0]![0]!.booleanValue;
+
+describe('the migration handler configuration', () => {
+  it('names every missing environment variable', () => {
+    expect(() => configFromEnvironment({ DB_NAME: 'pipeline' })).toThrow('The migration handler needs the environment variable(s) DB_CLUSTER_ARN, DB_SECRET_ARN');
+    expect(configFromEnvironment({ DB_CLUSTER_ARN: 'c', DB_SECRET_ARN: 's', DB_NAME: 'd' })).toEqual({ resourceArn: 'c', secretArn: 's', database: 'd' });
+  });
+});
+
+describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) => {
+  beforeEach(async () => {
+    await endpoint().execute('DROP SCHEMA public CASCADE');
+    await endpoint().execute('CREATE SCHEMA public');
+  });
+
+  const handlerFor = (e: Endpoint) => createMigrateHandler({ client: e.client, ...e.target, migrations: loadMigrationsFromDirectory('test/db/fixtures/ordered') });
+
+  it('applies the migrations on Create and reports them', async () => {
+    const e = endpoint();
+    const response = await handlerFor(e)(event('Create'));
+    expect(response.PhysicalResourceId).toBe('schema-migrations/postgres');
+    expect(response.Data).toMatchObject({ AppliedCount: '3', LatestVersion: '3' });
+    expect(await tableExists(e, 'gauges')).toBe(true);
+  });
+
+  it('applies what is pending on Update and keeps the physical id', async () => {
+    const e = endpoint();
+    await handlerFor(e)(event('Create'));
+    const response = await handlerFor(e)(event('Update', 'schema-migrations/postgres'));
+    expect(response).toMatchObject({ PhysicalResourceId: 'schema-migrations/postgres', Data: { AppliedCount: '0', LatestVersion: '3' } });
+  });
+
+  it('leaves the database alone on Delete', async () => {
+    const e = endpoint();
+    const response = await handlerFor(e)(event('Delete', 'schema-migrations/postgres'));
+    expect(response).toEqual({ PhysicalResourceId: 'schema-migrations/postgres' });
+    expect(await tableExists(e, 'schema_migrations')).toBe(false);
+  });
+
+  describe('bundled by esbuild as for deployment', () => {
+    let outDir: string;
+
+    beforeAll(async () => {
+      outDir = mkdtempSync(join(tmpdir(), 'migrate-bundle-'));
+      await build({
+        entryPoints: ['lambdas/db/migrate-handler.ts'],
+        outfile: join(outDir, 'index.js'),
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        logLevel: 'silent',
+      });
+    }, 120_000);
+
+    afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+    it('carries the project’s migrations and applies them through the Data API endpoint it is pointed at', async () => {
+      const e = endpoint();
+      const invoke = `require(${JSON.stringify(join(outDir, 'index.js'))}).handler(${JSON.stringify(event('Create'))})
+        .then((r) => console.log('RESULT ' + JSON.stringify(r)), (error) => { console.error(error); process.exit(1); });`;
+      const { stdout } = await run(process.execPath, ['-e', invoke], {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'ap-southeast-2',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_ENDPOINT_URL_RDS_DATA: e.server.url,
+          DB_CLUSTER_ARN: e.target.resourceArn,
+          DB_SECRET_ARN: e.target.secretArn,
+          DB_NAME: e.target.database,
+        },
+      });
+      const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))!.slice('RESULT '.length));
+      const migrations = bundledMigrations();
+      expect(result.Data.AppliedCount).toBe(String(migrations.length));
+      expect(stdout).toContain(`applying ${migrations[0]!.fileName}`);
+      const { records } = await e.execute('SELECT count(*) FROM schema_migrations');
+      expect(records).toEqual([[{ longValue: migrations.length }]]);
+    });
+  });
+});
