@@ -100,12 +100,21 @@ export function windowDocumentId(instrumentId: string, windowStart: number): str
   return `${instrumentId}@${windowStart}`;
 }
 
+/** Instruments do not move, so each batch projects the same few hundred positions; they are kept once projected. */
+const projected = new Map<string, GeoPoint | null>();
+const MAX_PROJECTED = 50_000;
+
 /** A grid position as a geo point, or null when the position is absent or does not project to valid WGS84 degrees. */
 export function positionOf(northing: number | null, easting: number | null): GeoPoint | null {
   if (northing === null || easting === null) return null;
+  const key = `${easting},${northing}`;
+  const known = projected.get(key);
+  if (known !== undefined) return known;
   const { latitude, longitude } = gridToLatLon(easting, northing);
-  if (!(Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180)) return null;
-  return { lat: latitude, lon: longitude };
+  const point = Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180 ? { lat: latitude, lon: longitude } : null;
+  if (projected.size >= MAX_PROJECTED) projected.clear();
+  projected.set(key, point);
+  return point;
 }
 
 export function triggerLevelsOf(instrument: Pick<InstrumentDescription, 'type' | 'surfaceLevel'>): TriggerLevels | null {

@@ -11,7 +11,7 @@ import { readingsIndex } from '../../lambdas/realtime/index-names.js';
 import { processRealtimeEvent, type RealtimeProcessorDeps } from '../../lambdas/realtime/process-window.js';
 import { piezometer, SHARD, streamRecord, tumblingEvent } from './events.js';
 import { withBulkFaults } from './faults.js';
-import { describeWithOpenSearch, documentsById, dropPrefix, fileQuarantine, prepareIndices, testClient, uniquePrefix } from './support.js';
+import { describeWithOpenSearch, documentsById, dropPrefix, fileQuarantine, openSearchUrl, prepareIndices, testClient, uniquePrefix } from './support.js';
 
 const WINDOW_MS = 10_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -211,5 +211,34 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     const early = await processRealtimeEvent({ ...tumblingEvent([], { state: first.response.state }), isWindowTerminatedEarly: true }, deps());
     expect(early.response.state).toEqual({});
     expect((await windows()).get(`P-900@${T0}`)).toMatchObject({ count: 1, mean: 50 });
+  });
+});
+
+describeWithOpenSearch('real-time Lambda handler', () => {
+  it('reads its configuration from the environment and processes a tumbling window', async () => {
+    const client = testClient();
+    const prefix = uniquePrefix('handler');
+    const env = { ...process.env };
+    Object.assign(process.env, {
+      OPENSEARCH_ENDPOINT: openSearchUrl(),
+      OPENSEARCH_AUTH: 'none',
+      OPENSEARCH_INDEX_PREFIX: prefix,
+      WINDOW_SECONDS: '10',
+      QUARANTINE_QUEUE_URL: 'https://sqs.ap-southeast-2.amazonaws.com/123456789012/quarantine',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    });
+    try {
+      await prepareIndices(client, prefix);
+      const { handler } = await import('../../lambdas/processor/realtime-handler.js');
+      const readings = [piezometer('H-1', T0 + 1_000, 201), piezometer('H-1', T0 + 2_000, 203)];
+      const first = await handler(tumblingEvent(readings.map((r, i) => streamRecord(r, 900 + i)), {}));
+      const final = await handler(tumblingEvent([], { state: first.state, final: true }));
+      expect(final).toEqual({ state: {}, batchItemFailures: [] });
+      expect((await documentsById<StatusDocument>(client, `${prefix}-status`)).get('H-1')).toMatchObject({ status: 'action', mean: 202, count: 2 });
+    } finally {
+      process.env = env;
+      await dropPrefix(client, prefix);
+      await client.close();
+    }
   });
 });
