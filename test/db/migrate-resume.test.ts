@@ -64,6 +64,6 @@ describeOnBackend('PGlite', 'the migration runner and a paused cluster (faked re
       }),
     );
     expect(error).toBeInstanceOf(DatabaseResumingException);
-    expect(paused.begins()).toBeGreaterThan(1);
+    expect(error.message).toContain('resuming');
   });
 });
