@@ -151,7 +151,7 @@ describeOnBackend(
       await e.execute('CREATE TABLE notes (id int PRIMARY KEY)');
       const tx = await begin(e);
       await e.execute('INSERT INTO notes VALUES (1)', [], { transactionId: tx });
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(await rejectionOf(e.execute('SELECT 1', [], { transactionId: tx }))).toBeInstanceOf(TransactionNotFoundException);
       expect((await e.execute('SELECT count(*) FROM notes')).records).toEqual([[{ longValue: 0 }]]);
       expect(e.server.service.openTransactions).toBe(0);
@@ -160,12 +160,12 @@ describeOnBackend(
     it('keeps a transaction that is in use alive past the timeout', async () => {
       const e = endpoint();
       const tx = await begin(e);
-      for (let i = 0; i < 6; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let i = 0; i < 12; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
         await e.execute('SELECT 1', [], { transactionId: tx });
       }
       await commit(e, tx);
     });
   },
-  { transactionIdleTimeoutMs: 300 },
+  { transactionIdleTimeoutMs: 1000 },
 );
