@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { rotatingKey } from '../constructs/rotating-key.js';
+import { acknowledge } from '../nag.js';
 
 export interface BatchStoreProps {
   /** Cluster identifier (lowercase); also names the VPC, the secret and the log group. */
@@ -112,6 +113,13 @@ export class BatchStore extends Construct {
       copyTagsToSnapshot: true,
     });
     this.cluster.node.addDependency(postgresLog);
+    if (!deletionProtection) {
+      acknowledge(
+        this.cluster,
+        'RDS10',
+        'Deletion protection is off by configuration (deletionProtection=false) for a stage meant to be torn down; CloudFormation still takes a final snapshot.',
+      );
+    }
     this.writer = this.cluster.node.findChild('writer') as rds.IAuroraClusterInstance;
 
     this.cluster.addRotationSingleUser({

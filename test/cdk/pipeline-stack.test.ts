@@ -307,6 +307,23 @@ describe('alerts and operations', () => {
   });
 });
 
+describe('protection', () => {
+  it('protects the stack from deletion and retains the stateful resources by default', () => {
+    expect(s.stack.terminationProtection).toBe(true);
+    for (const [type, prefix] of [
+      ['AWS::Kinesis::Stream', 'ReadingsStream'],
+      ['AWS::OpenSearchService::Domain', 'RealtimeStoreDomain'],
+      ['AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool'],
+      ['AWS::KMS::Key', 'BatchStoreKey'],
+      ['AWS::KMS::Key', 'ReadingsKey'],
+      ['AWS::SQS::Queue', 'QuarantineQueue'],
+    ] as const) {
+      expect(s.json.Resources[id(type, prefix)]?.DeletionPolicy, prefix).toBe('Retain');
+    }
+    expect(props(id('AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool')).DeletionProtection).toBe('ACTIVE');
+  });
+});
+
 describe('least privilege', () => {
   const logsOf = (prefix: string) => access([[['logs:CreateLogStream', 'logs:PutLogEvents'], [id('AWS::Logs::LogGroup', `${prefix}LogGroup`)]]]);
 

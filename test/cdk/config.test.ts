@@ -1,0 +1,177 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createPipelineApp } from '../../lib/app.js';
+import { CONFIG_DEFAULTS, CONFIG_KEYS, ConfigError, loadConfig, type PipelineConfig } from '../../lib/config.js';
+import { PROJECT_ROOT } from '../../lib/constructs/pipeline-function.js';
+import { cdkJsonContext } from './synth.js';
+
+/** Loads a configuration from a context object, as `app.node.tryGetContext` would serve it. */
+const load = (context: Record<string, unknown>): PipelineConfig => loadConfig((key) => context[key], Object.keys(context));
+
+/** The problems a context is rejected with, as `key: message` lines. */
+function problems(context: Record<string, unknown>): string[] {
+  try {
+    load(context);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((problem) => `${problem.key}: ${problem.message}`);
+    throw error;
+  }
+  throw new Error(`context was accepted: ${JSON.stringify(context)}`);
+}
+
+describe('configuration defaults', () => {
+  it('gives the same configuration from cdk.json as from the defaults in code', () => {
+    expect(load(cdkJsonContext())).toEqual(load({}));
+  });
+
+  it('lists every key cdk.json sets among the configuration keys (besides CDK feature flags)', () => {
+    const configKeys = Object.keys(cdkJsonContext()).filter((key) => !key.startsWith('@'));
+    expect(configKeys.filter((key) => !(CONFIG_KEYS as string[]).includes(key))).toEqual([]);
+  });
+
+  it('defaults to a stage named dev with the simulator as the source and deletion protection on', () => {
+    expect(load({})).toMatchObject({ env: 'dev', simulator: true, deletionProtection: true, streamMode: 'on-demand' });
+  });
+});
+
+describe('reading -c values', () => {
+  it('turns the strings the CLI passes into numbers, booleans and lists', () => {
+    const config = load({
+      pollIntervalSeconds: '5',
+      auroraMinCapacity: '0',
+      auroraMaxCapacity: '8.5',
+      deletionProtection: 'false',
+      simulator: 'false',
+      sourceBaseUrl: 'https://api.example.com/v1/',
+      alertEmails: 'a@example.com, b@example.com',
+      alertSms: '+61400111222',
+      streamMode: 'provisioned',
+      shardCount: '4',
+    });
+    expect(config).toMatchObject({
+      pollIntervalSeconds: 5,
+      auroraMinCapacity: 0,
+      auroraMaxCapacity: 8.5,
+      deletionProtection: false,
+      simulator: false,
+      alertEmails: ['a@example.com', 'b@example.com'],
+      alertSms: ['+61400111222'],
+      shardCount: 4,
+    });
+  });
+
+  it('accepts JSON arrays from cdk.json and an empty -c list', () => {
+    expect(load({ opsEmails: ['ops@example.com'] }).opsEmails).toEqual(['ops@example.com']);
+    expect(load({ opsEmails: '' }).opsEmails).toEqual([]);
+  });
+
+  it('accepts OpenSearch versions with or without the OpenSearch_ prefix', () => {
+    expect(load({ openSearchEngineVersion: 'OpenSearch_3.1' }).openSearchEngineVersion).toBe('3.1');
+    expect(load({ openSearchEngineVersion: '2.19' }).openSearchEngineVersion).toBe('2.19');
+  });
+});
+
+describe('invalid values', () => {
+  it.each([
+    [{ env: 'Prod' }, 'env: must be 1-16 lowercase letters, digits or hyphens'],
+    [{ streamMode: 'fast' }, 'streamMode: must be one of on-demand, provisioned (got "fast")'],
+    [{ windowSeconds: '1000' }, 'windowSeconds: must be a whole number from 1 to 900 (got "1000")'],
+    [{ windowSeconds: 7 }, 'windowSeconds: must divide a day (86400 s)'],
+    [{ batchSize: 'lots' }, 'batchSize: must be a whole number from 1 to 10000 (got "lots")'],
+    [{ pollIntervalSeconds: 2.5 }, 'pollIntervalSeconds: must be a whole number from 1 to 30 (got 2.5)'],
+    [{ streamRetentionHours: 12 }, 'streamRetentionHours: must be a whole number from 24 to 8760 (got 12)'],
+    [{ auroraMaxCapacity: '3.3' }, 'auroraMaxCapacity: must be a number from 1 to 256 in steps of 0.5 (got "3.3")'],
+    [{ deletionProtection: 'yes' }, 'deletionProtection: must be true or false (got "yes")'],
+    [{ auroraEngineVersion: '16.99' }, 'auroraEngineVersion: must be an Aurora PostgreSQL version known to aws-cdk-lib: '],
+    [{ openSearchEngineVersion: '9.9' }, 'openSearchEngineVersion: must be an OpenSearch version known to aws-cdk-lib: '],
+    [{ openSearchInstanceType: 't2.small.search' }, 'openSearchInstanceType: t2 instances do not support encryption at rest'],
+    [{ openSearchInstanceType: 'large' }, 'openSearchInstanceType: must be an OpenSearch instance type'],
+    [{ alertEmails: 'a@example.com,not-an-address' }, 'alertEmails[1]: must be an email address (got "not-an-address")'],
+    [{ alertSms: ['0400111222'] }, 'alertSms[0]: must be a phone number in E.164 form'],
+    [{ simulator: false, sourceBaseUrl: 'http://api.example.com' }, 'sourceBaseUrl: must be an https URL (got "http://api.example.com")'],
+    [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of 1, 3, 5, 7, 14, 30'],
+    [{ dashboardsDomainPrefix: 'my-cognito-login' }, 'dashboardsDomainPrefix: must be 1-63 lowercase letters'],
+    [{ region: 'sydney' }, 'region: must be an AWS Region code'],
+    [{ quicksightPrincipals: 'alice' }, 'quicksightPrincipals[0]: must be an IAM or QuickSight principal ARN'],
+  ])('rejects %j naming the key and what it accepts', (context, expected) => {
+    expect(problems(context).join('\n')).toContain(expected);
+  });
+
+  it('reports every invalid key at once', () => {
+    expect(problems({ streamMode: 'fast', batchSize: 0, simulator: 'maybe' }).map((line) => line.split(':')[0])).toEqual([
+      'streamMode',
+      'batchSize',
+      'simulator',
+    ]);
+  });
+
+  it('names an unknown key and suggests the key it resembles', () => {
+    expect(problems({ windowSecond: 30 })).toEqual(['windowSecond: is not a configuration key (did you mean windowSeconds?)']);
+    expect(problems({ colour: 'blue' })[0]).toMatch(/^colour: is not a configuration key; known keys: env, account, /);
+  });
+
+  it("leaves the CDK's own context keys alone", () => {
+    expect(() => load({ '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:enable-path-metadata': true, 'acknowledged-issue-numbers': [1] })).not.toThrow();
+  });
+});
+
+describe('keys that depend on each other', () => {
+  it.each([
+    [{ shardCount: 2 }, 'shardCount: applies only to a provisioned stream'],
+    [{ maxRecordAgeSeconds: 172_800 }, 'maxRecordAgeSeconds: must not exceed the stream retention (streamRetentionHours=24, i.e. 86400 s)'],
+    [{ auroraMinCapacity: 8, auroraMaxCapacity: 4 }, 'auroraMinCapacity: must not exceed auroraMaxCapacity (4)'],
+    [{ auroraEngineVersion: '16.2', auroraMinCapacity: 0 }, 'auroraMinCapacity: 0 (auto-pause) needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3'],
+    [{ auroraEngineVersion: '15.2' }, 'auroraEngineVersion: 15.2 has no RDS Data API on Aurora Serverless v2'],
+    [{ sourceBaseUrl: 'https://api.example.com' }, 'sourceBaseUrl: is set while simulator=true'],
+    [{ simulator: false }, 'sourceBaseUrl: is required when simulator=false'],
+    [{ sourceApiKeySecretName: 'geotech/source-key' }, 'sourceApiKeySecretName: applies only to a real source'],
+  ])('rejects %j', (context, expected) => {
+    expect(problems(context).join('\n')).toContain(expected);
+  });
+
+  it('accepts the combinations those rules allow', () => {
+    expect(() => load({ streamMode: 'provisioned', shardCount: 2 })).not.toThrow();
+    expect(() => load({ streamRetentionHours: 168, maxRecordAgeSeconds: 604_800 })).not.toThrow();
+    expect(() => load({ auroraEngineVersion: '16.3', auroraMinCapacity: 0 })).not.toThrow();
+    expect(() => load({ simulator: false, sourceBaseUrl: 'https://api.example.com', sourceApiKeySecretName: 'geotech/source-key' })).not.toThrow();
+  });
+});
+
+describe('at synth', () => {
+  it('stops the app before building anything when the configuration is invalid', () => {
+    expect(() => createPipelineApp({ context: { ...cdkJsonContext(), streamMode: 'fast' } })).toThrow(ConfigError);
+  });
+
+  it('prints the problems and exits with status 1 when run as the CDK app', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'geotech-cdk-config-'));
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin/app.ts')], {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), retryAttempts: -1 }) },
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('Invalid deployment configuration');
+      expect(result.stderr).toContain('retryAttempts: must be a whole number from 0 to 10000 (got -1)');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('documentation', () => {
+  it('documents every configuration key and its default in lib/README.md', () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, 'lib/README.md'), 'utf8');
+    for (const key of CONFIG_KEYS) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${key}\` |`));
+      expect(row, `a table row for ${key}`).toBeDefined();
+      const fallback = CONFIG_DEFAULTS[key];
+      if (typeof fallback === 'number' || typeof fallback === 'boolean' || (typeof fallback === 'string' && fallback !== '')) {
+        expect(row, `the default of ${key}`).toContain(`\`${String(fallback)}\``);
+      }
+    }
+  });
+});

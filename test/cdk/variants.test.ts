@@ -1,0 +1,144 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { access, accessMap } from './access.js';
+import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized } from './synth.js';
+
+/**
+ * A production-like stage: a real source API with a key in Secrets Manager, a provisioned
+ * stream, five-minute windows, three search nodes, scale-to-zero Aurora, subscriptions, and
+ * deletion protection off. Synthesized once for every test here.
+ */
+const PROD = {
+  env: 'prod',
+  account: '123456789012',
+  region: 'ap-southeast-2',
+  simulator: false,
+  sourceBaseUrl: 'https://monitoring.example.com/api/',
+  sourceApiKeySecretName: 'geotech/source-api-key',
+  streamMode: 'provisioned',
+  shardCount: '2',
+  streamRetentionHours: '168',
+  windowSeconds: '300',
+  openSearchInstanceCount: '3',
+  auroraMinCapacity: '0',
+  deletionProtection: 'false',
+  alertEmails: 'engineer@example.com,site@example.com',
+  alertSms: '+61400111222',
+  opsEmails: 'ops@example.com',
+};
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize(PROD);
+});
+afterAll(() => s?.dispose());
+
+const id = (type: string, prefix: string) => onlyLogicalId(s.json, type, prefix);
+const props = (logicalId: string) => s.json.Resources[logicalId]?.Properties ?? {};
+const poller = () => id('AWS::Lambda::Function', 'PollerHandlerFunction');
+
+describe('a production stage', () => {
+  it('names the stack and resources after the stage and deploys to the configured account and Region', () => {
+    expect(s.stack.stackName).toBe('GeotechMonitoring-prod');
+    expect(s.stack.account).toBe('123456789012');
+    expect(s.stack.region).toBe('ap-southeast-2');
+    expect(props(id('AWS::Kinesis::Stream', 'ReadingsStream')).Name).toBe('geotech-prod-readings');
+    expect(props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).DomainName).toBe('geotech-prod');
+    expect(props(id('AWS::Cognito::UserPoolDomain', 'RealtimeStoreLoginUserPoolDomain')).Domain).toBe('geotech-prod-123456789012');
+  });
+
+  it('polls the real source with its API key read from Secrets Manager at run time, not from the environment', () => {
+    s.template.resourceCountIs('AWS::Lambda::Url', 0);
+    expect(logicalIds(s.json, 'AWS::Lambda::Function', 'SimulatorHandler')).toEqual([]);
+    const env = (props(poller()).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toMatchObject({
+      SOURCE_BASE_URL: 'https://monitoring.example.com/api/',
+      SOURCE_AUTH: 'api-key',
+      SOURCE_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:geotech/source-api-key',
+    });
+    const map = accessMap(s.json, roleOfFunction(s.json, poller()));
+    expect(map['secretsmanager:GetSecretValue']).toEqual(['literal:"arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:geotech/source-api-key-??????"']);
+    expect(Object.keys(map).filter((action) => action.startsWith('lambda:'))).toEqual([]);
+  });
+
+  it('provisions the stream with the configured shards and retention', () => {
+    expect(props(id('AWS::Kinesis::Stream', 'ReadingsStream'))).toMatchObject({
+      ShardCount: 2,
+      RetentionPeriodHours: 168,
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+    });
+  });
+
+  it('uses the configured window in both mappings and in the iterator age alarm', () => {
+    for (const mapping of logicalIds(s.json, 'AWS::Lambda::EventSourceMapping')) expect(props(mapping).TumblingWindowInSeconds).toBe(300);
+    const iteratorAlarms = logicalIds(s.json, 'AWS::CloudWatch::Alarm').filter((alarm) => props(alarm).MetricName === 'IteratorAge');
+    for (const alarm of iteratorAlarms) expect(props(alarm).Threshold).toBe(900_000);
+  });
+
+  it('spreads three search nodes over three zones and lets Aurora pause at 0 ACU', () => {
+    expect(props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).ClusterConfig).toMatchObject({
+      InstanceCount: 3,
+      ZoneAwarenessConfig: { AvailabilityZoneCount: 3 },
+    });
+    expect(props(id('AWS::RDS::DBCluster', 'BatchStoreCluster')).ServerlessV2ScalingConfiguration).toMatchObject({ MinCapacity: 0 });
+  });
+
+  it('subscribes the alert emails and phone numbers to alerts, and the ops emails to operations', () => {
+    const subscriptions = logicalIds(s.json, 'AWS::SNS::Subscription').map((subscription) => props(subscription));
+    const alerts = { Ref: id('AWS::SNS::Topic', 'AlertsTopic') };
+    const ops = { Ref: id('AWS::SNS::Topic', 'OpsNotificationsTopic') };
+    expect(subscriptions).toEqual(
+      expect.arrayContaining([
+        { Protocol: 'email', Endpoint: 'engineer@example.com', TopicArn: alerts },
+        { Protocol: 'email', Endpoint: 'site@example.com', TopicArn: alerts },
+        { Protocol: 'sms', Endpoint: '+61400111222', TopicArn: alerts },
+        { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: ops },
+      ]),
+    );
+    expect(subscriptions).toHaveLength(4);
+  });
+
+  it('can be torn down when deletion protection is off: no termination protection, stateful resources deleted, a final database snapshot kept', () => {
+    expect(s.stack.terminationProtection).toBe(false);
+    expect(props(id('AWS::RDS::DBCluster', 'BatchStoreCluster')).DeletionProtection).toBe(false);
+    expect(s.json.Resources[id('AWS::RDS::DBCluster', 'BatchStoreCluster')]?.DeletionPolicy).toBe('Snapshot');
+    for (const [type, prefix] of [
+      ['AWS::Kinesis::Stream', 'ReadingsStream'],
+      ['AWS::OpenSearchService::Domain', 'RealtimeStoreDomain'],
+      ['AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool'],
+      ['AWS::KMS::Key', 'ReadingsKey'],
+      ['AWS::SQS::Queue', 'QuarantineQueue'],
+    ] as const) {
+      expect(s.json.Resources[id(type, prefix)]?.DeletionPolicy, prefix).toBe('Delete');
+    }
+    expect(props(id('AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool')).DeletionProtection).toBe('INACTIVE');
+  });
+
+  it('keeps the same least-privilege grants for the processors', () => {
+    const realtime = accessMap(s.json, roleOfFunction(s.json, id('AWS::Lambda::Function', 'RealtimeProcessorHandlerFunction')));
+    expect(realtime).toMatchObject(access([[['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpPut'], [id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')]]]));
+    expect(Object.keys(realtime).some((action) => action.startsWith('rds-data:') || action.startsWith('sns:'))).toBe(false);
+  });
+
+  it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
+    expect(new AwsSolutionsChecks().validateScope(s.app).violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+
+  it.skipIf(!hasCfnLint())('passes cfn-lint with no errors (skipped where cfn-lint is not installed; .ci/run installs it)', () => {
+    const templates = s.assembly.stacks.map((stack) => path.join(s.outdir, stack.templateFile));
+    const result = spawnSync('cfn-lint', ['--non-zero-exit-code', 'error', '--format', 'parseable', ...templates], { encoding: 'utf8' });
+    expect(result.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line))).toEqual([]);
+    expect(result.status).toBe(0);
+  });
+});
+
+function hasCfnLint(): boolean {
+  try {
+    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
