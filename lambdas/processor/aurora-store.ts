@@ -32,6 +32,9 @@ export interface TriggerEvent extends StatusTransition {
 /** Rows per multi-row statement: keeps each Data API request well under its size limits. */
 const ROWS_PER_STATEMENT = 400;
 
+/** Pending windows read per query: well under the Data API's 1 MiB response cap. */
+const PENDING_PAGE = 1_000;
+
 /**
  * The batch store's writes. Every write is idempotent: readings are keyed by
  * (instrument, event time), aggregates are recomputed from readings, trigger
@@ -84,9 +87,23 @@ export class AuroraBatchStore {
     await this.db.execute(MARK_NOTIFIED, { rows: { json: rows } });
   }
 
+  /**
+   * Evaluates pending windows page by page (a Data API response is capped at 1 MiB).
+   * Pages follow (instrument, window start) order and each page's statuses are written
+   * before the next is read, so an instrument split across pages continues correctly.
+   */
   private async evaluatePending(session: SqlSession, shardId: string, watermark: number): Promise<TriggerEvent[]> {
-    const pending = await session.query<PendingRow>(SELECT_PENDING, { shard: shardId, window_seconds: this.windowSeconds, watermark: iso(watermark) });
-    if (pending.length === 0) return [];
+    const events: TriggerEvent[] = [];
+    for (;;) {
+      const page = await session.query<PendingRow>(SELECT_PENDING, { shard: shardId, window_seconds: this.windowSeconds, watermark: iso(watermark), limit: PENDING_PAGE });
+      if (page.length === 0) break;
+      events.push(...(await this.evaluatePage(session, page)));
+      if (page.length < PENDING_PAGE) break;
+    }
+    return events;
+  }
+
+  private async evaluatePage(session: SqlSession, pending: readonly PendingRow[]): Promise<TriggerEvent[]> {
     const events: TriggerEvent[] = [];
     const statuses: Array<{ instrumentId: string; status: InstrumentStatus }> = [];
     for (const group of groupBy(pending, (row) => row.instrument_id)) {
@@ -328,7 +345,8 @@ JOIN instruments i ON i.instrument_id = w.instrument_id
 LEFT JOIN instrument_status s ON s.instrument_id = w.instrument_id
 WHERE NOT w.evaluated AND w.source_shard = :shard AND w.window_seconds = :window_seconds
   AND w.window_end <= :watermark::timestamptz
-ORDER BY w.instrument_id, w.window_start`;
+ORDER BY w.instrument_id, w.window_start
+LIMIT :limit`;
 
 const MARK_EVALUATED = `
 UPDATE window_aggregates AS w SET evaluated = true

@@ -174,6 +174,18 @@ function batchProcessorSuite(engine: Engine) {
     expect(await local.rows('SELECT status FROM instrument_status')).toEqual([{ status: 'normal' }]);
   });
 
+  it('evaluates more pending windows than one Data API response can carry, in order across pages', async () => {
+    // 3 instruments x 900 windows = 2 700 pending windows: over 1 MiB as one response, so it takes pages.
+    const ids = ['BH-P1', 'BH-P2', 'BH-P3'];
+    const readings = ids.flatMap((id) => Array.from({ length: 900 }, (_, k) => piezometerReading(id, T0 + k * 10_000 + 500, k === 600 || k === 899 ? 160 : 100)));
+    const records = readings.map((r, i) => streamRecord(r, i, T0 + 10_000_000));
+    await runWindow([records.slice(0, 1_400), records.slice(1_400)]);
+    expect(await local.rows('SELECT count(*)::int AS n FROM window_aggregates WHERE NOT evaluated')).toEqual([{ n: 0 }]);
+    const events = await local.rows<{ instrument_id: string; n: number }>('SELECT instrument_id, count(*)::int AS n FROM trigger_events GROUP BY 1 ORDER BY 1');
+    expect(events).toEqual(ids.map((id) => ({ instrument_id: id, n: 3 })));
+    expect(published).toHaveLength(9);
+  });
+
   it('waits for a window to be complete by the watermark before judging it', async () => {
     const late = { ...options(), allowedLatenessMs: 30_000 };
     const spike = piezometerReading('BH-4', T0 + 1_000, 190);
