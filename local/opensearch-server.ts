@@ -273,9 +273,9 @@ export async function startOpenSearch(options: StartOptions = {}): Promise<Runni
   try {
     await waitUntilHealthy(url, child, options.startTimeoutMs ?? 180_000);
   } catch (error) {
-    const console = readTail(join(work, 'console.log'));
+    const startupLog = readTail(join(work, 'console.log'));
     await stop();
-    throw new OpenSearchServerError(`${(error as Error).message}\n${console}`);
+    throw new OpenSearchServerError(`${(error as Error).message}\n${startupLog}`);
   }
   log(`OpenSearch ${distribution.version} is up on ${url}`);
   return { url, version: distribution.version, stop };
