@@ -78,8 +78,9 @@ export async function processRealtimeEvent(
     accumulator = new WindowAccumulator(deps.windowMs);
   }
 
+  const records = event.Records ?? [];
   const readings: SourcedReading[] = [];
-  for (const record of event.Records) {
+  for (const record of records) {
     const { sequenceNumber, data } = record.kinesis;
     const decoded = decodeReadingRecord(data, { source: `${event.shardId}/${sequenceNumber}`, now: rejectedAt });
     if (decoded.ok) readings.push({ reading: decoded.value, sequenceNumber, text: Buffer.from(data, 'base64').toString('utf8') });
@@ -140,7 +141,7 @@ export async function processRealtimeEvent(
       batchItemFailures: redeliver.map((itemIdentifier) => ({ itemIdentifier })),
     },
     summary: {
-      records: event.Records.length,
+      records: records.length,
       readingsIndexed: written.written,
       quarantined: rejections.length,
       redeliveryRequested: redeliver.length,
