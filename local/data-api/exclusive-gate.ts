@@ -48,7 +48,8 @@ export class ExclusiveGate {
         timeoutMs === undefined
           ? undefined
           : setTimeout(() => {
-              this.waiters.splice(this.waiters.indexOf(waiter), 1);
+              const index = this.waiters.indexOf(waiter);
+              if (index !== -1) this.waiters.splice(index, 1);
               reject(new EngineBusyError(`the embedded database stayed busy for ${timeoutMs} ms (held by ${this.holder ?? 'nobody'})`));
             }, timeoutMs);
       this.waiters.push(waiter);
