@@ -20,10 +20,11 @@ const fastWriter = (client: Client) => new BulkWriter(client, { backoff: { baseM
 describeWithOpenSearch('real-time processor against OpenSearch', () => {
   let client: Client;
   const prefix = uniquePrefix('realtime');
-  const quarantine = fileQuarantine();
+  let quarantine: ReturnType<typeof fileQuarantine>;
   let sequence = 0;
 
   beforeAll(async () => {
+    quarantine = fileQuarantine();
     client = testClient();
     await prepareIndices(client, prefix);
   });
