@@ -42,7 +42,6 @@ export class SchemaMigrations extends Construct {
       timeout: Duration.minutes(5),
       memorySize: 256,
       logRetention: props.logRetention,
-      loader: { '.sql': 'text' },
       environment: props.store.dataApiEnvironment,
     });
     props.store.grantDataApiAccess(this.handler);

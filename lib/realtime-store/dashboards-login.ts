@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -71,7 +71,8 @@ export class DashboardsLogin extends Construct {
     });
     this.userPoolDomain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.domainPrefix } });
 
-    // Identity providers are added by OpenSearch, so none are declared here.
+    // OpenSearch adds its app client as the identity provider, so none is declared here; changing
+    // this resource's properties in a later deployment would remove it again.
     this.identityPool = new cognito.CfnIdentityPool(this, 'IdentityPool', {
       identityPoolName: `${props.namePrefix.replace(/-/g, '_')}_dashboards`,
       allowUnauthenticatedIdentities: false,
@@ -102,10 +103,10 @@ export class DashboardsLogin extends Construct {
   /**
    * Maps signed-in users to roles for the app client OpenSearch created for `domain`: the
    * role in the user's `cognito:preferred_role` claim (the `admins` group's role) when there is
-   * one, otherwise the viewer role. Call once the domain uses this login.
+   * one, otherwise the viewer role. Call once the domain uses this login. The user pool is
+   * expected to hold that one app client (SAML providers are enabled on it, not on new clients).
    */
   bindDomain(domain: Construct): void {
-    const stack = Stack.of(this);
     const lookupLogs = new logs.LogGroup(this, 'ClientLookupLogs', { retention: this.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     const lookupRole = new iam.Role(this, 'ClientLookupRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -130,7 +131,7 @@ export class DashboardsLogin extends Construct {
     });
     lookup.node.addDependency(domain);
 
-    const provider = `cognito-idp.${stack.region}.${stack.urlSuffix}/${this.userPool.userPoolId}:${lookup.getResponseField('UserPoolClients.0.ClientId')}`;
+    const provider = `${this.userPool.userPoolProviderName}:${lookup.getResponseField('UserPoolClients.0.ClientId')}`;
     new cognito.CfnIdentityPoolRoleAttachment(this, 'RoleAttachment', {
       identityPoolId: this.identityPool.ref,
       roles: { authenticated: this.viewerRole.roleArn },

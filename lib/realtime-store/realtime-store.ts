@@ -51,8 +51,9 @@ export interface RealtimeStoreProps {
  * custom resource can install index templates, the ISM retention policy, the Dashboards saved
  * objects and the role mappings. It receives the roles to map in its properties: `AdminRoleArns`
  * (all access), `ViewerRoleArns` (read the project's indices in Dashboards) and
- * `WriterRoleArns` (write the project's indices). No resource-based access policy is set;
- * principals reach the domain only through their own IAM policies, granted here.
+ * `WriterRoleArns` (write the project's indices). The domain's resource-based policy names
+ * exactly these roles with the same grants as their own IAM policies: no anonymous or
+ * account-wide principal.
  */
 export class RealtimeStore extends Construct {
   readonly domain: opensearch.Domain;
@@ -152,7 +153,8 @@ export class RealtimeStore extends Construct {
       enableVersionUpgrade: true,
       removalPolicy,
     });
-    this.domain.node.addDependency(this.node.findChild('LogsPolicy'));
+    // OpenSearch checks at creation that it may write to the log groups and that the user pool has a domain.
+    this.domain.node.addDependency(this.node.findChild('LogsPolicy'), this.login.userPoolDomain);
     this.login.bindDomain(this.domain);
     (this.domain.node.defaultChild as opensearch.CfnDomain).accessPolicies = Lazy.any({ produce: () => this.accessPolicy(props.domainName) });
     acknowledge(this.domain, 'OS1', 'Engineers reach Dashboards from the internet through Cognito sign-in; every request is SigV4-signed and authorised by IAM and fine-grained access control.');
@@ -213,10 +215,7 @@ export class RealtimeStore extends Construct {
     acknowledge(role, wildcardResource(this, `${this.domain.domainArn}/*`), reason);
   }
 
-  /**
-   * The domain's resource-based policy: the same grants as the principals' own policies, so
-   * nothing outside the named roles can reach the domain even with a broader identity policy.
-   */
+  /** The domain's resource-based policy: the project's roles, each with the grants of its own policy. */
   private accessPolicy(domainName: string): iam.PolicyDocument {
     const domainArn = Stack.of(this).formatArn({ service: 'es', resource: 'domain', resourceName: domainName });
     const statements = [

@@ -205,6 +205,10 @@ describe('real-time store', () => {
       },
       CognitoOptions: { Enabled: true, UserPoolId: ref(id('AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool')) },
     });
+    // OpenSearch refuses Cognito sign-in for a user pool without a domain.
+    expect(s.json.Resources[id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')]?.DependsOn).toEqual(
+      expect.arrayContaining([id('AWS::Cognito::UserPoolDomain', 'RealtimeStoreLoginUserPoolDomain')]),
+    );
   });
 
   it('publishes application, audit and both slow logs to CloudWatch Logs', () => {
