@@ -346,6 +346,9 @@ function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
   if (config.sourceBaseUrl === undefined && !config.simulator) {
     problem('sourceBaseUrl', 'is required when simulator=false (the poller needs a source API)');
   }
+  if (config.dashboardsDomainPrefix === undefined && /aws|amazon|cognito/.test(config.env)) {
+    problem('dashboardsDomainPrefix', `is required when env contains "aws", "amazon" or "cognito" (env=${config.env}): the default geotech-<env>-<account> would be refused by Cognito`);
+  }
   if (config.sourceApiKeySecretName !== undefined && config.simulator) {
     problem('sourceApiKeySecretName', 'applies only to a real source; the simulator is reached with IAM (SigV4) auth');
   }

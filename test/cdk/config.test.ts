@@ -128,6 +128,7 @@ describe('keys that depend on each other', () => {
     [{ sourceBaseUrl: 'https://api.example.com' }, 'sourceBaseUrl: is set while simulator=true'],
     [{ simulator: false }, 'sourceBaseUrl: is required when simulator=false'],
     [{ sourceApiKeySecretName: 'geotech/source-key' }, 'sourceApiKeySecretName: applies only to a real source'],
+    [{ env: 'aws-test' }, 'dashboardsDomainPrefix: is required when env contains "aws", "amazon" or "cognito"'],
   ])('rejects %j', (context, expected) => {
     expect(problems(context).join('\n')).toContain(expected);
   });
@@ -137,6 +138,7 @@ describe('keys that depend on each other', () => {
     expect(() => load({ streamRetentionHours: 168, maxRecordAgeSeconds: 604_800 })).not.toThrow();
     expect(() => load({ auroraEngineVersion: '16.3', auroraMinCapacity: 0 })).not.toThrow();
     expect(() => load({ simulator: false, sourceBaseUrl: 'https://api.example.com', sourceApiKeySecretName: 'geotech/source-key' })).not.toThrow();
+    expect(() => load({ env: 'aws-test', dashboardsDomainPrefix: 'geotech-test-login' })).not.toThrow();
   });
 });
 
