@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runMigrations } from '../lambdas/db/migrate.js';
+import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../lambdas/db/migration-set.js';
+import { DataApiDatabase } from '../lambdas/db/sql-client.js';
+import { toMicroUnits, type Reading } from '../lambdas/domain/reading.js';
+import { AuroraBatchStore, type SourcedReading } from '../lambdas/processor/aurora-store.js';
+import {
+  createLocalRdsDataClient,
+  LOCAL_CLUSTER_ARN,
+  LOCAL_DATABASE,
+  LOCAL_SECRET_ARN,
+  openEmbeddedDatabase,
+  pgliteBackend,
+  startDataApiServer,
+} from '../local/data-api/index.js';
+import type { Metric } from './metric.js';
+
+const T0 = Date.parse('2026-06-01T00:00:00Z');
+
+export function syntheticReadings(count: number, instruments: number, offset = 0): SourcedReading[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = i + offset;
+    const reading: Reading = {
+      instrumentId: `BH-${1000 + (n % instruments)}`,
+      type: 'piezometer',
+      value: 60 + (n % 97) / 7,
+      observedAt: T0 + Math.floor(n / instruments) * 10_000 + (n % 13),
+      surfaceLevel: 85,
+      northing: 5_814_000,
+      easting: 320_000,
+    };
+    return { reading, shardId: 'shardId-000000000000', sequenceNumber: String(n) };
+  });
+}
+
+/**
+ * The Data API write path on the local endpoint over PGlite: the processor's multi-row
+ * JSON statements against one ExecuteStatement per reading.
+ */
+export async function benchDataApi(): Promise<Metric[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-data-api-'));
+  const embedded = await openEmbeddedDatabase({ dataDir: join(dir, 'pg') });
+  const server = await startDataApiServer({ backend: pgliteBackend(embedded), port: 0 });
+  const client = createLocalRdsDataClient(server.url);
+  try {
+    const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
+    await runMigrations({ client, ...target, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
+    const database = new DataApiDatabase(client, target);
+    const store = new AuroraBatchStore(database, 10);
+
+    const batched = syntheticReadings(10_000, 500);
+    await store.writeBatch(syntheticReadings(500, 500, 1_000_000), []);
+    let start = performance.now();
+    await store.writeBatch(batched, []);
+    const batchedRate = batched.length / ((performance.now() - start) / 1000);
+
+    const single = syntheticReadings(1_000, 500, 2_000_000);
+    start = performance.now();
+    for (const { reading, shardId, sequenceNumber } of single) {
+      await database.execute(
+        'INSERT INTO readings (instrument_id, observed_at, value_micro, source_shard, source_sequence) VALUES (:id, :at::timestamptz, :micro, :shard, :seq) ON CONFLICT DO NOTHING',
+        { id: reading.instrumentId, at: new Date(reading.observedAt).toISOString(), micro: toMicroUnits(reading.value), shard: shardId, seq: sequenceNumber },
+      );
+    }
+    const singleRate = single.length / ((performance.now() - start) / 1000);
+    return [
+      {
+        name: 'Data API write path (multi-row JSON statements, local endpoint over PGlite)',
+        value: Math.round(batchedRate),
+        unit: 'rows/s',
+        baselineRatio: Math.round((batchedRate / singleRate) * 100) / 100,
+        baseline: 'one INSERT per reading',
+      },
+    ];
+  } finally {
+    client.destroy();
+    await server.close();
+    await embedded.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
