@@ -57,7 +57,12 @@ export interface PipelineConfig {
   readonly shardCount?: number;
   readonly streamRetentionHours: number;
 
+  /** Event-time window the readings of an instrument are averaged over (the processors' WINDOW_SECONDS). */
   readonly windowSeconds: number;
+  /** Lambda tumbling window of the event source mappings: how long state is carried between invocations. */
+  readonly tumblingWindowSeconds: number;
+  /** How late a reading may arrive and still count for its window's trigger evaluation. */
+  readonly allowedLatenessSeconds: number;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
   readonly retryAttempts: number;
@@ -103,7 +108,9 @@ export const CONFIG_DEFAULTS = {
   streamMode: 'on-demand',
   shardCount: undefined,
   streamRetentionHours: 24,
-  windowSeconds: 60,
+  windowSeconds: 10,
+  tumblingWindowSeconds: 60,
+  allowedLatenessSeconds: 30,
   batchSize: 500,
   maxBatchingWindowSeconds: 5,
   retryAttempts: 3,
@@ -237,6 +244,8 @@ const ConfigSchema = z
         .refine((seconds) => 86_400 % seconds === 0, { error: 'must divide a day (86400 s) so that no window spans two days, e.g. 10, 30, 60, 300 or 900' })
         .default(CONFIG_DEFAULTS.windowSeconds),
     ),
+    tumblingWindowSeconds: integer(1, 900, CONFIG_DEFAULTS.tumblingWindowSeconds),
+    allowedLatenessSeconds: integer(0, 3600, CONFIG_DEFAULTS.allowedLatenessSeconds),
     batchSize: integer(1, 10_000, CONFIG_DEFAULTS.batchSize),
     maxBatchingWindowSeconds: integer(0, 300, CONFIG_DEFAULTS.maxBatchingWindowSeconds),
     retryAttempts: integer(0, 10_000, CONFIG_DEFAULTS.retryAttempts),

@@ -158,7 +158,8 @@ export class PipelineStack extends Stack {
     });
 
     const consumption: TumblingWindowConsumerOptions = {
-      window: Duration.seconds(config.windowSeconds),
+      window: Duration.seconds(config.tumblingWindowSeconds),
+      averagingWindow: Duration.seconds(config.windowSeconds),
       batchSize: config.batchSize,
       maxBatchingWindow: Duration.seconds(config.maxBatchingWindowSeconds),
       retryAttempts: config.retryAttempts,
@@ -174,7 +175,11 @@ export class PipelineStack extends Stack {
       serviceName: 'batch-processor',
       metricsNamespace: namespace,
       logRetention,
-      environment: { ...this.batchStore.dataApiEnvironment, ALERT_TOPIC_ARN: this.alerts.topicArn },
+      environment: {
+        ...this.batchStore.dataApiEnvironment,
+        ALERT_TOPIC_ARN: this.alerts.topicArn,
+        ALLOWED_LATENESS_SECONDS: String(config.allowedLatenessSeconds),
+      },
     });
     this.batchStore.grantDataApiAccess(this.batchProcessor);
     this.alerts.grantPublish(this.batchProcessor);
@@ -210,7 +215,7 @@ export class PipelineStack extends Stack {
       failureQueue: this.processingFailures,
       quarantine: this.quarantine,
       domain: this.realtimeStore.domain,
-      window: Duration.seconds(config.windowSeconds),
+      window: Duration.seconds(config.tumblingWindowSeconds),
       openSearchVolumeSizeGiB: config.openSearchVolumeSizeGiB,
     });
 

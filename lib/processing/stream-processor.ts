@@ -11,8 +11,10 @@ import { QueueFailureDestination } from './queue-failure-destination.js';
 
 /** How the processor consumes the stream. */
 export interface TumblingWindowConsumerOptions {
-  /** Length of the tumbling window the function aggregates over, at most 15 minutes. @default Duration.seconds(60) */
+  /** Lambda tumbling window: how long state is carried between invocations, at most 15 minutes. @default Duration.seconds(60) */
   readonly window?: Duration;
+  /** Event-time window readings are averaged over (the function's WINDOW_SECONDS). @default Duration.seconds(10) */
+  readonly averagingWindow?: Duration;
   /** Most records per invocation, 1-10000. @default 500 */
   readonly batchSize?: number;
   /** Longest wait to fill a batch, at most 5 minutes. @default Duration.seconds(5) */
@@ -71,7 +73,7 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
       logRetention: props.logRetention,
       environment: {
         ...props.environment,
-        WINDOW_SECONDS: String(window.toSeconds()),
+        WINDOW_SECONDS: String((props.averagingWindow ?? Duration.seconds(10)).toSeconds()),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'GeotechMonitoring',
       },

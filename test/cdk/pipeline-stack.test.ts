@@ -88,7 +88,7 @@ describe('processing', () => {
         MaximumBatchingWindowInSeconds: 5,
         DestinationConfig: { OnFailure: { Destination: arn(id('AWS::SQS::Queue', 'ProcessingFailuresQueue')) } },
       });
-      expect(environment(fn(processor)).WINDOW_SECONDS).toBe('60');
+      expect(environment(fn(processor)).WINDOW_SECONDS).toBe('10');
     },
   );
 

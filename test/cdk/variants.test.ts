@@ -21,6 +21,7 @@ const PROD = {
   shardCount: '2',
   streamRetentionHours: '168',
   windowSeconds: '300',
+  tumblingWindowSeconds: '300',
   openSearchInstanceCount: '3',
   auroraMinCapacity: '0',
   deletionProtection: 'false',
