@@ -18,7 +18,7 @@ const READINGS = 10_000;
  */
 export async function benchPipeline(): Promise<Metric[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
-  const pipeline = await startLocalPipeline({ dataDir: dir, simulatorPort: 0, kinesisPort: 0, dataApiPort: 0, psqlPort: 0, instrumentsPerType: 1, shards: 4, tumblingWindowSeconds: 5, persistStream: false });
+  const pipeline = await startLocalPipeline({ dataDir: dir, simulatorPort: 0, kinesisPort: 0, dataApiPort: 0, psqlPort: 0, instrumentsPerType: 1, shards: 4, tumblingWindowSeconds: 5, persistStream: false, realtime: 'off' });
   const kinesis = kinesisClientFor(pipeline.kinesisEndpoint);
   try {
     const readings = syntheticReadings(READINGS, 500);

@@ -25,6 +25,8 @@ options:
   --window <s>                 event-time averaging window (default ${DEFAULT_PIPELINE_OPTIONS.windowSeconds})
   --tumbling-window <s>        Lambda tumbling window of the event source mapping (default ${DEFAULT_PIPELINE_OPTIONS.tumblingWindowSeconds})
   --shards <n>                 shards of a new stream (default ${DEFAULT_PIPELINE_OPTIONS.shards})
+  --realtime auto|off          the real-time path into OpenSearch: auto uses OPENSEARCH_URL, else starts the
+                               cached distribution (npx tsx bin/opensearch-dist.ts fetch), else runs without it (default auto)
   -h, --help                   this text`;
 
 const PROGRESS_EVERY_MS = 5_000;
@@ -41,6 +43,11 @@ function numberOption(values: Record<string, unknown>, name: string, fallback: n
 }
 
 class UsageError extends Error {}
+
+function realtimeMode(value: string | undefined): 'auto' | 'off' {
+  if (value === undefined || value === 'auto' || value === 'off') return value ?? 'auto';
+  throw new UsageError(`--realtime must be auto or off (got ${value})`);
+}
 
 function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; durationSeconds: number | undefined } | 'help' {
   const { values } = parseArgs({
@@ -59,6 +66,7 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       window: { type: 'string' },
       'tumbling-window': { type: 'string' },
       shards: { type: 'string' },
+      realtime: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,6 +92,7 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       windowSeconds: whole('window', d.windowSeconds, 3600),
       tumblingWindowSeconds: whole('tumbling-window', d.tumblingWindowSeconds, 900),
       shards: whole('shards', d.shards, 50),
+      realtime: realtimeMode(values.realtime),
     },
   };
 }
@@ -97,6 +106,7 @@ function progressLine(summary: PipelineSummary, elapsedSeconds: number, ratePerS
     `[${clock}] ${ratePerSecond.toFixed(1)} readings/s | polled ${summary.readingsPolled} ` +
     `(accepted ${summary.readingsAccepted}, rejected ${summary.readingsRejected}${reasons ? `: ${reasons}` : ''}) | ` +
     `put ${summary.recordsPut} | processed ${summary.recordsProcessed} | windows ${summary.windowsWritten} | alerts ${summary.alertsRaised}` +
+    (summary.realtimeRecordsProcessed > 0 ? ` | real-time ${summary.realtimeRecordsProcessed}` : '') +
     (summary.invocationErrors > 0 ? ` | retried invocations ${summary.invocationErrors}` : '') +
     (summary.failedBatches > 0 ? ` | failed batches ${summary.failedBatches}` : '')
   );
@@ -115,7 +125,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const { options, durationSeconds } = parsed;
-  console.log('Starting the local pipeline (simulator, kinesis-local, embedded PostgreSQL, processor)...');
+  console.log('Starting the local pipeline (simulator, kinesis-local, embedded PostgreSQL, processors; OpenSearch if available)...');
   let pipeline: LocalPipeline;
   try {
     pipeline = await startLocalPipeline(options);
@@ -128,7 +138,11 @@ async function main(): Promise<number> {
   console.log(`  RDS Data API endpoint  ${pipeline.dataApiUrl}`);
   console.log(`  PostgreSQL (psql)      ${pipeline.psqlCommand}`);
   console.log(`  data directory         ${pipeline.dataDir}`);
-  console.log('  real-time sink         off: OpenSearch is not part of this runtime yet');
+  console.log(
+    pipeline.realtimeSink.on
+      ? `  OpenSearch (real-time) ${pipeline.realtimeSink.url}${pipeline.realtimeSink.source === 'started' ? ' (started from the cached distribution)' : ''}`
+      : `  real-time sink         off: ${pipeline.realtimeSink.reason}`,
+  );
   console.log(durationSeconds ? `Running for ${durationSeconds} s.` : 'Running. Ctrl-C to stop.');
 
   const started = Date.now();
@@ -164,12 +178,12 @@ async function main(): Promise<number> {
   });
   const timeUp = durationSeconds ? new Promise<'time'>((resolve) => setTimeout(() => resolve('time'), durationSeconds * 1000)) : new Promise<never>(() => undefined);
   const why = await Promise.race([stopRequested, timeUp]);
+  clearInterval(progress);
 
   if (why === 'time') {
     console.log('Time is up: stopping the poller and draining the stream...');
     await pipeline.drain();
   }
-  clearInterval(progress);
   await report();
   const summary = await pipeline.summary();
   await pipeline.close();

@@ -27,6 +27,9 @@ import { DatabaseQuarantineSink } from './database-quarantine.js';
 import { FileCheckpointStore } from './esm/checkpoint-store.js';
 import { LocalEventSourceMapping, type InvocationReport } from './esm/event-source-mapping.js';
 import { startKinesisLocal, type KinesisLocal } from './kinesis-local.js';
+import { resolveLocalOpenSearch, type LocalOpenSearch } from './opensearch-server.js';
+import { createOpenSearchClient } from '../lambdas/realtime/client.js';
+import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
 import { assertPortFree } from './ports.js';
 import { startSimulatorServer, type RunningSimulator } from './simulator-server.js';
 
@@ -70,6 +73,12 @@ export interface LocalPipelineOptions {
    * emulator rewrites its whole data file every second, which slows it as the stream grows.
    */
   readonly persistStream?: boolean;
+  /**
+   * The real-time path into OpenSearch. `auto` (the default) writes to OPENSEARCH_URL when
+   * it is set, else starts the cached OpenSearch distribution when there is one, else runs
+   * without it and says why; `off` runs without it.
+   */
+  readonly realtime?: 'auto' | 'off';
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
@@ -103,7 +112,12 @@ export interface PipelineSummary {
   invocationErrors: number;
   /** Batches sent to the on-failure destination after retries ran out. */
   failedBatches: number;
+  /** Records the real-time processor handled (0 when the real-time path is off). */
+  realtimeRecordsProcessed: number;
 }
+
+/** Whether the real-time path runs, and where it writes or why not. */
+export type RealtimeSinkStatus = { readonly on: true; readonly url: string; readonly source: 'env' | 'started' } | { readonly on: false; readonly reason: string };
 
 export interface RecentAlert {
   readonly instrumentId: string;
@@ -119,6 +133,7 @@ export interface LocalPipeline {
   readonly kinesisEndpoint: string;
   readonly dataApiUrl: string;
   readonly psqlCommand: string;
+  readonly realtimeSink: RealtimeSinkStatus;
   readonly streamName: string;
   readonly dataDir: string;
   readonly simulator: RunningSimulator;
@@ -213,9 +228,52 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
+    let polled: PollSummary = EMPTY_POLL_SUMMARY;
+    let recordsProcessed = 0;
+    let invocationErrors = 0;
+    let failedBatches = 0;
+    const failuresPath = join(dataDir, 'failed-batches.jsonl');
     const { handler: batchHandler } = (await import('../lambdas/processor/batch-handler.js')) as {
       handler: (event: TumblingWindowEvent) => Promise<TumblingWindowResponse>;
     };
+
+    const openSearch: LocalOpenSearch =
+      options.realtime === 'off' ? { off: true, reason: 'turned off (--realtime off)' } : await resolveLocalOpenSearch({ log: () => undefined });
+    if (!openSearch.off) closers.push(() => openSearch.stop());
+    let realtimeMapping: LocalEventSourceMapping | undefined;
+    let realtimeRecordsProcessed = 0;
+    if (!openSearch.off) {
+      Object.assign(process.env, {
+        OPENSEARCH_ENDPOINT: openSearch.url,
+        OPENSEARCH_AUTH: 'none',
+        OPENSEARCH_INDEX_PREFIX: process.env.OPENSEARCH_INDEX_PREFIX ?? 'geotech',
+        QUARANTINE_FILE: join(dataDir, 'realtime-quarantine.jsonl'),
+      });
+      await applyOpenSearchSetup(createOpenSearchClient({ endpoint: openSearch.url, auth: 'none', region: undefined }), {
+        indexPrefix: process.env.OPENSEARCH_INDEX_PREFIX ?? 'geotech',
+        retentionDays: 30,
+        replicas: 0,
+        dashboards: false,
+      });
+      const { handler: realtimeHandler } = (await import('../lambdas/processor/realtime-handler.js')) as { handler: (event: never) => Promise<unknown> };
+      realtimeMapping = new LocalEventSourceMapping({
+        kinesis: kinesis.client,
+        streamName: STREAM_NAME,
+        region: kinesis.region,
+        invoke: realtimeHandler as never,
+        checkpoints: new FileCheckpointStore(join(dataDir, 'checkpoints', 'realtime-processor.json')),
+        onFailure: async (failure) => {
+          failedBatches += 1;
+          await appendFile(failuresPath, `${JSON.stringify({ processor: 'realtime', ...failure })}\n`);
+        },
+        settings: { tumblingWindowSeconds: options.tumblingWindowSeconds, batchSize: options.batchSize },
+        onInvocation: (report: InvocationReport) => {
+          if (report.error) invocationErrors += 1;
+          else realtimeRecordsProcessed += report.records;
+        },
+      });
+    }
+    const realtimeSink: RealtimeSinkStatus = openSearch.off ? { on: false, reason: openSearch.reason } : { on: true, url: openSearch.url, source: openSearch.source };
 
     const pollerConfig = parsePollerConfig({
       STREAM_NAME: STREAM_NAME,
@@ -230,11 +288,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       logger: new Logger({ serviceName: 'poller', logLevel: 'ERROR' }),
     });
 
-    let polled: PollSummary = EMPTY_POLL_SUMMARY;
-    let recordsProcessed = 0;
-    let invocationErrors = 0;
-    let failedBatches = 0;
-    const failuresPath = join(dataDir, 'failed-batches.jsonl');
+
     const mapping = new LocalEventSourceMapping({
       kinesis: kinesis.client,
       streamName: STREAM_NAME,
@@ -268,6 +322,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       kinesisEndpoint: kinesis.endpoint,
       dataApiUrl: dataApi.url,
       psqlCommand: psql.psqlCommand,
+      realtimeSink,
       streamName: STREAM_NAME,
       dataDir,
       simulator,
@@ -279,6 +334,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         tick();
         pollTimer = setInterval(tick, options.pollIntervalSeconds * 1000);
         void mapping.start();
+        void realtimeMapping?.start();
       },
       pollNow,
       async summary() {
@@ -295,6 +351,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
           endpointFailures: polled.endpointFailures,
           invocationErrors,
           failedBatches,
+          realtimeRecordsProcessed,
         };
       },
       async newAlerts() {
@@ -306,7 +363,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         if (pollTimer) clearInterval(pollTimer);
         pollTimer = undefined;
         await polling;
-        await mapping.drain();
+        await Promise.all([mapping.drain(), realtimeMapping?.drain()]);
       },
       async simulateDatabaseOutage(downForMs: number) {
         const port = dataApi.port;
@@ -318,6 +375,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         if (pollTimer) clearInterval(pollTimer);
         await polling;
         await mapping.stop();
+        await realtimeMapping?.stop();
         rdsData.destroy();
         await closeAll();
       },

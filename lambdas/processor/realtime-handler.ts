@@ -3,19 +3,26 @@ import { realtimeConfigFrom, RealtimeConfigError } from '../realtime/config.js';
 import { processRealtimeEvent, type RealtimeProcessorDeps, type RealtimeWindowEvent, type RealtimeWindowResponse } from '../realtime/process-window.js';
 import { createSqsClient } from '../shared/aws-clients.js';
 import { createLogger } from '../shared/powertools.js';
-import { SqsQuarantineSink } from '../shared/quarantine.js';
+import { JsonlQuarantineSink, SqsQuarantineSink, type QuarantineSink } from '../shared/quarantine.js';
 
 const logger = createLogger({ serviceName: 'realtime-processor' });
 let dependencies: RealtimeProcessorDeps | undefined;
 
+/** The SQS queue in AWS; locally, a JSONL file named by QUARANTINE_FILE. */
+function quarantineFromEnv(queueUrl: string | undefined, env: NodeJS.ProcessEnv): QuarantineSink {
+  if (queueUrl) return new SqsQuarantineSink({ client: createSqsClient(), queueUrl });
+  const file = env.QUARANTINE_FILE?.trim();
+  if (file) return new JsonlQuarantineSink(file);
+  throw new RealtimeConfigError('QUARANTINE_QUEUE_URL is not set (locally, QUARANTINE_FILE may name a JSONL file instead)');
+}
+
 function dependenciesFromEnv(env: NodeJS.ProcessEnv): RealtimeProcessorDeps {
   const config = realtimeConfigFrom(env);
-  if (!config.quarantineQueueUrl) throw new RealtimeConfigError('QUARANTINE_QUEUE_URL is not set');
   return {
     client: createOpenSearchClient(config),
     indexPrefix: config.indexPrefix,
     windowMs: config.windowMs,
-    quarantine: new SqsQuarantineSink({ client: createSqsClient(), queueUrl: config.quarantineQueueUrl }),
+    quarantine: quarantineFromEnv(config.quarantineQueueUrl, env),
   };
 }
 

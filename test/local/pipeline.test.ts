@@ -79,6 +79,7 @@ beforeAll(async () => {
     allowedLatenessSeconds: 1,
     shards: 2,
     recordServed: true,
+    realtime: 'off',
   });
   kinesis = kinesisClientFor(pipeline.kinesisEndpoint);
 });
