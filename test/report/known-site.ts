@@ -1,0 +1,98 @@
+import type { SqlDatabase } from '../../lambdas/db/sql-client.js';
+import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
+import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
+import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
+import { AuroraBatchStore, type SourcedReading } from '../../lambdas/processor/aurora-store.js';
+
+/**
+ * A small site with known readings, written through the batch store's real write path
+ * (readings, then window aggregates and trigger evaluation), so every figure the views
+ * and the report show can be worked out by hand from the readings below.
+ *
+ * Windows are 10 s, readings are due every 10 s (the report_settings defaults).
+ *
+ * PZ-01, piezometer (levels 150 / 175 / 200 kPa, rising), E 320000 N 5812000:
+ *   2024-03-01 23:50:00 to 23:59:40, every 20 s: 30 readings alternating 100.1, 100.2 kPa.
+ *   2024-03-02 00:00:00 to 00:04:50, every 10 s: 6 × 120, 6 × 160, 6 × 180, 12 × 120 kPa,
+ *     so normal → alert at 00:01:00, alert → alarm at 00:02:00, alarm → normal at 00:03:00.
+ * SM-01, settlement marker (levels 10 / 15 / 20 mm on the magnitude), E 320050 N 5812030:
+ *   2024-03-02 00:00:00 to 00:00:50, every 10 s: -12, -12.5, -12, -12.5, -12, -12.5 mm,
+ *     so normal → alert at 00:00:00, still open.
+ * WS-01, water standpipe at surface level 50 m (levels 47 / 48 / 49 m), E 320100 N 5811980:
+ *   two readings of 45 m, 60 s and 50 s before the site is written: reporting, not silent.
+ */
+export const KNOWN_SITE = {
+  windowSeconds: 10,
+  piezometer: 'PZ-01',
+  settlementMarker: 'SM-01',
+  standpipe: 'WS-01',
+} as const;
+
+const at = (iso: string) => Date.parse(iso);
+
+function reading(
+  instrumentId: string,
+  type: InstrumentType,
+  observedAt: number,
+  value: number,
+  position: { easting: number; northing: number; surfaceLevel?: number },
+  sequence: number,
+): SourcedReading {
+  return {
+    reading: { instrumentId, type, value, observedAt, surfaceLevel: position.surfaceLevel ?? null, easting: position.easting, northing: position.northing },
+    shardId: 'shardId-000000000000',
+    sequenceNumber: String(sequence).padStart(20, '0'),
+  };
+}
+
+/** The known site's readings; `now` places the standpipe's recent readings. */
+export function knownSiteReadings(now: number): SourcedReading[] {
+  const readings: SourcedReading[] = [];
+  let sequence = 0;
+  const add = (id: string, type: InstrumentType, observedAt: number, value: number, position: { easting: number; northing: number; surfaceLevel?: number }) =>
+    readings.push(reading(id, type, observedAt, value, position, (sequence += 1)));
+
+  const pz = { easting: 320000, northing: 5812000 };
+  for (let i = 0; i < 30; i++) add('PZ-01', 'piezometer', at('2024-03-01T23:50:00Z') + i * 20_000, i % 2 === 0 ? 100.1 : 100.2, pz);
+  const day2 = [...Array<number>(6).fill(120), ...Array<number>(6).fill(160), ...Array<number>(6).fill(180), ...Array<number>(12).fill(120)];
+  day2.forEach((value, i) => add('PZ-01', 'piezometer', at('2024-03-02T00:00:00Z') + i * 10_000, value, pz));
+
+  const sm = { easting: 320050, northing: 5812030 };
+  [-12, -12.5, -12, -12.5, -12, -12.5].forEach((value, i) => add('SM-01', 'settlement_marker', at('2024-03-02T00:00:00Z') + i * 10_000, value, sm));
+
+  const ws = { easting: 320100, northing: 5811980, surfaceLevel: 50 };
+  add('WS-01', 'water_standpipe', now - 60_000, 45, ws);
+  add('WS-01', 'water_standpipe', now - 50_000, 45, ws);
+  return readings;
+}
+
+/**
+ * Writes the known site through the batch store and evaluates every window. Returns the
+ * instant the standpipe's readings were placed relative to.
+ */
+export async function writeKnownSite(db: SqlDatabase, now = Date.now()): Promise<number> {
+  const store = new AuroraBatchStore(db, KNOWN_SITE.windowSeconds);
+  const readings = knownSiteReadings(now);
+  await store.writeBatch(readings, []);
+  await store.finaliseWindows(windowsOf(readings, KNOWN_SITE.windowSeconds), 'shardId-000000000000', now + 3_600_000);
+  return now;
+}
+
+/**
+ * Writes aggregates of another window length over the same readings, without evaluating
+ * them (as a second processor configured with that window would before its watermark).
+ */
+export async function writeAggregatesOfWindow(db: SqlDatabase, windowSeconds: number, now: number): Promise<void> {
+  const store = new AuroraBatchStore(db, windowSeconds);
+  await store.finaliseWindows(windowsOf(knownSiteReadings(now), windowSeconds), 'shardId-000000000000', 0);
+}
+
+/** The distinct windows the readings fall in. */
+function windowsOf(readings: readonly SourcedReading[], windowSeconds: number): WindowKey[] {
+  const keys = new Map<string, WindowKey>();
+  for (const { reading: r } of readings) {
+    const windowStart = windowStartOf(r.observedAt, windowSeconds * 1000);
+    keys.set(`${r.instrumentId}@${windowStart}`, { instrumentId: r.instrumentId, windowStart });
+  }
+  return [...keys.values()];
+}
