@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The source API's wire format: one envelope per instrument family, and `params/all`
@@ -6,9 +6,9 @@ import { z } from 'zod';
  * bad item never spoils its envelope.
  */
 export const EnvelopeSchema = z.object({
-  instruments: z.number().int().nonnegative().optional(),
-  units: z.string().optional(),
-  timezone: z.string().optional(),
+  instruments: z.optional(z.int().check(z.nonnegative())),
+  units: z.optional(z.string()),
+  timezone: z.optional(z.string()),
   items: z.array(z.unknown()),
 });
 export type Envelope = z.infer<typeof EnvelopeSchema>;
@@ -23,7 +23,7 @@ export const ALL_ENVELOPE_KEYS = [
 ] as const;
 
 export const AllEnvelopeSchema = z.object({
-  instruments: z.number().int().nonnegative().optional(),
+  instruments: z.optional(z.int().check(z.nonnegative())),
   standpipe_data: EnvelopeSchema,
   piezometer_data: EnvelopeSchema,
   settlement_x_data: EnvelopeSchema,

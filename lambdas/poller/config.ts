@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_SOURCE_PATHS } from '../domain/source-api.js';
 
 export const SOURCE_AUTH_MODES = ['none', 'iam', 'api-key'] as const;
@@ -44,32 +44,38 @@ export class ConfigError extends Error {
   }
 }
 
+// zod's tree-shakable API keeps the poller's bundle small.
+
 /** Blank values count as unset, so an empty variable takes its default. */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
+const optional = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.transform((value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value)),
+    schema,
+  );
 
-const requiredText = (what: string) =>
-  z.string({ error: 'is required' }).trim().min(1, `is required (${what})`);
+const requiredText = (what: string) => z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, `is required (${what})`));
 
-const positiveNumber = (unit: string) =>
-  z.coerce.number({ error: `must be a number of ${unit}` }).finite(`must be a finite number of ${unit}`).positive(`must be a positive number of ${unit}`);
+const finiteNumber = (unit: string) =>
+  z.coerce.number({ error: `must be a number of ${unit}` }).check(z.refine(Number.isFinite, `must be a finite number of ${unit}`));
+
+const positiveNumber = (unit: string) => finiteNumber(unit).check(z.positive(`must be a positive number of ${unit}`));
 
 const httpUrl = (what: string) =>
   z.url({ protocol: /^https?$/, error: `must be an http or https URL (${what})` });
 
 const EnvironmentSchema = z.object({
-  STREAM_NAME: requiredText('the Kinesis stream name').regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be a Kinesis stream name: 1-128 letters, digits, _ . -'),
+  STREAM_NAME: requiredText('the Kinesis stream name').check(z.regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be a Kinesis stream name: 1-128 letters, digits, _ . -')),
   SOURCE_BASE_URL: httpUrl('the source API base URL'),
-  SOURCE_PATHS: optional(z.string().optional()),
-  SOURCE_AUTH: optional(z.enum(SOURCE_AUTH_MODES, { error: `must be one of ${SOURCE_AUTH_MODES.join(', ')}` }).default('none')),
-  SOURCE_API_KEY_SECRET_ARN: optional(z.string().trim().optional()),
-  AWS_REGION: optional(z.string().trim().optional()),
-  POLL_INTERVAL_SECONDS: optional(positiveNumber('seconds').default(DEFAULT_POLL_INTERVAL_SECONDS)),
-  REQUEST_TIMEOUT_MS: optional(positiveNumber('milliseconds').int('must be a whole number of milliseconds').default(DEFAULT_REQUEST_TIMEOUT_MS)),
-  MAX_FUTURE_SKEW_SECONDS: optional(
-    z.coerce.number({ error: 'must be a number of seconds' }).finite('must be a finite number of seconds').nonnegative('must not be negative').default(DEFAULT_MAX_FUTURE_SKEW_SECONDS),
+  SOURCE_PATHS: optional(z.optional(z.string())),
+  SOURCE_AUTH: optional(z._default(z.enum(SOURCE_AUTH_MODES, { error: `must be one of ${SOURCE_AUTH_MODES.join(', ')}` }), 'none')),
+  SOURCE_API_KEY_SECRET_ARN: optional(z.optional(z.string().check(z.trim()))),
+  AWS_REGION: optional(z.optional(z.string().check(z.trim()))),
+  POLL_INTERVAL_SECONDS: optional(z._default(positiveNumber('seconds'), DEFAULT_POLL_INTERVAL_SECONDS)),
+  REQUEST_TIMEOUT_MS: optional(
+    z._default(positiveNumber('milliseconds').check(z.refine(Number.isInteger, 'must be a whole number of milliseconds')), DEFAULT_REQUEST_TIMEOUT_MS),
   ),
-  QUARANTINE_QUEUE_URL: optional(httpUrl('the SQS quarantine queue URL').optional()),
+  MAX_FUTURE_SKEW_SECONDS: optional(z._default(finiteNumber('seconds').check(z.nonnegative('must not be negative')), DEFAULT_MAX_FUTURE_SKEW_SECONDS)),
+  QUARANTINE_QUEUE_URL: optional(z.optional(httpUrl('the SQS quarantine queue URL'))),
 });
 
 /**

@@ -2,20 +2,22 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DataApiDatabase } from '../db/sql-client.js';
 import { SnsAlertPublisher, type AlertPublisher } from './alerts.js';
 import { AuroraBatchStore } from './aurora-store.js';
 import { processBatch } from './batch-processor.js';
 import type { TumblingWindowEvent, TumblingWindowResponse } from './tumbling-window.js';
 
+const wholeSeconds = z.coerce.number().check(z.refine(Number.isInteger, 'must be a whole number of seconds'), z.nonnegative('must not be negative'));
+
 const EnvironmentSchema = z.object({
-  DB_CLUSTER_ARN: z.string().min(1, 'DB_CLUSTER_ARN must name the Aurora cluster'),
-  DB_SECRET_ARN: z.string().min(1, 'DB_SECRET_ARN must name the database secret'),
-  DB_NAME: z.string().min(1).default('geotech'),
-  WINDOW_SECONDS: z.coerce.number().int().positive().default(10),
-  ALLOWED_LATENESS_SECONDS: z.coerce.number().int().nonnegative().default(30),
-  ALERT_TOPIC_ARN: z.string().optional(),
+  DB_CLUSTER_ARN: z.string({ error: 'must name the Aurora cluster' }).check(z.minLength(1, 'must name the Aurora cluster')),
+  DB_SECRET_ARN: z.string({ error: 'must name the database secret' }).check(z.minLength(1, 'must name the database secret')),
+  DB_NAME: z._default(z.string().check(z.minLength(1)), 'geotech'),
+  WINDOW_SECONDS: z._default(wholeSeconds.check(z.positive('must be positive')), 10),
+  ALLOWED_LATENESS_SECONDS: z._default(wholeSeconds, 30),
+  ALERT_TOPIC_ARN: z.optional(z.string()),
 });
 
 function readEnvironment() {
