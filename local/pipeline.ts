@@ -233,6 +233,24 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     let invocationErrors = 0;
     let failedBatches = 0;
     const failuresPath = join(dataDir, 'failed-batches.jsonl');
+    /** An event source mapping for one processor, with its own checkpoint; failed batches go to one JSONL file. */
+    const processorMapping = (name: string, handler: (event: never) => Promise<unknown>, onRecordsDone: (records: number) => void) =>
+      new LocalEventSourceMapping({
+        kinesis: kinesis.client,
+        streamName: STREAM_NAME,
+        region: kinesis.region,
+        invoke: handler,
+        checkpoints: new FileCheckpointStore(join(dataDir, 'checkpoints', `${name}.json`)),
+        onFailure: async (failure) => {
+          failedBatches += 1;
+          await appendFile(failuresPath, `${JSON.stringify({ processor: name, ...failure })}\n`);
+        },
+        settings: { tumblingWindowSeconds: options.tumblingWindowSeconds, batchSize: options.batchSize },
+        onInvocation: (report: InvocationReport) => {
+          if (report.error) invocationErrors += 1;
+          else onRecordsDone(report.records);
+        },
+      });
     const { handler: batchHandler } = (await import('../lambdas/processor/batch-handler.js')) as {
       handler: (event: TumblingWindowEvent) => Promise<TumblingWindowResponse>;
     };
@@ -256,21 +274,8 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         dashboards: false,
       });
       const { handler: realtimeHandler } = (await import('../lambdas/processor/realtime-handler.js')) as { handler: (event: never) => Promise<unknown> };
-      realtimeMapping = new LocalEventSourceMapping({
-        kinesis: kinesis.client,
-        streamName: STREAM_NAME,
-        region: kinesis.region,
-        invoke: realtimeHandler as never,
-        checkpoints: new FileCheckpointStore(join(dataDir, 'checkpoints', 'realtime-processor.json')),
-        onFailure: async (failure) => {
-          failedBatches += 1;
-          await appendFile(failuresPath, `${JSON.stringify({ processor: 'realtime', ...failure })}\n`);
-        },
-        settings: { tumblingWindowSeconds: options.tumblingWindowSeconds, batchSize: options.batchSize },
-        onInvocation: (report: InvocationReport) => {
-          if (report.error) invocationErrors += 1;
-          else realtimeRecordsProcessed += report.records;
-        },
+      realtimeMapping = processorMapping('realtime-processor', realtimeHandler, (records) => {
+        realtimeRecordsProcessed += records;
       });
     }
     const realtimeSink: RealtimeSinkStatus = openSearch.off ? { on: false, reason: openSearch.reason } : { on: true, url: openSearch.url, source: openSearch.source };
@@ -289,21 +294,8 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     });
 
 
-    const mapping = new LocalEventSourceMapping({
-      kinesis: kinesis.client,
-      streamName: STREAM_NAME,
-      region: kinesis.region,
-      invoke: batchHandler as never,
-      checkpoints: new FileCheckpointStore(join(dataDir, 'checkpoints', 'batch-processor.json')),
-      onFailure: async (failure) => {
-        failedBatches += 1;
-        await appendFile(failuresPath, `${JSON.stringify(failure)}\n`);
-      },
-      settings: { tumblingWindowSeconds: options.tumblingWindowSeconds, batchSize: options.batchSize },
-      onInvocation: (report: InvocationReport) => {
-        if (report.error) invocationErrors += 1;
-        else recordsProcessed += report.records;
-      },
+    const mapping = processorMapping('batch-processor', batchHandler, (records) => {
+      recordsProcessed += records;
     });
 
     const baseline = await databaseCounts(database);
