@@ -93,8 +93,17 @@ export interface PipelineConfig {
   readonly metricsNamespace: string;
   readonly logRetentionDays: number;
 
-  /** IAM or QuickSight principals to be given read access to the batch store (reserved; not used yet). */
+  /**
+   * QuickSight users or groups (ARNs) the batch store's reports are shared with; any turns on
+   * the QuickSight reporting (VPC connection, data source, datasets and dashboard).
+   */
   readonly quicksightPrincipals: readonly string[];
+  /**
+   * The account's QuickSight identity Region, where its users and groups live and which the
+   * principals' ARNs name; unset for the stack's Region. The reporting assets themselves are
+   * always created in the stack's Region, beside the database.
+   */
+  readonly quicksightRegion?: string;
 }
 
 /** The configuration when no key is set. */
@@ -135,6 +144,7 @@ export const CONFIG_DEFAULTS = {
   metricsNamespace: 'GeotechMonitoring',
   logRetentionDays: 30,
   quicksightPrincipals: [],
+  quicksightRegion: undefined,
 } as const satisfies PipelineConfig;
 
 /** Every configuration key, in documentation order. */
@@ -219,7 +229,13 @@ const list = (item: z.ZodType<string>, what: string) =>
 
 const EMAIL = z.email({ error: 'must be an email address' });
 const E164 = text(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form, e.g. +61400000000');
-const PRINCIPAL_ARN = text(/^arn:aws[a-z-]*:(iam|quicksight)::?[\w-]*:[\w+=,.@/:-]+$/, 'must be an IAM or QuickSight principal ARN');
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** A QuickSight user or group: `arn:<partition>:quicksight:<identity Region>:<account>:(user|group)/<namespace>/<name>`. */
+const QUICKSIGHT_PRINCIPAL = /^arn:aws(-[a-z]+)*:quicksight:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):(user|group)\/[\w.-]+\/[\w+=,.@/-]+$/;
+const PRINCIPAL_ARN = text(
+  QUICKSIGHT_PRINCIPAL,
+  'must be a QuickSight user or group ARN, arn:aws:quicksight:<region>:<account>:user/<namespace>/<name> or …:group/<namespace>/<name> (IAM ARNs are not QuickSight principals)',
+);
 
 const ConfigSchema = z
   .object({
@@ -228,7 +244,7 @@ const ConfigSchema = z
       text(/^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/, 'must be 1-16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen').default(CONFIG_DEFAULTS.env),
     ),
     account: optionalText(/^\d{12}$/, 'must be a 12-digit AWS account ID'),
-    region: optionalText(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region code such as ap-southeast-2'),
+    region: optionalText(REGION, 'must be an AWS Region code such as ap-southeast-2'),
 
     sourceBaseUrl: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional()),
     sourceApiKeySecretName: optionalText(/^[\w/+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)'),
@@ -319,7 +335,8 @@ const ConfigSchema = z
         .default(CONFIG_DEFAULTS.logRetentionDays),
     ),
 
-    quicksightPrincipals: list(PRINCIPAL_ARN, 'principal ARNs'),
+    quicksightPrincipals: list(PRINCIPAL_ARN, 'QuickSight user or group ARNs'),
+    quicksightRegion: optionalText(REGION, 'must be an AWS Region code such as us-east-1'),
   });
 
 /** Problems that involve more than one key; checked once every key is valid on its own. */
@@ -361,6 +378,35 @@ function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
   if (config.sourceApiKeySecretName !== undefined && config.simulator) {
     problem('sourceApiKeySecretName', 'applies only to a real source; the simulator is reached with IAM (SigV4) auth');
   }
+  problems.push(...quicksightProblems(config));
+  return problems;
+}
+
+/**
+ * The QuickSight principals must live where QuickSight keeps the account's users: in the
+ * identity Region (quicksightRegion, else the stack's Region when it is bound to one) and in
+ * the stack's account.
+ */
+function quicksightProblems(config: PipelineConfig): ConfigProblem[] {
+  if (config.quicksightPrincipals.length === 0) {
+    return config.quicksightRegion === undefined ? [] : [{ key: 'quicksightRegion', message: 'applies only to QuickSight reporting; also set quicksightPrincipals, or leave quicksightRegion unset' }];
+  }
+  const identityRegion = config.quicksightRegion ?? config.region;
+  const regionSource = config.quicksightRegion !== undefined ? 'quicksightRegion' : 'region';
+  const problems: ConfigProblem[] = [];
+  config.quicksightPrincipals.forEach((arn, index) => {
+    const [, , region, , account] = QUICKSIGHT_PRINCIPAL.exec(arn) ?? [];
+    const key = `quicksightPrincipals[${index}]`;
+    if (identityRegion !== undefined && region !== identityRegion) {
+      problems.push({
+        key,
+        message: `names Region ${region} but ${regionSource} is ${identityRegion}; QuickSight principals live in the account's QuickSight identity Region (set quicksightRegion to it)`,
+      });
+    }
+    if (config.account !== undefined && account !== config.account) {
+      problems.push({ key, message: `names account ${account} but the stack deploys to account ${config.account}` });
+    }
+  });
   return problems;
 }
 

@@ -19,6 +19,7 @@ import { acknowledge } from './nag.js';
 import { Operations } from './operations/operations.js';
 import { StreamProcessor, type TumblingWindowConsumerOptions } from './processing/stream-processor.js';
 import { RealtimeStore } from './realtime-store/realtime-store.js';
+import { QuickSightReporting } from './reporting/quicksight-reporting.js';
 import { SourceSimulator } from './simulator/source-simulator.js';
 
 export interface PipelineStackProps extends StackProps {
@@ -44,6 +45,8 @@ export class PipelineStack extends Stack {
   readonly batchProcessor: StreamProcessor;
   readonly realtimeProcessor: StreamProcessor;
   readonly operations: Operations;
+  /** QuickSight over the batch store's report views; only when `quicksightPrincipals` names someone. */
+  readonly reporting: QuickSightReporting | undefined;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, {
@@ -143,6 +146,16 @@ export class PipelineStack extends Stack {
       functionName: `${prefix}-migrate`,
       logRetention,
     });
+
+    this.reporting =
+      config.quicksightPrincipals.length > 0
+        ? new QuickSightReporting(this, 'Reporting', {
+            store: this.batchStore,
+            principals: config.quicksightPrincipals,
+            namePrefix: prefix,
+            dependsOn: [this.migrations.customResource.resource],
+          })
+        : undefined;
 
     this.realtimeStore = new RealtimeStore(this, 'RealtimeStore', {
       domainName: prefix,
@@ -249,6 +262,9 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'OperationsDashboardUrl', {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
     });
+    if (this.reporting) {
+      new CfnOutput(this, 'QuickSightDashboardUrl', { description: 'QuickSight monitoring report (sign in to QuickSight first)', value: this.reporting.dashboardUrl });
+    }
     if (this.simulator) new CfnOutput(this, 'SimulatorUrl', { description: 'IAM-authorised simulator function URL', value: this.simulator.url.url });
   }
 }

@@ -95,7 +95,7 @@ describe('invalid values', () => {
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of 1, 3, 5, 7, 14, 30'],
     [{ dashboardsDomainPrefix: 'my-cognito-login' }, 'dashboardsDomainPrefix: must be 1-63 lowercase letters'],
     [{ region: 'sydney' }, 'region: must be an AWS Region code'],
-    [{ quicksightPrincipals: 'alice' }, 'quicksightPrincipals[0]: must be an IAM or QuickSight principal ARN'],
+    [{ quicksightPrincipals: 'alice' }, 'quicksightPrincipals[0]: must be a QuickSight user or group ARN'],
   ])('rejects %j naming the key and what it accepts', (context, expected) => {
     expect(problems(context).join('\n')).toContain(expected);
   });

@@ -1,0 +1,140 @@
+/**
+ * The batch store's report views as QuickSight reads them: one dataset per view, with every
+ * column QuickSight can represent, in view order, each with the QuickSight type its PostgreSQL
+ * type maps to (text → STRING; integer, bigint → INTEGER; double precision → DECIMAL;
+ * timestamptz, date → DATETIME; boolean → BOOLEAN). `interval` columns (`duration`,
+ * `silent_for`) have no QuickSight type and are left out; each has a `*_seconds` twin.
+ * The views are created by the schema migrations in `lambdas/db/migrations`.
+ */
+
+/** Column types a QuickSight relational dataset declares. */
+export type QuickSightColumnType = 'STRING' | 'INTEGER' | 'DECIMAL' | 'DATETIME' | 'BOOLEAN';
+
+export interface ReportColumn {
+  /** Column name in the view. */
+  readonly name: string;
+  readonly type: QuickSightColumnType;
+}
+
+export interface ReportView {
+  /** Short identifier: names the dataset (`<prefix>-<id>`) and its identifier in the dashboard. */
+  readonly id: ReportViewId;
+  /** The view in the batch store's database. */
+  readonly view: string;
+  /** Human-readable dataset name. */
+  readonly title: string;
+  readonly columns: readonly ReportColumn[];
+}
+
+export const REPORT_VIEW_IDS = ['history', 'daily', 'exceedances', 'latest', 'silent'] as const;
+export type ReportViewId = (typeof REPORT_VIEW_IDS)[number];
+
+const text = (name: string): ReportColumn => ({ name, type: 'STRING' });
+const integer = (name: string): ReportColumn => ({ name, type: 'INTEGER' });
+const decimal = (name: string): ReportColumn => ({ name, type: 'DECIMAL' });
+const datetime = (name: string): ReportColumn => ({ name, type: 'DATETIME' });
+const boolean = (name: string): ReportColumn => ({ name, type: 'BOOLEAN' });
+
+const instrument = [text('instrument_id'), text('instrument_type'), text('unit')];
+const triggerLevels = [decimal('trigger_alert'), decimal('trigger_alarm'), decimal('trigger_action')];
+
+export const REPORT_VIEWS: Readonly<Record<ReportViewId, ReportView>> = {
+  history: {
+    id: 'history',
+    view: 'report_instrument_history',
+    title: 'Instrument history',
+    columns: [
+      ...instrument,
+      integer('window_seconds'),
+      datetime('window_start'),
+      datetime('window_end'),
+      integer('reading_count'),
+      integer('sum_micro'),
+      decimal('mean'),
+      decimal('min_value'),
+      decimal('max_value'),
+      datetime('first_observed_at'),
+      datetime('last_observed_at'),
+      ...triggerLevels,
+    ],
+  },
+  daily: {
+    id: 'daily',
+    view: 'report_daily_summary',
+    title: 'Daily summary',
+    columns: [
+      ...instrument,
+      datetime('day'),
+      integer('reading_count'),
+      integer('sum_micro'),
+      decimal('min_value'),
+      decimal('mean'),
+      decimal('max_value'),
+      integer('readings_expected'),
+      decimal('completeness'),
+    ],
+  },
+  exceedances: {
+    id: 'exceedances',
+    view: 'report_trigger_exceedances',
+    title: 'Trigger exceedances',
+    columns: [
+      ...instrument,
+      datetime('changed_at'),
+      datetime('window_end'),
+      text('from_status'),
+      text('to_status'),
+      decimal('window_mean'),
+      ...triggerLevels,
+      datetime('ended_at'),
+      decimal('duration_seconds'),
+      boolean('is_open'),
+      datetime('notified_at'),
+    ],
+  },
+  latest: {
+    id: 'latest',
+    view: 'report_latest_status',
+    title: 'Latest status',
+    columns: [
+      ...instrument,
+      decimal('latitude'),
+      decimal('longitude'),
+      decimal('easting'),
+      decimal('northing'),
+      decimal('surface_level'),
+      text('trigger_mode'),
+      ...triggerLevels,
+      text('trigger_levels_source'),
+      text('status'),
+      datetime('status_since'),
+      datetime('last_window_start'),
+      decimal('last_mean'),
+      datetime('last_reading_at'),
+      decimal('last_value'),
+    ],
+  },
+  silent: {
+    id: 'silent',
+    view: 'report_silent_instruments',
+    title: 'Silent instruments',
+    columns: [
+      ...instrument,
+      decimal('easting'),
+      decimal('northing'),
+      decimal('latitude'),
+      decimal('longitude'),
+      text('status'),
+      datetime('last_reading_at'),
+      decimal('silent_seconds'),
+      integer('silent_after_seconds'),
+    ],
+  },
+};
+
+/** The named column of a view; throws if the view has no such column, so a renamed column fails at synth. */
+export function columnOf(view: ReportView, name: string): ReportColumn {
+  const column = view.columns.find((candidate) => candidate.name === name);
+  if (!column) throw new Error(`report view ${view.view} has no column ${name}; it has ${view.columns.map((c) => c.name).join(', ')}`);
+  return column;
+}
