@@ -1,0 +1,34 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import type { ReportData } from './report-data.js';
+import { reportTables, type CsvValue, type ReportTable } from './tables.js';
+
+/**
+ * A table as RFC 4180 CSV: a header row of column keys, CRLF line ends, fields quoted
+ * when they hold a comma, a quote or a line break (quotes doubled). Absent values are
+ * empty fields; numbers keep full precision; times are ISO 8601 UTC.
+ */
+export function tableToCsv<Row>(table: ReportTable<Row>): string {
+  const header = table.columns.map((column) => column.key);
+  const records = table.rows.map((row) => table.columns.map((column) => csvField(column.csv(row))));
+  return stringify([header, ...records], { record_delimiter: 'windows' });
+}
+
+function csvField(value: CsvValue): string {
+  if (value === null) return '';
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** Writes each of the report's tables to its CSV file in `directory` (created if missing); returns the paths written. */
+export async function writeCsvTables(directory: string, data: ReportData): Promise<string[]> {
+  await mkdir(directory, { recursive: true });
+  const tables = reportTables(data);
+  const written: string[] = [];
+  for (const table of [tables.exceedances, tables.daily, tables.silent, tables.instruments] as ReadonlyArray<ReportTable<unknown>>) {
+    const path = join(directory, table.fileName);
+    await writeFile(path, tableToCsv(table));
+    written.push(path);
+  }
+  return written;
+}

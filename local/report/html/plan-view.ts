@@ -1,0 +1,153 @@
+import { scaleLinear } from 'd3-scale';
+import { symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle, symbolWye, type SymbolType } from 'd3-shape';
+import type { InstrumentType } from '../../../lambdas/domain/instrument-types.js';
+import { statusRank } from '../../../lambdas/domain/trigger-levels.js';
+import type { InstrumentState } from '../report-data.js';
+import { escapeHtml } from './escape.js';
+import { formatNumber, formatTime, statusLabel, typeLabel } from './format.js';
+import { statusColour } from './palette.js';
+
+/** One symbol shape per instrument type, as on a monitoring plan; colour tells the status. */
+const TYPE_SYMBOLS: Readonly<Record<InstrumentType, SymbolType>> = {
+  water_standpipe: symbolSquare,
+  piezometer: symbolCircle,
+  settlement_marker: symbolTriangle,
+  extensometer: symbolDiamond,
+  strain_gauge: symbolWye,
+};
+
+/** The SVG path of a type's symbol, centred on the origin; `area` in square pixels. */
+export function typeSymbolPath(type: InstrumentType, area = 110): string {
+  return symbol(TYPE_SYMBOLS[type], area).digits(1)() ?? '';
+}
+
+export interface PlanViewOptions {
+  readonly instruments: readonly InstrumentState[];
+  /** Instruments drawn hollow: no reading for longer than the silent period. */
+  readonly silentIds: ReadonlySet<string>;
+  /** Default 720 × 520. */
+  readonly width?: number;
+  readonly height?: number;
+  /** Label the instruments with their ids when there are at most this many. Default 60. */
+  readonly maxLabels?: number;
+}
+
+export interface PlanView {
+  readonly svg: string;
+  /** Instruments without a grid position, which the plan cannot show. */
+  readonly unplotted: readonly string[];
+}
+
+const MARGIN = { top: 12, right: 12, bottom: 34, left: 78 };
+/** Smallest extent the plan shows, metres: one instrument alone still sits on a readable grid. */
+const MIN_SPAN_METRES = 100;
+
+/**
+ * A plan of the instruments on the site grid (easting, northing), at one scale on both
+ * axes, with a north arrow and a scale bar: each instrument a symbol for its type,
+ * filled with the colour of its latest status, hollow when silent. Most severe
+ * statuses are drawn last, on top. A pure function of its options.
+ */
+export function renderPlanView(options: PlanViewOptions): PlanView {
+  const width = options.width ?? 720;
+  const height = options.height ?? 520;
+  const placed = options.instruments.filter((i): i is InstrumentState & { easting: number; northing: number } => i.easting !== null && i.northing !== null);
+  const unplotted = options.instruments.filter((i) => i.easting === null || i.northing === null).map((i) => i.instrumentId);
+  const plot = { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - MARGIN.bottom };
+  const plotWidth = plot.right - plot.left;
+  const plotHeight = plot.bottom - plot.top;
+
+  const eastings = placed.map((i) => i.easting);
+  const northings = placed.map((i) => i.northing);
+  const centreE = placed.length ? (Math.min(...eastings) + Math.max(...eastings)) / 2 : 0;
+  const centreN = placed.length ? (Math.min(...northings) + Math.max(...northings)) / 2 : 0;
+  const spanE = placed.length ? Math.max(...eastings) - Math.min(...eastings) : 0;
+  const spanN = placed.length ? Math.max(...northings) - Math.min(...northings) : 0;
+  const metresPerPixel = Math.max(spanE / plotWidth, spanN / plotHeight, MIN_SPAN_METRES / Math.min(plotWidth, plotHeight)) * 1.12;
+  const x = scaleLinear()
+    .domain([centreE - (plotWidth / 2) * metresPerPixel, centreE + (plotWidth / 2) * metresPerPixel])
+    .range([plot.left, plot.right]);
+  const y = scaleLinear()
+    .domain([centreN - (plotHeight / 2) * metresPerPixel, centreN + (plotHeight / 2) * metresPerPixel])
+    .range([plot.bottom, plot.top]);
+
+  const parts: string[] = [];
+  parts.push(`<rect class="ground" x="${plot.left}" y="${plot.top}" width="${plotWidth}" height="${plotHeight}"/>`);
+  parts.push('<g class="grid">');
+  const eTicks = x.ticks(6);
+  const nTicks = y.ticks(6);
+  for (const e of eTicks) parts.push(`<line x1="${r(x(e))}" x2="${r(x(e))}" y1="${plot.top}" y2="${plot.bottom}"/>`);
+  for (const n of nTicks) parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${r(y(n))}" y2="${r(y(n))}"/>`);
+  parts.push('</g><g class="axis">');
+  for (const e of eTicks) parts.push(`<text x="${r(x(e))}" y="${plot.bottom + 16}" text-anchor="middle">${formatNumber(e, 0)}</text>`);
+  for (const n of nTicks) parts.push(`<text x="${plot.left - 6}" y="${r(y(n))}" dy="0.32em" text-anchor="end">${formatNumber(n, 0)}</text>`);
+  parts.push(`<text class="unit" x="${r((plot.left + plot.right) / 2)}" y="${height - 2}" text-anchor="middle">Easting (m)</text>`);
+  parts.push(`<text class="unit" transform="translate(12,${r((plot.top + plot.bottom) / 2)}) rotate(-90)" text-anchor="middle">Northing (m)</text>`);
+  parts.push('</g>');
+
+  const drawOrder = [...placed].sort((a, b) => rank(a) - rank(b) || a.instrumentId.localeCompare(b.instrumentId));
+  const labelled = placed.length <= (options.maxLabels ?? 60);
+  parts.push('<g class="instruments">');
+  for (const instrument of drawOrder) {
+    const silent = options.silentIds.has(instrument.instrumentId);
+    const colour = statusColour(instrument.status);
+    const px = r(x(instrument.easting));
+    const py = r(y(instrument.northing));
+    const title = [
+      instrument.instrumentId,
+      typeLabel(instrument.type),
+      statusLabel(instrument.status),
+      `E ${formatNumber(instrument.easting, 1)} N ${formatNumber(instrument.northing, 1)}`,
+      `last reading ${formatTime(instrument.lastReadingAt)} UTC${silent ? ' (silent)' : ''}`,
+    ].join(' · ');
+    const paint = silent ? `fill="#ffffff" stroke="${colour}" stroke-width="2.5"` : `fill="${colour}" stroke="#ffffff" stroke-width="1.2"`;
+    parts.push(
+      `<g class="instrument" data-instrument="${escapeHtml(instrument.instrumentId)}" data-status="${instrument.status ?? 'unevaluated'}"${silent ? ' data-silent="true"' : ''} transform="translate(${px},${py})">` +
+        `<path d="${typeSymbolPath(instrument.type)}" ${paint}/><title>${escapeHtml(title)}</title></g>`,
+    );
+    if (labelled) parts.push(`<text class="label" x="${r(px + 8)}" y="${r(py - 7)}">${escapeHtml(instrument.instrumentId)}</text>`);
+  }
+  parts.push('</g>');
+
+  parts.push(northArrow(plot.right - 26, plot.top + 14));
+  parts.push(scaleBar(plot.left + 14, plot.bottom - 16, metresPerPixel, plotWidth / 4));
+
+  const svg =
+    `<svg class="plan" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" ` +
+    `aria-label="Plan of ${placed.length} instrument${placed.length === 1 ? '' : 's'} on the site grid, coloured by latest status">${parts.join('')}</svg>`;
+  return { svg, unplotted };
+}
+
+function rank(instrument: InstrumentState): number {
+  return instrument.status === null ? -1 : statusRank(instrument.status);
+}
+
+function northArrow(cx: number, top: number): string {
+  return (
+    `<g class="north" transform="translate(${cx},${top})">` +
+    `<path d="M0 0 L9 26 L0 20 L-9 26 Z"/>` +
+    `<text x="0" y="40" text-anchor="middle">N</text></g>`
+  );
+}
+
+/** A bar of a round length (1, 2 or 5 × 10ⁿ m) no longer than `maxPixels`. */
+function scaleBar(left: number, baseline: number, metresPerPixel: number, maxPixels: number): string {
+  const metres = roundLengthBelow(maxPixels * metresPerPixel);
+  const pixels = r(metres / metresPerPixel);
+  const half = r(pixels / 2);
+  return (
+    `<g class="scale-bar" transform="translate(${left},${baseline})">` +
+    `<rect x="0" y="0" width="${half}" height="5" class="dark"/><rect x="${half}" y="0" width="${r(pixels - half)}" height="5" class="light"/>` +
+    `<text x="0" y="-5">0</text><text x="${pixels}" y="-5" text-anchor="end">${formatNumber(metres, 0)} m</text></g>`
+  );
+}
+
+/** The largest 1, 2 or 5 × 10ⁿ not above `limit`. */
+export function roundLengthBelow(limit: number): number {
+  const power = 10 ** Math.floor(Math.log10(limit));
+  return [5, 2, 1].map((m) => m * power).find((length) => length <= limit) ?? power;
+}
+
+function r(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,215 @@
+import { scaleLinear, scaleUtc } from 'd3-scale';
+import { area, line } from 'd3-shape';
+import type { TriggerMode } from '../../../lambdas/domain/instrument-types.js';
+import type { SeriesPoint, TriggerLevelSet } from '../report-data.js';
+import { escapeHtml } from './escape.js';
+import { STATUS_COLOURS } from './palette.js';
+
+export interface ChartSeries {
+  /** Shown as the line's tooltip. */
+  readonly label: string;
+  readonly colour: string;
+  readonly points: readonly SeriesPoint[];
+}
+
+export interface TimeSeriesChartOptions {
+  /** Unique within the page: names the chart's clip path. */
+  readonly id: string;
+  /** Read by screen readers. */
+  readonly description: string;
+  /** The period on the time axis, epoch ms. */
+  readonly from: number;
+  readonly to: number;
+  readonly unit: string;
+  readonly series: readonly ChartSeries[];
+  /** Drawn as dashed lines over faint zones; none when null. */
+  readonly levels: TriggerLevelSet | null;
+  /** `magnitude` levels apply either side of zero and are drawn at ± the level. */
+  readonly mode: TriggerMode;
+  /** Points further apart than this are not joined: the gap shows missing data. Ms. */
+  readonly maxGapMs: number;
+  /** Shade each series' range of window means behind its line. Default false. */
+  readonly bands?: boolean;
+  /** Default 960 × 300. */
+  readonly width?: number;
+  readonly height?: number;
+  /** Labels of the trigger levels. */
+  readonly formatValue: (value: number) => string;
+}
+
+const MARGIN = { top: 14, right: 92, bottom: 30, left: 64 };
+const LEVEL_NAMES = ['alert', 'alarm', 'action'] as const;
+type LevelName = (typeof LEVEL_NAMES)[number];
+
+/**
+ * An SVG time-series chart of window means: one line per series, gaps where data are
+ * missing, the trigger levels as dashed lines over faint zones (mirrored below zero
+ * for two-sided quantities). The value axis spans the data, the levels the data have
+ * reached and the next level up. A pure function of its options.
+ */
+export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
+  const width = options.width ?? 960;
+  const height = options.height ?? 300;
+  const plot = { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - MARGIN.bottom };
+  const x = scaleUtc().domain([options.from, options.to]).range([plot.left, plot.right]);
+  const y = scaleLinear().domain(valueDomain(options)).range([plot.bottom, plot.top]).nice(6);
+  const [low, high] = y.domain() as [number, number];
+  const clip = `clip-${options.id}`;
+
+  const xTicks = x.ticks(Math.max(2, Math.floor((plot.right - plot.left) / 120)));
+  const yTicks = y.ticks(6);
+  const parts: string[] = [];
+  parts.push(`<defs><clipPath id="${clip}"><rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}"/></clipPath></defs>`);
+
+  const levels = options.levels ? levelLines(options.levels, options.mode) : [];
+  const zones = options.levels ? levelZones(options.levels, options.mode, low, high) : [];
+  parts.push(`<g class="zones" clip-path="url(#${clip})">`);
+  for (const zone of zones) {
+    const top = y(zone.to);
+    const bottom = y(zone.from);
+    parts.push(`<rect x="${plot.left}" y="${r(Math.min(top, bottom))}" width="${plot.right - plot.left}" height="${r(Math.abs(bottom - top))}" fill="${STATUS_COLOURS[zone.status]}" fill-opacity="0.07"/>`);
+  }
+  parts.push('</g>');
+
+  parts.push('<g class="grid">');
+  for (const tick of yTicks) parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${r(y(tick))}" y2="${r(y(tick))}"/>`);
+  for (const tick of xTicks) parts.push(`<line x1="${r(x(tick))}" x2="${r(x(tick))}" y1="${plot.top}" y2="${plot.bottom}"/>`);
+  parts.push('</g>');
+
+  parts.push('<g class="axis">');
+  parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${plot.bottom}" y2="${plot.bottom}"/>`);
+  parts.push(`<line x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${plot.bottom}"/>`);
+  for (const tick of xTicks) parts.push(`<text x="${r(x(tick))}" y="${plot.bottom + 18}" text-anchor="middle">${escapeHtml(timeTickLabel(tick))}</text>`);
+  const yTickLabel = y.tickFormat(6);
+  for (const tick of yTicks) parts.push(`<text x="${plot.left - 8}" y="${r(y(tick))}" dy="0.32em" text-anchor="end">${escapeHtml(yTickLabel(tick))}</text>`);
+  parts.push(`<text class="unit" transform="translate(${14},${r((plot.top + plot.bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeHtml(options.unit)}</text>`);
+  parts.push('</g>');
+
+  parts.push('<g class="levels">');
+  for (const level of levels) {
+    if (level.value < low || level.value > high) continue;
+    const at = r(y(level.value));
+    const colour = STATUS_COLOURS[level.name];
+    parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${at}" y2="${at}" stroke="${colour}" stroke-dasharray="6 4"/>`);
+    parts.push(`<text x="${plot.right + 6}" y="${at}" dy="0.32em" fill="${colour}">${escapeHtml(`${capitalise(level.name)} ${options.formatValue(level.value)}`)}</text>`);
+  }
+  parts.push('</g>');
+
+  const maxGap = options.maxGapMs;
+  parts.push(`<g class="series" clip-path="url(#${clip})">`);
+  for (const series of options.series) {
+    const joined = withGaps(series.points, maxGap);
+    if (options.bands) {
+      const band = area<SeriesPoint | null>()
+        .defined((p) => p !== null)
+        .x((p) => x(p!.bucketStart))
+        .y0((p) => y(p!.lowestWindowMean))
+        .y1((p) => y(p!.highestWindowMean))
+        .digits(1)(joined);
+      if (band) parts.push(`<path class="band" d="${band}" fill="${series.colour}" fill-opacity="0.15"/>`);
+    }
+    const path = line<SeriesPoint | null>()
+      .defined((p) => p !== null)
+      .x((p) => x(p!.bucketStart))
+      .y((p) => y(p!.mean))
+      .digits(1)(joined);
+    if (path) parts.push(`<path class="line" d="${path}" stroke="${series.colour}"><title>${escapeHtml(series.label)}</title></path>`);
+    for (const point of isolated(joined)) {
+      parts.push(`<circle cx="${r(x(point.bucketStart))}" cy="${r(y(point.mean))}" r="2.5" fill="${series.colour}"><title>${escapeHtml(series.label)}</title></circle>`);
+    }
+  }
+  parts.push('</g>');
+
+  return (
+    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(options.description)}">` +
+    parts.join('') +
+    '</svg>'
+  );
+}
+
+/** The data's range, widened to the levels reached and the next level up; never empty. */
+export function valueDomain(options: Pick<TimeSeriesChartOptions, 'series' | 'levels' | 'mode' | 'bands'>): [number, number] {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const series of options.series) {
+    for (const p of series.points) {
+      low = Math.min(low, options.bands ? p.lowestWindowMean : p.mean);
+      high = Math.max(high, options.bands ? p.highestWindowMean : p.mean);
+    }
+  }
+  if (low > high) return [0, 1];
+  const dataLow = low;
+  const dataHigh = high;
+  if (options.levels) {
+    const peak = options.mode === 'magnitude' ? Math.max(Math.abs(dataLow), Math.abs(dataHigh)) : dataHigh;
+    const shown = LEVEL_NAMES.filter((name, i) => i === 0 || peak >= options.levels![LEVEL_NAMES[i - 1]!]);
+    for (const name of shown) {
+      const level = options.levels[name];
+      if (options.mode === 'rising') {
+        low = Math.min(low, level);
+        high = Math.max(high, level);
+      } else {
+        if (dataHigh > 0 || dataLow >= 0) high = Math.max(high, level);
+        if (dataLow < 0) low = Math.min(low, -level);
+      }
+    }
+  }
+  const span = high - low;
+  const pad = span > 0 ? span * 0.05 : Math.max(Math.abs(high) * 0.01, 1);
+  return [low - pad, high + pad];
+}
+
+interface LevelLine {
+  readonly name: LevelName;
+  readonly value: number;
+}
+
+function levelLines(levels: TriggerLevelSet, mode: TriggerMode): LevelLine[] {
+  const lines = LEVEL_NAMES.map((name) => ({ name, value: levels[name] }));
+  return mode === 'magnitude' ? [...lines, ...lines.map((l) => ({ name: l.name, value: -l.value }))] : lines;
+}
+
+/** The band from each level to the next (the last one open-ended), coloured by the status it means; clipped to the axis. */
+function levelZones(levels: TriggerLevelSet, mode: TriggerMode, low: number, high: number): Array<{ status: LevelName; from: number; to: number }> {
+  const bands = [
+    { status: 'alert' as const, from: levels.alert, to: levels.alarm },
+    { status: 'alarm' as const, from: levels.alarm, to: levels.action },
+    { status: 'action' as const, from: levels.action, to: Infinity },
+  ];
+  const sides = mode === 'magnitude' ? [...bands, ...bands.map((b) => ({ status: b.status, from: -b.to, to: -b.from }))] : bands;
+  return sides.map((b) => ({ status: b.status, from: Math.max(low, b.from), to: Math.min(high, b.to) })).filter((b) => b.to > b.from);
+}
+
+/** The points with `null` between any two further apart than `maxGapMs`. */
+export function withGaps(points: readonly SeriesPoint[], maxGapMs: number): Array<SeriesPoint | null> {
+  const joined: Array<SeriesPoint | null> = [];
+  points.forEach((point, i) => {
+    const previous = points[i - 1];
+    if (previous && point.bucketStart - previous.bucketStart > maxGapMs) joined.push(null);
+    joined.push(point);
+  });
+  return joined;
+}
+
+/** Points with no neighbour to join: a line would not show them. */
+function isolated(joined: ReadonlyArray<SeriesPoint | null>): SeriesPoint[] {
+  return joined.filter((p, i): p is SeriesPoint => p !== null && !joined[i - 1] && !joined[i + 1]);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `02 Mar` at midnight UTC, else `HH:MM`, or `HH:MM:SS` off the minute. */
+export function timeTickLabel(tick: Date): string {
+  const time = tick.toISOString().slice(11, 19);
+  if (time === '00:00:00') return `${String(tick.getUTCDate()).padStart(2, '0')} ${MONTHS[tick.getUTCMonth()]}`;
+  return time.endsWith(':00') ? time.slice(0, 5) : time;
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+/** A coordinate rounded to 0.1 px: enough for any screen or printer, and a smaller file. */
+function r(value: number): number {
+  return Math.round(value * 10) / 10;
+}

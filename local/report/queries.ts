@@ -1,0 +1,377 @@
+import type { SqlDatabase } from '../../lambdas/db/sql-client.js';
+import { INSTRUMENT_TYPES, type InstrumentType, type TriggerMode } from '../../lambdas/domain/instrument-types.js';
+import type { TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
+import { ReportUsageError } from './options.js';
+import type {
+  DailySummaryRow,
+  ExceedanceRow,
+  InstrumentState,
+  ReportData,
+  ReportSettings,
+  SeriesPoint,
+  SilentInstrument,
+  TriggerLevelSet,
+} from './report-data.js';
+import { chooseBucketSeconds, DEFAULT_MAX_POINTS } from './series-buckets.js';
+
+/** Which instruments, over which period. */
+export interface ReportSelection {
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+  readonly type?: InstrumentType;
+  readonly instrumentId?: string;
+}
+
+export interface LoadReportOptions {
+  /** Points per series at most. Default {@link DEFAULT_MAX_POINTS}. */
+  readonly maxPointsPerSeries?: number;
+  /** Clock for `generatedAt`. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Rows per query at most: a Data API response is capped at 1 MiB, and a row of these
+ * queries is well under 200 bytes of JSON.
+ */
+const ROWS_PER_QUERY = 4_000;
+
+/**
+ * Reads a report's data from the report views (see migration 0002_report_views.sql)
+ * through any SQL database — the local Data API endpoint or Aurora's. Refuses, naming
+ * the argument, an instrument or type the database does not know, and a period in
+ * which the selection has no data.
+ */
+export async function loadReportData(db: SqlDatabase, selection: ReportSelection, options: LoadReportOptions = {}): Promise<ReportData> {
+  const generatedAt = (options.now ?? Date.now)();
+  const settings = await readSettings(db);
+  await checkSelection(db, selection);
+  const instruments = await readInstruments(db, selection);
+  const ids = instruments.map((i) => i.instrumentId);
+  const order = new Map(ids.map((id, i) => [id, i]));
+  const range = { from: iso(selection.from), to: iso(selection.to) };
+
+  const periodSeconds = (selection.to - selection.from) / 1000;
+  const bucketSeconds = chooseBucketSeconds(periodSeconds, settings.windowSeconds, options.maxPointsPerSeries ?? DEFAULT_MAX_POINTS);
+  const pointsPerInstrument = Math.ceil(periodSeconds / bucketSeconds) + 1;
+  const seriesRows = await inChunks(ids, pointsPerInstrument, (chunk) =>
+    db.query<SeriesRow>(SELECT_SERIES, { ids: { json: chunk }, bucket: bucketSeconds, ...range }),
+  );
+  const series = new Map<string, SeriesPoint[]>();
+  for (const row of seriesRows) {
+    const points = series.get(row.instrument_id) ?? [];
+    points.push({
+      bucketStart: Number(row.bucket_start_ms),
+      mean: row.mean,
+      lowestWindowMean: row.lowest_window_mean,
+      highestWindowMean: row.highest_window_mean,
+      readingCount: Number(row.reading_count),
+    });
+    series.set(row.instrument_id, points);
+  }
+
+  const exceedanceRows = await inChunks(ids, 50, (chunk) => db.query<ExceedanceSqlRow>(SELECT_EXCEEDANCES, { ids: { json: chunk }, ...range }));
+  if (series.size === 0 && exceedanceRows.length === 0) throw await noDataError(db, selection, ids, settings);
+
+  const days = { first_day: utcDay(selection.from), last_day: utcDay(selection.to - 1) };
+  const dayCount = (Date.parse(days.last_day) - Date.parse(days.first_day)) / 86_400_000 + 1;
+  const dailyRows = await inChunks(ids, dayCount, (chunk) => db.query<DailySqlRow>(SELECT_DAILY, { ids: { json: chunk }, ...days }));
+  const silentRows = await inChunks(ids, 1, (chunk) => db.query<SilentSqlRow>(SELECT_SILENT, { ids: { json: chunk } }));
+
+  return {
+    generatedAt,
+    period: { from: selection.from, to: selection.to },
+    selection: { ...(selection.type ? { type: selection.type } : {}), ...(selection.instrumentId ? { instrumentId: selection.instrumentId } : {}) },
+    settings,
+    bucketSeconds,
+    instruments,
+    series,
+    daily: dailyRows.map(dailyFromRow).sort((a, b) => (order.get(a.instrumentId) ?? 0) - (order.get(b.instrumentId) ?? 0) || a.day.localeCompare(b.day)),
+    exceedances: exceedanceRows.map(exceedanceFromRow).sort((a, b) => a.changedAt - b.changedAt || a.instrumentId.localeCompare(b.instrumentId)),
+    silent: silentRows.map(silentFromRow).sort((a, b) => (a.lastReadingAt ?? 0) - (b.lastReadingAt ?? 0) || a.instrumentId.localeCompare(b.instrumentId)),
+  };
+}
+
+async function readSettings(db: SqlDatabase): Promise<ReportSettings> {
+  const [row] = await db.query<{ window_seconds: number; poll_interval_seconds: number; silent_after_seconds: number }>(
+    'SELECT window_seconds, poll_interval_seconds, silent_after_seconds FROM report_settings',
+  );
+  if (!row) throw new Error('report_settings has no row: restore it with INSERT INTO report_settings DEFAULT VALUES');
+  return { windowSeconds: row.window_seconds, pollIntervalSeconds: row.poll_interval_seconds, silentAfterSeconds: row.silent_after_seconds };
+}
+
+/** Refuses an instrument or a type the database does not know, or that contradict each other. */
+async function checkSelection(db: SqlDatabase, selection: ReportSelection): Promise<void> {
+  const [counts] = await db.query<{ instruments: number; of_type: number }>(
+    'SELECT count(*) AS instruments, count(*) FILTER (WHERE instrument_type = :type) AS of_type FROM instruments',
+    { type: selection.type ?? null },
+  );
+  if (!counts || Number(counts.instruments) === 0) {
+    throw new ReportUsageError('--data-dir', 'the database holds no instruments yet: run `npm start` to collect readings first');
+  }
+  if (selection.instrumentId !== undefined) {
+    const [found] = await db.query<{ instrument_type: InstrumentType }>('SELECT instrument_type FROM instruments WHERE instrument_id = :id', { id: selection.instrumentId });
+    if (!found) {
+      const similar = await db.query<{ instrument_id: string }>(
+        "SELECT instrument_id FROM instruments WHERE instrument_id ILIKE '%' || :id || '%' OR :id ILIKE '%' || instrument_id || '%' ORDER BY instrument_id LIMIT 5",
+        { id: selection.instrumentId },
+      );
+      const hint = similar.length > 0 ? `; similar: ${similar.map((r) => r.instrument_id).join(', ')}` : `; the database knows ${counts.instruments} instruments`;
+      throw new ReportUsageError('--instrument', `no instrument "${selection.instrumentId}" in the database${hint}`);
+    }
+    if (selection.type !== undefined && found.instrument_type !== selection.type) {
+      throw new ReportUsageError('--instrument', `"${selection.instrumentId}" is a ${found.instrument_type}, not a ${selection.type} (--type)`);
+    }
+  } else if (selection.type !== undefined && Number(counts.of_type) === 0) {
+    throw new ReportUsageError('--type', `the database holds no ${selection.type} instruments`);
+  }
+}
+
+async function readInstruments(db: SqlDatabase, selection: ReportSelection): Promise<InstrumentState[]> {
+  const instruments: InstrumentState[] = [];
+  let after = '';
+  for (;;) {
+    const page = await db.query<InstrumentSqlRow>(SELECT_INSTRUMENTS, {
+      type: selection.type ?? null,
+      id: selection.instrumentId ?? null,
+      after,
+      limit: ROWS_PER_QUERY,
+    });
+    instruments.push(...page.map(instrumentFromRow));
+    if (page.length < ROWS_PER_QUERY) break;
+    after = page[page.length - 1]!.instrument_id;
+  }
+  const typeOrder = (type: InstrumentType) => INSTRUMENT_TYPES.indexOf(type);
+  return instruments.sort((a, b) => typeOrder(a.type) - typeOrder(b.type) || a.instrumentId.localeCompare(b.instrumentId));
+}
+
+/** Says why a period has no data: outside the readings held, or aggregates of another window length. */
+async function noDataError(db: SqlDatabase, selection: ReportSelection, ids: readonly string[], settings: ReportSettings): Promise<ReportUsageError> {
+  const what = selection.instrumentId ? `for instrument ${selection.instrumentId}` : selection.type ? `for ${selection.type} instruments` : 'for any instrument';
+  const period = `between ${iso(selection.from)} and ${iso(selection.to)}`;
+  const [extent] = await db.query<{ first_ms: number | null; last_ms: number | null }>(
+    `SELECT ${epochMs('min(first_observed_at)')} AS first_ms, ${epochMs('max(last_observed_at)')} AS last_ms
+     FROM instruments WHERE instrument_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:ids::jsonb)))`,
+    { ids: { json: ids } },
+  );
+  const others = await db.query<{ window_seconds: number }>(
+    `SELECT DISTINCT window_seconds FROM window_aggregates
+     WHERE instrument_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:ids::jsonb)))
+       AND window_start >= :from::timestamptz AND window_start < :to::timestamptz AND window_seconds <> :window
+     ORDER BY window_seconds`,
+    { ids: { json: ids }, from: iso(selection.from), to: iso(selection.to), window: settings.windowSeconds },
+  );
+  if (others.length > 0) {
+    const lengths = others.map((r) => `${r.window_seconds} s`).join(', ');
+    return new ReportUsageError(
+      '--from/--to',
+      `no ${settings.windowSeconds} s window aggregates ${what} ${period}, but there are ${lengths} ones: ` +
+        `the processor averages over another window than report_settings.window_seconds; set it with ` +
+        `UPDATE report_settings SET window_seconds = ${others[0]!.window_seconds}`,
+    );
+  }
+  const held =
+    extent && extent.first_ms !== null && extent.last_ms !== null
+      ? `; the database holds readings ${what.replace('for any instrument', 'of these instruments')} from ${iso(Number(extent.first_ms))} to ${iso(Number(extent.last_ms))}`
+      : '';
+  return new ReportUsageError('--from/--to', `no readings ${what} ${period}${held}`);
+}
+
+/** Runs `query` over the ids in chunks sized so that each response stays within {@link ROWS_PER_QUERY} rows. */
+async function inChunks<Row>(ids: readonly string[], rowsPerId: number, query: (chunk: readonly string[]) => Promise<Row[]>): Promise<Row[]> {
+  const size = Math.max(1, Math.floor(ROWS_PER_QUERY / Math.max(1, rowsPerId)));
+  const rows: Row[] = [];
+  for (let i = 0; i < ids.length; i += size) rows.push(...(await query(ids.slice(i, i + size))));
+  return rows;
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+function utcDay(epochMs: number): string {
+  return iso(epochMs).slice(0, 10);
+}
+
+const epochMs = (expression: string) => `(extract(epoch FROM ${expression}) * 1000)::bigint`;
+
+/** The selected instruments, as the ids of a JSON array parameter: an index condition on the views' keys. */
+const SELECTED = 'instrument_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:ids::jsonb)))';
+
+type Numeric = number | string;
+
+interface InstrumentSqlRow {
+  instrument_id: string;
+  instrument_type: InstrumentType;
+  unit: string;
+  easting: number | null;
+  northing: number | null;
+  latitude: number | null;
+  longitude: number | null;
+  surface_level: number | null;
+  trigger_mode: TriggerMode;
+  trigger_alert: number | null;
+  trigger_alarm: number | null;
+  trigger_action: number | null;
+  status: TriggerStatus | null;
+  status_since_ms: Numeric | null;
+  last_reading_ms: Numeric | null;
+  last_value: number | null;
+}
+
+const SELECT_INSTRUMENTS = `
+SELECT instrument_id, instrument_type, unit, easting, northing, latitude, longitude, surface_level, trigger_mode,
+  trigger_alert, trigger_alarm, trigger_action, status, ${epochMs('status_since')} AS status_since_ms,
+  ${epochMs('last_reading_at')} AS last_reading_ms, last_value
+FROM report_latest_status
+WHERE (:type::text IS NULL OR instrument_type = :type::text)
+  AND (:id::text IS NULL OR instrument_id = :id::text)
+  AND instrument_id > :after
+ORDER BY instrument_id
+LIMIT :limit`;
+
+function instrumentFromRow(row: InstrumentSqlRow): InstrumentState {
+  return {
+    instrumentId: row.instrument_id,
+    type: row.instrument_type,
+    unit: row.unit,
+    easting: row.easting,
+    northing: row.northing,
+    latitude: row.latitude,
+    longitude: row.longitude,
+    surfaceLevel: row.surface_level,
+    triggerMode: row.trigger_mode,
+    levels: levelsOf(row),
+    status: row.status,
+    statusSince: nullableNumber(row.status_since_ms),
+    lastReadingAt: nullableNumber(row.last_reading_ms),
+    lastValue: row.last_value,
+  };
+}
+
+interface SeriesRow {
+  instrument_id: string;
+  bucket_start_ms: Numeric;
+  mean: number;
+  lowest_window_mean: number;
+  highest_window_mean: number;
+  reading_count: Numeric;
+}
+
+const SELECT_SERIES = `
+SELECT instrument_id,
+  (floor(extract(epoch FROM window_start) / :bucket) * :bucket * 1000)::bigint AS bucket_start_ms,
+  sum(sum_micro)::double precision / (sum(reading_count) * 1000000)::double precision AS mean,
+  min(mean) AS lowest_window_mean,
+  max(mean) AS highest_window_mean,
+  sum(reading_count)::bigint AS reading_count
+FROM report_instrument_history
+WHERE ${SELECTED} AND window_start >= :from::timestamptz AND window_start < :to::timestamptz
+GROUP BY instrument_id, bucket_start_ms
+ORDER BY instrument_id, bucket_start_ms`;
+
+interface DailySqlRow {
+  instrument_id: string;
+  instrument_type: InstrumentType;
+  unit: string;
+  day: string;
+  reading_count: Numeric;
+  min_value: number | null;
+  mean: number | null;
+  max_value: number | null;
+  readings_expected: Numeric;
+  completeness: number | null;
+}
+
+const SELECT_DAILY = `
+SELECT instrument_id, instrument_type, unit, day::text AS day, reading_count, min_value, mean, max_value, readings_expected, completeness
+FROM report_daily_summary
+WHERE ${SELECTED} AND day >= :first_day::date AND day <= :last_day::date
+ORDER BY instrument_id, day`;
+
+function dailyFromRow(row: DailySqlRow): DailySummaryRow {
+  return {
+    instrumentId: row.instrument_id,
+    type: row.instrument_type,
+    unit: row.unit,
+    day: row.day,
+    readingCount: Number(row.reading_count),
+    min: row.min_value,
+    mean: row.mean,
+    max: row.max_value,
+    readingsExpected: Number(row.readings_expected),
+    completeness: row.completeness,
+  };
+}
+
+interface ExceedanceSqlRow {
+  instrument_id: string;
+  instrument_type: InstrumentType;
+  unit: string;
+  changed_at_ms: Numeric;
+  from_status: TriggerStatus;
+  to_status: TriggerStatus;
+  window_mean: number;
+  trigger_alert: number;
+  trigger_alarm: number;
+  trigger_action: number;
+  ended_at_ms: Numeric | null;
+  duration_seconds: number | null;
+}
+
+const SELECT_EXCEEDANCES = `
+SELECT instrument_id, instrument_type, unit, ${epochMs('changed_at')} AS changed_at_ms, from_status, to_status, window_mean,
+  trigger_alert, trigger_alarm, trigger_action, ${epochMs('ended_at')} AS ended_at_ms, duration_seconds
+FROM report_trigger_exceedances
+WHERE ${SELECTED} AND changed_at >= :from::timestamptz AND changed_at < :to::timestamptz
+ORDER BY changed_at, instrument_id`;
+
+function exceedanceFromRow(row: ExceedanceSqlRow): ExceedanceRow {
+  return {
+    instrumentId: row.instrument_id,
+    type: row.instrument_type,
+    unit: row.unit,
+    changedAt: Number(row.changed_at_ms),
+    fromStatus: row.from_status,
+    toStatus: row.to_status,
+    windowMean: row.window_mean,
+    levels: { alert: row.trigger_alert, alarm: row.trigger_alarm, action: row.trigger_action },
+    endedAt: nullableNumber(row.ended_at_ms),
+    durationSeconds: row.duration_seconds,
+  };
+}
+
+interface SilentSqlRow {
+  instrument_id: string;
+  instrument_type: InstrumentType;
+  unit: string;
+  last_reading_ms: Numeric | null;
+  silent_seconds: number | null;
+}
+
+const SELECT_SILENT = `
+SELECT instrument_id, instrument_type, unit, ${epochMs('last_reading_at')} AS last_reading_ms, silent_seconds
+FROM report_silent_instruments
+WHERE ${SELECTED}`;
+
+function silentFromRow(row: SilentSqlRow): SilentInstrument {
+  return {
+    instrumentId: row.instrument_id,
+    type: row.instrument_type,
+    unit: row.unit,
+    lastReadingAt: nullableNumber(row.last_reading_ms),
+    silentSeconds: row.silent_seconds,
+  };
+}
+
+function levelsOf(row: { trigger_alert: number | null; trigger_alarm: number | null; trigger_action: number | null }): TriggerLevelSet | null {
+  return row.trigger_alert === null || row.trigger_alarm === null || row.trigger_action === null
+    ? null
+    : { alert: row.trigger_alert, alarm: row.trigger_alarm, action: row.trigger_action };
+}
+
+function nullableNumber(value: Numeric | null): number | null {
+  return value === null ? null : Number(value);
+}
+

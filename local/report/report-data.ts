@@ -1,0 +1,107 @@
+import type { InstrumentType, TriggerMode } from '../../lambdas/domain/instrument-types.js';
+import type { TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
+
+/**
+ * Everything a report shows, read from the report views. Instants are epoch
+ * milliseconds (UTC); values are in the instrument's unit.
+ */
+export interface ReportData {
+  /** When the data was read. */
+  readonly generatedAt: number;
+  readonly period: { readonly from: number; readonly to: number };
+  readonly selection: { readonly type?: InstrumentType; readonly instrumentId?: string };
+  readonly settings: ReportSettings;
+  /** Length of the time buckets the series are averaged into, seconds. */
+  readonly bucketSeconds: number;
+  /** The selected instruments, by type then id. */
+  readonly instruments: readonly InstrumentState[];
+  /** Each selected instrument's series over the period (instruments without readings in it are absent). */
+  readonly series: ReadonlyMap<string, readonly SeriesPoint[]>;
+  readonly daily: readonly DailySummaryRow[];
+  readonly exceedances: readonly ExceedanceRow[];
+  readonly silent: readonly SilentInstrument[];
+}
+
+/** The row of `report_settings`. */
+export interface ReportSettings {
+  readonly windowSeconds: number;
+  readonly pollIntervalSeconds: number;
+  readonly silentAfterSeconds: number;
+}
+
+export interface TriggerLevelSet {
+  readonly alert: number;
+  readonly alarm: number;
+  readonly action: number;
+}
+
+/** A row of `report_latest_status`. */
+export interface InstrumentState {
+  readonly instrumentId: string;
+  readonly type: InstrumentType;
+  readonly unit: string;
+  readonly easting: number | null;
+  readonly northing: number | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+  readonly surfaceLevel: number | null;
+  readonly triggerMode: TriggerMode;
+  /** Null when the instrument has no trigger levels. */
+  readonly levels: TriggerLevelSet | null;
+  /** Null until the instrument's first window has been evaluated. */
+  readonly status: TriggerStatus | null;
+  readonly statusSince: number | null;
+  readonly lastReadingAt: number | null;
+  readonly lastValue: number | null;
+}
+
+/** One time bucket of an instrument's window aggregates. */
+export interface SeriesPoint {
+  readonly bucketStart: number;
+  /** Exact mean of the readings in the bucket. */
+  readonly mean: number;
+  /** Lowest and highest window mean in the bucket: what the trigger levels were judged on. */
+  readonly lowestWindowMean: number;
+  readonly highestWindowMean: number;
+  readonly readingCount: number;
+}
+
+/** A row of `report_daily_summary`. */
+export interface DailySummaryRow {
+  readonly instrumentId: string;
+  readonly type: InstrumentType;
+  readonly unit: string;
+  /** The UTC day, YYYY-MM-DD. */
+  readonly day: string;
+  readonly readingCount: number;
+  readonly min: number | null;
+  readonly mean: number | null;
+  readonly max: number | null;
+  readonly readingsExpected: number;
+  /** Readings received over readings expected; null when none was expected. */
+  readonly completeness: number | null;
+}
+
+/** A row of `report_trigger_exceedances`. */
+export interface ExceedanceRow {
+  readonly instrumentId: string;
+  readonly type: InstrumentType;
+  readonly unit: string;
+  readonly changedAt: number;
+  readonly fromStatus: TriggerStatus;
+  readonly toStatus: TriggerStatus;
+  readonly windowMean: number;
+  readonly levels: TriggerLevelSet;
+  /** When the status entered ended; null while it is still the current status. */
+  readonly endedAt: number | null;
+  readonly durationSeconds: number | null;
+}
+
+/** A row of `report_silent_instruments`. */
+export interface SilentInstrument {
+  readonly instrumentId: string;
+  readonly type: InstrumentType;
+  readonly unit: string;
+  readonly lastReadingAt: number | null;
+  readonly silentSeconds: number | null;
+}
