@@ -12,7 +12,8 @@ import { reportTables, type CsvValue, type ReportTable } from './tables.js';
 export function tableToCsv<Row>(table: ReportTable<Row>): string {
   const header = table.columns.map((column) => column.key);
   const records = table.rows.map((row) => table.columns.map((column) => csvField(column.csv(row))));
-  return stringify([header, ...records], { record_delimiter: 'windows' });
+  // The library quotes fields holding the record delimiter (CRLF), not a lone CR or LF: name those too.
+  return stringify([header, ...records], { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
 }
 
 function csvField(value: CsvValue): string {

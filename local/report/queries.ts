@@ -71,8 +71,9 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
     series.set(row.instrument_id, points);
   }
 
+  if (series.size === 0) throw await noDataError(db, selection, ids, settings);
+
   const exceedanceRows = await inChunks(ids, 50, (chunk) => db.query<ExceedanceSqlRow>(SELECT_EXCEEDANCES, { ids: { json: chunk }, ...range }));
-  if (series.size === 0 && exceedanceRows.length === 0) throw await noDataError(db, selection, ids, settings);
 
   const days = { first_day: utcDay(selection.from), last_day: utcDay(selection.to - 1) };
   const dayCount = (Date.parse(days.last_day) - Date.parse(days.first_day)) / 86_400_000 + 1;
