@@ -143,14 +143,17 @@ export function valueDomain(options: Pick<TimeSeriesChartOptions, 'series' | 'le
   if (options.levels) {
     const peak = options.mode === 'magnitude' ? Math.max(Math.abs(dataLow), Math.abs(dataHigh)) : dataHigh;
     const shown = LEVEL_NAMES.filter((name, i) => i === 0 || peak >= options.levels![LEVEL_NAMES[i - 1]!]);
+    const include = (value: number) => {
+      low = Math.min(low, value);
+      high = Math.max(high, value);
+    };
     for (const name of shown) {
       const level = options.levels[name];
-      if (options.mode === 'rising') {
-        low = Math.min(low, level);
-        high = Math.max(high, level);
-      } else {
-        if (dataHigh > 0 || dataLow >= 0) high = Math.max(high, level);
-        if (dataLow < 0) low = Math.min(low, -level);
+      if (options.mode === 'rising') include(level);
+      else {
+        // Two-sided: the level on each side of zero the data reach.
+        if (dataHigh > 0 || dataLow >= 0) include(level);
+        if (dataLow < 0) include(-level);
       }
     }
   }

@@ -1,0 +1,225 @@
+import { parse, type HTMLElement } from 'node-html-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReportHtml } from '../../local/report/html/render-report.js';
+import { renderTimeSeriesChart } from '../../local/report/html/time-series-chart.js';
+import { loadReportData } from '../../local/report/queries.js';
+import type { InstrumentState, ReportData, SeriesPoint } from '../../local/report/report-data.js';
+import { startLocalBatchDatabase, type LocalBatchDatabase } from '../support/batch-database.js';
+import { writeKnownSite } from './known-site.js';
+
+/** The text of each body cell of a table, row by row. */
+function cells(document: HTMLElement, tableId: string): string[][] {
+  const table = document.querySelector(`table#${tableId}`);
+  if (!table) throw new Error(`no table #${tableId}`);
+  return table.querySelectorAll('tbody tr').map((row) => row.querySelectorAll('td').map((cell) => cell.text.trim()));
+}
+
+describe('the HTML report of the known site', () => {
+  let local: LocalBatchDatabase;
+  let html: string;
+  let document: HTMLElement;
+
+  beforeAll(async () => {
+    local = await startLocalBatchDatabase('pglite');
+    await writeKnownSite(local.db);
+    const data = await loadReportData(local.db, { from: Date.parse('2024-03-01T00:00:00Z'), to: Date.parse('2024-03-03T00:00:00Z') }, { now: () => Date.parse('2024-03-04T08:00:00Z') });
+    html = renderReportHtml(data);
+    document = parse(html);
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it('stands alone: no script, no external resource, a policy that forbids loading any', () => {
+    expect(document.querySelectorAll('script')).toHaveLength(0);
+    expect(document.querySelectorAll('link, img, iframe, object, embed')).toHaveLength(0);
+    expect(html).not.toMatch(/\b(src|href)\s*=/i);
+    expect(html).not.toMatch(/url\((?!#)/);
+    expect(document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    expect(document.querySelector('style')?.text.length).toBeGreaterThan(1000);
+  });
+
+  it('names the period, the selection and when it was generated', () => {
+    const header = document.querySelector('header.masthead')!.text.replace(/\s+/g, ' ');
+    expect(header).toContain('Period2024-03-01 to 2024-03-02 (UTC)');
+    expect(header).toContain('Instruments3 instruments, all types');
+    expect(header).toContain('Generated2024-03-04 08:00:00 UTC');
+  });
+
+  it('sums the period up in cards', () => {
+    const value = (id: string) => document.querySelector(`#card-${id} .value`)!.text;
+    expect(value('instruments')).toBe('3');
+    expect(value('status')).toBe('1');
+    expect(value('changes')).toBe('4');
+    expect(document.querySelector('#card-changes .detail')!.text).toBe('3 escalations in the period');
+    expect(value('silent')).toBe('2');
+    // Readings 30 + 30 + 6 over expected 60 + 8640 + 8640.
+    expect(value('completeness')).toBe(`${((66 / 17_340) * 100).toFixed(1)} %`);
+  });
+
+  it('lists the status changes with their durations', () => {
+    expect(cells(document, 'exceedances')).toEqual([
+      ['2024-03-02 00:00:00', 'SM-01', 'Settlement marker', 'Normal', 'Alert', '-12.00', 'mm', '10.00', '15.00', '20.00', 'current', 'open'],
+      ['2024-03-02 00:01:00', 'PZ-01', 'Piezometer', 'Normal', 'Alert', '160.00', 'kPa', '150.00', '175.00', '200.00', '2024-03-02 00:02:00', '1 min'],
+      ['2024-03-02 00:02:00', 'PZ-01', 'Piezometer', 'Alert', 'Alarm', '180.00', 'kPa', '150.00', '175.00', '200.00', '2024-03-02 00:03:00', '1 min'],
+      ['2024-03-02 00:03:00', 'PZ-01', 'Piezometer', 'Alarm', 'Normal', '120.00', 'kPa', '150.00', '175.00', '200.00', 'current', 'open'],
+    ]);
+  });
+
+  it('shows the daily summary, marking low completeness', () => {
+    expect(cells(document, 'daily-summary')).toEqual([
+      ['2024-03-01', 'PZ-01', 'Piezometer', 'kPa', '100.10', '100.15', '100.20', '30', '60', '50.0 %'],
+      ['2024-03-02', 'PZ-01', 'Piezometer', 'kPa', '120.00', '140.00', '180.00', '30', '8,640', '0.3 %'],
+      ['2024-03-02', 'SM-01', 'Settlement marker', 'mm', '-12.50', '-12.25', '-12.00', '6', '8,640', '0.1 %'],
+    ]);
+    expect(document.querySelectorAll('#daily-summary .completeness.low')).toHaveLength(3);
+  });
+
+  it('lists the silent instruments and the register', () => {
+    expect(cells(document, 'silent-instruments').map((row) => row.slice(0, 3))).toEqual([
+      ['SM-01', 'Settlement marker', '2024-03-02 00:00:50'],
+      ['PZ-01', 'Piezometer', '2024-03-02 00:04:50'],
+    ]);
+    const register = cells(document, 'instruments');
+    expect(register.map((row) => [row[0], row[3], row[4], row[7], row[8], row[9], row[10]])).toEqual([
+      ['WS-01', '320,100.0', '5,811,980.0', '47.000', '48.000', '49.000', 'Normal'],
+      ['PZ-01', '320,000.0', '5,812,000.0', '150.00', '175.00', '200.00', 'Normal'],
+      ['SM-01', '320,050.0', '5,812,030.0', '10.00', '15.00', '20.00', 'Alert'],
+    ]);
+  });
+
+  it('charts each type with data, drawing the levels reached and the next one up', () => {
+    const piezometers = document.querySelector('[data-chart="piezometer"]')!;
+    expect(piezometers.querySelectorAll('svg path.line')).toHaveLength(1);
+    expect(piezometers.querySelectorAll('svg .levels text').map((t) => t.text)).toEqual(['Alert 150.00', 'Alarm 175.00', 'Action 200.00']);
+    expect(piezometers.querySelector('.legend')!.text).toBe('PZ-01');
+
+    // Settlement is two-sided and this marker settled (negative) past its alert level: alert and alarm below zero.
+    const markers = document.querySelector('[data-chart="settlement_marker"]')!;
+    expect(markers.querySelectorAll('svg .levels text').map((t) => t.text)).toEqual(['Alert -10.00', 'Alarm -15.00']);
+    expect(markers.querySelector('.caption')!.text).toContain('Trigger levels: alert ±10.00, alarm ±15.00, action ±20.00 mm.');
+
+    // The standpipe's readings are recent, outside the period.
+    expect(document.querySelector('[data-chart="water_standpipe"]')).toBeNull();
+    expect(document.querySelector('#series-water_standpipe')!.nextElementSibling!.text).toBe('No readings in this period.');
+  });
+
+  it('plots the instruments in plan, coloured by latest status, silent ones hollow', () => {
+    const symbols = document.querySelectorAll('svg.plan g.instrument').map((g) => [g.getAttribute('data-instrument'), g.getAttribute('data-status'), g.getAttribute('data-silent') ?? 'false']);
+    // Drawn least severe first, so the most severe is on top.
+    expect(symbols).toEqual([
+      ['PZ-01', 'normal', 'true'],
+      ['WS-01', 'normal', 'false'],
+      ['SM-01', 'alert', 'true'],
+    ]);
+    expect(document.querySelector('#plan-status-legend')!.text).toContain('Alert (1)');
+  });
+});
+
+describe('HTML rendering', () => {
+  const point = (minute: number, mean: number): SeriesPoint => ({
+    bucketStart: Date.parse('2024-03-02T00:00:00Z') + minute * 60_000,
+    mean,
+    lowestWindowMean: mean,
+    highestWindowMean: mean,
+    readingCount: 6,
+  });
+
+  it('escapes text from the database', () => {
+    const instrument: InstrumentState = {
+      instrumentId: 'BH-<b>1</b>&"x"',
+      type: 'piezometer',
+      unit: 'kPa',
+      easting: 320000,
+      northing: 5812000,
+      latitude: null,
+      longitude: null,
+      surfaceLevel: null,
+      triggerMode: 'rising',
+      levels: { alert: 150, alarm: 175, action: 200 },
+      status: 'alarm',
+      statusSince: null,
+      lastReadingAt: null,
+      lastValue: null,
+    };
+    const data: ReportData = {
+      generatedAt: 0,
+      period: { from: Date.parse('2024-03-02T00:00:00Z'), to: Date.parse('2024-03-02T01:00:00Z') },
+      selection: { instrumentId: instrument.instrumentId },
+      settings: { windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900 },
+      bucketSeconds: 60,
+      instruments: [instrument],
+      series: new Map([[instrument.instrumentId, [point(0, 100), point(1, 101)]]]),
+      daily: [],
+      exceedances: [],
+      silent: [],
+    };
+    const html = renderReportHtml(data);
+    expect(html).not.toContain('<b>1</b>');
+    expect(html).toContain('BH-&lt;b&gt;1&lt;/b&gt;&amp;&quot;x&quot;');
+    const document = parse(html);
+    expect(document.querySelector('svg.plan g.instrument')!.getAttribute('data-instrument')).toBe(instrument.instrumentId);
+    expect(document.querySelector('#exceedances-empty')!.text).toBe('No trigger status changed in this period.');
+  });
+
+  it('gives instruments with their own levels a chart each', () => {
+    const standpipe = (id: string, surface: number, status: 'normal' | 'alert'): InstrumentState => ({
+      instrumentId: id,
+      type: 'water_standpipe',
+      unit: 'm',
+      easting: null,
+      northing: null,
+      latitude: null,
+      longitude: null,
+      surfaceLevel: surface,
+      triggerMode: 'rising',
+      levels: { alert: surface - 3, alarm: surface - 2, action: surface - 1 },
+      status,
+      statusSince: null,
+      lastReadingAt: null,
+      lastValue: null,
+    });
+    const data: ReportData = {
+      generatedAt: 0,
+      period: { from: Date.parse('2024-03-02T00:00:00Z'), to: Date.parse('2024-03-02T01:00:00Z') },
+      selection: { type: 'water_standpipe' },
+      settings: { windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900 },
+      bucketSeconds: 60,
+      instruments: [standpipe('WS-1', 50, 'normal'), standpipe('WS-2', 40, 'alert')],
+      series: new Map([
+        ['WS-1', [point(0, 45), point(1, 45.5)]],
+        ['WS-2', [point(0, 37.2), point(1, 37.4)]],
+      ]),
+      daily: [],
+      exceedances: [],
+      silent: [],
+    };
+    const document = parse(renderReportHtml(data));
+    const charts = document.querySelectorAll('.multiples [data-chart]');
+    expect(charts.map((c) => c.getAttribute('data-chart'))).toEqual(['WS-1', 'WS-2']);
+    expect(charts[1]!.querySelector('.levels text')!.text).toBe('Alert 37.000');
+    expect(charts[1]!.querySelector('.badge')!.text).toBe('Alert');
+    expect(document.querySelector('#plan')!.text).toContain('Not on the plan (no grid position): WS-1, WS-2.');
+  });
+
+  it('breaks a line where data are missing and marks a lone point', () => {
+    const svg = renderTimeSeriesChart({
+      id: 'gaps',
+      description: 'gaps',
+      from: Date.parse('2024-03-02T00:00:00Z'),
+      to: Date.parse('2024-03-02T01:00:00Z'),
+      unit: 'kPa',
+      series: [{ label: 'PZ', colour: '#000', points: [point(0, 100), point(1, 101), point(2, 102), point(10, 103), point(20, 104), point(21, 105)] }],
+      levels: null,
+      mode: 'rising',
+      maxGapMs: 150_000,
+      formatValue: String,
+    });
+    const chart = parse(svg);
+    const d = chart.querySelector('path.line')!.getAttribute('d')!;
+    // Three runs: minutes 0–2, minute 10 alone, minutes 20–21.
+    expect(d.match(/M/g)).toHaveLength(3);
+    expect(chart.querySelectorAll('circle')).toHaveLength(1);
+    expect(chart.querySelectorAll('.levels line')).toHaveLength(0);
+  });
+});
