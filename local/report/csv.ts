@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { ReportData } from './report-data.js';
-import { reportTables, type CsvValue, type ReportTable } from './tables.js';
+import { columnsFor, reportTables, type CsvValue, type ReportTable } from './tables.js';
 
 /**
  * A table as RFC 4180 CSV: a header row of column keys, CRLF line ends, fields quoted
@@ -10,8 +10,9 @@ import { reportTables, type CsvValue, type ReportTable } from './tables.js';
  * empty fields; numbers keep full precision; times are ISO 8601 UTC.
  */
 export function tableToCsv<Row>(table: ReportTable<Row>): string {
-  const header = table.columns.map((column) => column.key);
-  const records = table.rows.map((row) => table.columns.map((column) => csvField(column.csv(row))));
+  const columns = columnsFor(table, 'csv');
+  const header = columns.map((column) => column.key);
+  const records = table.rows.map((row) => columns.map((column) => csvField(column.csv(row))));
   // The library quotes fields holding the record delimiter (CRLF), not a lone CR or LF: name those too.
   return stringify([header, ...records], { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
 }

@@ -16,6 +16,15 @@ export interface TableColumn<Row> {
   readonly html?: (row: Row) => string;
   /** Numbers read best right-aligned. Default false. */
   readonly numeric?: boolean;
+  /** Let the HTML cell wrap over lines. Default false: cells keep to one line. */
+  readonly wrap?: boolean;
+  /** Only in the CSV file (detail a page has no room for), or only on the page (a combined view). Default both. */
+  readonly only?: 'csv' | 'html';
+}
+
+/** The columns of a table that a format shows. */
+export function columnsFor<Row>(table: ReportTable<Row>, format: 'csv' | 'html'): ReadonlyArray<TableColumn<Row>> {
+  return table.columns.filter((column) => column.only === undefined || column.only === format);
 }
 
 /** One table of the report, shown in the HTML and exported as one CSV file. */
@@ -53,7 +62,7 @@ export function statusBadge(status: TriggerStatus | null): string {
 const EXCEEDANCE_COLUMNS: ReadonlyArray<TableColumn<ExceedanceRow>> = [
   { key: 'changed_at', label: 'Changed (UTC)', csv: (e) => iso(e.changedAt), html: (e) => formatTime(e.changedAt) },
   { key: 'instrument_id', label: 'Instrument', csv: (e) => e.instrumentId },
-  { key: 'instrument_type', label: 'Type', csv: (e) => e.type, html: (e) => escapeHtml(typeLabel(e.type)) },
+  { key: 'instrument_type', label: 'Type', csv: (e) => e.type, html: (e) => escapeHtml(typeLabel(e.type)), wrap: true },
   { key: 'from_status', label: 'From', csv: (e) => e.fromStatus, html: (e) => statusBadge(e.fromStatus) },
   { key: 'to_status', label: 'To', csv: (e) => e.toStatus, html: (e) => statusBadge(e.toStatus) },
   { key: 'window_mean', label: 'Window mean', csv: (e) => e.windowMean, html: (e) => formatValue(e.type, e.windowMean), numeric: true },
@@ -74,7 +83,7 @@ const EXCEEDANCE_COLUMNS: ReadonlyArray<TableColumn<ExceedanceRow>> = [
 const DAILY_COLUMNS: ReadonlyArray<TableColumn<DailySummaryRow>> = [
   { key: 'day', label: 'Day (UTC)', csv: (d) => d.day },
   { key: 'instrument_id', label: 'Instrument', csv: (d) => d.instrumentId },
-  { key: 'instrument_type', label: 'Type', csv: (d) => d.type, html: (d) => escapeHtml(typeLabel(d.type)) },
+  { key: 'instrument_type', label: 'Type', csv: (d) => d.type, html: (d) => escapeHtml(typeLabel(d.type)), wrap: true },
   { key: 'unit', label: 'Unit', csv: (d) => d.unit },
   { key: 'min', label: 'Min', csv: (d) => d.min, html: (d) => formatValue(d.type, d.min), numeric: true },
   { key: 'mean', label: 'Mean', csv: (d) => d.mean, html: (d) => formatValue(d.type, d.mean), numeric: true },
@@ -92,22 +101,30 @@ const DAILY_COLUMNS: ReadonlyArray<TableColumn<DailySummaryRow>> = [
 
 const SILENT_COLUMNS: ReadonlyArray<TableColumn<SilentInstrument>> = [
   { key: 'instrument_id', label: 'Instrument', csv: (s) => s.instrumentId },
-  { key: 'instrument_type', label: 'Type', csv: (s) => s.type, html: (s) => escapeHtml(typeLabel(s.type)) },
+  { key: 'instrument_type', label: 'Type', csv: (s) => s.type, html: (s) => escapeHtml(typeLabel(s.type)), wrap: true },
   { key: 'last_reading_at', label: 'Last reading (UTC)', csv: (s) => iso(s.lastReadingAt), html: (s) => formatTime(s.lastReadingAt) },
   { key: 'silent_seconds', label: 'Silent for', csv: (s) => s.silentSeconds, html: (s) => formatDuration(s.silentSeconds), numeric: true },
 ];
 
 const INSTRUMENT_COLUMNS: ReadonlyArray<TableColumn<InstrumentState>> = [
   { key: 'instrument_id', label: 'Instrument', csv: (i) => i.instrumentId },
-  { key: 'instrument_type', label: 'Type', csv: (i) => i.type, html: (i) => escapeHtml(typeLabel(i.type)) },
+  { key: 'instrument_type', label: 'Type', csv: (i) => i.type, html: (i) => escapeHtml(typeLabel(i.type)), wrap: true },
   { key: 'unit', label: 'Unit', csv: (i) => i.unit },
   { key: 'easting', label: 'Easting (m)', csv: (i) => i.easting, html: (i) => (i.easting === null ? '—' : formatNumber(i.easting, 1)), numeric: true },
   { key: 'northing', label: 'Northing (m)', csv: (i) => i.northing, html: (i) => (i.northing === null ? '—' : formatNumber(i.northing, 1)), numeric: true },
-  { key: 'latitude', label: 'Latitude', csv: (i) => i.latitude, html: (i) => (i.latitude === null ? '—' : formatNumber(i.latitude, 6)), numeric: true },
-  { key: 'longitude', label: 'Longitude', csv: (i) => i.longitude, html: (i) => (i.longitude === null ? '—' : formatNumber(i.longitude, 6)), numeric: true },
-  { key: 'trigger_alert', label: 'Alert', csv: (i) => i.levels?.alert ?? null, html: (i) => formatValue(i.type, i.levels?.alert ?? null), numeric: true },
-  { key: 'trigger_alarm', label: 'Alarm', csv: (i) => i.levels?.alarm ?? null, html: (i) => formatValue(i.type, i.levels?.alarm ?? null), numeric: true },
-  { key: 'trigger_action', label: 'Action', csv: (i) => i.levels?.action ?? null, html: (i) => formatValue(i.type, i.levels?.action ?? null), numeric: true },
+  { key: 'latitude', label: 'Latitude', csv: (i) => i.latitude, only: 'csv' },
+  { key: 'longitude', label: 'Longitude', csv: (i) => i.longitude, only: 'csv' },
+  { key: 'trigger_alert', label: 'Alert', csv: (i) => i.levels?.alert ?? null, only: 'csv' },
+  { key: 'trigger_alarm', label: 'Alarm', csv: (i) => i.levels?.alarm ?? null, only: 'csv' },
+  { key: 'trigger_action', label: 'Action', csv: (i) => i.levels?.action ?? null, only: 'csv' },
+  {
+    key: 'trigger_levels',
+    label: 'Levels: alert / alarm / action',
+    csv: (i) => (i.levels ? `${i.levels.alert} / ${i.levels.alarm} / ${i.levels.action}` : null),
+    html: (i) => (i.levels ? [i.levels.alert, i.levels.alarm, i.levels.action].map((v) => formatValue(i.type, v)).join(' / ') : '—'),
+    numeric: true,
+    only: 'html',
+  },
   { key: 'status', label: 'Status', csv: (i) => i.status, html: (i) => statusBadge(i.status) },
   { key: 'status_since', label: 'Since (UTC)', csv: (i) => iso(i.statusSince), html: (i) => formatTime(i.statusSince) },
   { key: 'last_reading_at', label: 'Last reading (UTC)', csv: (i) => iso(i.lastReadingAt), html: (i) => formatTime(i.lastReadingAt) },

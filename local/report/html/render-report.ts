@@ -1,7 +1,7 @@
 import { INSTRUMENT_TYPE_SPECS, INSTRUMENT_TYPES, type InstrumentType } from '../../../lambdas/domain/instrument-types.js';
 import { statusRank, TRIGGER_STATUSES } from '../../../lambdas/domain/trigger-levels.js';
 import type { InstrumentState, ReportData, TriggerLevelSet } from '../report-data.js';
-import { reportTables, statusBadge, type ReportTable } from '../tables.js';
+import { columnsFor, reportTables, statusBadge, type ReportTable, type TableColumn } from '../tables.js';
 import { escapeHtml } from './escape.js';
 import { formatDuration, formatNumber, formatPercent, formatPeriod, formatTime, formatValue, quantityLabel, STATUS_LABELS, typeLabel, typePluralLabel } from './format.js';
 import { SERIES_COLOURS, STATUS_COLOURS, statusColour } from './palette.js';
@@ -50,7 +50,7 @@ ${seriesSection(data)}
 ${tableSection(tables.exceedances, 'exceedances', `Every trigger status change in the period, with how long the status it entered lasted (until the instrument's next change; open while it is the current status). Levels are those in force at the change.`, 'No trigger status changed in this period.')}
 ${tableSection(tables.daily, 'daily', `Per instrument and UTC day: minimum, exact mean and maximum of the readings; completeness is readings received over readings expected at one reading every ${formatDuration(data.settings.pollIntervalSeconds)} from the instrument's first reading (up to now for today).`, 'No days in this period.')}
 ${tableSection(tables.silent, 'silent', `Instruments with no reading for longer than ${formatDuration(data.settings.silentAfterSeconds)}, as of ${formatTime(data.generatedAt)} UTC.`, 'Every instrument has reported recently.')}
-${tableSection(tables.instruments, 'register', 'Position on the site grid (MGA zone 55) and in WGS84, trigger levels and latest status of each instrument in the report.', 'No instruments.')}
+${tableSection(tables.instruments, 'register', 'Position on the site grid (MGA zone 55), trigger levels and latest status of each instrument in the report (the CSV file adds latitude and longitude, WGS84).', 'No instruments.')}
 ${footer(data)}
 </main>
 </body>
@@ -216,22 +216,19 @@ function levelsText(levels: TriggerLevelSet | null, mode: 'rising' | 'magnitude'
 }
 
 function tableSection<Row>(table: ReportTable<Row>, anchor: string, description: string, emptyText: string): string {
+  const columns = columnsFor(table, 'html');
+  const classes = (column: TableColumn<Row>) => [column.numeric ? 'num' : '', column.wrap ? 'wrap' : ''].filter(Boolean).join(' ');
+  const classAttribute = (column: TableColumn<Row>) => (classes(column) ? ` class="${classes(column)}"` : '');
+  const cell = (column: TableColumn<Row>, row: Row) => {
+    if (column.html) return column.html(row);
+    const value = column.csv(row);
+    return escapeHtml(value === null ? '—' : String(value));
+  };
   const body = table.rows.length
     ? `<div class="table-wrap"><table id="${table.id}">
-<thead><tr>${table.columns.map((c) => `<th scope="col"${c.numeric ? ' class="num"' : ''}>${escapeHtml(c.label)}</th>`).join('')}</tr></thead>
+<thead><tr>${columns.map((c) => `<th scope="col"${classAttribute(c)}>${escapeHtml(c.label)}</th>`).join('')}</tr></thead>
 <tbody>
-${table.rows
-  .map(
-    (row) =>
-      `<tr>${table.columns
-        .map((c) => {
-          const value = c.csv(row);
-          const html = c.html ? c.html(row) : escapeHtml(value === null ? '—' : String(value));
-          return `<td${c.numeric ? ' class="num"' : ''}>${html}</td>`;
-        })
-        .join('')}</tr>`,
-  )
-  .join('\n')}
+${table.rows.map((row) => `<tr>${columns.map((c) => `<td${classAttribute(c)}>${cell(c, row)}</td>`).join('')}</tr>`).join('\n')}
 </tbody>
 </table></div>`
     : `<p class="empty" id="${table.id}-empty">${escapeHtml(emptyText)}</p>`;

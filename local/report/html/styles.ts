@@ -54,9 +54,10 @@ svg .scale-bar text { fill: var(--ink); }
 .multiples .figure .caption { margin: 0 0 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; }
 caption { text-align: left; color: var(--muted); font-size: 12.5px; padding-bottom: 6px; }
-th, td { padding: 5px 8px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+th, td { padding: 5px 8px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; white-space: nowrap; }
+td.wrap { white-space: normal; }
 th { background: var(--panel); font-weight: 600; color: #33405a; border-bottom: 2px solid #c6ccd7; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 .table-wrap { overflow-x: auto; }
 .completeness.low { color: #a23b00; font-weight: 600; }

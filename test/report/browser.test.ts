@@ -1,0 +1,113 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReport } from '../../local/report/run-report.js';
+import { DEMO_SITE, writeDemoSite } from './demo-site.js';
+import { openLocalDataDir } from './local-data-dir.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARTIFACTS = resolve('test-artifacts');
+
+/** An SVG element as the page sees it (the tests compile without the DOM library). */
+interface Graphic {
+  getBBox(): { width: number; height: number };
+}
+
+/** In headless Chromium when it is installed; skipped with a message when not, except under CI (CI=true), where that fails. */
+function describeWithChromium(name: string, suite: () => void): void {
+  if (existsSync(CHROMIUM)) describe(name, suite);
+  else if (process.env.CI === 'true') {
+    describe(name, () => {
+      throw new Error(`${CHROMIUM} not found: install it with \`apt-get install chromium\` (CI=true, so this cannot be skipped)`);
+    });
+  } else {
+    console.warn(`Skipping "${name}": ${CHROMIUM} not found (install it with \`apt-get install chromium\`)`);
+    describe.skip(name, suite);
+  }
+}
+
+describeWithChromium('the HTML report in headless Chromium', () => {
+  let scratch: string;
+  let reportUrl: string;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'report-browser-'));
+    const site = await openLocalDataDir(join(scratch, 'data'));
+    const period = await writeDemoSite(site.db);
+    await site.close();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const out = join(ARTIFACTS, 'report.html');
+    await runReport({ ...period, dataDir: site.dataDir, out, csvDir: join(ARTIFACTS, 'report-csv') });
+    reportUrl = pathToFileURL(out).href;
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(reportUrl, { waitUntil: 'load' });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('loads without console errors and without fetching anything but itself', () => {
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([reportUrl]);
+  });
+
+  it('renders every chart and the plan at a visible size', async () => {
+    const boxes = await page.$$eval('svg.chart, svg.plan', (svgs) =>
+      svgs.map((svg) => {
+        const box = svg.getBoundingClientRect();
+        return { kind: svg.getAttribute('class'), width: box.width, height: box.height };
+      }),
+    );
+    // Two standpipes with their own levels, one chart for each other type, and the plan.
+    expect(boxes.filter((b) => b.kind === 'chart')).toHaveLength(6);
+    expect(boxes.filter((b) => b.kind === 'plan')).toHaveLength(1);
+    for (const box of boxes) {
+      expect(box.width).toBeGreaterThan(300);
+      expect(box.height).toBeGreaterThan(150);
+    }
+  });
+
+  it('draws a line for every instrument with readings, and the trigger levels', async () => {
+    const lines = await page.$$eval('svg.chart path.line', (paths) => paths.map((p) => (p as unknown as Graphic).getBBox()).map((b) => ({ width: b.width, height: b.height })));
+    // All fourteen instruments, the silent gauge (half a day) and the one without a position included.
+    expect(lines).toHaveLength(14);
+    for (const line of lines) expect(line.width).toBeGreaterThan(100);
+    const levels = await page.$$eval('[data-chart="piezometer"] .levels text', (texts) => texts.map((t) => t.textContent));
+    expect(levels).toEqual(['Alert 150.00', 'Alarm 175.00', 'Action 200.00']);
+  });
+
+  it('plots every instrument with a position, the silent one hollow', async () => {
+    const symbols = await page.$$eval('svg.plan g.instrument', (groups) =>
+      groups.map((g) => {
+        const box = (g as unknown as Graphic).getBBox();
+        return { id: g.getAttribute('data-instrument'), silent: g.getAttribute('data-silent') === 'true', visible: box.width > 0 && box.height > 0 };
+      }),
+    );
+    expect(symbols).toHaveLength(13);
+    expect(symbols.every((s) => s.visible)).toBe(true);
+    expect(symbols.filter((s) => s.silent).map((s) => s.id)).toEqual([DEMO_SITE.silentGauge]);
+    expect(symbols.map((s) => s.id)).not.toContain(DEMO_SITE.unplotted);
+  });
+
+  it('keeps a screenshot of the whole report', async () => {
+    const path = join(ARTIFACTS, 'report.png');
+    await page.screenshot({ path, fullPage: true });
+    expect(existsSync(path)).toBe(true);
+  });
+});
