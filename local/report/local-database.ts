@@ -11,6 +11,7 @@ import {
   openEmbeddedDatabase,
   pgliteBackend,
   startDataApiServer,
+  type DataApiServer,
   type EmbeddedDatabase,
 } from '../data-api/index.js';
 import { ReportUsageError } from './options.js';
@@ -54,7 +55,13 @@ export async function openReportDatabase(dataDir: string): Promise<ReportDatabas
     throw new ReportUsageError('--data-dir', `cannot open the database in ${location}: ${(error as Error).message}`);
   }
   const backend = pgliteBackend(embedded);
-  const server = await startDataApiServer({ backend, port: 0 });
+  let server: DataApiServer;
+  try {
+    server = await startDataApiServer({ backend, port: 0 });
+  } catch (error) {
+    await embedded.close();
+    throw error;
+  }
   const client = createLocalRdsDataClient(server.url, { maxAttempts: 1 });
   const close = async () => {
     client.destroy();

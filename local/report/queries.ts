@@ -38,6 +38,12 @@ export interface LoadReportOptions {
 const ROWS_PER_QUERY = 4_000;
 
 /**
+ * Status changes per instrument to allow for in one period when sizing queries: the
+ * trigger evaluation's dead band keeps an instrument from flapping between statuses.
+ */
+const STATUS_CHANGES_PER_INSTRUMENT = 50;
+
+/**
  * Reads a report's data from the report views (see migration 0002_report_views.sql)
  * through any SQL database — the local Data API endpoint or Aurora's. Refuses, naming
  * the argument, an instrument or type the database does not know, and a period in
@@ -73,7 +79,7 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
 
   if (series.size === 0) throw await noDataError(db, selection, ids, settings);
 
-  const exceedanceRows = await inChunks(ids, 50, (chunk) => db.query<ExceedanceSqlRow>(SELECT_EXCEEDANCES, { ids: { json: chunk }, ...range }));
+  const exceedanceRows = await inChunks(ids, STATUS_CHANGES_PER_INSTRUMENT, (chunk) => db.query<ExceedanceSqlRow>(SELECT_EXCEEDANCES, { ids: { json: chunk }, ...range }));
 
   const days = { first_day: utcDay(selection.from), last_day: utcDay(selection.to - 1) };
   const dayCount = (Date.parse(days.last_day) - Date.parse(days.first_day)) / 86_400_000 + 1;

@@ -143,7 +143,7 @@ function scaleBar(left: number, baseline: number, metresPerPixel: number, maxPix
 }
 
 /** The largest 1, 2 or 5 × 10ⁿ not above `limit`. */
-export function roundLengthBelow(limit: number): number {
+function roundLengthBelow(limit: number): number {
   const power = 10 ** Math.floor(Math.log10(limit));
   return [5, 2, 1].map((m) => m * power).find((length) => length <= limit) ?? power;
 }

@@ -174,9 +174,9 @@ function typeSeries(data: ReportData, type: InstrumentType): string {
 ${missing}`;
   }
 
-  const multiples = withData.map((instrument) => {
+  const multiples = withData.map((instrument, index) => {
     const chart = renderTimeSeriesChart({
-      id: `${type}-${instrument.instrumentId.replace(/[^A-Za-z0-9_-]/g, '_')}`,
+      id: `${type}-${index + 1}`,
       description: `${instrument.instrumentId}: ${spec.measures} over the period`,
       from: data.period.from,
       to: data.period.to,

@@ -128,7 +128,7 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
 }
 
 /** The data's range, widened to the levels reached and the next level up; never empty. */
-export function valueDomain(options: Pick<TimeSeriesChartOptions, 'series' | 'levels' | 'mode' | 'bands'>): [number, number] {
+function valueDomain(options: Pick<TimeSeriesChartOptions, 'series' | 'levels' | 'mode' | 'bands'>): [number, number] {
   let low = Infinity;
   let high = -Infinity;
   for (const series of options.series) {
@@ -184,7 +184,7 @@ function levelZones(levels: TriggerLevelSet, mode: TriggerMode, low: number, hig
 }
 
 /** The points with `null` between any two further apart than `maxGapMs`. */
-export function withGaps(points: readonly SeriesPoint[], maxGapMs: number): Array<SeriesPoint | null> {
+function withGaps(points: readonly SeriesPoint[], maxGapMs: number): Array<SeriesPoint | null> {
   const joined: Array<SeriesPoint | null> = [];
   points.forEach((point, i) => {
     const previous = points[i - 1];
@@ -202,7 +202,7 @@ function isolated(joined: ReadonlyArray<SeriesPoint | null>): SeriesPoint[] {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** `02 Mar` at midnight UTC, else `HH:MM`, or `HH:MM:SS` off the minute. */
-export function timeTickLabel(tick: Date): string {
+function timeTickLabel(tick: Date): string {
   const time = tick.toISOString().slice(11, 19);
   if (time === '00:00:00') return `${String(tick.getUTCDate()).padStart(2, '0')} ${MONTHS[tick.getUTCMonth()]}`;
   return time.endsWith(':00') ? time.slice(0, 5) : time;
