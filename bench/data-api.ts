@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runMigrations } from '../lambdas/db/migrate.js';
 import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../lambdas/db/migration-set.js';
 import { DataApiDatabase } from '../lambdas/db/sql-client.js';
-import { toMicroUnits, type Reading } from '../lambdas/domain/reading.js';
+import { toMicroUnits } from '../lambdas/domain/reading.js';
 import { AuroraBatchStore, type SourcedReading } from '../lambdas/processor/aurora-store.js';
 import {
   createLocalRdsDataClient,
@@ -16,23 +16,14 @@ import {
   startDataApiServer,
 } from '../local/data-api/index.js';
 import type { Metric } from './metric.js';
-
-const T0 = Date.parse('2026-06-01T00:00:00Z');
+import { syntheticReading } from './synthetic.js';
 
 export function syntheticReadings(count: number, instruments: number, offset = 0): SourcedReading[] {
-  return Array.from({ length: count }, (_, i) => {
-    const n = i + offset;
-    const reading: Reading = {
-      instrumentId: `BH-${1000 + (n % instruments)}`,
-      type: 'piezometer',
-      value: 60 + (n % 97) / 7,
-      observedAt: T0 + Math.floor(n / instruments) * 10_000 + (n % 13),
-      surfaceLevel: 85,
-      northing: 5_814_000,
-      easting: 320_000,
-    };
-    return { reading, shardId: 'shardId-000000000000', sequenceNumber: String(n) };
-  });
+  return Array.from({ length: count }, (_, i) => ({
+    reading: syntheticReading(i + offset, instruments),
+    shardId: 'shardId-000000000000',
+    sequenceNumber: String(i + offset),
+  }));
 }
 
 /**

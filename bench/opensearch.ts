@@ -2,31 +2,20 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
 import { resolveLocalOpenSearch } from '../local/opensearch-server.js';
 import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
-import type { Reading } from '../lambdas/domain/reading.js';
 import { BulkWriter, type BulkOperation } from '../lambdas/realtime/bulk-writer.js';
 import { createOpenSearchClient } from '../lambdas/realtime/client.js';
 import { readingDocument, readingDocumentId, type ReadingDocument } from '../lambdas/realtime/documents.js';
 import { readingsIndex } from '../lambdas/realtime/index-names.js';
 import type { Metric } from './metric.js';
+import { syntheticReading } from './synthetic.js';
 
-const INSTRUMENTS = 500;
 const BULK_DOCUMENTS = 20_000;
 const SINGLE_DOCUMENTS = 1_000;
-const T0 = Date.parse('2026-06-01T00:00:00Z');
 
 function readingOperations(prefix: string, count: number, offset: number): BulkOperation<ReadingDocument>[] {
   return Array.from({ length: count }, (_, n) => {
     const i = n + offset;
-    const instrument = i % INSTRUMENTS;
-    const reading: Reading = {
-      instrumentId: `BH-${1000 + instrument}`,
-      type: 'piezometer',
-      value: Math.round((60 + instrument / 10 + Math.sin(i) * 3) * 1e6) / 1e6,
-      observedAt: T0 + Math.floor(i / INSTRUMENTS) * 3_000 + (instrument % 7),
-      surfaceLevel: 85.4,
-      northing: 5_814_941,
-      easting: 323_796,
-    };
+    const reading = syntheticReading(i);
     return { action: 'index', index: readingsIndex(prefix, reading.observedAt), id: readingDocumentId(reading), document: readingDocument(reading) };
   });
 }

@@ -1,29 +1,19 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { encodeReading } from '../lambdas/domain/reading-codec.js';
-import type { Reading } from '../lambdas/domain/reading.js';
 import { WindowAccumulator } from '../lambdas/domain/window-accumulator.js';
 import { encodeWindowState } from '../lambdas/domain/window-state.js';
 import { decodeBatch } from '../lambdas/processor/tumbling-window.js';
 import { medianMs, type Metric } from './metric.js';
+import { SITE_INSTRUMENTS, syntheticReading } from './synthetic.js';
 
 const BATCH = 10_000;
-const INSTRUMENTS = 500;
 const WINDOW_MS = 10_000;
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 
 /** A full Kinesis batch (Lambda's largest, 10 000 records) of realistic readings. */
 export function syntheticBatch(size = BATCH): KinesisStreamRecord[] {
   return Array.from({ length: size }, (_, i) => {
-    const instrument = i % INSTRUMENTS;
-    const reading: Reading = {
-      instrumentId: `BH-${1000 + instrument}`,
-      type: 'piezometer',
-      value: Math.round((60 + instrument / 10 + Math.sin(i) * 3) * 1e6) / 1e6,
-      observedAt: T0 + Math.floor(i / INSTRUMENTS) * 3_000 + (instrument % 7),
-      surfaceLevel: 85.4,
-      northing: 5_814_941,
-      easting: 323_796,
-    };
+    const reading = syntheticReading(i);
     return {
       kinesis: {
         kinesisSchemaVersion: '1.0',
@@ -81,7 +71,7 @@ export async function benchProcessor(): Promise<Metric[]> {
 
   const accumulator = foldBatch(records);
   const stateBytes = Buffer.byteLength(JSON.stringify(encodeWindowState(accumulator))) / accumulator.size;
-  const naiveState = naiveFold(records.slice(0, INSTRUMENTS * 4));
+  const naiveState = naiveFold(records.slice(0, SITE_INSTRUMENTS * 4));
   const naiveStateBytes = Buffer.byteLength(naiveState) / Object.keys(JSON.parse(naiveState) as object).length;
 
   return [
