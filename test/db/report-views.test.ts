@@ -1,39 +1,27 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
+import { describe, expect, it } from 'vitest';
+import type { Engine } from '../support/batch-database.js';
 import { describeWithPostgres } from '../support/postgres-server.js';
-import { KNOWN_SITE, writeAggregatesOfWindow, writeKnownSite } from '../report/known-site.js';
+import { KNOWN_SITE, useKnownSiteDatabase, writeAggregatesOfWindow } from '../report/known-site.js';
 
 /** A timestamptz column as ISO-8601 UTC text, so rows compare the same on every engine. */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
 function reportViewSuite(engine: Engine) {
-  let local: LocalBatchDatabase;
-  let writtenAt: number;
-
-  beforeAll(async () => {
-    local = await startLocalBatchDatabase(engine);
-    writtenAt = await writeKnownSite(local.db);
-  });
-  afterAll(async () => {
-    await local?.close();
-  });
-  afterEach(async () => {
-    await local.db.execute('UPDATE report_settings SET window_seconds = 10, poll_interval_seconds = 10, silent_after_seconds = 900');
-  });
+  const site = useKnownSiteDatabase(engine);
 
   const daily = (where = '') =>
-    local.db.query(
+    site.local.db.query(
       `SELECT instrument_id, instrument_type, unit, day::text AS day, reading_count, min_value, mean, max_value, readings_expected, completeness
        FROM report_daily_summary WHERE instrument_id IN ('PZ-01', 'SM-01') AND day BETWEEN '2024-03-01' AND '2024-03-03' ${where}
        ORDER BY instrument_id, day`,
     );
 
   it('starts with the default settings in its single settings row', async () => {
-    expect(await local.db.query('SELECT window_seconds, poll_interval_seconds, silent_after_seconds FROM report_settings')).toEqual([
+    expect(await site.local.db.query('SELECT window_seconds, poll_interval_seconds, silent_after_seconds FROM report_settings')).toEqual([
       { window_seconds: 10, poll_interval_seconds: 10, silent_after_seconds: 900 },
     ]);
-    await expect(local.db.execute('INSERT INTO report_settings DEFAULT VALUES')).rejects.toThrow(/report_settings_pkey|duplicate key/);
-    await expect(local.db.execute('INSERT INTO report_settings (singleton) VALUES (false)')).rejects.toThrow(/report_settings_singleton_check|check constraint/);
+    await expect(site.local.db.execute('INSERT INTO report_settings DEFAULT VALUES')).rejects.toThrow(/report_settings_pkey|duplicate key/);
+    await expect(site.local.db.execute('INSERT INTO report_settings (singleton) VALUES (false)')).rejects.toThrow(/report_settings_singleton_check|check constraint/);
   });
 
   it('summarises each instrument per UTC day: exact mean, completeness at the polling interval, empty days kept', async () => {
@@ -53,7 +41,7 @@ function reportViewSuite(engine: Engine) {
 
   it('keeps days in UTC whatever the session time zone', async () => {
     const inUtc = await daily();
-    const inMelbourne = await local.db.transaction(async (session) => {
+    const inMelbourne = await site.local.db.transaction(async (session) => {
       await session.execute("SET LOCAL TimeZone TO 'Australia/Melbourne'");
       return session.query(
         `SELECT instrument_id, instrument_type, unit, day::text AS day, reading_count, min_value, mean, max_value, readings_expected, completeness
@@ -65,14 +53,14 @@ function reportViewSuite(engine: Engine) {
   });
 
   it('reads the polling interval from report_settings', async () => {
-    await local.db.execute('UPDATE report_settings SET poll_interval_seconds = 20');
+    await site.local.db.execute('UPDATE report_settings SET poll_interval_seconds = 20');
     const [first] = await daily("AND instrument_id = 'PZ-01' AND day = '2024-03-01'");
     // 600 s at one reading per 20 s: 30 expected, 30 came.
     expect(first).toMatchObject({ readings_expected: 30, completeness: 1 });
   });
 
   it('shows the history of one instrument over a time range, window by window', async () => {
-    const rows = await local.db.query(
+    const rows = await site.local.db.query(
       `SELECT instrument_id, instrument_type, unit, window_seconds, ${iso('window_start')} AS window_start, ${iso('window_end')} AS window_end,
          reading_count, mean, min_value, max_value, trigger_alert, trigger_alarm, trigger_action
        FROM report_instrument_history
@@ -101,7 +89,7 @@ function reportViewSuite(engine: Engine) {
 
   it('filters the history on the primary key: instrument, window length and window start are all index conditions', async () => {
     const plan = (
-      await local.db.query<{ 'QUERY PLAN': string }>(
+      await site.local.db.query<{ 'QUERY PLAN': string }>(
         `EXPLAIN SELECT * FROM report_instrument_history
          WHERE instrument_id = 'PZ-01' AND window_start >= '2024-03-02T00:00:00Z' AND window_start < '2024-03-03T00:00:00Z'`,
       )
@@ -118,13 +106,13 @@ function reportViewSuite(engine: Engine) {
   });
 
   it('reports on the configured window length only, and sums to the same day whatever that length', async () => {
-    await writeAggregatesOfWindow(local.db, 60, writtenAt);
+    await writeAggregatesOfWindow(site.local.db, 60, site.writtenAt);
     try {
       const tenSecondDays = await daily();
       expect(tenSecondDays.map((row) => (row as { reading_count: number }).reading_count)).toEqual([30, 30, 0, 6, 0]);
 
-      await local.db.execute('UPDATE report_settings SET window_seconds = 60');
-      const minutes = await local.db.query(
+      await site.local.db.execute('UPDATE report_settings SET window_seconds = 60');
+      const minutes = await site.local.db.query(
         `SELECT ${iso('window_start')} AS window_start, window_seconds, reading_count, mean FROM report_instrument_history
          WHERE instrument_id = 'PZ-01' AND window_start >= '2024-03-02T00:00:00Z' AND window_start < '2024-03-02T00:05:00Z' ORDER BY window_start`,
       );
@@ -137,12 +125,12 @@ function reportViewSuite(engine: Engine) {
       ]);
       expect(await daily()).toEqual(tenSecondDays);
     } finally {
-      await local.db.execute('DELETE FROM window_aggregates WHERE window_seconds = 60');
+      await site.local.db.execute('DELETE FROM window_aggregates WHERE window_seconds = 60');
     }
   });
 
   it('logs every status change with the duration of the status it entered, open while current', async () => {
-    const rows = await local.db.query(
+    const rows = await site.local.db.query(
       `SELECT instrument_id, instrument_type, unit, ${iso('changed_at')} AS changed_at, ${iso('window_end')} AS window_end, from_status, to_status,
          window_mean, trigger_alert, trigger_alarm, trigger_action, ${iso('ended_at')} AS ended_at, duration::text AS duration, duration_seconds, is_open
        FROM report_trigger_exceedances ORDER BY instrument_id, changed_at`,
@@ -162,13 +150,13 @@ function reportViewSuite(engine: Engine) {
   });
 
   it('gives every instrument its latest status, position, levels and last reading', async () => {
-    const rows = await local.db.query<Record<string, unknown>>(
+    const rows = await site.local.db.query<Record<string, unknown>>(
       `SELECT instrument_id, instrument_type, unit, easting, northing, latitude, longitude, surface_level, trigger_mode,
          trigger_alert, trigger_alarm, trigger_action, status, ${iso('status_since')} AS status_since, last_mean,
          (extract(epoch FROM last_reading_at) * 1000)::bigint AS last_reading_ms, last_value
        FROM report_latest_status ORDER BY instrument_id`,
     );
-    const standpipeLast = writtenAt - 50_000;
+    const standpipeLast = site.writtenAt - 50_000;
     expect(rows).toEqual([
       { instrument_id: 'PZ-01', instrument_type: 'piezometer', unit: 'kPa', easting: 320000, northing: 5812000, latitude: expect.any(Number), longitude: expect.any(Number),
         surface_level: null, trigger_mode: 'rising', trigger_alert: 150, trigger_alarm: 175, trigger_action: 200,
@@ -178,7 +166,7 @@ function reportViewSuite(engine: Engine) {
         status: 'alert', status_since: '2024-03-02T00:00:00Z', last_mean: -12.5, last_reading_ms: Date.parse('2024-03-02T00:00:50Z'), last_value: -12.5 },
       { instrument_id: 'WS-01', instrument_type: 'water_standpipe', unit: 'm', easting: 320100, northing: 5811980, latitude: expect.any(Number), longitude: expect.any(Number),
         surface_level: 50, trigger_mode: 'rising', trigger_alert: 47, trigger_alarm: 48, trigger_action: 49,
-        status: 'normal', status_since: iso10(writtenAt - 60_000), last_mean: 45, last_reading_ms: standpipeLast, last_value: 45 },
+        status: 'normal', status_since: iso10(site.writtenAt - 60_000), last_mean: 45, last_reading_ms: standpipeLast, last_value: 45 },
     ]);
     // MGA zone 55, E 320 000 N 5 812 000 is in central Melbourne.
     expect(rows[0]!.latitude).toBeCloseTo(-37.81, 1);
@@ -187,7 +175,7 @@ function reportViewSuite(engine: Engine) {
 
   it('lists instruments silent for longer than the configured period', async () => {
     const silent = () =>
-      local.db.query<{ instrument_id: string; last_reading_ms: number; silent_seconds: number; silent_after_seconds: number }>(
+      site.local.db.query<{ instrument_id: string; last_reading_ms: number; silent_seconds: number; silent_after_seconds: number }>(
         `SELECT instrument_id, (extract(epoch FROM last_reading_at) * 1000)::bigint AS last_reading_ms, silent_seconds, silent_after_seconds
          FROM report_silent_instruments ORDER BY instrument_id`,
       );
@@ -204,7 +192,7 @@ function reportViewSuite(engine: Engine) {
     }
 
     // The standpipe last read 50 s before the site was written: silent once the period is 30 s.
-    await local.db.execute('UPDATE report_settings SET silent_after_seconds = 30');
+    await site.local.db.execute('UPDATE report_settings SET silent_after_seconds = 30');
     expect((await silent()).map((r) => r.instrument_id)).toEqual(['PZ-01', 'SM-01', 'WS-01']);
   });
 }

@@ -1,8 +1,10 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { SqlDatabase } from '../../lambdas/db/sql-client.js';
 import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
 import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
 import { AuroraBatchStore, type SourcedReading } from '../../lambdas/processor/aurora-store.js';
+import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
 
 /**
  * A small site with known readings, written through the batch store's real write path
@@ -95,4 +97,32 @@ function windowsOf(readings: readonly SourcedReading[], windowSeconds: number): 
     keys.set(`${r.instrumentId}@${windowStart}`, { instrumentId: r.instrumentId, windowStart });
   }
   return [...keys.values()];
+}
+
+/**
+ * The known site written to a fresh database on `engine` before the suite's tests, closed
+ * after them, with the report settings put back to their defaults after each test.
+ */
+export function useKnownSiteDatabase(engine: Engine): { readonly local: LocalBatchDatabase; readonly writtenAt: number } {
+  let local: LocalBatchDatabase | undefined;
+  let writtenAt = 0;
+  beforeAll(async () => {
+    local = await startLocalBatchDatabase(engine);
+    writtenAt = await writeKnownSite(local.db);
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+  afterEach(async () => {
+    await local?.db.execute('UPDATE report_settings SET window_seconds = 10, poll_interval_seconds = 10, silent_after_seconds = 900');
+  });
+  return {
+    get local() {
+      if (!local) throw new Error('the known-site database is opened in beforeAll');
+      return local;
+    },
+    get writtenAt() {
+      return writtenAt;
+    },
+  };
 }

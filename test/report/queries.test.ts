@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReportUsageError } from '../../local/report/options.js';
 import { loadReportData, type ReportSelection } from '../../local/report/queries.js';
-import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
+import { startLocalBatchDatabase, type Engine } from '../support/batch-database.js';
 import { describeWithPostgres } from '../support/postgres-server.js';
-import { writeKnownSite } from './known-site.js';
+import { useKnownSiteDatabase } from './known-site.js';
 
 const at = (iso: string) => Date.parse(iso);
 const day = (from: string, to: string): ReportSelection => ({ from: at(`${from}T00:00:00Z`), to: at(`${to}T00:00:00Z`) + 86_400_000 });
@@ -19,22 +19,10 @@ async function refusal(promise: Promise<unknown>): Promise<ReportUsageError> {
 }
 
 function reportQuerySuite(engine: Engine) {
-  let local: LocalBatchDatabase;
-  let writtenAt: number;
-
-  beforeAll(async () => {
-    local = await startLocalBatchDatabase(engine);
-    writtenAt = await writeKnownSite(local.db);
-  });
-  afterAll(async () => {
-    await local?.close();
-  });
-  afterEach(async () => {
-    await local.db.execute('UPDATE report_settings SET window_seconds = 10, poll_interval_seconds = 10, silent_after_seconds = 900');
-  });
+  const site = useKnownSiteDatabase(engine);
 
   it('reads a day of the known site: instruments by type, 5-minute buckets, daily rows, status changes and silent instruments', async () => {
-    const data = await loadReportData(local.db, day('2024-03-02', '2024-03-02'), { now: () => 1_234 });
+    const data = await loadReportData(site.local.db, day('2024-03-02', '2024-03-02'), { now: () => 1_234 });
     expect(data.generatedAt).toBe(1_234);
     expect(data.settings).toEqual({ windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900 });
     // A day over at most 400 points: 216 s wanted, 300 s is the next round length.
@@ -54,7 +42,7 @@ function reportQuerySuite(engine: Engine) {
       lastReadingAt: at('2024-03-02T00:04:50Z'),
       lastValue: 120,
     });
-    expect(data.instruments[0]).toMatchObject({ levels: { alert: 47, alarm: 48, action: 49 }, surfaceLevel: 50, lastReadingAt: writtenAt - 50_000 });
+    expect(data.instruments[0]).toMatchObject({ levels: { alert: 47, alarm: 48, action: 49 }, surfaceLevel: 50, lastReadingAt: site.writtenAt - 50_000 });
 
     // All of PZ-01's 30 readings that day fall in the 00:00 bucket: (6·120 + 6·160 + 6·180 + 12·120) / 30 = 140.
     expect(Object.fromEntries(data.series)).toEqual({
@@ -84,7 +72,7 @@ function reportQuerySuite(engine: Engine) {
 
   it('averages whole windows into buckets exactly, and keeps each bucket’s range of window means', async () => {
     // 120 s over at most 4 points: 30 s buckets.
-    const data = await loadReportData(local.db, { from: at('2024-03-02T00:00:30Z'), to: at('2024-03-02T00:02:30Z') }, { maxPointsPerSeries: 4 });
+    const data = await loadReportData(site.local.db, { from: at('2024-03-02T00:00:30Z'), to: at('2024-03-02T00:02:30Z') }, { maxPointsPerSeries: 4 });
     expect(data.bucketSeconds).toBe(30);
     const point = (time: string, mean: number, lowest: number, highest: number) => ({
       bucketStart: at(`2024-03-02T${time}Z`),
@@ -99,12 +87,12 @@ function reportQuerySuite(engine: Engine) {
   });
 
   it('narrows to a type or an instrument', async () => {
-    const markers = await loadReportData(local.db, { ...day('2024-03-01', '2024-03-02'), type: 'settlement_marker' });
+    const markers = await loadReportData(site.local.db, { ...day('2024-03-01', '2024-03-02'), type: 'settlement_marker' });
     expect(markers.instruments.map((i) => i.instrumentId)).toEqual(['SM-01']);
     expect([...markers.series.keys()]).toEqual(['SM-01']);
     expect(markers.daily.map((d) => `${d.instrumentId} ${d.day}`)).toEqual(['SM-01 2024-03-02']);
 
-    const piezometer = await loadReportData(local.db, { ...day('2024-03-01', '2024-03-02'), instrumentId: 'PZ-01' });
+    const piezometer = await loadReportData(site.local.db, { ...day('2024-03-01', '2024-03-02'), instrumentId: 'PZ-01' });
     expect(piezometer.selection).toEqual({ instrumentId: 'PZ-01' });
     expect(piezometer.daily.map((d) => [d.day, d.readingCount, d.readingsExpected, d.completeness])).toEqual([
       ['2024-03-01', 30, 60, 0.5],
@@ -114,22 +102,22 @@ function reportQuerySuite(engine: Engine) {
   });
 
   it('refuses an unknown instrument, suggesting similar ones', async () => {
-    const unknown = await refusal(loadReportData(local.db, { ...day('2024-03-02', '2024-03-02'), instrumentId: 'PZ-99' }));
+    const unknown = await refusal(loadReportData(site.local.db, { ...day('2024-03-02', '2024-03-02'), instrumentId: 'PZ-99' }));
     expect(unknown.argument).toBe('--instrument');
     expect(unknown.message).toBe('--instrument: no instrument "PZ-99" in the database; the database knows 3 instruments');
-    const similar = await refusal(loadReportData(local.db, { ...day('2024-03-02', '2024-03-02'), instrumentId: 'pz-01' }));
+    const similar = await refusal(loadReportData(site.local.db, { ...day('2024-03-02', '2024-03-02'), instrumentId: 'pz-01' }));
     expect(similar.message).toBe('--instrument: no instrument "pz-01" in the database; similar: PZ-01');
   });
 
   it('refuses an instrument of another type than --type, and a type with no instruments', async () => {
-    const mismatch = await refusal(loadReportData(local.db, { ...day('2024-03-02', '2024-03-02'), instrumentId: 'PZ-01', type: 'water_standpipe' }));
+    const mismatch = await refusal(loadReportData(site.local.db, { ...day('2024-03-02', '2024-03-02'), instrumentId: 'PZ-01', type: 'water_standpipe' }));
     expect(mismatch.message).toBe('--instrument: "PZ-01" is a piezometer, not a water_standpipe (--type)');
-    const none = await refusal(loadReportData(local.db, { ...day('2024-03-02', '2024-03-02'), type: 'strain_gauge' }));
+    const none = await refusal(loadReportData(site.local.db, { ...day('2024-03-02', '2024-03-02'), type: 'strain_gauge' }));
     expect(none.message).toBe('--type: the database holds no strain_gauge instruments');
   });
 
   it('refuses a period without data, saying when the data are', async () => {
-    const error = await refusal(loadReportData(local.db, { ...day('2024-02-01', '2024-02-01'), type: 'settlement_marker' }));
+    const error = await refusal(loadReportData(site.local.db, { ...day('2024-02-01', '2024-02-01'), type: 'settlement_marker' }));
     expect(error.argument).toBe('--from/--to');
     expect(error.message).toBe(
       '--from/--to: no readings for settlement_marker instruments between 2024-02-01T00:00:00.000Z and 2024-02-02T00:00:00.000Z; ' +
@@ -138,8 +126,8 @@ function reportQuerySuite(engine: Engine) {
   });
 
   it('says so when the aggregates in the period are of another window length than report_settings names', async () => {
-    await local.db.execute('UPDATE report_settings SET window_seconds = 60');
-    const error = await refusal(loadReportData(local.db, day('2024-03-02', '2024-03-02')));
+    await site.local.db.execute('UPDATE report_settings SET window_seconds = 60');
+    const error = await refusal(loadReportData(site.local.db, day('2024-03-02', '2024-03-02')));
     expect(error.message).toMatch(/no 60 s window aggregates for any instrument between .* but there are 10 s ones: .*UPDATE report_settings SET window_seconds = 10$/);
   });
 }
