@@ -4,6 +4,17 @@ import { splitSqlStatements, SqlSyntaxError } from '../../lambdas/db/data-api-sq
 
 const texts = (script: string) => splitSqlStatements(script).map((s) => s.text);
 
+/** Removes every occurrence of the markers, again and again, since removing one can join its neighbours into another. */
+function withoutMarkers(text: string, markers: readonly string[]): string {
+  let previous: string;
+  let current = text;
+  do {
+    previous = current;
+    for (const marker of markers) current = current.split(marker).join('');
+  } while (current !== previous);
+  return current;
+}
+
 describe('splitting a migration script into statements', () => {
   it('splits at semicolons and drops blanks', () => {
     expect(texts('CREATE TABLE a (x int);\n\n  INSERT INTO a VALUES (1) ;;\nSELECT 1')).toEqual([
@@ -77,8 +88,8 @@ END`;
     const piece = fc.oneof(
       content.map((t) => `'${t.replace(/'/g, "''")}'`),
       content.map((t) => `"${t.replace(/"/g, '""')}"`),
-      content.map((t) => `$$ ${t.split('$$').join('')} $$`),
-      content.map((t) => `/* ${t.split('/*').join('').split('*/').join('')} */`),
+      content.map((t) => `$$ ${withoutMarkers(t, ['$$'])} $$`),
+      content.map((t) => `/* ${withoutMarkers(t, ['/*', '*/'])} */`),
       fc.constantFrom('SELECT', 'x', '1', '+', '(', ')', 'FROM t'),
     );
     const statement = fc.array(piece, { minLength: 1, maxLength: 6 }).map((pieces) => `SELECT ${pieces.join(' ')} AS x`);
