@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { LAMBDA_BUNDLE_SETTINGS } from '../lib/constructs/lambda-bundling.js';
 import type { Metric } from './metric.js';
 
 /** Every Lambda entry point the CDK app deploys. */
@@ -17,7 +18,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = {
 
 /**
  * Bundled as the stack's functions are (lib/constructs/pipeline-function.ts): minified ESM
- * with the AWS SDK bundled in, so each function runs the SDK version it was tested with.
+ * with the AWS SDK bundled in, so each function runs the SDK version it was tested with, and
+ * the same settings (`LAMBDA_BUNDLE_SETTINGS`).
  */
 const DEPLOYED: BuildOptions = {
   bundle: true,
@@ -26,6 +28,8 @@ const DEPLOYED: BuildOptions = {
   target: 'node24',
   format: 'esm',
   mainFields: ['module', 'main'],
+  alias: { ...LAMBDA_BUNDLE_SETTINGS.alias },
+  legalComments: LAMBDA_BUNDLE_SETTINGS.legalComments,
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'silent',
 };

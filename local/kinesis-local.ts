@@ -14,7 +14,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { createKinesisClient } from '../lambdas/shared/aws-clients.js';
+import { createKinesisClient } from '../lambdas/shared/kinesis-client.js';
 
 /** Credentials the emulator accepts (it checks that requests are signed, not by whom). */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;

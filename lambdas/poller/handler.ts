@@ -1,5 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { createKinesisClient, createSqsClient } from '../shared/aws-clients.js';
+import { createKinesisClient } from '../shared/kinesis-client.js';
+import { createSqsClient } from '../shared/sqs-client.js';
 import { createLogger, createMetrics } from '../shared/powertools.js';
 import { SqsQuarantineSink } from '../shared/quarantine.js';
 import { ConfigError, parsePollerConfig } from './config.js';

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaEsbuildArgs } from './lambda-bundling.js';
 
 /** The repository root: handler entries and the lock file are resolved from here. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,7 +39,8 @@ export interface PipelineFunctionProps {
 /**
  * A Node.js Lambda function bundled locally with esbuild (no Docker): ARM64, the newest
  * Node.js runtime, minified ESM with source maps and the AWS SDK bundled at the version the
- * project pins. It has its own log group and its own role, which may only write to that log
+ * project pins, its credential chain cut to the environment Lambda provides
+ * (`LAMBDA_BUNDLE_SETTINGS`). It has its own log group and its own role, which may only write to that log
  * group; every other permission is granted explicitly by the constructs that use it.
  */
 export class PipelineFunction extends Construct implements iam.IGrantable {
@@ -96,6 +98,7 @@ export class PipelineFunction extends Construct implements iam.IGrantable {
         sourcesContent: false,
         bundleAwsSDK: true,
         externalModules: [],
+        esbuildArgs: lambdaEsbuildArgs(),
         loader: props.loader ? { ...props.loader } : undefined,
         logLevel: nodejs.LogLevel.WARNING,
       },
