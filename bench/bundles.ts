@@ -1,44 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
-import { LAMBDA_BUNDLE_SETTINGS } from '../lib/constructs/lambda-bundling.js';
+import { deployedBuildOptions, LAMBDA_ENTRIES } from '../lib/constructs/lambda-bundling.js';
 import type { Metric } from './metric.js';
 
-/** Every Lambda entry point the CDK app deploys. */
-export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = {
-  poller: 'lambdas/poller/handler.ts',
-  'batch-processor': 'lambdas/processor/batch-handler.ts',
-  'realtime-processor': 'lambdas/processor/realtime-handler.ts',
-  simulator: 'lambdas/simulator/handler.ts',
-  'db-migrate': 'lambdas/db/migrate-handler.ts',
-  'opensearch-setup': 'lambdas/opensearch/setup-handler.ts',
-};
-
-/**
- * Bundled as the stack's functions are (lib/constructs/pipeline-function.ts): minified ESM
- * with the AWS SDK bundled in, so each function runs the SDK version it was tested with, and
- * the same settings (`LAMBDA_BUNDLE_SETTINGS`).
- */
-const DEPLOYED: BuildOptions = {
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'esm',
-  mainFields: ['module', 'main'],
-  alias: { ...LAMBDA_BUNDLE_SETTINGS.alias },
-  legalComments: LAMBDA_BUNDLE_SETTINGS.legalComments,
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  logLevel: 'silent',
-};
+/** Built as the stack builds its functions (`lib/constructs/lambda-bundling.ts`). */
+const DEPLOYED: BuildOptions = deployedBuildOptions();
 
 /** The naive way: the same bundle, not minified. */
 const NAIVE: BuildOptions = { ...DEPLOYED, minify: false };
-
-/** Inside node_modules, so a bundle resolves exactly what a deployed one would find (nothing outside it). */
-const OUT_DIR = 'node_modules/.cache/bench-bundles';
 
 /** Environment a handler reads at init; values only need to be well formed, nothing is called. */
 const INIT_ENVIRONMENT: Readonly<Record<string, string>> = {
@@ -69,8 +42,8 @@ function initTimeMs(bundle: string, runs = 5): number {
 }
 
 export async function benchBundles(): Promise<Metric[]> {
-  mkdirSync(OUT_DIR, { recursive: true });
-  const outDir = mkdtempSync(join(resolve(OUT_DIR), 'run-'));
+  // Outside the project, as in Lambda: an import left out of a bundle fails to load instead of finding node_modules.
+  const outDir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
   const metrics: Metric[] = [];
   try {
     for (const [name, entry] of Object.entries(LAMBDA_ENTRIES)) {

@@ -14,6 +14,16 @@ export interface Metric {
   readonly baseline?: string;
 }
 
+/** A metric as bench/results.json keeps it (without the table's baseline wording). */
+export type StoredMetric = Omit<Metric, 'baseline'>;
+
+/** The stored metrics in their order with re-measured ones replaced in place, then any new ones. */
+export function mergeMetrics(stored: readonly StoredMetric[], measured: readonly StoredMetric[]): StoredMetric[] {
+  const byName = new Map(measured.map((metric) => [metric.name, metric]));
+  const present = new Set(stored.map((metric) => metric.name));
+  return [...stored.map((metric) => byName.get(metric.name) ?? metric), ...measured.filter((metric) => !present.has(metric.name))];
+}
+
 /** Median of several timed runs, in ms. */
 export async function medianMs(runs: number, work: () => unknown | Promise<unknown>): Promise<number> {
   const times: number[] = [];

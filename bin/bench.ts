@@ -1,42 +1,31 @@
 /**
  * `npm run bench`: measures the pipeline's hot paths on this machine, prints a table and
  * writes bench/results.json as {"metrics": [{name, value, unit, target, baselineRatio}]}.
- * `npm run bench -- --only processor,bundles` runs a subset.
+ * `npm run bench -- --only processor,bundles` runs a subset and updates just those metrics
+ * in the file, keeping the others.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBundles } from '../bench/bundles.js';
-import { meetsTarget, type Metric } from '../bench/metric.js';
+import { benchDataApi } from '../bench/data-api.js';
+import { meetsTarget, mergeMetrics, type Metric, type StoredMetric } from '../bench/metric.js';
+import { benchOpenSearch } from '../bench/opensearch.js';
+import { benchPipeline } from '../bench/pipeline.js';
 import { benchProcessor } from '../bench/processor.js';
 
 type Suite = () => Promise<Metric[]>;
 
-const SUITES: Record<string, Suite> = {
+const SUITES: Readonly<Record<string, Suite>> = {
   processor: benchProcessor,
   bundles: benchBundles,
+  'data-api': benchDataApi,
+  pipeline: benchPipeline,
+  opensearch: benchOpenSearch,
 };
-
-async function optionalSuite(module: string, exportName: string): Promise<Suite | undefined> {
-  try {
-    const loaded = (await import(module)) as Record<string, Suite | undefined>;
-    return loaded[exportName];
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw error;
-  }
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' }, out: { type: 'string', default: 'bench/results.json' }, help: { type: 'boolean', short: 'h' } } });
-  const extra: Record<string, [string, string]> = {
-    pipeline: ['../bench/pipeline.js', 'benchPipeline'],
-    'data-api': ['../bench/data-api.js', 'benchDataApi'],
-    opensearch: ['../bench/opensearch.js', 'benchOpenSearch'],
-  };
-  for (const [name, [module, exportName]] of Object.entries(extra)) {
-    const suite = await optionalSuite(module, exportName);
-    if (suite) SUITES[name] = suite;
-  }
   if (values.help) {
     console.log(`usage: npm run bench [-- --only ${Object.keys(SUITES).join(',')}] [--out bench/results.json]`);
     return;
@@ -51,9 +40,16 @@ async function main(): Promise<void> {
     metrics.push(...(await SUITES[name]!()));
   }
   printTable(metrics);
-  mkdirSync('bench', { recursive: true });
-  writeFileSync(values.out!, `${JSON.stringify({ metrics: metrics.map(({ baseline: _baseline, ...m }) => m) }, null, 2)}\n`);
-  console.log(`\nwrote ${values.out}`);
+  const measured: StoredMetric[] = metrics.map(({ baseline: _baseline, ...stored }) => stored);
+  const kept = values.only ? storedMetrics(values.out!) : [];
+  mkdirSync(dirname(values.out!), { recursive: true });
+  writeFileSync(values.out!, `${JSON.stringify({ metrics: mergeMetrics(kept, measured) }, null, 2)}\n`);
+  console.log(`\nwrote ${values.out}${values.only ? ` (updated ${measured.length} metrics, kept the rest)` : ''}`);
+}
+
+function storedMetrics(file: string): StoredMetric[] {
+  if (!existsSync(file)) return [];
+  return (JSON.parse(readFileSync(file, 'utf8')) as { metrics?: StoredMetric[] }).metrics ?? [];
 }
 
 function printTable(metrics: readonly Metric[]): void {

@@ -6,12 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { lambdaEsbuildArgs } from './lambda-bundling.js';
+import { ESM_REQUIRE_BANNER, LAMBDA_MAIN_FIELDS, lambdaEsbuildArgs } from './lambda-bundling.js';
 
 /** The repository root: handler entries and the lock file are resolved from here. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The newest Node.js runtime this version of aws-cdk-lib offers. */
+/** The newest Node.js runtime this version of aws-cdk-lib offers; `LAMBDA_NODE_TARGET` follows it. */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export interface PipelineFunctionProps {
@@ -39,8 +39,8 @@ export interface PipelineFunctionProps {
 /**
  * A Node.js Lambda function bundled locally with esbuild (no Docker): ARM64, the newest
  * Node.js runtime, minified ESM with source maps and the AWS SDK bundled at the version the
- * project pins, its credential chain cut to the environment Lambda provides
- * (`LAMBDA_BUNDLE_SETTINGS`). It has its own log group and its own role, which may only write to that log
+ * project pins, its credential chain cut to the environment Lambda provides and its
+ * event-stream codec left out (`LAMBDA_BUNDLE_SETTINGS`). It has its own log group and its own role, which may only write to that log
  * group; every other permission is granted explicitly by the constructs that use it.
  */
 export class PipelineFunction extends Construct implements iam.IGrantable {
@@ -90,9 +90,8 @@ export class PipelineFunction extends Construct implements iam.IGrantable {
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // Lets CommonJS dependencies bundled into ESM output call require().
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        mainFields: [...LAMBDA_MAIN_FIELDS],
+        banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
         sourcesContent: false,

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { KinesisLocal } from '../../local/kinesis-local.js';
 import { startSimulatorServer, type RunningSimulator } from '../../local/simulator-server.js';
 import { readAllRecords, startTestKinesis } from '../support/kinesis.js';
+import { pollerEnvironment } from '../support/poller-environment.js';
 
 let kinesis: KinesisLocal;
 let simulator: RunningSimulator;
@@ -28,12 +29,7 @@ function lambdaContext(ms: number): Context {
 
 function stubLambdaEnvironment(overrides: Record<string, string> = {}): void {
   const env: Record<string, string> = {
-    STREAM_NAME: kinesis.streamName,
-    SOURCE_BASE_URL: simulator.url,
-    REQUEST_TIMEOUT_MS: '1000',
-    QUARANTINE_QUEUE_URL: 'http://127.0.0.1:9/000000000000/quarantine',
-    AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
-    AWS_REGION: kinesis.region,
+    ...pollerEnvironment(kinesis, simulator),
     AWS_ACCESS_KEY_ID: kinesis.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: kinesis.credentials.secretAccessKey,
     POWERTOOLS_SERVICE_NAME: 'poller',
