@@ -1,27 +1,16 @@
-import type { Client } from '@opensearch-project/opensearch';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { BulkWriter, type BulkOperation } from '../../lambdas/realtime/bulk-writer.js';
 import { readingDocument, readingDocumentId, type ReadingDocument } from '../../lambdas/realtime/documents.js';
 import { readingsIndex } from '../../lambdas/realtime/index-names.js';
 import { piezometer } from './events.js';
 import { withBulkFaults } from './faults.js';
-import { describeWithOpenSearch, documentsById, dropPrefix, prepareIndices, testClient, uniquePrefix } from './support.js';
+import { describeWithOpenSearch, documentsById, useSuiteIndices } from './support.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 const noWait = { backoff: { baseMs: 1, maxMs: 2 } };
 
 describeWithOpenSearch('bulk writer against OpenSearch', () => {
-  let client: Client;
-  const prefix = uniquePrefix('bulk');
-
-  beforeAll(async () => {
-    client = testClient();
-    await prepareIndices(client, prefix);
-  });
-  afterAll(async () => {
-    await dropPrefix(client, prefix);
-    await client.close();
-  });
+  const { prefix, client } = useSuiteIndices('bulk');
 
   function operations(label: string, count: number): BulkOperation<ReadingDocument>[] {
     return Array.from({ length: count }, (_, i) => {

@@ -1,12 +1,11 @@
-import type { Client } from '@opensearch-project/opensearch';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { singleReadingAggregate } from '../../lambdas/domain/window-aggregate.js';
 import { BulkWriter } from '../../lambdas/realtime/bulk-writer.js';
 import { statusDocument, windowDocument, windowDocumentId, type WindowDocument } from '../../lambdas/realtime/documents.js';
 import { statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
 import { latestStatuses, refreshIndices, windowsOfInstrument } from '../../lambdas/realtime/queries.js';
 import { INITIAL_STATUS } from '../../lambdas/realtime/status-timeline.js';
-import { describeWithOpenSearch, dropPrefix, prepareIndices, testClient, uniquePrefix } from './support.js';
+import { describeWithOpenSearch, useSuiteIndices } from './support.js';
 
 const WINDOW_MS = 10_000;
 const HOUR = 3_600_000;
@@ -26,17 +25,7 @@ function window(instrumentId: string, windowStart: number, value: number): Windo
 }
 
 describeWithOpenSearch('real-time queries against OpenSearch', () => {
-  let client: Client;
-  const prefix = uniquePrefix('queries');
-
-  beforeAll(async () => {
-    client = testClient();
-    await prepareIndices(client, prefix);
-  });
-  afterAll(async () => {
-    await dropPrefix(client, prefix);
-    await client.close();
-  });
+  const { prefix, client } = useSuiteIndices('queries');
 
   it('lists the latest status of every instrument, past a page of results', async () => {
     const ids = Array.from({ length: 1_234 }, (_, i) => `SM-${String(i).padStart(5, '0')}`);

@@ -11,26 +11,21 @@ import { readingsIndex } from '../../lambdas/realtime/index-names.js';
 import { processRealtimeEvent, type RealtimeProcessorDeps } from '../../lambdas/realtime/process-window.js';
 import { piezometer, SHARD, streamRecord, tumblingEvent } from './events.js';
 import { withBulkFaults } from './faults.js';
-import { describeWithOpenSearch, documentsById, dropPrefix, fileQuarantine, openSearchUrl, prepareIndices, testClient, uniquePrefix } from './support.js';
+import { describeWithOpenSearch, documentsById, dropPrefix, fileQuarantine, openSearchUrl, prepareIndices, testClient, uniquePrefix, useSuiteIndices } from './support.js';
 
 const WINDOW_MS = 10_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const fastWriter = (client: Client) => new BulkWriter(client, { backoff: { baseMs: 1, maxMs: 2 } });
 
 describeWithOpenSearch('real-time processor against OpenSearch', () => {
-  let client: Client;
-  const prefix = uniquePrefix('realtime');
+  const { prefix, client } = useSuiteIndices('realtime');
   let quarantine: ReturnType<typeof fileQuarantine>;
   let sequence = 0;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     quarantine = fileQuarantine();
-    client = testClient();
-    await prepareIndices(client, prefix);
   });
-  afterAll(async () => {
-    await dropPrefix(client, prefix);
-    await client.close();
+  afterAll(() => {
     quarantine.remove();
   });
 

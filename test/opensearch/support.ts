@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@opensearch-project/opensearch';
-import { describe, inject } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import type { Rejection } from '../../lambdas/domain/rejection.js';
 import { createOpenSearchClient } from '../../lambdas/realtime/client.js';
 import { applyOpenSearchSetup } from '../../lambdas/opensearch/setup.js';
@@ -32,6 +32,23 @@ export function uniquePrefix(label: string): string {
 /** Applies the templates for a prefix on the single-node test server (no replicas, no Dashboards). */
 export async function prepareIndices(client: Client, prefix: string): Promise<void> {
   await applyOpenSearchSetup(client, { indexPrefix: prefix, retentionDays: 30, replicas: 0, dashboards: false });
+}
+
+/**
+ * Indices of its own for the suite this is called in (inside `describeWithOpenSearch`): a
+ * fresh prefix whose templates are applied before the suite's tests and which is removed,
+ * with the client closed, after them.
+ */
+export function useSuiteIndices(label: string): { readonly prefix: string; readonly client: Client } {
+  const prefix = uniquePrefix(label);
+  // A skipped suite is still collected; its client is never used, so any address will do.
+  const client = createOpenSearchClient({ endpoint: 'url' in server ? server.url : 'http://127.0.0.1:9', auth: 'none', region: undefined });
+  beforeAll(() => prepareIndices(client, prefix));
+  afterAll(async () => {
+    await dropPrefix(client, prefix);
+    await client.close();
+  });
+  return { prefix, client };
 }
 
 /** Removes every index and template of a prefix. */
