@@ -40,8 +40,9 @@ export interface PipelineFunctionProps {
  * A Node.js Lambda function bundled locally with esbuild (no Docker): ARM64, the newest
  * Node.js runtime, minified ESM with source maps and the AWS SDK bundled at the version the
  * project pins, its credential chain cut to the environment Lambda provides and its
- * event-stream codec left out (`LAMBDA_BUNDLE_SETTINGS`). It has its own log group and its own role, which may only write to that log
- * group; every other permission is granted explicitly by the constructs that use it.
+ * event-stream codec left out (`LAMBDA_BUNDLE_SETTINGS`). It has its own log group and its
+ * own role, which may only write to that log group; every other permission is granted
+ * explicitly by the constructs that use it.
  */
 export class PipelineFunction extends Construct implements iam.IGrantable {
   readonly function: nodejs.NodejsFunction;

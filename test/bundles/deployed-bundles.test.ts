@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gridToLatLon } from '../../lambdas/domain/coordinates.js';
 import { bundledMigrations } from '../../lambdas/db/migration-set.js';
 import type { TumblingWindowResponse } from '../../lambdas/processor/tumbling-window.js';
-import { LAMBDA_ENTRIES } from '../../lib/constructs/lambda-bundling.js';
+import { LAMBDA_ENTRIES, LAMBDA_NODE_TARGET } from '../../lib/constructs/lambda-bundling.js';
+import { NODE_RUNTIME } from '../../lib/constructs/pipeline-function.js';
 import {
   LOCAL_CLUSTER_ARN,
   LOCAL_DATABASE,
@@ -65,6 +66,10 @@ describe('deployed bundles', () => {
     for (const name of ['poller', 'batch-processor', 'realtime-processor', 'db-migrate']) {
       expect(bundles.get(name)!.inputs, name).toContain('lambdas/shared/lambda-credentials.ts');
     }
+  });
+
+  it('target the Node.js version of the functions’ runtime', () => {
+    expect(NODE_RUNTIME.name).toBe(`nodejs${LAMBDA_NODE_TARGET.replace('node', '')}.x`);
   });
 
   it('keep licence notices in a file beside the code', () => {
