@@ -57,10 +57,13 @@ export class BundledLambda {
       execArgv: [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    // Kept only to explain a failed init; once the bundle is up, its stderr is drained unread.
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const collect = (chunk: Buffer) => (stderr += chunk.toString());
+    child.stderr?.on('data', collect);
     return new Promise((resolve, reject) => {
       child.once('message', (reply: Reply) => {
+        child.stderr?.off('data', collect).resume();
         if (reply.type === 'ready') resolve(new BundledLambda(child));
         else reject(new Error(`init failed: ${reply.error?.message ?? 'unknown error'}`));
       });
