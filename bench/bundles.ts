@@ -36,7 +36,12 @@ const INIT_ENVIRONMENT: Readonly<Record<string, string>> = {
 function initTimeMs(bundle: string, runs = 5): number {
   const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(bundle).href)});process.stdout.write(String(performance.now()-t))`;
   const times = Array.from({ length: runs }, () =>
-    Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...INIT_ENVIRONMENT }, encoding: 'utf8' })),
+    Number(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, ...INIT_ENVIRONMENT },
+        encoding: 'utf8',
+      }),
+    ),
   ).sort((a, b) => a - b);
   return times[Math.floor(runs / 2)]!;
 }
@@ -60,8 +65,22 @@ export async function benchBundles(): Promise<Metric[]> {
       const init = initTimeMs(deployed);
       const naiveInit = initTimeMs(naive, 3);
       metrics.push(
-        { name: `${name} bundle (minified)`, value: Math.round(size / 1024), unit: 'KB', target: '<= 300', baselineRatio: round(naiveSize / size), baseline: 'the same bundle unminified' },
-        { name: `${name} module init`, value: round(init), unit: 'ms', target: '<= 150', baselineRatio: round(naiveInit / init), baseline: 'the same bundle unminified' },
+        {
+          name: `${name} bundle (minified)`,
+          value: Math.round(size / 1024),
+          unit: 'KB',
+          target: '<= 300',
+          baselineRatio: round(naiveSize / size),
+          baseline: 'the same bundle unminified',
+        },
+        {
+          name: `${name} module init`,
+          value: round(init),
+          unit: 'ms',
+          target: '<= 150',
+          baselineRatio: round(naiveInit / init),
+          baseline: 'the same bundle unminified',
+        },
       );
     }
   } finally {

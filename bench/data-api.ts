@@ -52,7 +52,13 @@ export async function benchDataApi(): Promise<Metric[]> {
     for (const { reading, shardId, sequenceNumber } of single) {
       await database.execute(
         'INSERT INTO readings (instrument_id, observed_at, value_micro, source_shard, source_sequence) VALUES (:id, :at::timestamptz, :micro, :shard, :seq) ON CONFLICT DO NOTHING',
-        { id: reading.instrumentId, at: new Date(reading.observedAt).toISOString(), micro: toMicroUnits(reading.value), shard: shardId, seq: sequenceNumber },
+        {
+          id: reading.instrumentId,
+          at: new Date(reading.observedAt).toISOString(),
+          micro: toMicroUnits(reading.value),
+          shard: shardId,
+          seq: sequenceNumber,
+        },
       );
     }
     const singleRate = single.length / ((performance.now() - start) / 1000);

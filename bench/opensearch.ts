@@ -16,7 +16,12 @@ function readingOperations(prefix: string, count: number, offset: number): BulkO
   return Array.from({ length: count }, (_, n) => {
     const i = n + offset;
     const reading = syntheticReading(i);
-    return { action: 'index', index: readingsIndex(prefix, reading.observedAt), id: readingDocumentId(reading), document: readingDocument(reading) };
+    return {
+      action: 'index',
+      index: readingsIndex(prefix, reading.observedAt),
+      id: readingDocumentId(reading),
+      document: readingDocument(reading),
+    };
   });
 }
 

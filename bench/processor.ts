@@ -49,12 +49,22 @@ function naiveFold(records: readonly KinesisStreamRecord[]): string {
   let state = '{}';
   for (const record of records) {
     const reading = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')) as { id: string; value: number; t: number };
-    const windows = JSON.parse(state) as Record<string, { mean: number; count: number; min: number; max: number; first: string; last: string }>;
+    const windows = JSON.parse(state) as Record<
+      string,
+      { mean: number; count: number; min: number; max: number; first: string; last: string }
+    >;
     const key = `${reading.id}|${new Date(reading.t - (reading.t % WINDOW_MS)).toISOString()}`;
     const held = windows[key];
     const at = new Date(reading.t).toISOString();
     windows[key] = held
-      ? { mean: (held.mean + reading.value) / 2, count: held.count + 1, min: Math.min(held.min, reading.value), max: Math.max(held.max, reading.value), first: held.first < at ? held.first : at, last: held.last > at ? held.last : at }
+      ? {
+          mean: (held.mean + reading.value) / 2,
+          count: held.count + 1,
+          min: Math.min(held.min, reading.value),
+          max: Math.max(held.max, reading.value),
+          first: held.first < at ? held.first : at,
+          last: held.last > at ? held.last : at,
+        }
       : { mean: reading.value, count: 1, min: reading.value, max: reading.value, first: at, last: at };
     state = JSON.stringify(windows);
   }

@@ -25,7 +25,9 @@ const SUITES: Readonly<Record<string, Suite>> = {
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, out: { type: 'string', default: 'bench/results.json' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, out: { type: 'string', default: 'bench/results.json' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     console.log(`usage: npm run bench [-- --only ${Object.keys(SUITES).join(',')}] [--out bench/results.json]`);
     return;
@@ -55,7 +57,13 @@ function storedMetrics(file: string): StoredMetric[] {
 function printTable(metrics: readonly Metric[]): void {
   const rows = metrics.map((m) => {
     const verdict = meetsTarget(m);
-    return [m.name, `${m.value} ${m.unit}`, m.target ?? '', verdict === undefined ? '' : verdict ? 'met' : 'MISSED', m.baselineRatio === undefined ? '' : `${m.baselineRatio}x vs ${m.baseline ?? 'naive'}`];
+    return [
+      m.name,
+      `${m.value} ${m.unit}`,
+      m.target ?? '',
+      verdict === undefined ? '' : verdict ? 'met' : 'MISSED',
+      m.baselineRatio === undefined ? '' : `${m.baselineRatio}x vs ${m.baseline ?? 'naive'}`,
+    ];
   });
   const header = ['metric', 'value', 'target', '', 'vs naive'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

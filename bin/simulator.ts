@@ -5,12 +5,7 @@
 import { parseArgs } from 'node:util';
 import { KNOWN_PATHS } from '../lambdas/simulator/endpoints.js';
 import type { FaultKind } from '../lambdas/simulator/faults.js';
-import {
-  DEFAULT_SEED,
-  DEFAULT_SLOW_DELAY_MS,
-  FAULT_KNOBS,
-  type SimulatorOptions,
-} from '../lambdas/simulator/options.js';
+import { DEFAULT_SEED, DEFAULT_SLOW_DELAY_MS, FAULT_KNOBS, type SimulatorOptions } from '../lambdas/simulator/options.js';
 import { DEFAULT_HOST, startSimulatorServer, type SimulatorServerOptions } from '../local/simulator-server.js';
 
 const DEFAULT_PORT = 8070;

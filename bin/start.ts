@@ -2,7 +2,13 @@
  * `npm start`: the whole pipeline on this machine, on embedded services. See `--help`.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_PIPELINE_OPTIONS, startLocalPipeline, type LocalPipeline, type LocalPipelineOptions, type PipelineSummary } from '../local/pipeline.js';
+import {
+  DEFAULT_PIPELINE_OPTIONS,
+  startLocalPipeline,
+  type LocalPipeline,
+  type LocalPipelineOptions,
+  type PipelineSummary,
+} from '../local/pipeline.js';
 
 const HELP = `usage: npm start [-- options]
 
@@ -34,7 +40,13 @@ const PROGRESS_EVERY_MS = 5_000;
 // The local runtime runs on Node.js 20; the AWS SDK's notice about its future Node.js 22 floor is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-function numberOption(values: Record<string, unknown>, name: string, fallback: number, check: (n: number) => boolean, rule: string): number {
+function numberOption(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  check: (n: number) => boolean,
+  rule: string,
+): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -72,9 +84,11 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
   });
   if (values.help) return 'help';
   const d = DEFAULT_PIPELINE_OPTIONS;
-  const port = (name: string, fallback: number) => numberOption(values, name, fallback, (n) => Number.isInteger(n) && n >= 0 && n <= 65_535, 'a port number 0..65535');
+  const port = (name: string, fallback: number) =>
+    numberOption(values, name, fallback, (n) => Number.isInteger(n) && n >= 0 && n <= 65_535, 'a port number 0..65535');
   const positive = (name: string, fallback: number) => numberOption(values, name, fallback, (n) => n > 0, 'a positive number');
-  const whole = (name: string, fallback: number, max: number) => numberOption(values, name, fallback, (n) => Number.isInteger(n) && n >= 1 && n <= max, `a whole number 1..${max}`);
+  const whole = (name: string, fallback: number, max: number) =>
+    numberOption(values, name, fallback, (n) => Number.isInteger(n) && n >= 1 && n <= max, `a whole number 1..${max}`);
   const durationSeconds = values.duration === undefined ? undefined : positive('duration', 0);
   const instruments = values['instruments-per-type'] === undefined ? undefined : whole('instruments-per-type', 0, 1999);
   return {
@@ -155,11 +169,16 @@ async function main(): Promise<number> {
     lastAccepted = summary.readingsAccepted;
     lastAt = now;
     for (const alert of await pipeline.newAlerts()) {
-      console.log(`  ALERT ${alert.instrumentId} (${alert.instrumentType}) ${alert.from} -> ${alert.to}, window mean ${alert.mean} at ${alert.windowStart}`);
+      console.log(
+        `  ALERT ${alert.instrumentId} (${alert.instrumentType}) ${alert.from} -> ${alert.to}, window mean ${alert.mean} at ${alert.windowStart}`,
+      );
     }
     console.log(progressLine(summary, (now - started) / 1000, rate));
   };
-  const progress = setInterval(() => void report().catch((error: unknown) => console.error(`progress: ${(error as Error).message}`)), PROGRESS_EVERY_MS);
+  const progress = setInterval(
+    () => void report().catch((error: unknown) => console.error(`progress: ${(error as Error).message}`)),
+    PROGRESS_EVERY_MS,
+  );
 
   pipeline.run();
   const stopRequested = new Promise<'signal'>((resolve) => {
@@ -176,7 +195,9 @@ async function main(): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const timeUp = durationSeconds ? new Promise<'time'>((resolve) => setTimeout(() => resolve('time'), durationSeconds * 1000)) : new Promise<never>(() => undefined);
+  const timeUp = durationSeconds
+    ? new Promise<'time'>((resolve) => setTimeout(() => resolve('time'), durationSeconds * 1000))
+    : new Promise<never>(() => undefined);
   const why = await Promise.race([stopRequested, timeUp]);
   clearInterval(progress);
 

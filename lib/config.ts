@@ -28,10 +28,24 @@ export const OPENSEARCH_VERSIONS: readonly string[] = Object.getOwnPropertyNames
  * The first version of each Aurora PostgreSQL major with the RDS Data API on Serverless v2
  * and provisioned clusters.
  */
-export const DATA_API_MINIMUM_VERSIONS: Readonly<Record<number, string>> = { 13: '13.11', 14: '14.8', 15: '15.3', 16: '16.1', 17: '17.4', 18: '18.3' };
+export const DATA_API_MINIMUM_VERSIONS: Readonly<Record<number, string>> = {
+  13: '13.11',
+  14: '14.8',
+  15: '15.3',
+  16: '16.1',
+  17: '17.4',
+  18: '18.3',
+};
 
 /** The first version of each Aurora PostgreSQL major that can scale to 0 ACU (auto-pause). */
-export const AUTO_PAUSE_MINIMUM_VERSIONS: Readonly<Record<number, string>> = { 13: '13.15', 14: '14.12', 15: '15.7', 16: '16.3', 17: '17.4', 18: '18.3' };
+export const AUTO_PAUSE_MINIMUM_VERSIONS: Readonly<Record<number, string>> = {
+  13: '13.15',
+  14: '14.12',
+  15: '15.7',
+  16: '16.3',
+  17: '17.4',
+  18: '18.3',
+};
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS: readonly number[] = Object.values(RetentionDays)
@@ -221,7 +235,11 @@ const list = (item: z.ZodType<string>, what: string) =>
     (value) => {
       const blank = blankToUndefined(value);
       if (blank === undefined) return [];
-      if (typeof blank === 'string') return blank.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+      if (typeof blank === 'string')
+        return blank
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== '');
       return blank;
     },
     z.array(item, { error: `must be a list of ${what} (a JSON array, or comma-separated with -c)` }),
@@ -237,107 +255,115 @@ const PRINCIPAL_ARN = text(
   'must be a QuickSight user or group ARN, arn:aws:quicksight:<region>:<account>:user/<namespace>/<name> or …:group/<namespace>/<name> (IAM ARNs are not QuickSight principals)',
 );
 
-const ConfigSchema = z
-  .object({
-    env: z.preprocess(
-      blankToUndefined,
-      text(/^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/, 'must be 1-16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen').default(CONFIG_DEFAULTS.env),
-    ),
-    account: optionalText(/^\d{12}$/, 'must be a 12-digit AWS account ID'),
-    region: optionalText(REGION, 'must be an AWS Region code such as ap-southeast-2'),
+const ConfigSchema = z.object({
+  env: z.preprocess(
+    blankToUndefined,
+    text(
+      /^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/,
+      'must be 1-16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen',
+    ).default(CONFIG_DEFAULTS.env),
+  ),
+  account: optionalText(/^\d{12}$/, 'must be a 12-digit AWS account ID'),
+  region: optionalText(REGION, 'must be an AWS Region code such as ap-southeast-2'),
 
-    sourceBaseUrl: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional()),
-    sourceApiKeySecretName: optionalText(/^[\w/+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)'),
-    pollIntervalSeconds: integer(1, 30, CONFIG_DEFAULTS.pollIntervalSeconds),
+  sourceBaseUrl: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional()),
+  sourceApiKeySecretName: optionalText(/^[\w/+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)'),
+  pollIntervalSeconds: integer(1, 30, CONFIG_DEFAULTS.pollIntervalSeconds),
 
-    streamMode: oneOf(STREAM_MODES, CONFIG_DEFAULTS.streamMode),
-    shardCount: optionalInteger(1, 1000),
-    streamRetentionHours: integer(24, 8760, CONFIG_DEFAULTS.streamRetentionHours),
+  streamMode: oneOf(STREAM_MODES, CONFIG_DEFAULTS.streamMode),
+  shardCount: optionalInteger(1, 1000),
+  streamRetentionHours: integer(24, 8760, CONFIG_DEFAULTS.streamRetentionHours),
 
-    windowSeconds: z.preprocess(
-      numberLike,
-      wholeNumber(1, 900)
-        .refine((seconds) => 86_400 % seconds === 0, { error: 'must divide a day (86400 s) so that no window spans two days, e.g. 10, 30, 60, 300 or 900' })
-        .default(CONFIG_DEFAULTS.windowSeconds),
-    ),
-    tumblingWindowSeconds: integer(1, 900, CONFIG_DEFAULTS.tumblingWindowSeconds),
-    allowedLatenessSeconds: integer(0, 3600, CONFIG_DEFAULTS.allowedLatenessSeconds),
-    batchSize: integer(1, 10_000, CONFIG_DEFAULTS.batchSize),
-    maxBatchingWindowSeconds: integer(0, 300, CONFIG_DEFAULTS.maxBatchingWindowSeconds),
-    retryAttempts: integer(0, 10_000, CONFIG_DEFAULTS.retryAttempts),
-    maxRecordAgeSeconds: integer(60, 604_800, CONFIG_DEFAULTS.maxRecordAgeSeconds),
+  windowSeconds: z.preprocess(
+    numberLike,
+    wholeNumber(1, 900)
+      .refine((seconds) => 86_400 % seconds === 0, {
+        error: 'must divide a day (86400 s) so that no window spans two days, e.g. 10, 30, 60, 300 or 900',
+      })
+      .default(CONFIG_DEFAULTS.windowSeconds),
+  ),
+  tumblingWindowSeconds: integer(1, 900, CONFIG_DEFAULTS.tumblingWindowSeconds),
+  allowedLatenessSeconds: integer(0, 3600, CONFIG_DEFAULTS.allowedLatenessSeconds),
+  batchSize: integer(1, 10_000, CONFIG_DEFAULTS.batchSize),
+  maxBatchingWindowSeconds: integer(0, 300, CONFIG_DEFAULTS.maxBatchingWindowSeconds),
+  retryAttempts: integer(0, 10_000, CONFIG_DEFAULTS.retryAttempts),
+  maxRecordAgeSeconds: integer(60, 604_800, CONFIG_DEFAULTS.maxRecordAgeSeconds),
 
-    auroraEngineVersion: z.preprocess(
-      (value) => {
-        const blank = blankToUndefined(value);
-        return typeof blank === 'number' ? String(blank) : blank;
-      },
-      z
-        .enum(AURORA_POSTGRES_VERSIONS as [string, ...string[]], {
-          error: `must be an Aurora PostgreSQL version known to aws-cdk-lib: ${AURORA_POSTGRES_VERSIONS.filter((v) => major(v) >= 13).join(', ')}`,
-        })
-        .default(CONFIG_DEFAULTS.auroraEngineVersion),
-    ),
-    auroraMinCapacity: halfSteps(0, 256, CONFIG_DEFAULTS.auroraMinCapacity),
-    auroraMaxCapacity: halfSteps(1, 256, CONFIG_DEFAULTS.auroraMaxCapacity),
-    backupRetentionDays: integer(1, 35, CONFIG_DEFAULTS.backupRetentionDays),
-    deletionProtection: boolean(CONFIG_DEFAULTS.deletionProtection),
+  auroraEngineVersion: z.preprocess(
+    (value) => {
+      const blank = blankToUndefined(value);
+      return typeof blank === 'number' ? String(blank) : blank;
+    },
+    z
+      .enum(AURORA_POSTGRES_VERSIONS as [string, ...string[]], {
+        error: `must be an Aurora PostgreSQL version known to aws-cdk-lib: ${AURORA_POSTGRES_VERSIONS.filter((v) => major(v) >= 13).join(', ')}`,
+      })
+      .default(CONFIG_DEFAULTS.auroraEngineVersion),
+  ),
+  auroraMinCapacity: halfSteps(0, 256, CONFIG_DEFAULTS.auroraMinCapacity),
+  auroraMaxCapacity: halfSteps(1, 256, CONFIG_DEFAULTS.auroraMaxCapacity),
+  backupRetentionDays: integer(1, 35, CONFIG_DEFAULTS.backupRetentionDays),
+  deletionProtection: boolean(CONFIG_DEFAULTS.deletionProtection),
 
-    openSearchEngineVersion: z.preprocess(
-      (value) => {
-        const blank = blankToUndefined(value);
-        if (typeof blank === 'number') return String(blank);
-        return typeof blank === 'string' ? blank.replace(/^OpenSearch_/, '') : blank;
-      },
-      z
-        .enum(OPENSEARCH_VERSIONS as [string, ...string[]], {
-          error: `must be an OpenSearch version known to aws-cdk-lib: ${OPENSEARCH_VERSIONS.join(', ')}`,
-        })
-        .default(CONFIG_DEFAULTS.openSearchEngineVersion),
+  openSearchEngineVersion: z.preprocess(
+    (value) => {
+      const blank = blankToUndefined(value);
+      if (typeof blank === 'number') return String(blank);
+      return typeof blank === 'string' ? blank.replace(/^OpenSearch_/, '') : blank;
+    },
+    z
+      .enum(OPENSEARCH_VERSIONS as [string, ...string[]], {
+        error: `must be an OpenSearch version known to aws-cdk-lib: ${OPENSEARCH_VERSIONS.join(', ')}`,
+      })
+      .default(CONFIG_DEFAULTS.openSearchEngineVersion),
+  ),
+  openSearchInstanceType: z.preprocess(
+    blankToUndefined,
+    text(/^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/, 'must be an OpenSearch instance type such as t3.medium.search or m7g.large.search')
+      .refine((type) => !type.startsWith('t2.'), {
+        error: 't2 instances do not support encryption at rest; choose t3 or a current generation',
+      })
+      .default(CONFIG_DEFAULTS.openSearchInstanceType),
+  ),
+  openSearchInstanceCount: integer(1, 80, CONFIG_DEFAULTS.openSearchInstanceCount),
+  openSearchVolumeSizeGiB: integer(10, 16_384, CONFIG_DEFAULTS.openSearchVolumeSizeGiB),
+  openSearchRetentionDays: integer(1, 3650, CONFIG_DEFAULTS.openSearchRetentionDays),
+  openSearchIndexPrefix: z.preprocess(
+    blankToUndefined,
+    text(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or hyphens, starting with a letter').default(
+      CONFIG_DEFAULTS.openSearchIndexPrefix,
     ),
-    openSearchInstanceType: z.preprocess(
-      blankToUndefined,
-      text(/^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/, 'must be an OpenSearch instance type such as t3.medium.search or m7g.large.search')
-        .refine((type) => !type.startsWith('t2.'), { error: 't2 instances do not support encryption at rest; choose t3 or a current generation' })
-        .default(CONFIG_DEFAULTS.openSearchInstanceType),
-    ),
-    openSearchInstanceCount: integer(1, 80, CONFIG_DEFAULTS.openSearchInstanceCount),
-    openSearchVolumeSizeGiB: integer(10, 16_384, CONFIG_DEFAULTS.openSearchVolumeSizeGiB),
-    openSearchRetentionDays: integer(1, 3650, CONFIG_DEFAULTS.openSearchRetentionDays),
-    openSearchIndexPrefix: z.preprocess(
-      blankToUndefined,
-      text(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or hyphens, starting with a letter').default(CONFIG_DEFAULTS.openSearchIndexPrefix),
-    ),
-    dashboardsDomainPrefix: optionalText(
-      /^(?!.*(aws|amazon|cognito))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-      'must be 1-63 lowercase letters, digits or hyphens, not containing "aws", "amazon" or "cognito"',
-    ),
+  ),
+  dashboardsDomainPrefix: optionalText(
+    /^(?!.*(aws|amazon|cognito))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'must be 1-63 lowercase letters, digits or hyphens, not containing "aws", "amazon" or "cognito"',
+  ),
 
-    alertEmails: list(EMAIL, 'email addresses'),
-    alertSms: list(E164, 'E.164 phone numbers'),
-    opsEmails: list(EMAIL, 'email addresses'),
+  alertEmails: list(EMAIL, 'email addresses'),
+  alertSms: list(E164, 'E.164 phone numbers'),
+  opsEmails: list(EMAIL, 'email addresses'),
 
-    simulator: boolean(CONFIG_DEFAULTS.simulator),
-    simulatorSeed: z.preprocess(
-      (value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)),
-      text(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits or _.-').default(CONFIG_DEFAULTS.simulatorSeed),
-    ),
+  simulator: boolean(CONFIG_DEFAULTS.simulator),
+  simulatorSeed: z.preprocess(
+    (value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)),
+    text(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits or _.-').default(CONFIG_DEFAULTS.simulatorSeed),
+  ),
 
-    metricsNamespace: z.preprocess(
-      blankToUndefined,
-      text(/^[\w.#:/-]{1,255}$/, 'must be a CloudWatch namespace: 1-255 letters, digits or .-_/#:').default(CONFIG_DEFAULTS.metricsNamespace),
-    ),
-    logRetentionDays: z.preprocess(
-      numberLike,
-      z
-        .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
-        .refine((days) => LOG_RETENTION_DAYS.includes(days), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
-        .default(CONFIG_DEFAULTS.logRetentionDays),
-    ),
+  metricsNamespace: z.preprocess(
+    blankToUndefined,
+    text(/^[\w.#:/-]{1,255}$/, 'must be a CloudWatch namespace: 1-255 letters, digits or .-_/#:').default(CONFIG_DEFAULTS.metricsNamespace),
+  ),
+  logRetentionDays: z.preprocess(
+    numberLike,
+    z
+      .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+      .refine((days) => LOG_RETENTION_DAYS.includes(days), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+      .default(CONFIG_DEFAULTS.logRetentionDays),
+  ),
 
-    quicksightPrincipals: list(PRINCIPAL_ARN, 'QuickSight user or group ARNs'),
-    quicksightRegion: optionalText(REGION, 'must be an AWS Region code such as us-east-1'),
-  });
+  quicksightPrincipals: list(PRINCIPAL_ARN, 'QuickSight user or group ARNs'),
+  quicksightRegion: optionalText(REGION, 'must be an AWS Region code such as us-east-1'),
+});
 
 /** Problems that involve more than one key; checked once every key is valid on its own. */
 function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
@@ -347,7 +373,10 @@ function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
     problem('shardCount', 'applies only to a provisioned stream; also set streamMode=provisioned, or leave shardCount unset');
   }
   if (config.maxRecordAgeSeconds > config.streamRetentionHours * 3600) {
-    problem('maxRecordAgeSeconds', `must not exceed the stream retention (streamRetentionHours=${config.streamRetentionHours}, i.e. ${config.streamRetentionHours * 3600} s)`);
+    problem(
+      'maxRecordAgeSeconds',
+      `must not exceed the stream retention (streamRetentionHours=${config.streamRetentionHours}, i.e. ${config.streamRetentionHours * 3600} s)`,
+    );
   }
   if (config.auroraMinCapacity > config.auroraMaxCapacity) {
     problem('auroraMinCapacity', `must not exceed auroraMaxCapacity (${config.auroraMaxCapacity})`);
@@ -360,7 +389,10 @@ function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
     );
   }
   const autoPauseMinimum = AUTO_PAUSE_MINIMUM_VERSIONS[major(config.auroraEngineVersion)];
-  if (config.auroraMinCapacity === 0 && (autoPauseMinimum === undefined || compareVersions(config.auroraEngineVersion, autoPauseMinimum) < 0)) {
+  if (
+    config.auroraMinCapacity === 0 &&
+    (autoPauseMinimum === undefined || compareVersions(config.auroraEngineVersion, autoPauseMinimum) < 0)
+  ) {
     problem(
       'auroraMinCapacity',
       `0 (auto-pause) needs Aurora PostgreSQL ${Object.values(AUTO_PAUSE_MINIMUM_VERSIONS).join(', ')} or later of its major version; auroraEngineVersion is ${config.auroraEngineVersion}`,
@@ -373,7 +405,10 @@ function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
     problem('sourceBaseUrl', 'is required when simulator=false (the poller needs a source API)');
   }
   if (config.dashboardsDomainPrefix === undefined && /aws|amazon|cognito/.test(config.env)) {
-    problem('dashboardsDomainPrefix', `is required when env contains "aws", "amazon" or "cognito" (env=${config.env}): the default geotech-<env>-<account> would be refused by Cognito`);
+    problem(
+      'dashboardsDomainPrefix',
+      `is required when env contains "aws", "amazon" or "cognito" (env=${config.env}): the default geotech-<env>-<account> would be refused by Cognito`,
+    );
   }
   if (config.sourceApiKeySecretName !== undefined && config.simulator) {
     problem('sourceApiKeySecretName', 'applies only to a real source; the simulator is reached with IAM (SigV4) auth');
@@ -389,7 +424,14 @@ function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
  */
 function quicksightProblems(config: PipelineConfig): ConfigProblem[] {
   if (config.quicksightPrincipals.length === 0) {
-    return config.quicksightRegion === undefined ? [] : [{ key: 'quicksightRegion', message: 'applies only to QuickSight reporting; also set quicksightPrincipals, or leave quicksightRegion unset' }];
+    return config.quicksightRegion === undefined
+      ? []
+      : [
+          {
+            key: 'quicksightRegion',
+            message: 'applies only to QuickSight reporting; also set quicksightPrincipals, or leave quicksightRegion unset',
+          },
+        ];
   }
   const identityRegion = config.quicksightRegion ?? config.region;
   const regionSource = config.quicksightRegion !== undefined ? 'quicksightRegion' : 'region';
@@ -450,7 +492,13 @@ export function stackName(config: Pick<PipelineConfig, 'env'>): string {
 }
 
 function listItem(value: unknown, index: number): unknown {
-  const items = typeof value === 'string' ? value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') : value;
+  const items =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== '')
+      : value;
   return Array.isArray(items) ? items[index] : undefined;
 }
 

@@ -222,8 +222,18 @@ export class PipelineStack extends Stack {
       opsTopic: this.opsNotifications,
       poller: { label: 'Poller', handler: this.poller.handler, serviceName: this.poller.serviceName, consumesStream: false },
       processors: [
-        { label: 'Batch processor', handler: this.batchProcessor.handler, serviceName: this.batchProcessor.serviceName, consumesStream: true },
-        { label: 'Realtime processor', handler: this.realtimeProcessor.handler, serviceName: this.realtimeProcessor.serviceName, consumesStream: true },
+        {
+          label: 'Batch processor',
+          handler: this.batchProcessor.handler,
+          serviceName: this.batchProcessor.serviceName,
+          consumesStream: true,
+        },
+        {
+          label: 'Realtime processor',
+          handler: this.realtimeProcessor.handler,
+          serviceName: this.realtimeProcessor.serviceName,
+          consumesStream: true,
+        },
       ],
       failureQueue: this.processingFailures,
       quarantine: this.quarantine,
@@ -263,9 +273,13 @@ export class PipelineStack extends Stack {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
     });
     if (this.reporting) {
-      new CfnOutput(this, 'QuickSightDashboardUrl', { description: 'QuickSight monitoring report (sign in to QuickSight first)', value: this.reporting.dashboardUrl });
+      new CfnOutput(this, 'QuickSightDashboardUrl', {
+        description: 'QuickSight monitoring report (sign in to QuickSight first)',
+        value: this.reporting.dashboardUrl,
+      });
     }
-    if (this.simulator) new CfnOutput(this, 'SimulatorUrl', { description: 'IAM-authorised simulator function URL', value: this.simulator.url.url });
+    if (this.simulator)
+      new CfnOutput(this, 'SimulatorUrl', { description: 'IAM-authorised simulator function URL', value: this.simulator.url.url });
   }
 }
 

@@ -299,7 +299,10 @@ async function waitForSaves(persistence: Persistence, since: number, hasExited: 
   let saves = 0;
   while (saves < 2 && Date.now() < deadline && !hasExited()) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(100, persistence.intervalMs)));
-    const modified = await stat(persistence.file).then((info) => info.mtimeMs, () => 0);
+    const modified = await stat(persistence.file).then(
+      (info) => info.mtimeMs,
+      () => 0,
+    );
     if (modified > lastSave) {
       lastSave = modified;
       saves++;
@@ -330,7 +333,9 @@ async function waitUntilAnswering(
     } catch {
       if (Date.now() > deadline) {
         await emulator.stop();
-        throw new KinesisLocalStartError(`kinesis-local did not answer on port ${ports.plainPort} within ${timeoutMs} ms; its output:\n${emulator.logTail()}`);
+        throw new KinesisLocalStartError(
+          `kinesis-local did not answer on port ${ports.plainPort} within ${timeoutMs} ms; its output:\n${emulator.logTail()}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
     }

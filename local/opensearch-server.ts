@@ -1,5 +1,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -290,14 +302,17 @@ export type LocalOpenSearch =
  * else a server started from the cached distribution (stop it when done), else off
  * with the reason. Never downloads anything.
  */
-export async function resolveLocalOpenSearch(options: { env?: NodeJS.ProcessEnv; log?: (message: string) => void } = {}): Promise<LocalOpenSearch> {
+export async function resolveLocalOpenSearch(
+  options: { env?: NodeJS.ProcessEnv; log?: (message: string) => void } = {},
+): Promise<LocalOpenSearch> {
   const env = options.env ?? process.env;
   const fromEnv = nonEmpty(env.OPENSEARCH_URL);
   if (fromEnv) return { url: fromEnv.replace(/\/+$/, ''), source: 'env', stop: async () => {} };
   const missing = missingPrerequisites().filter((what) => what.startsWith('Java'));
   if (missing.length > 0) return { off: true, reason: `OpenSearch needs ${missing.join(', ')}; or set OPENSEARCH_URL` };
   const distribution = findCachedDistribution({ env });
-  if (!distribution) return { off: true, reason: 'no cached OpenSearch distribution: run `npx tsx bin/opensearch-dist.ts fetch`, or set OPENSEARCH_URL' };
+  if (!distribution)
+    return { off: true, reason: 'no cached OpenSearch distribution: run `npx tsx bin/opensearch-dist.ts fetch`, or set OPENSEARCH_URL' };
   const server = await startOpenSearch({ distribution, ...(options.log ? { log: options.log } : {}) });
   return { url: server.url, source: 'started', stop: server.stop };
 }
@@ -317,9 +332,16 @@ function unprivilegedAccount(): { uid: number; gid: number } {
   };
   const existing = lookup();
   if (existing) return existing;
-  const created = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', UNPRIVILEGED_USER], { encoding: 'utf8' });
+  const created = spawnSync(
+    'useradd',
+    ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', UNPRIVILEGED_USER],
+    { encoding: 'utf8' },
+  );
   const account = lookup();
-  if (!account) throw new OpenSearchServerError(`OpenSearch refuses to run as root and user ${UNPRIVILEGED_USER} could not be created: ${created.stderr}`);
+  if (!account)
+    throw new OpenSearchServerError(
+      `OpenSearch refuses to run as root and user ${UNPRIVILEGED_USER} could not be created: ${created.stderr}`,
+    );
   return account;
 }
 

@@ -117,7 +117,8 @@ export interface PipelineSummary {
 }
 
 /** Whether the real-time path runs, and where it writes or why not. */
-export type RealtimeSinkStatus = { readonly on: true; readonly url: string; readonly source: 'env' | 'started' } | { readonly on: false; readonly reason: string };
+export type RealtimeSinkStatus =
+  { readonly on: true; readonly url: string; readonly source: 'env' | 'started' } | { readonly on: false; readonly reason: string };
 
 export interface RecentAlert {
   readonly instrumentId: string;
@@ -181,7 +182,16 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
   };
   try {
     const faults = Object.fromEntries(
-      ['legacyNames', 'nullFields', 'emptyStrings', 'malformedTimestamps', 'nonNumericReadings', 'duplicateItems', 'http5xx', 'invalidJson'].map((kind) => [kind, options.faultRate]),
+      [
+        'legacyNames',
+        'nullFields',
+        'emptyStrings',
+        'malformedTimestamps',
+        'nonNumericReadings',
+        'duplicateItems',
+        'http5xx',
+        'invalidJson',
+      ].map((kind) => [kind, options.faultRate]),
     );
     const simulator = await startSimulatorServer({
       port: options.simulatorPort,
@@ -256,7 +266,9 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     };
 
     const openSearch: LocalOpenSearch =
-      options.realtime === 'off' ? { off: true, reason: 'turned off (--realtime off)' } : await resolveLocalOpenSearch({ log: () => undefined });
+      options.realtime === 'off'
+        ? { off: true, reason: 'turned off (--realtime off)' }
+        : await resolveLocalOpenSearch({ log: () => undefined });
     if (!openSearch.off) closers.push(() => openSearch.stop());
     let realtimeMapping: LocalEventSourceMapping | undefined;
     let realtimeRecordsProcessed = 0;
@@ -273,12 +285,16 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         replicas: 0,
         dashboards: false,
       });
-      const { handler: realtimeHandler } = (await import('../lambdas/processor/realtime-handler.js')) as { handler: (event: never) => Promise<unknown> };
+      const { handler: realtimeHandler } = (await import('../lambdas/processor/realtime-handler.js')) as {
+        handler: (event: never) => Promise<unknown>;
+      };
       realtimeMapping = processorMapping('realtime-processor', realtimeHandler, (records) => {
         realtimeRecordsProcessed += records;
       });
     }
-    const realtimeSink: RealtimeSinkStatus = openSearch.off ? { on: false, reason: openSearch.reason } : { on: true, url: openSearch.url, source: openSearch.source };
+    const realtimeSink: RealtimeSinkStatus = openSearch.off
+      ? { on: false, reason: openSearch.reason }
+      : { on: true, url: openSearch.url, source: openSearch.source };
 
     const pollerConfig = parsePollerConfig({
       STREAM_NAME: STREAM_NAME,
@@ -292,7 +308,6 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       quarantine: new DatabaseQuarantineSink(store),
       logger: new Logger({ serviceName: 'poller', logLevel: 'ERROR' }),
     });
-
 
     const mapping = processorMapping('batch-processor', batchHandler, (records) => {
       recordsProcessed += records;

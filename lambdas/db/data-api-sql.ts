@@ -175,7 +175,10 @@ function nextAtomicDepth(statement: readonly SqlToken[], word: SqlToken, depth: 
 }
 
 function definesRoutine(statement: readonly SqlToken[]): boolean {
-  const words = statement.filter((t) => t.kind === 'word').slice(0, 4).map((t) => t.text.toUpperCase());
+  const words = statement
+    .filter((t) => t.kind === 'word')
+    .slice(0, 4)
+    .map((t) => t.text.toUpperCase());
   if (words[0] !== 'CREATE') return false;
   const kind = words[1] === 'OR' && words[2] === 'REPLACE' ? words[3] : words[1];
   return kind === 'FUNCTION' || kind === 'PROCEDURE';
@@ -200,7 +203,13 @@ function endOfBlockComment(sql: string, start: number, fail: (message: string, a
 }
 
 /** End of a quoted run whose opening quote is at `start`; a doubled quote stands for one. */
-function endOfQuoted(sql: string, start: number, quote: string, backslashEscapes: boolean, fail: (message: string, at: number) => never): number {
+function endOfQuoted(
+  sql: string,
+  start: number,
+  quote: string,
+  backslashEscapes: boolean,
+  fail: (message: string, at: number) => never,
+): number {
   let i = start + 1;
   while (i < sql.length) {
     const c = sql[i];

@@ -153,7 +153,10 @@ function prepare(migrations: readonly Migration[]): PreparedMigration[] {
     }
     const previous = sorted[i - 1];
     if (previous && previous.version === migration.version) {
-      throw new MigrationError(migration.fileName, `Migrations ${previous.fileName} and ${migration.fileName} share version ${migration.version}`);
+      throw new MigrationError(
+        migration.fileName,
+        `Migrations ${previous.fileName} and ${migration.fileName} share version ${migration.version}`,
+      );
     }
   });
   return sorted.map((migration) => {
@@ -162,7 +165,9 @@ function prepare(migrations: readonly Migration[]): PreparedMigration[] {
       statements = splitSqlStatements(migration.sql);
     } catch (error) {
       if (error instanceof SqlSyntaxError) {
-        throw new MigrationError(migration.fileName, `Migration ${migration.fileName} cannot be split into statements: ${error.message}`, { cause: error });
+        throw new MigrationError(migration.fileName, `Migration ${migration.fileName} cannot be split into statements: ${error.message}`, {
+          cause: error,
+        });
       }
       throw error;
     }

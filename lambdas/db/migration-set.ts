@@ -36,10 +36,14 @@ export function parseMigrationFileName(fileName: string): { version: number; nam
  */
 export function loadMigrationsFromDirectory(directory: string): Migration[] {
   const migrations: Migration[] = [];
-  for (const fileName of readdirSync(directory).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const fileName of readdirSync(directory)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const parsed = parseMigrationFileName(fileName);
     if (!parsed) {
-      throw new Error(`${join(directory, fileName)} is not named like a migration: expected NNNN_description.sql (digits, then lower-case words joined by _)`);
+      throw new Error(
+        `${join(directory, fileName)} is not named like a migration: expected NNNN_description.sql (digits, then lower-case words joined by _)`,
+      );
     }
     const clash = migrations.find((m) => m.version === parsed.version);
     if (clash) throw new Error(`${clash.fileName} and ${fileName} in ${directory} share version ${parsed.version}`);
@@ -60,14 +64,18 @@ export function bundledMigrations(): readonly Migration[] {
  */
 export function migrationSetChecksum(migrations: readonly Migration[]): string {
   const hash = createHash('sha256');
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) hash.update(`${m.version}\0${m.name}\0${migrationChecksum(m.sql)}\n`);
+  for (const m of [...migrations].sort((a, b) => a.version - b.version))
+    hash.update(`${m.version}\0${m.name}\0${migrationChecksum(m.sql)}\n`);
   return hash.digest('hex');
 }
 
 /** The source of the generated module for a migration set. */
 export function renderMigrationSetModule(migrations: readonly Migration[]): string {
   const entries = migrations
-    .map((m) => `  {\n    version: ${m.version},\n    name: ${JSON.stringify(m.name)},\n    fileName: ${JSON.stringify(m.fileName)},\n    sql: ${templateLiteral(m.sql)},\n  },\n`)
+    .map(
+      (m) =>
+        `  {\n    version: ${m.version},\n    name: ${JSON.stringify(m.name)},\n    fileName: ${JSON.stringify(m.fileName)},\n    sql: ${templateLiteral(m.sql)},\n  },\n`,
+    )
     .join('');
   return (
     `// Generated from ${MIGRATIONS_DIRECTORY}/ by \`npm run db:generate\`. Do not edit: edit the .sql files and regenerate.\n` +

@@ -52,7 +52,11 @@ export class DataApiDatabase implements SqlDatabase {
 
   async transaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
     const { transactionId } = await this.client.send(
-      new BeginTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, database: this.target.database }),
+      new BeginTransactionCommand({
+        resourceArn: this.target.resourceArn,
+        secretArn: this.target.secretArn,
+        database: this.target.database,
+      }),
     );
     if (!transactionId) throw new Error('the Data API began a transaction without returning its id');
     const session: SqlSession = {
@@ -68,19 +72,33 @@ export class DataApiDatabase implements SqlDatabase {
         .catch(() => undefined);
       throw error;
     }
-    await this.client.send(new CommitTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, transactionId }));
+    await this.client.send(
+      new CommitTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, transactionId }),
+    );
     return result;
   }
 }
 
-async function runQuery<Row>(client: RDSDataClient, target: DataApiTarget, sql: string, params?: SqlParams, transactionId?: string): Promise<Row[]> {
+async function runQuery<Row>(
+  client: RDSDataClient,
+  target: DataApiTarget,
+  sql: string,
+  params?: SqlParams,
+  transactionId?: string,
+): Promise<Row[]> {
   const output = await client.send(
     new ExecuteStatementCommand({ ...target, sql, parameters: toSqlParameters(params), transactionId, formatRecordsAs: 'JSON' }),
   );
   return output.formattedRecords ? (JSON.parse(output.formattedRecords) as Row[]) : [];
 }
 
-async function runStatement(client: RDSDataClient, target: DataApiTarget, sql: string, params?: SqlParams, transactionId?: string): Promise<number> {
+async function runStatement(
+  client: RDSDataClient,
+  target: DataApiTarget,
+  sql: string,
+  params?: SqlParams,
+  transactionId?: string,
+): Promise<number> {
   const output = await client.send(new ExecuteStatementCommand({ ...target, sql, parameters: toSqlParameters(params), transactionId }));
   return output.numberOfRecordsUpdated ?? 0;
 }

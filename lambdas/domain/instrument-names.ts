@@ -21,7 +21,10 @@ const ALIASES: Readonly<Record<string, InstrumentType>> = {
 
 /** The canonical type for a source instrument name, or null if the name is unknown. */
 export function canonicalInstrumentType(name: string): InstrumentType | null {
-  const key = name.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const key = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   if (isInstrumentType(key)) return key;
   return ALIASES[key] ?? null;
 }

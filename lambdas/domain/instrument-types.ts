@@ -3,13 +3,7 @@
  * measures, its unit, the range a reading must fall in to be physically plausible,
  * and how its trigger levels are compared.
  */
-export const INSTRUMENT_TYPES = [
-  'water_standpipe',
-  'piezometer',
-  'settlement_marker',
-  'extensometer',
-  'strain_gauge',
-] as const;
+export const INSTRUMENT_TYPES = ['water_standpipe', 'piezometer', 'settlement_marker', 'extensometer', 'strain_gauge'] as const;
 
 export type InstrumentType = (typeof INSTRUMENT_TYPES)[number];
 

@@ -12,11 +12,7 @@ export interface NormalisedItems {
  * timestamp as an accepted one is rejected as a duplicate, so a source that repeats
  * items never yields the same reading twice.
  */
-export function normaliseItems(
-  items: readonly unknown[],
-  options: ItemValidationOptions,
-  seen: Set<string> = new Set(),
-): NormalisedItems {
+export function normaliseItems(items: readonly unknown[], options: ItemValidationOptions, seen: Set<string> = new Set()): NormalisedItems {
   const accepted: Reading[] = [];
   const rejected: Rejection[] = [];
   for (const item of items) {

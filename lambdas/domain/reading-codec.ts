@@ -61,10 +61,12 @@ export function readReadingRecord(base64Data: string): Reading | RecordFault {
   if (r.v !== 1) return { fault: `unsupported record version ${JSON.stringify(r.v)}`, text };
   if (typeof r.id !== 'string' || r.id === '') return { fault: 'record has no instrument id', text };
   if (typeof r.type !== 'string' || !isInstrumentType(r.type)) return { fault: `record has unknown type ${JSON.stringify(r.type)}`, text };
-  if (typeof r.value !== 'number' || !Number.isFinite(r.value)) return { fault: `record value ${JSON.stringify(r.value)} is not a finite number`, text };
+  if (typeof r.value !== 'number' || !Number.isFinite(r.value))
+    return { fault: `record value ${JSON.stringify(r.value)} is not a finite number`, text };
   const { min, max } = INSTRUMENT_TYPE_SPECS[r.type].physicalRange;
   if (r.value < min || r.value > max) return { fault: `record value ${r.value} is outside ${min}..${max} for ${r.type}`, text };
-  if (typeof r.t !== 'number' || !Number.isSafeInteger(r.t) || r.t <= 0) return { fault: `record time ${JSON.stringify(r.t)} is not epoch milliseconds`, text };
+  if (typeof r.t !== 'number' || !Number.isSafeInteger(r.t) || r.t <= 0)
+    return { fault: `record time ${JSON.stringify(r.t)} is not epoch milliseconds`, text };
   return {
     instrumentId: r.id,
     type: r.type,

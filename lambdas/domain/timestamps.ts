@@ -3,8 +3,7 @@
  * of a second (any number of digits; kept to the millisecond), and a `Z` or numeric
  * offset. A missing offset means UTC, the timezone every envelope declares.
  */
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** Epoch milliseconds of an ISO-8601 instant, or null if the text is not one. */
 export function parseIsoInstant(text: string): number | null {

@@ -57,10 +57,15 @@ export function validateItem(item: unknown, options: ItemValidationOptions): Val
 
   const timestamp = fields.timestamp;
   const observedAt = typeof timestamp === 'string' ? parseIsoInstant(timestamp) : null;
-  if (observedAt === null) return reject('invalid_timestamp', `timestamp ${JSON.stringify(timestamp)} is not an ISO-8601 instant`, 'timestamp');
+  if (observedAt === null)
+    return reject('invalid_timestamp', `timestamp ${JSON.stringify(timestamp)} is not an ISO-8601 instant`, 'timestamp');
   const skew = options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
   if (observedAt - options.now > skew) {
-    return reject('future_timestamp', `timestamp ${String(timestamp)} is ${observedAt - options.now} ms ahead of now (limit ${skew} ms)`, 'timestamp');
+    return reject(
+      'future_timestamp',
+      `timestamp ${String(timestamp)} is ${observedAt - options.now} ms ahead of now (limit ${skew} ms)`,
+      'timestamp',
+    );
   }
 
   return {
@@ -88,4 +93,3 @@ function optionalFinite(value: unknown): number | null {
   const number = numberFrom(value);
   return number !== undefined && Number.isFinite(number) ? number : null;
 }
-

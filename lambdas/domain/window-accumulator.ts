@@ -30,7 +30,8 @@ export class WindowAccumulator {
   private windows = 0;
 
   constructor(readonly windowMs: number) {
-    if (!Number.isInteger(windowMs) || windowMs <= 0) throw new RangeError(`window length must be a positive whole number of ms, got ${windowMs}`);
+    if (!Number.isInteger(windowMs) || windowMs <= 0)
+      throw new RangeError(`window length must be a positive whole number of ms, got ${windowMs}`);
   }
 
   /** Number of distinct instrument-windows held. */

@@ -24,7 +24,16 @@ export class WindowStateError extends Error {
 export function encodeWindowState(accumulator: WindowAccumulator): WindowState {
   const partials: PartialTuple[] = [];
   for (const { instrumentId, windowStart, aggregate: a } of accumulator.entries()) {
-    partials.push([instrumentId, windowStart / 1000, a.count, a.sumMicro, a.minMicro, a.maxMicro, a.firstAt - windowStart, a.lastAt - windowStart]);
+    partials.push([
+      instrumentId,
+      windowStart / 1000,
+      a.count,
+      a.sumMicro,
+      a.minMicro,
+      a.maxMicro,
+      a.firstAt - windowStart,
+      a.lastAt - windowStart,
+    ]);
   }
   return { v: WINDOW_STATE_VERSION, w: accumulator.windowMs / 1000, p: partials };
 }

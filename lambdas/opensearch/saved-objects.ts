@@ -35,7 +35,12 @@ export function parseSavedObjects(ndjson: string): SavedObject[] {
         throw new SavedObjectsError(`saved objects line ${number} is not JSON`);
       }
       const candidate = object as Partial<SavedObject>;
-      if (typeof candidate.type !== 'string' || typeof candidate.id !== 'string' || typeof candidate.attributes !== 'object' || !Array.isArray(candidate.references)) {
+      if (
+        typeof candidate.type !== 'string' ||
+        typeof candidate.id !== 'string' ||
+        typeof candidate.attributes !== 'object' ||
+        !Array.isArray(candidate.references)
+      ) {
         throw new SavedObjectsError(`saved objects line ${number} lacks type, id, attributes or references`);
       }
       return candidate as SavedObject;
@@ -46,7 +51,9 @@ export function parseSavedObjects(ndjson: string): SavedObject[] {
 export function renderSavedObjects(ndjson: string, prefix: string): string {
   if (prefix === DEFAULT_INDEX_PREFIX) return ndjson;
   const retarget = (title: unknown): unknown =>
-    typeof title === 'string' && title.startsWith(`${DEFAULT_INDEX_PREFIX}-`) ? `${prefix}${title.slice(DEFAULT_INDEX_PREFIX.length)}` : title;
+    typeof title === 'string' && title.startsWith(`${DEFAULT_INDEX_PREFIX}-`)
+      ? `${prefix}${title.slice(DEFAULT_INDEX_PREFIX.length)}`
+      : title;
   return parseSavedObjects(ndjson)
     .map((object) => {
       const attributes = { ...object.attributes };
@@ -76,7 +83,11 @@ export interface DashboardsImportResult {
  * global tenant so every Dashboards user sees the objects. Idempotent:
  * objects with the same ids are overwritten. Throws with Dashboards' errors if any object fails.
  */
-export async function importSavedObjects(client: Client, ndjson: string, options: DashboardsImportOptions = {}): Promise<DashboardsImportResult> {
+export async function importSavedObjects(
+  client: Client,
+  ndjson: string,
+  options: DashboardsImportOptions = {},
+): Promise<DashboardsImportResult> {
   const boundary = `geotech-${randomUUID()}`;
   const body =
     `--${boundary}\r\n` +
@@ -91,7 +102,9 @@ export async function importSavedObjects(client: Client, ndjson: string, options
   );
   const result = response.body as { success?: boolean; successCount?: number; errors?: unknown[] };
   if (!result.success) {
-    throw new SavedObjectsError(`Dashboards refused ${result.errors?.length ?? 'some'} saved objects: ${JSON.stringify(result.errors ?? result).slice(0, 2_000)}`);
+    throw new SavedObjectsError(
+      `Dashboards refused ${result.errors?.length ?? 'some'} saved objects: ${JSON.stringify(result.errors ?? result).slice(0, 2_000)}`,
+    );
   }
   return { imported: result.successCount ?? 0 };
 }

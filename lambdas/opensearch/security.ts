@@ -87,7 +87,10 @@ export async function applyAccessControl(client: Client, options: AccessOptions)
     if (merged.length === (existing.backend_roles ?? []).length) continue;
     await client.security.createRoleMapping({ role, body: { ...editable(existing), backend_roles: merged } });
   }
-  return { roles: Object.keys(roles), mappings: [...Object.keys(plan.exact), ...Object.keys(plan.merged).filter((role) => (plan.merged[role] ?? []).length > 0)] };
+  return {
+    roles: Object.keys(roles),
+    mappings: [...Object.keys(plan.exact), ...Object.keys(plan.merged).filter((role) => (plan.merged[role] ?? []).length > 0)],
+  };
 }
 
 async function existingMapping(client: Client, role: string): Promise<RoleMapping> {

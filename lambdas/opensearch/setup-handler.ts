@@ -12,7 +12,9 @@ const logger = createLogger({ serviceName: 'opensearch-setup' });
  * the index templates, the ISM retention policy, access control and the Dashboards saved
  * objects; on Delete leaves the domain's data and configuration in place.
  */
-export const handler = async (event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string; Data?: Record<string, string> }> => {
+export const handler = async (
+  event: CloudFormationCustomResourceEvent,
+): Promise<{ PhysicalResourceId: string; Data?: Record<string, string> }> => {
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
   const options = setupOptionsFrom(event, process.env);
   const client = createOpenSearchClient(connectionConfigFrom(process.env));

@@ -10,8 +10,12 @@ import type { OpenSearchSetupOptions } from './setup.js';
  */
 export function setupOptionsFrom(event: CloudFormationCustomResourceEvent, env: NodeJS.ProcessEnv): OpenSearchSetupOptions {
   const properties = event.ResourceProperties as Record<string, unknown>;
-  const indexPrefix = indexPrefixFrom({ OPENSEARCH_INDEX_PREFIX: optionalText(properties.IndexPrefix, 'IndexPrefix') ?? env.OPENSEARCH_INDEX_PREFIX });
-  const retentionDays = retentionDaysFrom({ RETENTION_DAYS: optionalText(properties.RetentionDays, 'RetentionDays') ?? env.RETENTION_DAYS });
+  const indexPrefix = indexPrefixFrom({
+    OPENSEARCH_INDEX_PREFIX: optionalText(properties.IndexPrefix, 'IndexPrefix') ?? env.OPENSEARCH_INDEX_PREFIX,
+  });
+  const retentionDays = retentionDaysFrom({
+    RETENTION_DAYS: optionalText(properties.RetentionDays, 'RetentionDays') ?? env.RETENTION_DAYS,
+  });
   return {
     indexPrefix,
     retentionDays,
@@ -31,7 +35,8 @@ export function physicalResourceId(indexPrefix: string): string {
 /** CloudFormation passes every property as a string (numbers included). */
 function optionalText(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' && typeof value !== 'number') throw new RealtimeConfigError(`${name} must be a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new RealtimeConfigError(`${name} must be a string, got ${JSON.stringify(value)}`);
   return String(value);
 }
 

@@ -19,8 +19,7 @@ export interface OpenSearchSetupOptions {
 }
 
 export type RetentionOutcome =
-  | { readonly policyId: string; readonly action: 'created' | 'updated' | 'unchanged' }
-  | { readonly unavailable: string };
+  { readonly policyId: string; readonly action: 'created' | 'updated' | 'unchanged' } | { readonly unavailable: string };
 
 export interface OpenSearchSetupReport {
   readonly templates: readonly string[];
@@ -95,7 +94,12 @@ async function applyRetentionPolicy(client: Client, prefix: string, retentionDay
   } else if (current.description === desired.policy.description) {
     action = 'unchanged';
   } else {
-    await client.ism.putPolicy({ policy_id: policyId, if_seq_no: current.seqNo, if_primary_term: current.primaryTerm, body: desired as never });
+    await client.ism.putPolicy({
+      policy_id: policyId,
+      if_seq_no: current.seqNo,
+      if_primary_term: current.primaryTerm,
+      body: desired as never,
+    });
     action = 'updated';
   }
   const indices = [readingsIndexPattern(prefix), windowsIndexPattern(prefix)];
@@ -104,7 +108,10 @@ async function applyRetentionPolicy(client: Client, prefix: string, retentionDay
   return { policyId, action };
 }
 
-async function existingPolicy(client: Client, policyId: string): Promise<{ description: string; seqNo: number; primaryTerm: number } | null> {
+async function existingPolicy(
+  client: Client,
+  policyId: string,
+): Promise<{ description: string; seqNo: number; primaryTerm: number } | null> {
   try {
     const response = await client.ism.getPolicy({ policy_id: policyId });
     const body = response.body as { _seq_no?: number; _primary_term?: number; policy?: { description?: string } };

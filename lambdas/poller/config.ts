@@ -60,11 +60,12 @@ const finiteNumber = (unit: string) =>
 
 const positiveNumber = (unit: string) => finiteNumber(unit).check(z.positive(`must be a positive number of ${unit}`));
 
-const httpUrl = (what: string) =>
-  z.url({ protocol: /^https?$/, error: `must be an http or https URL (${what})` });
+const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http or https URL (${what})` });
 
 const EnvironmentSchema = z.object({
-  STREAM_NAME: requiredText('the Kinesis stream name').check(z.regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be a Kinesis stream name: 1-128 letters, digits, _ . -')),
+  STREAM_NAME: requiredText('the Kinesis stream name').check(
+    z.regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be a Kinesis stream name: 1-128 letters, digits, _ . -'),
+  ),
   SOURCE_BASE_URL: httpUrl('the source API base URL'),
   SOURCE_PATHS: optional(z.optional(z.string())),
   SOURCE_AUTH: optional(z._default(z.enum(SOURCE_AUTH_MODES, { error: `must be one of ${SOURCE_AUTH_MODES.join(', ')}` }), 'none')),
@@ -72,9 +73,14 @@ const EnvironmentSchema = z.object({
   AWS_REGION: optional(z.optional(z.string().check(z.trim()))),
   POLL_INTERVAL_SECONDS: optional(z._default(positiveNumber('seconds'), DEFAULT_POLL_INTERVAL_SECONDS)),
   REQUEST_TIMEOUT_MS: optional(
-    z._default(positiveNumber('milliseconds').check(z.refine(Number.isInteger, 'must be a whole number of milliseconds')), DEFAULT_REQUEST_TIMEOUT_MS),
+    z._default(
+      positiveNumber('milliseconds').check(z.refine(Number.isInteger, 'must be a whole number of milliseconds')),
+      DEFAULT_REQUEST_TIMEOUT_MS,
+    ),
   ),
-  MAX_FUTURE_SKEW_SECONDS: optional(z._default(finiteNumber('seconds').check(z.nonnegative('must not be negative')), DEFAULT_MAX_FUTURE_SKEW_SECONDS)),
+  MAX_FUTURE_SKEW_SECONDS: optional(
+    z._default(finiteNumber('seconds').check(z.nonnegative('must not be negative')), DEFAULT_MAX_FUTURE_SKEW_SECONDS),
+  ),
   QUARANTINE_QUEUE_URL: optional(z.optional(httpUrl('the SQS quarantine queue URL'))),
 });
 
@@ -89,7 +95,10 @@ export function parsePollerConfig(env: Readonly<Record<string, string | undefine
       parsed.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? 'environment');
         const got = env[variable];
-        return { variable, message: got === undefined || got.trim() === '' ? issue.message : `${issue.message} (got ${JSON.stringify(got)})` };
+        return {
+          variable,
+          message: got === undefined || got.trim() === '' ? issue.message : `${issue.message} (got ${JSON.stringify(got)})`,
+        };
       }),
     );
   }
@@ -100,10 +109,12 @@ export function parsePollerConfig(env: Readonly<Record<string, string | undefine
 
   let sourceAuth: SourceAuthConfig = { mode: 'none' };
   if (e.SOURCE_AUTH === 'iam') {
-    if (!e.AWS_REGION) problems.push({ variable: 'AWS_REGION', message: 'is required when SOURCE_AUTH is iam (the region requests are signed for)' });
+    if (!e.AWS_REGION)
+      problems.push({ variable: 'AWS_REGION', message: 'is required when SOURCE_AUTH is iam (the region requests are signed for)' });
     else sourceAuth = { mode: 'iam', region: e.AWS_REGION };
   } else if (e.SOURCE_AUTH === 'api-key') {
-    if (!e.SOURCE_API_KEY_SECRET_ARN) problems.push({ variable: 'SOURCE_API_KEY_SECRET_ARN', message: 'is required when SOURCE_AUTH is api-key' });
+    if (!e.SOURCE_API_KEY_SECRET_ARN)
+      problems.push({ variable: 'SOURCE_API_KEY_SECRET_ARN', message: 'is required when SOURCE_AUTH is api-key' });
     else sourceAuth = { mode: 'api-key', secretArn: e.SOURCE_API_KEY_SECRET_ARN };
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -124,7 +135,10 @@ export function parsePollerConfig(env: Readonly<Record<string, string | undefine
 function splitPaths(text: string, problems: { variable: string; message: string }[]): string[] {
   const paths = text.split(',').map((path) => path.trim());
   if (paths.some((path) => path === '')) {
-    problems.push({ variable: 'SOURCE_PATHS', message: `has an empty entry (got ${JSON.stringify(text)}); separate paths with single commas` });
+    problems.push({
+      variable: 'SOURCE_PATHS',
+      message: `has an empty entry (got ${JSON.stringify(text)}); separate paths with single commas`,
+    });
   }
   const duplicates = paths.filter((path, index) => path !== '' && paths.indexOf(path) !== index);
   if (duplicates.length > 0) {

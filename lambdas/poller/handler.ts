@@ -9,7 +9,9 @@ import type { SessionSummary } from './polling-session.js';
 
 const config = parsePollerConfig(process.env);
 if (!config.quarantineQueueUrl) {
-  throw new ConfigError([{ variable: 'QUARANTINE_QUEUE_URL', message: 'is required: the poller Lambda quarantines rejected readings in SQS' }]);
+  throw new ConfigError([
+    { variable: 'QUARANTINE_QUEUE_URL', message: 'is required: the poller Lambda quarantines rejected readings in SQS' },
+  ]);
 }
 const logger = createLogger();
 const metrics = createMetrics();

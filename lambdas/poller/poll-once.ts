@@ -95,7 +95,11 @@ export async function pollOnce(deps: PollOnceDependencies): Promise<PollSummary>
       continue;
     }
     readingsPolled += result.items.length;
-    const normalised = normaliseItems(result.items, { source: result.path, now: polledAt, maxFutureSkewMs: deps.maxFutureSkewMs }, seenThisPoll);
+    const normalised = normaliseItems(
+      result.items,
+      { source: result.path, now: polledAt, maxFutureSkewMs: deps.maxFutureSkewMs },
+      seenThisPoll,
+    );
     accepted.push(...normalised.accepted.map((reading) => ({ reading, source: result.path })));
     rejected.push(...normalised.rejected);
   }
@@ -138,7 +142,9 @@ async function quarantine(rejections: readonly Rejection[], deps: PollOnceDepend
     return 0;
   } catch (error) {
     const unwritten = error instanceof QuarantineWriteError ? error.unwritten : rejections;
-    deps.logger.error('quarantine failed; the rejections it could not keep follow', { error: error instanceof Error ? error.message : String(error) });
+    deps.logger.error('quarantine failed; the rejections it could not keep follow', {
+      error: error instanceof Error ? error.message : String(error),
+    });
     for (const rejection of unwritten) deps.logger.error('unquarantined rejection', { rejection });
     return unwritten.length;
   }

@@ -68,8 +68,7 @@ export function createPoller(options: PollerOptions): Poller {
     maxAttempts: config.requestMaxAttempts,
     backoff: SOURCE_BACKOFF,
     authorise:
-      options.authorise ??
-      authoriserFor(config.sourceAuth, { credentials: () => defaultProvider(), readSecret: readApiKeySecret }),
+      options.authorise ?? authoriserFor(config.sourceAuth, { credentials: () => defaultProvider(), readSecret: readApiKeySecret }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     sleep,
   });

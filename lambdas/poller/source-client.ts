@@ -59,7 +59,13 @@ export function endpointUrl(baseUrl: string, path: string): URL {
 
 type AttemptOutcome =
   | { readonly ok: true; readonly items: unknown[] }
-  | { readonly ok: false; readonly retryable: boolean; readonly kind: EndpointFailureKind; readonly status?: number; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly retryable: boolean;
+      readonly kind: EndpointFailureKind;
+      readonly status?: number;
+      readonly message: string;
+    };
 
 /**
  * Reads readings envelopes from the source API. Each request has a timeout; server errors,
@@ -101,7 +107,11 @@ export class SourceClient {
       if (outcome.ok) return { ok: true, path, items: outcome.items, attempts: attempt };
       if (!outcome.retryable || attempt >= this.#maxAttempts) {
         const { kind, status, message } = outcome;
-        return { ok: false, path, failure: { path, url: url.href, kind, ...(status === undefined ? {} : { status }), message, attempts: attempt } };
+        return {
+          ok: false,
+          path,
+          failure: { path, url: url.href, kind, ...(status === undefined ? {} : { status }), message, attempts: attempt },
+        };
       }
       await this.#sleep(backoffDelayMs(attempt, this.#backoff));
     }
@@ -121,7 +131,8 @@ export class SourceClient {
       status = response.status;
       text = await response.text();
     } catch (error) {
-      if (isTimeout(error)) return { ok: false, retryable: true, kind: 'timeout', message: `no complete response within ${this.#timeoutMs} ms` };
+      if (isTimeout(error))
+        return { ok: false, retryable: true, kind: 'timeout', message: `no complete response within ${this.#timeoutMs} ms` };
       return { ok: false, retryable: true, kind: 'network', message: `request failed: ${describe(error)}` };
     }
     if (status < 200 || status > 299) {

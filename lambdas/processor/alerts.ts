@@ -63,7 +63,9 @@ export class SnsAlertPublisher implements AlertPublisher {
       );
       if (output.Failed && output.Failed.length > 0) {
         const first = output.Failed[0];
-        throw new Error(`SNS refused ${output.Failed.length} of ${slice.length} alerts (${first?.Code ?? 'unknown'}: ${first?.Message ?? ''})`);
+        throw new Error(
+          `SNS refused ${output.Failed.length} of ${slice.length} alerts (${first?.Code ?? 'unknown'}: ${first?.Message ?? ''})`,
+        );
       }
     }
   }

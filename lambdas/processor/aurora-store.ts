@@ -26,7 +26,12 @@ export interface TriggerEvent extends StatusTransition {
   readonly instrumentType: InstrumentType;
   readonly unit: string;
   readonly levels: { readonly alert: number; readonly alarm: number; readonly action: number };
-  readonly position: { readonly latitude: number | null; readonly longitude: number | null; readonly northing: number | null; readonly easting: number | null };
+  readonly position: {
+    readonly latitude: number | null;
+    readonly longitude: number | null;
+    readonly northing: number | null;
+    readonly easting: number | null;
+  };
 }
 
 /** Rows per multi-row statement: keeps each Data API request well under its size limits. */
@@ -50,9 +55,12 @@ export class AuroraBatchStore {
   async writeBatch(readings: readonly SourcedReading[], quarantine: readonly QuarantineEntry[]): Promise<void> {
     if (readings.length === 0 && quarantine.length === 0) return;
     await this.db.transaction(async (session) => {
-      for (const rows of chunks(instrumentRows(readings), ROWS_PER_STATEMENT)) await session.execute(UPSERT_INSTRUMENTS, { rows: { json: rows } });
-      for (const rows of chunks(readings.map(readingRow), ROWS_PER_STATEMENT)) await session.execute(INSERT_READINGS, { rows: { json: rows } });
-      for (const rows of chunks(quarantine.map(quarantineRow), ROWS_PER_STATEMENT)) await session.execute(INSERT_QUARANTINE, { rows: { json: rows } });
+      for (const rows of chunks(instrumentRows(readings), ROWS_PER_STATEMENT))
+        await session.execute(UPSERT_INSTRUMENTS, { rows: { json: rows } });
+      for (const rows of chunks(readings.map(readingRow), ROWS_PER_STATEMENT))
+        await session.execute(INSERT_READINGS, { rows: { json: rows } });
+      for (const rows of chunks(quarantine.map(quarantineRow), ROWS_PER_STATEMENT))
+        await session.execute(INSERT_QUARANTINE, { rows: { json: rows } });
     });
   }
 
@@ -62,13 +70,25 @@ export class AuroraBatchStore {
    * watermark and not yet evaluated. Returns how many windows were written and the
    * status changes recorded.
    */
-  async finaliseWindows(touched: readonly WindowKey[], shardId: string, watermark: number): Promise<{ windowsWritten: number; events: TriggerEvent[] }> {
+  async finaliseWindows(
+    touched: readonly WindowKey[],
+    shardId: string,
+    watermark: number,
+  ): Promise<{ windowsWritten: number; events: TriggerEvent[] }> {
     return this.db.transaction(async (session) => {
       let windowsWritten = 0;
       const windowMs = this.windowSeconds * 1000;
       for (const keys of chunks(touched, ROWS_PER_STATEMENT)) {
-        const rows = keys.map((k) => ({ instrument_id: k.instrumentId, window_start: iso(k.windowStart), window_end: iso(k.windowStart + windowMs) }));
-        windowsWritten += await session.execute(RECOMPUTE_WINDOWS, { windows: { json: rows }, window_seconds: this.windowSeconds, shard: shardId });
+        const rows = keys.map((k) => ({
+          instrument_id: k.instrumentId,
+          window_start: iso(k.windowStart),
+          window_end: iso(k.windowStart + windowMs),
+        }));
+        windowsWritten += await session.execute(RECOMPUTE_WINDOWS, {
+          windows: { json: rows },
+          window_seconds: this.windowSeconds,
+          shard: shardId,
+        });
       }
       const events = await this.evaluatePending(session, shardId, watermark);
       return { windowsWritten, events };
@@ -95,7 +115,12 @@ export class AuroraBatchStore {
   private async evaluatePending(session: SqlSession, shardId: string, watermark: number): Promise<TriggerEvent[]> {
     const events: TriggerEvent[] = [];
     for (;;) {
-      const page = await session.query<PendingRow>(SELECT_PENDING, { shard: shardId, window_seconds: this.windowSeconds, watermark: iso(watermark), limit: PENDING_PAGE });
+      const page = await session.query<PendingRow>(SELECT_PENDING, {
+        shard: shardId,
+        window_seconds: this.windowSeconds,
+        watermark: iso(watermark),
+        limit: PENDING_PAGE,
+      });
       if (page.length === 0) break;
       events.push(...(await this.evaluatePage(session, page)));
       if (page.length < PENDING_PAGE) break;
@@ -110,10 +135,20 @@ export class AuroraBatchStore {
       const first = group[0]!;
       if (first.trigger_alert === null || first.trigger_alarm === null || first.trigger_action === null) continue;
       const levels = { alert: first.trigger_alert, alarm: first.trigger_alarm, action: first.trigger_action };
-      const current: InstrumentStatus | null = first.status === null
-        ? null
-        : { status: first.status, since: Number(first.status_since_ms), lastWindowStart: Number(first.last_window_start_ms), lastMean: Number(first.last_mean) };
-      const windows = group.map((row) => ({ windowStart: Number(row.window_start_ms), windowEnd: Number(row.window_end_ms), mean: row.mean }));
+      const current: InstrumentStatus | null =
+        first.status === null
+          ? null
+          : {
+              status: first.status,
+              since: Number(first.status_since_ms),
+              lastWindowStart: Number(first.last_window_start_ms),
+              lastMean: Number(first.last_mean),
+            };
+      const windows = group.map((row) => ({
+        windowStart: Number(row.window_start_ms),
+        windowEnd: Number(row.window_end_ms),
+        mean: row.mean,
+      }));
       const outcome = evaluateWindows(current, windows, { levels, mode: first.trigger_mode });
       if (outcome.status && outcome.status !== current) statuses.push({ instrumentId: first.instrument_id, status: outcome.status });
       for (const transition of outcome.transitions) {
@@ -128,7 +163,8 @@ export class AuroraBatchStore {
       }
     }
     const evaluated = pending.map((row) => ({ instrument_id: row.instrument_id, window_start: iso(Number(row.window_start_ms)) }));
-    for (const rows of chunks(evaluated, ROWS_PER_STATEMENT)) await session.execute(MARK_EVALUATED, { rows: { json: rows }, window_seconds: this.windowSeconds });
+    for (const rows of chunks(evaluated, ROWS_PER_STATEMENT))
+      await session.execute(MARK_EVALUATED, { rows: { json: rows }, window_seconds: this.windowSeconds });
     const statusRows = statuses.map(({ instrumentId, status }) => ({
       instrument_id: instrumentId,
       status: status.status,
@@ -256,7 +292,7 @@ function quarantineRow({ id, rejection }: QuarantineEntry) {
     detail: rejection.detail,
     field: rejection.field ?? null,
     source: rejection.source,
-    raw: typeof rejection.raw === 'string' ? rejection.raw : JSON.stringify(rejection.raw) ?? 'undefined',
+    raw: typeof rejection.raw === 'string' ? rejection.raw : (JSON.stringify(rejection.raw) ?? 'undefined'),
     rejected_at: iso(rejection.rejectedAt),
   };
 }

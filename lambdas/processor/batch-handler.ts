@@ -9,7 +9,9 @@ import { AuroraBatchStore } from './aurora-store.js';
 import { processBatch } from './batch-processor.js';
 import type { TumblingWindowEvent, TumblingWindowResponse } from './tumbling-window.js';
 
-const wholeSeconds = z.coerce.number().check(z.refine(Number.isInteger, 'must be a whole number of seconds'), z.nonnegative('must not be negative'));
+const wholeSeconds = z.coerce
+  .number()
+  .check(z.refine(Number.isInteger, 'must be a whole number of seconds'), z.nonnegative('must not be negative'));
 
 const EnvironmentSchema = z.object({
   DB_CLUSTER_ARN: z.string({ error: 'must name the Aurora cluster' }).check(z.minLength(1, 'must name the Aurora cluster')),
@@ -31,7 +33,11 @@ function readEnvironment() {
 const env = readEnvironment();
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'batch-processor' });
 const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'GeotechMonitoring', serviceName: 'batch-processor' });
-const database = new DataApiDatabase(new RDSDataClient({}), { resourceArn: env.DB_CLUSTER_ARN, secretArn: env.DB_SECRET_ARN, database: env.DB_NAME });
+const database = new DataApiDatabase(new RDSDataClient({}), {
+  resourceArn: env.DB_CLUSTER_ARN,
+  secretArn: env.DB_SECRET_ARN,
+  database: env.DB_NAME,
+});
 const store = new AuroraBatchStore(database, env.WINDOW_SECONDS);
 const alerts: AlertPublisher = env.ALERT_TOPIC_ARN
   ? new SnsAlertPublisher(new SNSClient({}), env.ALERT_TOPIC_ARN)
@@ -39,7 +45,12 @@ const alerts: AlertPublisher = env.ALERT_TOPIC_ARN
 
 /** Kinesis consumer with tumbling windows: readings and window aggregates into Aurora PostgreSQL. */
 export const handler = async (event: TumblingWindowEvent): Promise<TumblingWindowResponse> => {
-  const outcome = await processBatch(event, { store, alerts, windowSeconds: env.WINDOW_SECONDS, allowedLatenessMs: env.ALLOWED_LATENESS_SECONDS * 1000 });
+  const outcome = await processBatch(event, {
+    store,
+    alerts,
+    windowSeconds: env.WINDOW_SECONDS,
+    allowedLatenessMs: env.ALLOWED_LATENESS_SECONDS * 1000,
+  });
   metrics.addMetric('RecordsProcessed', MetricUnit.Count, outcome.readings + outcome.poison);
   metrics.addMetric('ReadingsRejected', MetricUnit.Count, outcome.poison);
   metrics.addMetric('WindowsWritten', MetricUnit.Count, outcome.windowsWritten);

@@ -47,7 +47,8 @@ export function connectionConfigFrom(env: NodeJS.ProcessEnv): OpenSearchConnecti
     throw new RealtimeConfigError(`OPENSEARCH_ENDPOINT must be http or https, got ${url.protocol}`);
   }
   const authText = text(env.OPENSEARCH_AUTH) ?? (text(env.AWS_LAMBDA_FUNCTION_NAME) ? 'iam' : 'none');
-  if (authText !== 'iam' && authText !== 'none') throw new RealtimeConfigError(`OPENSEARCH_AUTH must be iam or none, got ${JSON.stringify(authText)}`);
+  if (authText !== 'iam' && authText !== 'none')
+    throw new RealtimeConfigError(`OPENSEARCH_AUTH must be iam or none, got ${JSON.stringify(authText)}`);
   if (authText === 'iam' && url.protocol !== 'https:') {
     throw new RealtimeConfigError(`OPENSEARCH_AUTH=iam signs requests with SigV4, which needs an https endpoint (got ${endpoint})`);
   }
@@ -59,7 +60,9 @@ export function connectionConfigFrom(env: NodeJS.ProcessEnv): OpenSearchConnecti
 export function indexPrefixFrom(env: NodeJS.ProcessEnv): string {
   const prefix = text(env.OPENSEARCH_INDEX_PREFIX) ?? DEFAULT_INDEX_PREFIX;
   if (!INDEX_PREFIX.test(prefix)) {
-    throw new RealtimeConfigError(`OPENSEARCH_INDEX_PREFIX ${JSON.stringify(prefix)} must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    throw new RealtimeConfigError(
+      `OPENSEARCH_INDEX_PREFIX ${JSON.stringify(prefix)} must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
   }
   return prefix;
 }
@@ -88,7 +91,8 @@ function positiveInteger(value: string | undefined, name: string, fallback: numb
   const raw = text(value);
   if (raw === undefined) return fallback;
   const number = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(number) || number <= 0) throw new RealtimeConfigError(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(number) || number <= 0)
+    throw new RealtimeConfigError(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
   return number;
 }
 

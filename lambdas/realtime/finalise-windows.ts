@@ -37,7 +37,9 @@ export async function finaliseWindows(deps: WindowFinaliserDeps, keys: readonly 
   const { client, writer, indexPrefix, windowMs } = deps;
   await refreshIndices(client, [...new Set(keys.map((key) => readingsIndex(indexPrefix, key.windowStart)))]);
   const computedAt = deps.now();
-  const documents = (await recomputeWindows(client, indexPrefix, windowMs, keys)).map((window) => windowDocument({ ...window, windowMs }, computedAt));
+  const documents = (await recomputeWindows(client, indexPrefix, windowMs, keys)).map((window) =>
+    windowDocument({ ...window, windowMs }, computedAt),
+  );
   const result = await writer.write(
     documents.map((document) => ({
       action: 'index' as const,

@@ -125,8 +125,20 @@ export function indexTemplates(prefix: string, options: IndexTemplateOptions = {
     },
   });
   return [
-    template(readingsTemplateName(prefix), readingsIndexPattern(prefix), READING_PROPERTIES, '5s', 'one document per reading, daily by event time'),
-    template(windowsTemplateName(prefix), windowsIndexPattern(prefix), WINDOW_PROPERTIES, '5s', 'one document per instrument and event-time window, daily'),
+    template(
+      readingsTemplateName(prefix),
+      readingsIndexPattern(prefix),
+      READING_PROPERTIES,
+      '5s',
+      'one document per reading, daily by event time',
+    ),
+    template(
+      windowsTemplateName(prefix),
+      windowsIndexPattern(prefix),
+      WINDOW_PROPERTIES,
+      '5s',
+      'one document per instrument and event-time window, daily',
+    ),
     template(statusTemplateName(prefix), statusIndex(prefix), STATUS_PROPERTIES, '1s', 'the latest status of each instrument'),
   ];
 }

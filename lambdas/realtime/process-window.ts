@@ -74,7 +74,13 @@ export async function processRealtimeEvent(
     accumulator = decodeWindowState(event.state, deps.windowMs);
   } catch (error) {
     if (!(error instanceof WindowStateError)) throw error;
-    rejections.push({ reason: 'undecodable_record', detail: `tumbling-window state discarded: ${error.message}`, raw: event.state, source: `${event.shardId}/state`, rejectedAt });
+    rejections.push({
+      reason: 'undecodable_record',
+      detail: `tumbling-window state discarded: ${error.message}`,
+      raw: event.state,
+      source: `${event.shardId}/state`,
+      rejectedAt,
+    });
     accumulator = new WindowAccumulator(deps.windowMs);
   }
 
@@ -120,7 +126,10 @@ export async function processRealtimeEvent(
   let statusesWritten = 0;
   if (finalised) {
     const keys = [...accumulator.entries()].map(({ instrumentId, windowStart }) => ({ instrumentId, windowStart }));
-    const outcome = await finaliseWindows({ client: deps.client, writer, indexPrefix: deps.indexPrefix, windowMs: deps.windowMs, now }, keys);
+    const outcome = await finaliseWindows(
+      { client: deps.client, writer, indexPrefix: deps.indexPrefix, windowMs: deps.windowMs, now },
+      keys,
+    );
     windowsWritten = outcome.windows.length;
     statusesWritten = outcome.statuses.length;
     for (const failure of outcome.failures) {

@@ -21,7 +21,12 @@ const PAGE_SIZE = 1_000;
  * id is deterministic, so a reading delivered twice is counted once. Sums are exact: the
  * index sums whole numbers far below 2^53. Keys without readings are absent from the result.
  */
-export async function recomputeWindows(client: Client, prefix: string, windowMs: number, keys: readonly WindowKey[]): Promise<RecomputedWindow[]> {
+export async function recomputeWindows(
+  client: Client,
+  prefix: string,
+  windowMs: number,
+  keys: readonly WindowKey[],
+): Promise<RecomputedWindow[]> {
   const wanted = new Set(keys.map((key) => `${key.instrumentId}@${key.windowStart}`));
   const byIndex = new Map<string, WindowKey[]>();
   for (const key of keys) {
@@ -52,7 +57,13 @@ export async function recomputeWindows(client: Client, prefix: string, windowMs:
 }
 
 /** The search body: every reading of the instruments in [from, to), bucketed by instrument and event-time window. */
-export function windowAggregationQuery(instrumentIds: readonly string[], from: number, to: number, windowMs: number, after?: Record<string, unknown>): object {
+export function windowAggregationQuery(
+  instrumentIds: readonly string[],
+  from: number,
+  to: number,
+  windowMs: number,
+  after?: Record<string, unknown>,
+): object {
   return {
     size: 0,
     query: {
@@ -64,7 +75,10 @@ export function windowAggregationQuery(instrumentIds: readonly string[], from: n
       windows: {
         composite: {
           size: PAGE_SIZE,
-          sources: [{ instrument: { terms: { field: 'instrument_id' } } }, { window: { date_histogram: { field: 'observed_at', fixed_interval: `${windowMs}ms` } } }],
+          sources: [
+            { instrument: { terms: { field: 'instrument_id' } } },
+            { window: { date_histogram: { field: 'observed_at', fixed_interval: `${windowMs}ms` } } },
+          ],
           ...(after ? { after } : {}),
         },
         aggs: {
@@ -73,7 +87,9 @@ export function windowAggregationQuery(instrumentIds: readonly string[], from: n
           max_micro: { max: { field: 'value_micro' } },
           first_at: { min: { field: 'observed_at' } },
           last_at: { max: { field: 'observed_at' } },
-          latest: { top_hits: { size: 1, sort: [{ observed_at: 'desc' }], _source: ['instrument_type', 'surface_level', 'northing', 'easting'] } },
+          latest: {
+            top_hits: { size: 1, sort: [{ observed_at: 'desc' }], _source: ['instrument_type', 'surface_level', 'northing', 'easting'] },
+          },
         },
       },
     },
@@ -88,7 +104,11 @@ interface CompositeBucket {
   max_micro: { value: number };
   first_at: { value: number };
   last_at: { value: number };
-  latest: { hits: { hits: Array<{ _source: { instrument_type: string; surface_level: number | null; northing: number | null; easting: number | null } }> } };
+  latest: {
+    hits: {
+      hits: Array<{ _source: { instrument_type: string; surface_level: number | null; northing: number | null; easting: number | null } }>;
+    };
+  };
 }
 
 interface CompositeResult {
@@ -101,7 +121,13 @@ function recomputedFromBucket(bucket: CompositeBucket): RecomputedWindow {
   const instrumentId = bucket.key.instrument;
   if (!source || !isInstrumentType(source.instrument_type)) throw new Error(`readings of ${instrumentId} carry no known instrument type`);
   return {
-    instrument: { instrumentId, type: source.instrument_type, surfaceLevel: source.surface_level, northing: source.northing, easting: source.easting },
+    instrument: {
+      instrumentId,
+      type: source.instrument_type,
+      surfaceLevel: source.surface_level,
+      northing: source.northing,
+      easting: source.easting,
+    },
     windowStart: bucket.key.window,
     aggregate: {
       count: bucket.doc_count,
@@ -127,11 +153,21 @@ export interface Versioned<Document> {
 }
 
 /** The latest-status documents of the given instruments (absent ones are not in the map). Real-time: no refresh needed. */
-export async function statusDocuments(client: Client, prefix: string, instrumentIds: readonly string[]): Promise<Map<string, Versioned<StatusDocument>>> {
+export async function statusDocuments(
+  client: Client,
+  prefix: string,
+  instrumentIds: readonly string[],
+): Promise<Map<string, Versioned<StatusDocument>>> {
   const found = new Map<string, Versioned<StatusDocument>>();
   if (instrumentIds.length === 0) return found;
   const response = await client.mget({ index: statusIndex(prefix), body: { ids: [...instrumentIds] } });
-  for (const doc of response.body.docs as Array<{ _id: string; found?: boolean; _source?: StatusDocument; _seq_no?: number; _primary_term?: number }>) {
+  for (const doc of response.body.docs as Array<{
+    _id: string;
+    found?: boolean;
+    _source?: StatusDocument;
+    _seq_no?: number;
+    _primary_term?: number;
+  }>) {
     if (doc.found && doc._source && doc._seq_no !== undefined && doc._primary_term !== undefined) {
       found.set(doc._id, { document: doc._source, seqNo: doc._seq_no, primaryTerm: doc._primary_term });
     }
@@ -145,11 +181,21 @@ export async function latestStatuses(client: Client, prefix: string): Promise<St
 }
 
 /** The windows of one instrument whose start lies in [from, to), oldest first. */
-export async function windowsOfInstrument(client: Client, prefix: string, instrumentId: string, from: number, to: number): Promise<WindowDocument[]> {
+export async function windowsOfInstrument(
+  client: Client,
+  prefix: string,
+  instrumentId: string,
+  from: number,
+  to: number,
+): Promise<WindowDocument[]> {
   return searchAll<WindowDocument>(
     client,
     windowsIndexPattern(prefix),
-    { bool: { filter: [{ term: { instrument_id: instrumentId } }, { range: { window_start: { gte: from, lt: to, format: 'epoch_millis' } } }] } },
+    {
+      bool: {
+        filter: [{ term: { instrument_id: instrumentId } }, { range: { window_start: { gte: from, lt: to, format: 'epoch_millis' } } }],
+      },
+    },
     [{ window_start: 'asc' }],
   );
 }

@@ -30,7 +30,8 @@ export interface RetentionPolicy {
 
 /** The ISM policy: `hot` until the index is `retentionDays` old, then deleted. Attached to new daily indices by its ISM template. */
 export function retentionPolicy(prefix: string, retentionDays: number): RetentionPolicy {
-  if (!Number.isSafeInteger(retentionDays) || retentionDays <= 0) throw new RangeError(`retention must be a positive whole number of days, got ${retentionDays}`);
+  if (!Number.isSafeInteger(retentionDays) || retentionDays <= 0)
+    throw new RangeError(`retention must be a positive whole number of days, got ${retentionDays}`);
   return {
     policy: {
       description: `Deletes ${prefix} readings and windows indices ${retentionDays} days after they are created (revision ${RETENTION_POLICY_REVISION})`,
@@ -57,8 +58,18 @@ export function expiredIndices(indexNames: readonly string[], prefix: string, re
 }
 
 /** Deletes the expired daily indices; returns their names. */
-export async function deleteExpiredIndices(client: Client, prefix: string, retentionDays: number, now: number = Date.now()): Promise<string[]> {
-  const response = await client.cat.indices({ index: [readingsIndexPattern(prefix), windowsIndexPattern(prefix)], format: 'json', h: ['index'], expand_wildcards: 'open' });
+export async function deleteExpiredIndices(
+  client: Client,
+  prefix: string,
+  retentionDays: number,
+  now: number = Date.now(),
+): Promise<string[]> {
+  const response = await client.cat.indices({
+    index: [readingsIndexPattern(prefix), windowsIndexPattern(prefix)],
+    format: 'json',
+    h: ['index'],
+    expand_wildcards: 'open',
+  });
   const names = response.body.map((row) => row.index ?? '');
   const expired = expiredIndices(names, prefix, retentionDays, now);
   if (expired.length > 0) await client.indices.delete({ index: expired });

@@ -54,7 +54,9 @@ export function applyWindow(state: StatusBasis, window: WindowDocument): StatusB
  * null when none of them is at or after the window the status was last advanced to.
  */
 export function advanceStatus(held: HeldStatus | null, windows: readonly WindowDocument[]): AdvancedStatus | null {
-  const relevant = windows.filter((window) => held === null || window.window_start >= held.windowStart).sort((a, b) => a.window_start - b.window_start);
+  const relevant = windows
+    .filter((window) => held === null || window.window_start >= held.windowStart)
+    .sort((a, b) => a.window_start - b.window_start);
   const first = relevant[0];
   if (!first) return null;
   let state = held === null ? INITIAL_STATUS : first.window_start === held.windowStart ? held.basis : held.current;

@@ -155,7 +155,9 @@ export class SqsQuarantineSink implements QuarantineSink {
       const id = String(index);
       if (succeeded.has(id)) return;
       const failure = failed.get(id);
-      message.lastError = failure ? `${failure.Code ?? 'Failed'}: ${failure.Message ?? 'no message'}` : 'SQS reported neither success nor failure';
+      message.lastError = failure
+        ? `${failure.Code ?? 'Failed'}: ${failure.Message ?? 'no message'}`
+        : 'SQS reported neither success nor failure';
       (failure?.SenderFault ? abandoned : retryable).push(message);
     });
     return { retryable, abandoned };

@@ -23,10 +23,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /** The chance, 0..1, of each fault: per item for item faults, per response for response faults. */
 export type FaultRates = Readonly<Record<FaultKind, number>>;
 
-export const NO_FAULTS: FaultRates = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<
-  FaultKind,
-  number
->;
+export const NO_FAULTS: FaultRates = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
 
 /**
  * What a fault draw is keyed by. Every draw is a pure function of the seed, the scope
@@ -122,4 +119,3 @@ export function corruptJson(body: string, context: FaultContext): string {
   const cut = Math.max(1, Math.floor(body.length * (0.3 + 0.6 * roll(context, 'invalidJson', 'cut'))));
   return body.slice(0, Math.min(cut, body.length - 1));
 }
-

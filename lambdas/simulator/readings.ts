@@ -3,11 +3,7 @@ import type { Instrument } from './fleet.js';
 import { seriesValue, type SeriesProfile } from './series.js';
 
 /** What every instrument of a type reads at epoch-millisecond `at`, as clean source-API items. */
-export function readItems(
-  instruments: readonly Instrument[],
-  profiles: ReadonlyMap<string, SeriesProfile>,
-  at: number,
-): ApiItem[] {
+export function readItems(instruments: readonly Instrument[], profiles: ReadonlyMap<string, SeriesProfile>, at: number): ApiItem[] {
   const timestamp = new Date(at).toISOString();
   return instruments.map((instrument) => {
     const profile = profiles.get(instrument.id);

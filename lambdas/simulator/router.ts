@@ -1,12 +1,4 @@
-import {
-  ALL_PATH,
-  KNOWN_PATHS,
-  PING_PATH,
-  READING_ENDPOINTS,
-  type Envelope,
-  type RawItem,
-  type ReadingEndpoint,
-} from './endpoints.js';
+import { ALL_PATH, KNOWN_PATHS, PING_PATH, READING_ENDPOINTS, type Envelope, type RawItem, type ReadingEndpoint } from './endpoints.js';
 import { corruptJson, drawServerError, hitsResponseFault, injectItemFaults, type FaultContext, type FaultRates } from './faults.js';
 import type { Fleet } from './fleet.js';
 import { readItems } from './readings.js';
@@ -71,7 +63,13 @@ export function route(state: RouterState, request: SimulatorRequest, at: number)
       instruments: envelopes.reduce((total, [, envelope]) => total + envelope.instruments, 0),
       ...Object.fromEntries(envelopes),
     };
-    return withResponseFaults(state, path, payload, envelopes.flatMap(([, envelope]) => envelope.items), at);
+    return withResponseFaults(
+      state,
+      path,
+      payload,
+      envelopes.flatMap(([, envelope]) => envelope.items),
+      at,
+    );
   }
   return error(404, 'not_found', `No such path '/${path}'. Known paths: ${KNOWN_PATHS.map((p) => `/${p}/`).join(', ')}`, at);
 }
@@ -87,13 +85,7 @@ function buildEnvelope(state: RouterState, endpoint: ReadingEndpoint, at: number
   };
 }
 
-function withResponseFaults(
-  state: RouterState,
-  path: string,
-  payload: unknown,
-  items: readonly RawItem[],
-  at: number,
-): SimulatorResponse {
+function withResponseFaults(state: RouterState, path: string, payload: unknown, items: readonly RawItem[], at: number): SimulatorResponse {
   const context: FaultContext = { seed: state.seed, scope: path, at };
   const delayMs = hitsResponseFault(state.faults, context, 'slowResponses') ? state.slowDelayMs : 0;
   if (hitsResponseFault(state.faults, context, 'http5xx')) {

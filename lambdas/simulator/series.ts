@@ -101,13 +101,8 @@ function createSeriesProfile(
       ? null
       : {
           cycleMs: slotting.cycleMs,
-          offsetMs:
-            ((slotting.slot + random.between(-EXCURSIONS.slotJitter, EXCURSIONS.slotJitter)) * slotting.cycleMs) /
-            slotting.slots,
-          durationMs: random.between(
-            EXCURSIONS.durationMinutes.min * MS_PER_MINUTE,
-            EXCURSIONS.durationMinutes.max * MS_PER_MINUTE,
-          ),
+          offsetMs: ((slotting.slot + random.between(-EXCURSIONS.slotJitter, EXCURSIONS.slotJitter)) * slotting.cycleMs) / slotting.slots,
+          durationMs: random.between(EXCURSIONS.durationMinutes.min * MS_PER_MINUTE, EXCURSIONS.durationMinutes.max * MS_PER_MINUTE),
           alert: direction * (levels.alert - reference),
           alarm: direction * (levels.alarm - reference),
           action: direction * (levels.action - reference),
@@ -150,8 +145,7 @@ export function seriesValue(profile: SeriesProfile, t: number): number {
 
 /** Baseline, trend and undulations: the smooth part of the series. */
 function slowComponent(profile: SeriesProfile, t: number): number {
-  const trend =
-    profile.trendShape === 'seasonal' ? sine(profile.trend, t) : -profile.trend.amplitude * consolidation(profile.trend, t);
+  const trend = profile.trendShape === 'seasonal' ? sine(profile.trend, t) : -profile.trend.amplitude * consolidation(profile.trend, t);
   return profile.waves.reduce((sum, wave) => sum + sine(wave, t), profile.baseline + trend);
 }
 

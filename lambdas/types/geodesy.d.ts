@@ -17,7 +17,12 @@ declare module 'geodesy/latlon-ellipsoidal-datum.js' {
     constructor(lat: number, lon: number, height?: number, datum?: Datum);
     get lat(): number;
     get lon(): number;
-    static get ellipsoids(): Readonly<Record<'WGS84' | 'Airy1830' | 'AiryModified' | 'Bessel1841' | 'Clarke1866' | 'Clarke1880IGN' | 'GRS80' | 'Intl1924' | 'WGS72', Ellipsoid>>;
+    static get ellipsoids(): Readonly<
+      Record<
+        'WGS84' | 'Airy1830' | 'AiryModified' | 'Bessel1841' | 'Clarke1866' | 'Clarke1880IGN' | 'GRS80' | 'Intl1924' | 'WGS72',
+        Ellipsoid
+      >
+    >;
   }
 }
 

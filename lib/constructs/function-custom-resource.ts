@@ -41,7 +41,7 @@ export class FunctionCustomResource extends Construct {
     acknowledge(
       frameworkRole,
       wildcardResource(this, `${props.handler.functionArn}:*`),
-      'The provider framework may invoke its one handler function and that function\'s versions (ARN:*), nothing else.',
+      "The provider framework may invoke its one handler function and that function's versions (ARN:*), nothing else.",
     );
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.provider.serviceToken,

@@ -23,7 +23,8 @@ export const LAMBDA_NODE_TARGET = 'node24';
 export const LAMBDA_MAIN_FIELDS: readonly string[] = ['module', 'main'];
 
 /** Lets CommonJS dependencies bundled into ESM output call require(). */
-export const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export interface LambdaBundleSettings {
   /** Module substitutions (esbuild's `alias`); replacements are paths relative to the repository root. */

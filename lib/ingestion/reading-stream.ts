@@ -33,7 +33,11 @@ export class ReadingStream extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey =
       props.encryptionKey ??
-      rotatingKey(this, 'Key', { alias: `${props.streamName}/kinesis`, description: `Encrypts the ${props.streamName} Kinesis stream`, removalPolicy });
+      rotatingKey(this, 'Key', {
+        alias: `${props.streamName}/kinesis`,
+        description: `Encrypts the ${props.streamName} Kinesis stream`,
+        removalPolicy,
+      });
     const streamMode = props.streamMode ?? kinesis.StreamMode.ON_DEMAND;
     this.stream = new kinesis.Stream(this, 'Stream', {
       streamName: props.streamName,

@@ -186,12 +186,16 @@ export class Operations extends Construct {
           new cloudwatch.GraphWidget({
             title: 'Alerts raised (trigger-level changes)',
             width: 6,
-            left: props.processors.map((processor) => this.custom(PIPELINE_METRICS.alertsRaised, processor.serviceName, fiveMinutes, processor.label)),
+            left: props.processors.map((processor) =>
+              this.custom(PIPELINE_METRICS.alertsRaised, processor.serviceName, fiveMinutes, processor.label),
+            ),
           }),
           new cloudwatch.GraphWidget({
             title: 'Iterator age (ms, max)',
             width: 6,
-            left: consumers.map((consumer) => consumer.handler.function.metric('IteratorAge', { statistic: 'Maximum', period: minute, label: consumer.label })),
+            left: consumers.map((consumer) =>
+              consumer.handler.function.metric('IteratorAge', { statistic: 'Maximum', period: minute, label: consumer.label }),
+            ),
           }),
         ],
         [
@@ -212,8 +216,16 @@ export class Operations extends Construct {
             title: 'Queue depth (messages visible)',
             width: 8,
             left: [
-              props.failureQueue.queue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum', label: 'On-failure (DLQ)' }),
-              props.quarantine.queue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum', label: 'Quarantine' }),
+              props.failureQueue.queue.metricApproximateNumberOfMessagesVisible({
+                period: minute,
+                statistic: 'Maximum',
+                label: 'On-failure (DLQ)',
+              }),
+              props.quarantine.queue.metricApproximateNumberOfMessagesVisible({
+                period: minute,
+                statistic: 'Maximum',
+                label: 'Quarantine',
+              }),
             ],
           }),
         ],

@@ -74,7 +74,11 @@ export class RealtimeStore extends Construct {
     this.indexPrefix = props.indexPrefix ?? 'geotech';
     this.encryptionKey =
       props.encryptionKey ??
-      rotatingKey(this, 'Key', { alias: `${props.domainName}/opensearch`, description: `Encrypts the ${props.domainName} OpenSearch domain at rest`, removalPolicy });
+      rotatingKey(this, 'Key', {
+        alias: `${props.domainName}/opensearch`,
+        description: `Encrypts the ${props.domainName} OpenSearch domain at rest`,
+        removalPolicy,
+      });
 
     this.login = new DashboardsLogin(this, 'Login', {
       namePrefix: props.domainName,
@@ -156,15 +160,38 @@ export class RealtimeStore extends Construct {
     // OpenSearch checks at creation that it may write to the log groups and that the user pool has a domain.
     this.domain.node.addDependency(this.node.findChild('LogsPolicy'), this.login.userPoolDomain);
     this.login.bindDomain(this.domain);
-    (this.domain.node.defaultChild as opensearch.CfnDomain).accessPolicies = Lazy.any({ produce: () => this.accessPolicy(props.domainName) });
-    acknowledge(this.domain, 'OS1', 'Engineers reach Dashboards from the internet through Cognito sign-in; every request is SigV4-signed and authorised by IAM and fine-grained access control.');
-    acknowledge(this.domain, 'OS3', 'Access is by IAM identity (named roles in the access policy) and Cognito sign-in, not by network address; engineers work from changing locations.');
-    acknowledge(this.domain, 'OS4', 'A single-site domain of two or three data nodes; dedicated masters would triple the node count for no gain at this size.');
+    (this.domain.node.defaultChild as opensearch.CfnDomain).accessPolicies = Lazy.any({
+      produce: () => this.accessPolicy(props.domainName),
+    });
+    acknowledge(
+      this.domain,
+      'OS1',
+      'Engineers reach Dashboards from the internet through Cognito sign-in; every request is SigV4-signed and authorised by IAM and fine-grained access control.',
+    );
+    acknowledge(
+      this.domain,
+      'OS3',
+      'Access is by IAM identity (named roles in the access policy) and Cognito sign-in, not by network address; engineers work from changing locations.',
+    );
+    acknowledge(
+      this.domain,
+      'OS4',
+      'A single-site domain of two or three data nodes; dedicated masters would triple the node count for no gain at this size.',
+    );
 
     this.setup.addEnvironment('OPENSEARCH_ENDPOINT', this.endpointUrl);
-    this.allowAllPaths(this.setup.role, 'The setup function is the fine-grained access control master user: it installs index templates, the ISM policy, Dashboards saved objects and role mappings under several API paths.');
-    this.allowAllPaths(this.login.adminRole, 'Dashboards administrators reach every API through Dashboards; fine-grained access control maps them to all_access.');
-    this.allowAllPaths(this.login.viewerRole, 'Dashboards viewers reach Dashboards APIs; fine-grained access control limits them to reading the project indices.');
+    this.allowAllPaths(
+      this.setup.role,
+      'The setup function is the fine-grained access control master user: it installs index templates, the ISM policy, Dashboards saved objects and role mappings under several API paths.',
+    );
+    this.allowAllPaths(
+      this.login.adminRole,
+      'Dashboards administrators reach every API through Dashboards; fine-grained access control maps them to all_access.',
+    );
+    this.allowAllPaths(
+      this.login.viewerRole,
+      'Dashboards viewers reach Dashboards APIs; fine-grained access control limits them to reading the project indices.',
+    );
 
     this.setupResource = new FunctionCustomResource(this, 'SetupResource', {
       handler: this.setup,
@@ -195,11 +222,16 @@ export class RealtimeStore extends Construct {
    */
   grantIndexWrite(grantee: iam.IGrantable): iam.Grant {
     const role = grantee.grantPrincipal;
-    if (!(role instanceof iam.Role)) throw new Error(`grantIndexWrite needs a grantee whose principal is a role, got ${role.constructor.name}`);
+    if (!(role instanceof iam.Role))
+      throw new Error(`grantIndexWrite needs a grantee whose principal is a role, got ${role.constructor.name}`);
     this.writerRoleArns.push(role.roleArn);
     const indexPaths = this.indexPaths(this.domain.domainArn);
     for (const path of indexPaths.filter((p) => p.includes('*'))) {
-      acknowledge(role, wildcardResource(this, path), `The project's indices are daily (<prefix>-readings-YYYY.MM.DD, ...), so writers need the ${this.indexPrefix}-* pattern; nothing outside it.`);
+      acknowledge(
+        role,
+        wildcardResource(this, path),
+        `The project's indices are daily (<prefix>-readings-YYYY.MM.DD, ...), so writers need the ${this.indexPrefix}-* pattern; nothing outside it.`,
+      );
     }
     return iam.Grant.addToPrincipal({ grantee, actions: WRITE_ACTIONS, resourceArns: indexPaths });
   }
@@ -211,7 +243,9 @@ export class RealtimeStore extends Construct {
 
   private allowAllPaths(role: iam.Role, reason: string): void {
     this.fullAccessRoleArns.push(role.roleArn);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DomainHttp', actions: ALL_HTTP_ACTIONS, resources: [`${this.domain.domainArn}/*`] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'DomainHttp', actions: ALL_HTTP_ACTIONS, resources: [`${this.domain.domainArn}/*`] }),
+    );
     acknowledge(role, wildcardResource(this, `${this.domain.domainArn}/*`), reason);
   }
 

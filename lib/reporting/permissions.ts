@@ -6,7 +6,11 @@
  */
 
 /** Use the data source: see it and create datasets from it. */
-export const DATA_SOURCE_USER_ACTIONS = ['quicksight:DescribeDataSource', 'quicksight:DescribeDataSourcePermissions', 'quicksight:PassDataSource'] as const;
+export const DATA_SOURCE_USER_ACTIONS = [
+  'quicksight:DescribeDataSource',
+  'quicksight:DescribeDataSourcePermissions',
+  'quicksight:PassDataSource',
+] as const;
 
 /** Use a dataset: see it and build analyses on it. */
 export const DATA_SET_USER_ACTIONS = [
@@ -18,7 +22,11 @@ export const DATA_SET_USER_ACTIONS = [
 ] as const;
 
 /** View the dashboard. */
-export const DASHBOARD_VIEWER_ACTIONS = ['quicksight:DescribeDashboard', 'quicksight:ListDashboardVersions', 'quicksight:QueryDashboard'] as const;
+export const DASHBOARD_VIEWER_ACTIONS = [
+  'quicksight:DescribeDashboard',
+  'quicksight:ListDashboardVersions',
+  'quicksight:QueryDashboard',
+] as const;
 
 export interface ResourcePermission {
   readonly principal: string;

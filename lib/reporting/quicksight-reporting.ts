@@ -68,7 +68,8 @@ export class QuickSightReporting extends Construct {
 
   constructor(scope: Construct, id: string, props: QuickSightReportingProps) {
     super(scope, id);
-    if (props.principals.length === 0) throw new Error('QuickSightReporting needs at least one QuickSight principal to share the reports with');
+    if (props.principals.length === 0)
+      throw new Error('QuickSightReporting needs at least one QuickSight principal to share the reports with');
     const stack = Stack.of(this);
     const { store, namePrefix: prefix } = props;
     const schema = props.schema ?? 'public';
@@ -119,7 +120,10 @@ export class QuickSightReporting extends Construct {
     });
 
     const secretsRole =
-      props.secretsRole ?? iam.Role.fromRoleArn(this, 'SecretsRole', `arn:${stack.partition}:iam::${stack.account}:role/${QUICKSIGHT_SECRETS_ROLE}`, { mutable: true });
+      props.secretsRole ??
+      iam.Role.fromRoleArn(this, 'SecretsRole', `arn:${stack.partition}:iam::${stack.account}:role/${QUICKSIGHT_SECRETS_ROLE}`, {
+        mutable: true,
+      });
     this.secretAccess = new iam.Policy(this, 'SecretAccess', {
       policyName: `${prefix}-quicksight-batch-store-secret`,
       roles: [secretsRole],
@@ -148,7 +152,12 @@ export class QuickSightReporting extends Construct {
     });
     // QuickSight tests the connection when it creates the data source: the network path, the
     // secret and the database must all be in place first.
-    this.dataSource.node.addDependency(this.securityGroup, ...cluster.connections.securityGroups, this.secretAccess, ...(props.dependsOn ?? []));
+    this.dataSource.node.addDependency(
+      this.securityGroup,
+      ...cluster.connections.securityGroups,
+      this.secretAccess,
+      ...(props.dependsOn ?? []),
+    );
 
     const dataSets = {} as Record<ReportViewId, quicksight.CfnDataSet>;
     for (const viewId of REPORT_VIEW_IDS) {
@@ -180,7 +189,9 @@ export class QuickSightReporting extends Construct {
       awsAccountId: stack.account,
       dashboardId,
       name: `${prefix} monitoring report`,
-      definition: reportDashboardDefinition(Object.fromEntries(REPORT_VIEW_IDS.map((viewId) => [viewId, dataSets[viewId].attrArn])) as Record<ReportViewId, string>),
+      definition: reportDashboardDefinition(
+        Object.fromEntries(REPORT_VIEW_IDS.map((viewId) => [viewId, dataSets[viewId].attrArn])) as Record<ReportViewId, string>,
+      ),
       dashboardPublishOptions: {
         adHocFilteringOption: { availabilityStatus: 'ENABLED' },
         exportToCsvOption: { availabilityStatus: 'ENABLED' },

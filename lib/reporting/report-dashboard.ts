@@ -187,7 +187,9 @@ function parameterControls(): CfnDashboard.ParameterControlProperty[] {
         title: instrumentType.title,
         sourceParameterName: instrumentType.name,
         type: 'MULTI_SELECT',
-        selectableValues: { linkToDataSetColumn: { dataSetIdentifier: latest.id, columnName: columnOf(latest, instrumentType.column).name } },
+        selectableValues: {
+          linkToDataSetColumn: { dataSetIdentifier: latest.id, columnName: columnOf(latest, instrumentType.column).name },
+        },
         displayOptions: { selectAllOptions: { visibility: 'VISIBLE' } },
       },
     },
@@ -238,7 +240,11 @@ function filterGroups(): FilterGroup[] {
       scopeConfiguration: {
         selectedSheets: {
           sheetVisualScopingConfigurations: [
-            { sheetId: SHEET_ID, scope: 'SELECTED_VISUALS', visualIds: DASHBOARD_VISUALS.filter((visual) => visual.view === viewId).map((visual) => visual.id) },
+            {
+              sheetId: SHEET_ID,
+              scope: 'SELECTED_VISUALS',
+              visualIds: DASHBOARD_VISUALS.filter((visual) => visual.view === viewId).map((visual) => visual.id),
+            },
           ],
         },
       },
@@ -258,8 +264,18 @@ function historyChart({ id: visualId, view: viewId, title }: LineChartVisualSpec
         type: 'LINE',
         fieldWells: {
           lineChartAggregatedFieldWells: {
-            category: [{ dateDimensionField: { fieldId: `${visualId}-window_start`, column: column('window_start'), dateGranularity: 'HOUR' } }],
-            values: [{ numericalMeasureField: { fieldId: `${visualId}-mean`, column: column('mean'), aggregationFunction: { simpleNumericalAggregation: 'AVERAGE' } } }],
+            category: [
+              { dateDimensionField: { fieldId: `${visualId}-window_start`, column: column('window_start'), dateGranularity: 'HOUR' } },
+            ],
+            values: [
+              {
+                numericalMeasureField: {
+                  fieldId: `${visualId}-mean`,
+                  column: column('mean'),
+                  aggregationFunction: { simpleNumericalAggregation: 'AVERAGE' },
+                },
+              },
+            ],
             colors: [{ categoricalDimensionField: { fieldId: `${visualId}-instrument_id`, column: column('instrument_id') } }],
           },
         },
@@ -275,7 +291,9 @@ function table({ id: visualId, view: viewId, title, columns, sort }: TableVisual
   const view = REPORT_VIEWS[viewId];
   const fieldId = (name: string) => `${visualId}-${columnOf(view, name).name}`;
   const percentage: CfnDashboard.FormatConfigurationProperty = {
-    numberFormatConfiguration: { formatConfiguration: { percentageDisplayFormatConfiguration: { decimalPlacesConfiguration: { decimalPlaces: 1 } } } },
+    numberFormatConfiguration: {
+      formatConfiguration: { percentageDisplayFormatConfiguration: { decimalPlacesConfiguration: { decimalPlaces: 1 } } },
+    },
   };
   return {
     tableVisual: {

@@ -45,7 +45,10 @@ async function connectWithin(pool: pg.Pool, timeoutMs: number, where: string): P
     return await Promise.race([connecting, timeout]);
   } catch (error) {
     // A connection that arrives after the deadline goes straight back to the pool.
-    connecting.then((client) => client.release(), () => undefined);
+    connecting.then(
+      (client) => client.release(),
+      () => undefined,
+    );
     throw error;
   } finally {
     clearTimeout(timer);

@@ -6,15 +6,7 @@
  */
 
 /** How a value of a type is carried in a Data API Field. */
-export type ValueKind =
-  | 'long'
-  | 'double'
-  | 'decimal'
-  | 'boolean'
-  | 'string'
-  | 'blob'
-  | 'timestamptz'
-  | 'array';
+export type ValueKind = 'long' | 'double' | 'decimal' | 'boolean' | 'string' | 'blob' | 'timestamptz' | 'array';
 
 export interface PostgresType {
   readonly oid: number;
@@ -77,9 +69,30 @@ const BASE_TYPES: readonly PostgresType[] = [
 
 /** Array type oid → element type oid, for the built-in element types above. */
 const ARRAY_TYPES: ReadonlyArray<readonly [number, number]> = [
-  [1000, 16], [1001, 17], [1002, 18], [1003, 19], [1016, 20], [1005, 21], [1007, 23], [1009, 25], [1028, 26],
-  [199, 114], [1021, 700], [1022, 701], [791, 790], [1014, 1042], [1015, 1043], [1182, 1082], [1183, 1083],
-  [1115, 1114], [1185, 1184], [1187, 1186], [1270, 1266], [1231, 1700], [2951, 2950], [3807, 3802],
+  [1000, 16],
+  [1001, 17],
+  [1002, 18],
+  [1003, 19],
+  [1016, 20],
+  [1005, 21],
+  [1007, 23],
+  [1009, 25],
+  [1028, 26],
+  [199, 114],
+  [1021, 700],
+  [1022, 701],
+  [791, 790],
+  [1014, 1042],
+  [1015, 1043],
+  [1182, 1082],
+  [1183, 1083],
+  [1115, 1114],
+  [1185, 1184],
+  [1187, 1186],
+  [1270, 1266],
+  [1231, 1700],
+  [2951, 2950],
+  [3807, 3802],
 ];
 
 const KNOWN = new Map<number, PostgresType>(BASE_TYPES.map((t) => [t.oid, t]));
@@ -125,6 +138,13 @@ export function precisionAndScale(type: PostgresType, typeModifier: number): { p
   if ((type.name === 'timestamp' || type.name === 'timestamptz' || type.name === 'time') && typeModifier >= 0) {
     return { precision: type.precision, scale: typeModifier };
   }
-  const defaultScale = type.name === 'float4' ? 8 : type.name === 'float8' ? 17 : type.kind === 'timestamptz' || type.name === 'timestamp' || type.name === 'time' ? 6 : 0;
+  const defaultScale =
+    type.name === 'float4'
+      ? 8
+      : type.name === 'float8'
+        ? 17
+        : type.kind === 'timestamptz' || type.name === 'timestamp' || type.name === 'time'
+          ? 6
+          : 0;
   return { precision: type.precision, scale: defaultScale };
 }

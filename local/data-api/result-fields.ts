@@ -96,7 +96,12 @@ function toWireDouble(text: string): WireDouble {
 
 type NestedText = string | null | NestedText[];
 
-function toArrayValue(items: readonly NestedText[], element: PostgresType, resolve: TypeResolver, options: ResultSetOptions): WireArrayValue {
+function toArrayValue(
+  items: readonly NestedText[],
+  element: PostgresType,
+  resolve: TypeResolver,
+  options: ResultSetOptions,
+): WireArrayValue {
   if (items.some(Array.isArray)) {
     return { arrayValues: items.map((item) => toArrayValue(Array.isArray(item) ? item : [item], element, resolve, options)) };
   }

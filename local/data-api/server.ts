@@ -59,7 +59,11 @@ export async function startDataApiServer(options: DataApiServerOptions): Promise
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
-        reject(new Error(`The Data API endpoint cannot listen on ${host}:${options.port}: the port is in use. Choose another with the 'port' option (0 picks a free port).`));
+        reject(
+          new Error(
+            `The Data API endpoint cannot listen on ${host}:${options.port}: the port is in use. Choose another with the 'port' option (0 picks a free port).`,
+          ),
+        );
       } else {
         reject(new Error(`The Data API endpoint cannot listen on ${host}:${options.port ?? 0}: ${error.message}`));
       }
@@ -81,7 +85,12 @@ export async function startDataApiServer(options: DataApiServerOptions): Promise
   };
 }
 
-async function handle(service: DataApiService, request: IncomingMessage, response: ServerResponse, onRequest: DataApiServerOptions['onRequest']) {
+async function handle(
+  service: DataApiService,
+  request: IncomingMessage,
+  response: ServerResponse,
+  onRequest: DataApiServerOptions['onRequest'],
+) {
   const started = performance.now();
   const path = (request.url ?? '/').split('?')[0]!;
   const operation = OPERATIONS[path];
@@ -92,7 +101,8 @@ async function handle(service: DataApiService, request: IncomingMessage, respons
     const body = await readJson(request);
     send(response, 200, await operation.run(service, body));
   } catch (caught) {
-    error = caught instanceof DataApiError ? caught : new DataApiError('InternalServerErrorException', `Unexpected error: ${String(caught)}`);
+    error =
+      caught instanceof DataApiError ? caught : new DataApiError('InternalServerErrorException', `Unexpected error: ${String(caught)}`);
     status = error.status;
     send(response, status, error.toBody(), error.type);
   }

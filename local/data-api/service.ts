@@ -65,7 +65,9 @@ export class DataApiService {
     const response = this.toExecuteResponse(request, result, types);
     const size = Buffer.byteLength(JSON.stringify(response));
     if (size > this.maxResponseBytes) {
-      throw badRequest(`Database returned more than the allowed response size limit (${size} bytes; the limit is ${this.maxResponseBytes})`);
+      throw badRequest(
+        `Database returned more than the allowed response size limit (${size} bytes; the limit is ${this.maxResponseBytes})`,
+      );
     }
     return response;
   }
@@ -148,7 +150,8 @@ export class DataApiService {
     for (let round = 0; round < 2 && wanted.length > 0; round++) {
       const unknown = [...new Set(wanted.filter((oid) => !types.has(oid) && !builtInType(oid) && !this.typeCache.has(oid)))];
       if (unknown.length > 0) await this.lookUpTypes(session, unknown);
-      for (const oid of wanted) types.set(oid, builtInType(oid) ?? this.typeCache.get(oid) ?? typeFromCatalog({ oid, name: 'unknown', elementOid: 0 }));
+      for (const oid of wanted)
+        types.set(oid, builtInType(oid) ?? this.typeCache.get(oid) ?? typeFromCatalog({ oid, name: 'unknown', elementOid: 0 }));
       wanted = [...types.values()].flatMap((t) => (t.elementOid !== undefined && !types.has(t.elementOid) ? [t.elementOid] : []));
     }
     return types;
@@ -165,16 +168,26 @@ export class DataApiService {
     }
   }
 
-  private toExecuteResponse(request: ExecuteStatementRequest, result: EngineResult, types: Map<number, PostgresType>): WireExecuteStatementResponse {
+  private toExecuteResponse(
+    request: ExecuteStatementRequest,
+    result: EngineResult,
+    types: Map<number, PostgresType>,
+  ): WireExecuteStatementResponse {
     const resolve = (oid: number) => types.get(oid) ?? builtInType(oid) ?? builtInType(25)!;
     const response: WireExecuteStatementResponse = {
       numberOfRecordsUpdated: COMMANDS_THAT_UPDATE.has(result.command) ? result.rowCount : 0,
       generatedFields: [],
     };
     if (result.fields.length === 0) return response;
-    const columns: ResultColumn[] = result.fields.map((f) => ({ name: f.name, type: resolve(f.dataTypeID), typeModifier: f.dataTypeModifier }));
+    const columns: ResultColumn[] = result.fields.map((f) => ({
+      name: f.name,
+      type: resolve(f.dataTypeID),
+      typeModifier: f.dataTypeModifier,
+    }));
     const options = request.resultSetOptions ?? {};
-    const records: WireField[][] = result.rows.map((row) => columns.map((column, i) => toField(row[i] ?? null, column.type, resolve, options)));
+    const records: WireField[][] = result.rows.map((row) =>
+      columns.map((column, i) => toField(row[i] ?? null, column.type, resolve, options)),
+    );
     if (request.formatRecordsAs === 'JSON') {
       response.formattedRecords = JSON.stringify(
         records.map((record) => Object.fromEntries(columns.map((column, i) => [column.name, toJsonValue(record[i]!)]))),

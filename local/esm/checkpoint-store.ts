@@ -46,7 +46,8 @@ export class FileCheckpointStore implements CheckpointStore {
     try {
       this.cache = JSON.parse(await readFile(this.path, 'utf8')) as Record<string, ShardCheckpoint>;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`checkpoint file ${this.path} is unreadable: ${(error as Error).message}`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new Error(`checkpoint file ${this.path} is unreadable: ${(error as Error).message}`, { cause: error });
       this.cache = {};
     }
     return this.cache;

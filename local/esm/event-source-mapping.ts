@@ -84,7 +84,9 @@ export class LocalEventSourceMapping {
     const shardIds: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await kinesis.send(nextToken ? new ListShardsCommand({ NextToken: nextToken }) : new ListShardsCommand({ StreamName: streamName }));
+      const page = await kinesis.send(
+        nextToken ? new ListShardsCommand({ NextToken: nextToken }) : new ListShardsCommand({ StreamName: streamName }),
+      );
       for (const shard of page.Shards ?? []) if (shard.ShardId) shardIds.push(shard.ShardId);
       nextToken = page.NextToken;
     } while (nextToken);
@@ -126,8 +128,10 @@ function validateSettings(settings: MappingSettings): void {
   if (!Number.isInteger(settings.tumblingWindowSeconds) || settings.tumblingWindowSeconds < 1 || settings.tumblingWindowSeconds > 900) {
     fault(`tumblingWindowSeconds must be 1..900, got ${settings.tumblingWindowSeconds}`);
   }
-  if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1 || settings.batchSize > 10_000) fault(`batchSize must be 1..10000, got ${settings.batchSize}`);
-  if (settings.maximumBatchingWindowMs < 0 || settings.maximumBatchingWindowMs > 300_000) fault(`maximumBatchingWindowMs must be 0..300000, got ${settings.maximumBatchingWindowMs}`);
+  if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1 || settings.batchSize > 10_000)
+    fault(`batchSize must be 1..10000, got ${settings.batchSize}`);
+  if (settings.maximumBatchingWindowMs < 0 || settings.maximumBatchingWindowMs > 300_000)
+    fault(`maximumBatchingWindowMs must be 0..300000, got ${settings.maximumBatchingWindowMs}`);
   if (!Number.isInteger(settings.maximumRetryAttempts) || settings.maximumRetryAttempts < -1 || settings.maximumRetryAttempts > 10_000) {
     fault(`maximumRetryAttempts must be -1..10000, got ${settings.maximumRetryAttempts}`);
   }

@@ -114,14 +114,19 @@ export class ShardConsumer {
     if (!window) {
       const head = this.buffer[0];
       if (!head) return false;
-      this.checkpoint = { ...this.checkpoint, window: lambdaWindowOf(arrivalMs(head), this.deps.settings.tumblingWindowSeconds), state: {} };
+      this.checkpoint = {
+        ...this.checkpoint,
+        window: lambdaWindowOf(arrivalMs(head), this.deps.settings.tumblingWindowSeconds),
+        state: {},
+      };
     }
     const open = this.checkpoint.window!;
     const inWindow = this.recordsInWindow(open);
     const laterRecordWaiting = inWindow.length < this.buffer.length;
     if (inWindow.length > 0) {
       const full = inWindow.length >= this.deps.settings.batchSize;
-      const waitedLongEnough = this.bufferedSince !== undefined && this.now() - this.bufferedSince >= this.deps.settings.maximumBatchingWindowMs;
+      const waitedLongEnough =
+        this.bufferedSince !== undefined && this.now() - this.bufferedSince >= this.deps.settings.maximumBatchingWindowMs;
       if (full || laterRecordWaiting || waitedLongEnough || (this.caughtUp && closeWhenCaughtUp)) {
         await this.deliver(inWindow.slice(0, this.deps.settings.batchSize), open);
         return true;
@@ -237,12 +242,19 @@ export class ShardConsumer {
 
   private async giveUp(records: readonly KinesisRecord[], window: LambdaWindow, tries: number, error: unknown): Promise<void> {
     const { maximumRecordAgeSeconds } = this.deps.settings;
-    const tooOld = maximumRecordAgeSeconds >= 0 && records[0] !== undefined && this.now() - arrivalMs(records[0]) > maximumRecordAgeSeconds * 1000;
+    const tooOld =
+      maximumRecordAgeSeconds >= 0 && records[0] !== undefined && this.now() - arrivalMs(records[0]) > maximumRecordAgeSeconds * 1000;
     await this.deps.onFailure(this.failureRecord(records, window, tooOld ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', error, tries));
     await this.commit(records, window, this.checkpoint.state);
   }
 
-  private failureRecord(records: readonly KinesisRecord[], window: LambdaWindow, condition: FailedBatchRecord['condition'], error: unknown, _tries = 0): FailedBatchRecord {
+  private failureRecord(
+    records: readonly KinesisRecord[],
+    window: LambdaWindow,
+    condition: FailedBatchRecord['condition'],
+    error: unknown,
+    _tries = 0,
+  ): FailedBatchRecord {
     return {
       shardId: this.shardId,
       streamArn: this.deps.identity.streamArn,
@@ -257,16 +269,29 @@ export class ShardConsumer {
   }
 
   private report(records: number, final: boolean, error?: unknown): void {
-    this.deps.onInvocation?.({ shardId: this.shardId, records, final, ...(error ? { error: error instanceof Error ? error.message : String(error) } : {}) });
+    this.deps.onInvocation?.({
+      shardId: this.shardId,
+      records,
+      final,
+      ...(error ? { error: error instanceof Error ? error.message : String(error) } : {}),
+    });
   }
 }
 
 /** A response without a state object is a failed invocation, as in Lambda. */
 function readResponse(response: unknown): { state: Record<string, unknown>; failedSequenceNumbers: Set<string> } {
-  if (typeof response !== 'object' || response === null || typeof (response as { state?: unknown }).state !== 'object' || (response as { state: unknown }).state === null) {
+  if (
+    typeof response !== 'object' ||
+    response === null ||
+    typeof (response as { state?: unknown }).state !== 'object' ||
+    (response as { state: unknown }).state === null
+  ) {
     throw new Error('function response has no state object; Lambda treats that as a failed invocation');
   }
-  const { state, batchItemFailures } = response as { state: Record<string, unknown>; batchItemFailures?: Array<{ itemIdentifier?: string }> };
+  const { state, batchItemFailures } = response as {
+    state: Record<string, unknown>;
+    batchItemFailures?: Array<{ itemIdentifier?: string }>;
+  };
   return { state, failedSequenceNumbers: new Set((batchItemFailures ?? []).map((f) => f.itemIdentifier ?? '')) };
 }
 

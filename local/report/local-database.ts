@@ -81,10 +81,16 @@ export async function openReportDatabase(dataDir: string): Promise<ReportDatabas
 
 function assertDatabaseDirectory(dataDir: string, location: string): void {
   if (!existsSync(dataDir)) {
-    throw new ReportUsageError('--data-dir', `${dataDir} does not exist: run \`npm start\` first (it keeps its database there), or name its data directory`);
+    throw new ReportUsageError(
+      '--data-dir',
+      `${dataDir} does not exist: run \`npm start\` first (it keeps its database there), or name its data directory`,
+    );
   }
   if (!existsSync(location) || !statSync(location).isDirectory()) {
-    throw new ReportUsageError('--data-dir', `${dataDir} holds no database (no ${join(dataDir, 'postgres')} directory): is it the data directory of \`npm start\`?`);
+    throw new ReportUsageError(
+      '--data-dir',
+      `${dataDir} holds no database (no ${join(dataDir, 'postgres')} directory): is it the data directory of \`npm start\`?`,
+    );
   }
   if (!existsSync(join(location, 'PG_VERSION'))) {
     throw new ReportUsageError('--data-dir', `${location} is not a PostgreSQL database directory (it has no PG_VERSION file)`);

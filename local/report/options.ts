@@ -132,19 +132,43 @@ export function parseInstant(value: string, argument: string, edge: 'start' | 'e
   }
   const dateTime = DATE_TIME.exec(value);
   if (dateTime) {
-    const [year, month, day, hour, minute, second] = dateTime.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+    const [year, month, day, hour, minute, second] = dateTime.slice(1, 7).map((part) => Number(part ?? 0)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const millis = dateTime[7] ? Math.round(Number(dateTime[7]) * 1000) : 0;
     const utc = validDate(year, month, day, hour, minute, second, value, argument) + millis;
     return utc - offsetMinutes(dateTime[8]) * 60_000;
   }
-  throw new ReportUsageError(argument, `cannot read "${value}" as a date: use YYYY-MM-DD or an ISO 8601 date-time such as 2024-03-01T06:00:00Z`);
+  throw new ReportUsageError(
+    argument,
+    `cannot read "${value}" as a date: use YYYY-MM-DD or an ISO 8601 date-time such as 2024-03-01T06:00:00Z`,
+  );
 }
 
-function validDate(year: number, month: number, day: number, hour: number, minute: number, second: number, value: string, argument: string): number {
+function validDate(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  value: string,
+  argument: string,
+): number {
   const epoch = Date.UTC(year, month - 1, day, hour, minute, second);
   const back = new Date(epoch);
   const exists =
-    back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day && back.getUTCHours() === hour && back.getUTCMinutes() === minute && back.getUTCSeconds() === second;
+    back.getUTCFullYear() === year &&
+    back.getUTCMonth() === month - 1 &&
+    back.getUTCDate() === day &&
+    back.getUTCHours() === hour &&
+    back.getUTCMinutes() === minute &&
+    back.getUTCSeconds() === second;
   if (!exists) throw new ReportUsageError(argument, `"${value}" is not a real date or time`);
   return epoch;
 }

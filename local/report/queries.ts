@@ -79,7 +79,9 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
 
   if (series.size === 0) throw await noDataError(db, selection, ids, settings);
 
-  const exceedanceRows = await inChunks(ids, STATUS_CHANGES_PER_INSTRUMENT, (chunk) => db.query<ExceedanceSqlRow>(SELECT_EXCEEDANCES, { ids: { json: chunk }, ...range }));
+  const exceedanceRows = await inChunks(ids, STATUS_CHANGES_PER_INSTRUMENT, (chunk) =>
+    db.query<ExceedanceSqlRow>(SELECT_EXCEEDANCES, { ids: { json: chunk }, ...range }),
+  );
 
   const days = { first_day: utcDay(selection.from), last_day: utcDay(selection.to - 1) };
   const dayCount = (Date.parse(days.last_day) - Date.parse(days.first_day)) / 86_400_000 + 1;
@@ -89,14 +91,23 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
   return {
     generatedAt,
     period: { from: selection.from, to: selection.to },
-    selection: { ...(selection.type ? { type: selection.type } : {}), ...(selection.instrumentId ? { instrumentId: selection.instrumentId } : {}) },
+    selection: {
+      ...(selection.type ? { type: selection.type } : {}),
+      ...(selection.instrumentId ? { instrumentId: selection.instrumentId } : {}),
+    },
     settings,
     bucketSeconds,
     instruments,
     series,
-    daily: dailyRows.map(dailyFromRow).sort((a, b) => (order.get(a.instrumentId) ?? 0) - (order.get(b.instrumentId) ?? 0) || a.day.localeCompare(b.day)),
-    exceedances: exceedanceRows.map(exceedanceFromRow).sort((a, b) => a.changedAt - b.changedAt || a.instrumentId.localeCompare(b.instrumentId)),
-    silent: silentRows.map(silentFromRow).sort((a, b) => (a.lastReadingAt ?? 0) - (b.lastReadingAt ?? 0) || a.instrumentId.localeCompare(b.instrumentId)),
+    daily: dailyRows
+      .map(dailyFromRow)
+      .sort((a, b) => (order.get(a.instrumentId) ?? 0) - (order.get(b.instrumentId) ?? 0) || a.day.localeCompare(b.day)),
+    exceedances: exceedanceRows
+      .map(exceedanceFromRow)
+      .sort((a, b) => a.changedAt - b.changedAt || a.instrumentId.localeCompare(b.instrumentId)),
+    silent: silentRows
+      .map(silentFromRow)
+      .sort((a, b) => (a.lastReadingAt ?? 0) - (b.lastReadingAt ?? 0) || a.instrumentId.localeCompare(b.instrumentId)),
   };
 }
 
@@ -105,7 +116,11 @@ async function readSettings(db: SqlDatabase): Promise<ReportSettings> {
     'SELECT window_seconds, poll_interval_seconds, silent_after_seconds FROM report_settings',
   );
   if (!row) throw new Error('report_settings has no row: restore it with INSERT INTO report_settings DEFAULT VALUES');
-  return { windowSeconds: row.window_seconds, pollIntervalSeconds: row.poll_interval_seconds, silentAfterSeconds: row.silent_after_seconds };
+  return {
+    windowSeconds: row.window_seconds,
+    pollIntervalSeconds: row.poll_interval_seconds,
+    silentAfterSeconds: row.silent_after_seconds,
+  };
 }
 
 /** Refuses an instrument or a type the database does not know, or that contradict each other. */
@@ -118,17 +133,26 @@ async function checkSelection(db: SqlDatabase, selection: ReportSelection): Prom
     throw new ReportUsageError('--data-dir', 'the database holds no instruments yet: run `npm start` to collect readings first');
   }
   if (selection.instrumentId !== undefined) {
-    const [found] = await db.query<{ instrument_type: InstrumentType }>('SELECT instrument_type FROM instruments WHERE instrument_id = :id', { id: selection.instrumentId });
+    const [found] = await db.query<{ instrument_type: InstrumentType }>(
+      'SELECT instrument_type FROM instruments WHERE instrument_id = :id',
+      { id: selection.instrumentId },
+    );
     if (!found) {
       const similar = await db.query<{ instrument_id: string }>(
         "SELECT instrument_id FROM instruments WHERE instrument_id ILIKE '%' || :id || '%' OR :id ILIKE '%' || instrument_id || '%' ORDER BY instrument_id LIMIT 5",
         { id: selection.instrumentId },
       );
-      const hint = similar.length > 0 ? `; similar: ${similar.map((r) => r.instrument_id).join(', ')}` : `; the database knows ${counts.instruments} instruments`;
+      const hint =
+        similar.length > 0
+          ? `; similar: ${similar.map((r) => r.instrument_id).join(', ')}`
+          : `; the database knows ${counts.instruments} instruments`;
       throw new ReportUsageError('--instrument', `no instrument "${selection.instrumentId}" in the database${hint}`);
     }
     if (selection.type !== undefined && found.instrument_type !== selection.type) {
-      throw new ReportUsageError('--instrument', `"${selection.instrumentId}" is a ${found.instrument_type}, not a ${selection.type} (--type)`);
+      throw new ReportUsageError(
+        '--instrument',
+        `"${selection.instrumentId}" is a ${found.instrument_type}, not a ${selection.type} (--type)`,
+      );
     }
   } else if (selection.type !== undefined && Number(counts.of_type) === 0) {
     throw new ReportUsageError('--type', `the database holds no ${selection.type} instruments`);
@@ -154,8 +178,17 @@ async function readInstruments(db: SqlDatabase, selection: ReportSelection): Pro
 }
 
 /** Says why a period has no data: outside the readings held, or aggregates of another window length. */
-async function noDataError(db: SqlDatabase, selection: ReportSelection, ids: readonly string[], settings: ReportSettings): Promise<ReportUsageError> {
-  const what = selection.instrumentId ? `for instrument ${selection.instrumentId}` : selection.type ? `for ${selection.type} instruments` : 'for any instrument';
+async function noDataError(
+  db: SqlDatabase,
+  selection: ReportSelection,
+  ids: readonly string[],
+  settings: ReportSettings,
+): Promise<ReportUsageError> {
+  const what = selection.instrumentId
+    ? `for instrument ${selection.instrumentId}`
+    : selection.type
+      ? `for ${selection.type} instruments`
+      : 'for any instrument';
   const period = `between ${iso(selection.from)} and ${iso(selection.to)}`;
   const [extent] = await db.query<{ first_ms: number | null; last_ms: number | null }>(
     `SELECT ${epochMs('min(first_observed_at)')} AS first_ms, ${epochMs('max(last_observed_at)')} AS last_ms
@@ -186,7 +219,11 @@ async function noDataError(db: SqlDatabase, selection: ReportSelection, ids: rea
 }
 
 /** Runs `query` over the ids in chunks sized so that each response stays within {@link ROWS_PER_QUERY} rows. */
-async function inChunks<Row>(ids: readonly string[], rowsPerId: number, query: (chunk: readonly string[]) => Promise<Row[]>): Promise<Row[]> {
+async function inChunks<Row>(
+  ids: readonly string[],
+  rowsPerId: number,
+  query: (chunk: readonly string[]) => Promise<Row[]>,
+): Promise<Row[]> {
   const size = Math.max(1, Math.floor(ROWS_PER_QUERY / Math.max(1, rowsPerId)));
   const rows: Row[] = [];
   for (let i = 0; i < ids.length; i += size) rows.push(...(await query(ids.slice(i, i + size))));
@@ -372,7 +409,11 @@ function silentFromRow(row: SilentSqlRow): SilentInstrument {
   };
 }
 
-function levelsOf(row: { trigger_alert: number | null; trigger_alarm: number | null; trigger_action: number | null }): TriggerLevelSet | null {
+function levelsOf(row: {
+  trigger_alert: number | null;
+  trigger_alarm: number | null;
+  trigger_action: number | null;
+}): TriggerLevelSet | null {
   return row.trigger_alert === null || row.trigger_alarm === null || row.trigger_action === null
     ? null
     : { alert: row.trigger_alert, alarm: row.trigger_alarm, action: row.trigger_action };
@@ -381,4 +422,3 @@ function levelsOf(row: { trigger_alert: number | null; trigger_alarm: number | n
 function nullableNumber(value: Numeric | null): number | null {
   return value === null ? null : Number(value);
 }
-

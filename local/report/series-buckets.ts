@@ -11,7 +11,9 @@ export const DEFAULT_MAX_POINTS = 400;
  */
 export function chooseBucketSeconds(periodSeconds: number, windowSeconds: number, maxPoints = DEFAULT_MAX_POINTS): number {
   if (!(periodSeconds > 0) || !(windowSeconds > 0) || !(maxPoints >= 1)) {
-    throw new RangeError(`chooseBucketSeconds needs a positive period, window and point count (got ${periodSeconds}, ${windowSeconds}, ${maxPoints})`);
+    throw new RangeError(
+      `chooseBucketSeconds needs a positive period, window and point count (got ${periodSeconds}, ${windowSeconds}, ${maxPoints})`,
+    );
   }
   const wanted = Math.max(windowSeconds, periodSeconds / maxPoints);
   const wholeWindows = Math.ceil(wanted / windowSeconds) * windowSeconds;

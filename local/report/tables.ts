@@ -45,10 +45,28 @@ export function reportTables(data: ReportData): {
   instruments: ReportTable<InstrumentState>;
 } {
   return {
-    exceedances: { id: 'exceedances', title: 'Trigger exceedance log', fileName: 'exceedances.csv', columns: EXCEEDANCE_COLUMNS, rows: data.exceedances },
+    exceedances: {
+      id: 'exceedances',
+      title: 'Trigger exceedance log',
+      fileName: 'exceedances.csv',
+      columns: EXCEEDANCE_COLUMNS,
+      rows: data.exceedances,
+    },
     daily: { id: 'daily-summary', title: 'Daily summary', fileName: 'daily-summary.csv', columns: DAILY_COLUMNS, rows: data.daily },
-    silent: { id: 'silent-instruments', title: 'Silent instruments', fileName: 'silent-instruments.csv', columns: SILENT_COLUMNS, rows: data.silent },
-    instruments: { id: 'instruments', title: 'Instrument register', fileName: 'instruments.csv', columns: INSTRUMENT_COLUMNS, rows: data.instruments },
+    silent: {
+      id: 'silent-instruments',
+      title: 'Silent instruments',
+      fileName: 'silent-instruments.csv',
+      columns: SILENT_COLUMNS,
+      rows: data.silent,
+    },
+    instruments: {
+      id: 'instruments',
+      title: 'Instrument register',
+      fileName: 'instruments.csv',
+      columns: INSTRUMENT_COLUMNS,
+      rows: data.instruments,
+    },
   };
 }
 
@@ -70,7 +88,12 @@ const EXCEEDANCE_COLUMNS: ReadonlyArray<TableColumn<ExceedanceRow>> = [
   { key: 'trigger_alert', label: 'Alert', csv: (e) => e.levels.alert, html: (e) => formatValue(e.type, e.levels.alert), numeric: true },
   { key: 'trigger_alarm', label: 'Alarm', csv: (e) => e.levels.alarm, html: (e) => formatValue(e.type, e.levels.alarm), numeric: true },
   { key: 'trigger_action', label: 'Action', csv: (e) => e.levels.action, html: (e) => formatValue(e.type, e.levels.action), numeric: true },
-  { key: 'ended_at', label: 'Until (UTC)', csv: (e) => iso(e.endedAt), html: (e) => (e.endedAt === null ? '<span class="open">current</span>' : formatTime(e.endedAt)) },
+  {
+    key: 'ended_at',
+    label: 'Until (UTC)',
+    csv: (e) => iso(e.endedAt),
+    html: (e) => (e.endedAt === null ? '<span class="open">current</span>' : formatTime(e.endedAt)),
+  },
   {
     key: 'duration_seconds',
     label: 'Duration',
@@ -89,12 +112,19 @@ const DAILY_COLUMNS: ReadonlyArray<TableColumn<DailySummaryRow>> = [
   { key: 'mean', label: 'Mean', csv: (d) => d.mean, html: (d) => formatValue(d.type, d.mean), numeric: true },
   { key: 'max', label: 'Max', csv: (d) => d.max, html: (d) => formatValue(d.type, d.max), numeric: true },
   { key: 'reading_count', label: 'Readings', csv: (d) => d.readingCount, html: (d) => formatNumber(d.readingCount, 0), numeric: true },
-  { key: 'readings_expected', label: 'Expected', csv: (d) => d.readingsExpected, html: (d) => formatNumber(d.readingsExpected, 0), numeric: true },
+  {
+    key: 'readings_expected',
+    label: 'Expected',
+    csv: (d) => d.readingsExpected,
+    html: (d) => formatNumber(d.readingsExpected, 0),
+    numeric: true,
+  },
   {
     key: 'completeness',
     label: 'Completeness',
     csv: (d) => d.completeness,
-    html: (d) => `<span class="completeness${d.completeness !== null && d.completeness < 0.9 ? ' low' : ''}">${formatPercent(d.completeness)}</span>`,
+    html: (d) =>
+      `<span class="completeness${d.completeness !== null && d.completeness < 0.9 ? ' low' : ''}">${formatPercent(d.completeness)}</span>`,
     numeric: true,
   },
 ];
@@ -110,8 +140,20 @@ const INSTRUMENT_COLUMNS: ReadonlyArray<TableColumn<InstrumentState>> = [
   { key: 'instrument_id', label: 'Instrument', csv: (i) => i.instrumentId },
   { key: 'instrument_type', label: 'Type', csv: (i) => i.type, html: (i) => escapeHtml(typeLabel(i.type)), wrap: true },
   { key: 'unit', label: 'Unit', csv: (i) => i.unit },
-  { key: 'easting', label: 'Easting (m)', csv: (i) => i.easting, html: (i) => (i.easting === null ? '—' : formatNumber(i.easting, 1)), numeric: true },
-  { key: 'northing', label: 'Northing (m)', csv: (i) => i.northing, html: (i) => (i.northing === null ? '—' : formatNumber(i.northing, 1)), numeric: true },
+  {
+    key: 'easting',
+    label: 'Easting (m)',
+    csv: (i) => i.easting,
+    html: (i) => (i.easting === null ? '—' : formatNumber(i.easting, 1)),
+    numeric: true,
+  },
+  {
+    key: 'northing',
+    label: 'Northing (m)',
+    csv: (i) => i.northing,
+    html: (i) => (i.northing === null ? '—' : formatNumber(i.northing, 1)),
+    numeric: true,
+  },
   { key: 'latitude', label: 'Latitude', csv: (i) => i.latitude, only: 'csv' },
   { key: 'longitude', label: 'Longitude', csv: (i) => i.longitude, only: 'csv' },
   { key: 'trigger_alert', label: 'Alert', csv: (i) => i.levels?.alert ?? null, only: 'csv' },

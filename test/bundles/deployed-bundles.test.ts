@@ -59,9 +59,13 @@ afterAll(async () => {
 
 describe('deployed bundles', () => {
   it('leave out the SDK credential chain beyond the environment, the event-stream codec and proj4', () => {
-    const leftOut = /@aws-sdk\/credential-provider-node\/|@aws-sdk\/nested-clients\/|@smithy\/core\/dist-es\/submodules\/event-streams\/|node_modules\/proj4\//;
+    const leftOut =
+      /@aws-sdk\/credential-provider-node\/|@aws-sdk\/nested-clients\/|@smithy\/core\/dist-es\/submodules\/event-streams\/|node_modules\/proj4\//;
     for (const [name, bundle] of bundles) {
-      expect(bundle.inputs.filter((input) => leftOut.test(input)), name).toEqual([]);
+      expect(
+        bundle.inputs.filter((input) => leftOut.test(input)),
+        name,
+      ).toEqual([]);
     }
     for (const name of ['poller', 'batch-processor', 'realtime-processor', 'db-migrate']) {
       expect(bundles.get(name)!.inputs, name).toContain('lambdas/shared/lambda-credentials.ts');
@@ -116,7 +120,9 @@ describe('deployed bundles', () => {
       expect(first.Data.AppliedCount).toBe(String(bundledMigrations().length));
       const again = await migrate.invoke<{ Data: { AppliedCount: string } }>(create);
       expect(again.Data.AppliedCount).toBe('0');
-      const tables = await embedded.pglite.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('instruments', 'window_aggregates')");
+      const tables = await embedded.pglite.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('instruments', 'window_aggregates')",
+      );
       expect(tables.rows[0]?.n).toBe(2);
     } finally {
       await server.close();

@@ -114,7 +114,9 @@ describe('invalid values', () => {
   });
 
   it("leaves the CDK's own context keys alone", () => {
-    expect(() => load({ '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:enable-path-metadata': true, 'acknowledged-issue-numbers': [1] })).not.toThrow();
+    expect(() =>
+      load({ '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:enable-path-metadata': true, 'acknowledged-issue-numbers': [1] }),
+    ).not.toThrow();
   });
 });
 
@@ -123,7 +125,10 @@ describe('keys that depend on each other', () => {
     [{ shardCount: 2 }, 'shardCount: applies only to a provisioned stream'],
     [{ maxRecordAgeSeconds: 172_800 }, 'maxRecordAgeSeconds: must not exceed the stream retention (streamRetentionHours=24, i.e. 86400 s)'],
     [{ auroraMinCapacity: 8, auroraMaxCapacity: 4 }, 'auroraMinCapacity: must not exceed auroraMaxCapacity (4)'],
-    [{ auroraEngineVersion: '16.2', auroraMinCapacity: 0 }, 'auroraMinCapacity: 0 (auto-pause) needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3'],
+    [
+      { auroraEngineVersion: '16.2', auroraMinCapacity: 0 },
+      'auroraMinCapacity: 0 (auto-pause) needs Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3',
+    ],
     [{ auroraEngineVersion: '15.2' }, 'auroraEngineVersion: 15.2 has no RDS Data API on Aurora Serverless v2'],
     [{ sourceBaseUrl: 'https://api.example.com' }, 'sourceBaseUrl: is set while simulator=true'],
     [{ simulator: false }, 'sourceBaseUrl: is required when simulator=false'],
@@ -137,7 +142,9 @@ describe('keys that depend on each other', () => {
     expect(() => load({ streamMode: 'provisioned', shardCount: 2 })).not.toThrow();
     expect(() => load({ streamRetentionHours: 168, maxRecordAgeSeconds: 604_800 })).not.toThrow();
     expect(() => load({ auroraEngineVersion: '16.3', auroraMinCapacity: 0 })).not.toThrow();
-    expect(() => load({ simulator: false, sourceBaseUrl: 'https://api.example.com', sourceApiKeySecretName: 'geotech/source-key' })).not.toThrow();
+    expect(() =>
+      load({ simulator: false, sourceBaseUrl: 'https://api.example.com', sourceApiKeySecretName: 'geotech/source-key' }),
+    ).not.toThrow();
     expect(() => load({ env: 'aws-test', dashboardsDomainPrefix: 'geotech-test-login' })).not.toThrow();
   });
 });

@@ -21,7 +21,9 @@ function stackWithRole(): { stack: Stack; role: iam.Role } {
 
 function statementsOf(stack: Stack): Record<string, unknown>[] {
   const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
-  return Object.values(policies).flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+  return Object.values(policies).flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+  );
 }
 
 describe('PollSource', () => {
@@ -42,7 +44,11 @@ describe('PollSource', () => {
       SOURCE_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:site/api-key',
     });
     expect(statementsOf(stack)).toEqual([
-      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:site/api-key-??????' },
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:site/api-key-??????',
+      },
     ]);
   });
 
@@ -57,9 +63,14 @@ describe('PollSource', () => {
 describe('EncryptedQueue', () => {
   it('lets a producer send and use the data key, and nothing else', () => {
     const { stack, role } = stackWithRole();
-    const queue = new EncryptedQueue(stack, 'Queue', { queueName: 'q', encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) });
+    const queue = new EncryptedQueue(stack, 'Queue', {
+      queueName: 'q',
+      encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+    });
     queue.grantSend(role);
-    const actions = statementsOf(stack).flatMap((statement) => [statement.Action].flat()).sort();
+    const actions = statementsOf(stack)
+      .flatMap((statement) => [statement.Action].flat())
+      .sort();
     expect(actions).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage']);
   });
 });
@@ -67,7 +78,9 @@ describe('EncryptedQueue', () => {
 describe('cdk-nag finding names', () => {
   it('renders a tokenised ARN the way cdk-nag names IAM5 findings', () => {
     const { stack, role } = stackWithRole();
-    expect(wildcardResource(stack, `${role.roleArn}/*`)).toBe(`AwsSolutions-IAM5[Resource::<${stack.getLogicalId(role.node.defaultChild as iam.CfnRole)}.Arn>/*]`);
+    expect(wildcardResource(stack, `${role.roleArn}/*`)).toBe(
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(role.node.defaultChild as iam.CfnRole)}.Arn>/*]`,
+    );
     expect(wildcardResource(stack, 'arn:aws:s3:::bucket/*')).toBe('AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/*]');
     expect(wildcardAction('kms:GenerateDataKey*')).toBe('AwsSolutions-IAM5[Action::kms:GenerateDataKey*]');
   });

@@ -23,7 +23,9 @@ const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const fn = (prefix: string) => id('AWS::Lambda::Function', `${prefix}Function`);
 const environment = (functionId: string) => (props(functionId).Environment as { Variables: Record<string, unknown> }).Variables;
 const mappingOf = (functionId: string) => {
-  const [mapping] = logicalIds(s.json, 'AWS::Lambda::EventSourceMapping').filter((m) => JSON.stringify(props(m).FunctionName).includes(functionId));
+  const [mapping] = logicalIds(s.json, 'AWS::Lambda::EventSourceMapping').filter((m) =>
+    JSON.stringify(props(m).FunctionName).includes(functionId),
+  );
   if (!mapping) throw new Error(`no event source mapping for ${functionId}`);
   return props(mapping);
 };
@@ -107,7 +109,9 @@ describe('processing', () => {
 
   it('gives the realtime processor the https domain endpoint, index prefix and quarantine', () => {
     expect(environment(fn('RealtimeProcessorHandler'))).toMatchObject({
-      OPENSEARCH_ENDPOINT: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain'), 'DomainEndpoint'] }]] },
+      OPENSEARCH_ENDPOINT: {
+        'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain'), 'DomainEndpoint'] }]],
+      },
       OPENSEARCH_INDEX_PREFIX: 'geotech',
       QUARANTINE_QUEUE_URL: ref(id('AWS::SQS::Queue', 'QuarantineQueue')),
       POWERTOOLS_SERVICE_NAME: 'realtime-processor',
@@ -173,7 +177,11 @@ describe('batch store', () => {
     expect(s.json.Resources[migrations]?.DependsOn).toEqual(
       expect.arrayContaining([id('AWS::RDS::DBCluster', 'BatchStoreCluster'), id('AWS::RDS::DBInstance', 'BatchStoreClusterwriter')]),
     );
-    expect(environment(fn('SchemaMigrationsHandler'))).toMatchObject({ DB_NAME: 'geotech', DB_SECRET_ARN: expect.anything(), DB_CLUSTER_ARN: expect.anything() });
+    expect(environment(fn('SchemaMigrationsHandler'))).toMatchObject({
+      DB_NAME: 'geotech',
+      DB_SECRET_ARN: expect.anything(),
+      DB_CLUSTER_ARN: expect.anything(),
+    });
   });
 });
 
@@ -212,18 +220,27 @@ describe('real-time store', () => {
   });
 
   it('publishes application, audit and both slow logs to CloudWatch Logs', () => {
-    const logs = props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).LogPublishingOptions as Record<string, { Enabled: boolean }>;
+    const logs = props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).LogPublishingOptions as Record<
+      string,
+      { Enabled: boolean }
+    >;
     expect(Object.keys(logs).sort()).toEqual(['AUDIT_LOGS', 'ES_APPLICATION_LOGS', 'INDEX_SLOW_LOGS', 'SEARCH_SLOW_LOGS']);
     for (const option of Object.values(logs)) expect(option.Enabled).toBe(true);
   });
 
   it('lets only the project roles reach the domain, writers only their index paths', () => {
-    const policy = props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).AccessPolicies as { Statement: Record<string, unknown>[] };
+    const policy = props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).AccessPolicies as {
+      Statement: Record<string, unknown>[];
+    };
     expect(JSON.stringify(policy)).not.toMatch(/"AWS":"\*"|"Principal":"\*"/);
     const principals = (sid: string) =>
       referencedLogicalIds(s.json, JSON.stringify(policy.Statement.find((statement) => statement.Sid === sid)?.Principal)).sort();
     expect(principals('FullAccessRoles')).toEqual(
-      [roleOfFunction(s.json, fn('RealtimeStoreSetup')), id('AWS::IAM::Role', 'RealtimeStoreLoginAdminRole'), id('AWS::IAM::Role', 'RealtimeStoreLoginViewerRole')].sort(),
+      [
+        roleOfFunction(s.json, fn('RealtimeStoreSetup')),
+        id('AWS::IAM::Role', 'RealtimeStoreLoginAdminRole'),
+        id('AWS::IAM::Role', 'RealtimeStoreLoginViewerRole'),
+      ].sort(),
     );
     expect(principals('IndexWriters')).toEqual([roleOfFunction(s.json, fn('RealtimeProcessorHandler'))]);
     const writers = policy.Statement.find((statement) => statement.Sid === 'IndexWriters');
@@ -236,7 +253,9 @@ describe('real-time store', () => {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       MfaConfiguration: 'ON',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
-      Policies: { PasswordPolicy: { MinimumLength: 14, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true } },
+      Policies: {
+        PasswordPolicy: { MinimumLength: 14, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true },
+      },
     });
     expect(props(id('AWS::Cognito::IdentityPool', 'RealtimeStoreLoginIdentityPool')).AllowUnauthenticatedIdentities).toBe(false);
     expect(props(id('AWS::Cognito::UserPoolGroup', 'RealtimeStoreLoginAdminGroup'))).toMatchObject({
@@ -258,8 +277,14 @@ describe('real-time store', () => {
       ViewerRoleArns: [arn(id('AWS::IAM::Role', 'RealtimeStoreLoginViewerRole'))],
       WriterRoleArns: [arn(roleOfFunction(s.json, fn('RealtimeProcessorHandler')))],
     });
-    expect(s.json.Resources[setup]?.DependsOn).toEqual(expect.arrayContaining([id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')]));
-    expect(environment(fn('RealtimeStoreSetup'))).toMatchObject({ OPENSEARCH_INDEX_PREFIX: 'geotech', RETENTION_DAYS: '30', OPENSEARCH_ENDPOINT: expect.anything() });
+    expect(s.json.Resources[setup]?.DependsOn).toEqual(
+      expect.arrayContaining([id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')]),
+    );
+    expect(environment(fn('RealtimeStoreSetup'))).toMatchObject({
+      OPENSEARCH_INDEX_PREFIX: 'geotech',
+      RETENTION_DAYS: '30',
+      OPENSEARCH_ENDPOINT: expect.anything(),
+    });
   });
 });
 
@@ -287,7 +312,9 @@ describe('alerts and operations', () => {
     expect(named('Errors')).toHaveLength(3);
     expect(named('Throttles')).toHaveLength(3);
     expect(named('ApproximateNumberOfMessagesVisible')).toEqual([
-      expect.objectContaining({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id('AWS::SQS::Queue', 'ProcessingFailuresQueue'), 'QueueName'] } }] }),
+      expect.objectContaining({
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id('AWS::SQS::Queue', 'ProcessingFailuresQueue'), 'QueueName'] } }],
+      }),
     ]);
     expect(named('ReadingsAccepted')).toEqual([expect.objectContaining({ Namespace: 'GeotechMonitoring', TreatMissingData: 'breaching' })]);
     expect(named('ClusterStatus.red')).toHaveLength(1);
@@ -302,12 +329,21 @@ describe('alerts and operations', () => {
 
   it('draws the dashboard from every Powertools metric in the namespace, by service, with rejects by reason', () => {
     const body = JSON.stringify(props(id('AWS::CloudWatch::Dashboard', 'OperationsDashboard')).DashboardBody);
-    for (const metric of ['ReadingsPolled', 'ReadingsAccepted', 'ReadingsRejected', 'RecordsPut', 'RecordsProcessed', 'WindowsWritten', 'AlertsRaised']) {
+    for (const metric of [
+      'ReadingsPolled',
+      'ReadingsAccepted',
+      'ReadingsRejected',
+      'RecordsPut',
+      'RecordsProcessed',
+      'WindowsWritten',
+      'AlertsRaised',
+    ]) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
     expect(body).toContain('SEARCH(\'{GeotechMonitoring,reason,service} MetricName=\\\\\\"ReadingsRejected\\\\\\"\'');
     for (const service of ['poller', 'batch-processor', 'realtime-processor']) expect(body).toContain(`\\"service\\",\\"${service}\\"`);
-    for (const metric of ['IteratorAge', 'Errors', 'Throttles', 'Duration', 'ApproximateNumberOfMessagesVisible']) expect(body).toContain(`\\"${metric}\\"`);
+    for (const metric of ['IteratorAge', 'Errors', 'Throttles', 'Duration', 'ApproximateNumberOfMessagesVisible'])
+      expect(body).toContain(`\\"${metric}\\"`);
   });
 });
 
@@ -329,7 +365,8 @@ describe('protection', () => {
 });
 
 describe('least privilege', () => {
-  const logsOf = (prefix: string) => access([[['logs:CreateLogStream', 'logs:PutLogEvents'], [id('AWS::Logs::LogGroup', `${prefix}LogGroup`)]]]);
+  const logsOf = (prefix: string) =>
+    access([[['logs:CreateLogStream', 'logs:PutLogEvents'], [id('AWS::Logs::LogGroup', `${prefix}LogGroup`)]]]);
 
   it('grants no action with a wildcard and no resource "*" in any IAM policy', () => {
     for (const [logicalId, resource] of Object.entries(s.json.Resources)) {
@@ -370,7 +407,10 @@ describe('least privilege', () => {
         [streamReadActions, [id('AWS::Kinesis::Stream', 'ReadingsStream')]],
         [['kms:Decrypt'], [id('AWS::KMS::Key', 'ReadingsKey'), id('AWS::KMS::Key', 'MessagingKey'), id('AWS::KMS::Key', 'BatchStoreKey')]],
         [dataApiActions, [id('AWS::RDS::DBCluster', 'BatchStoreCluster')]],
-        [['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')]],
+        [
+          ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')],
+        ],
         [['sns:Publish'], [id('AWS::SNS::Topic', 'AlertsTopic')]],
         [['kms:GenerateDataKey'], [id('AWS::KMS::Key', 'MessagingKey')]],
         [['sqs:SendMessage'], [id('AWS::SQS::Queue', 'ProcessingFailuresQueue')]],
@@ -415,14 +455,19 @@ describe('least privilege', () => {
       ...logsOf('SchemaMigrationsHandler'),
       ...access([
         [dataApiActions, [id('AWS::RDS::DBCluster', 'BatchStoreCluster')]],
-        [['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')]],
+        [
+          ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')],
+        ],
         [['kms:Decrypt'], [id('AWS::KMS::Key', 'BatchStoreKey')]],
       ]),
     });
   });
 
   it('schedule: invoke the poller only', () => {
-    expect(accessMap(s.json, id('AWS::IAM::Role', 'PollerScheduleRole'))).toEqual(access([[['lambda:InvokeFunction'], [fn('PollerHandler')]]]));
+    expect(accessMap(s.json, id('AWS::IAM::Role', 'PollerScheduleRole'))).toEqual(
+      access([[['lambda:InvokeFunction'], [fn('PollerHandler')]]]),
+    );
   });
 
   function permissionsOfAction(role: string, action: string): string[] {
@@ -455,7 +500,11 @@ const dataApiActions = [
 describe('checks', () => {
   it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(s.app);
-    expect(report.violations.map((violation) => `${violation.ruleName} ${violation.violatingResources.map((r) => r.resourceLogicalId).join(',')}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (violation) => `${violation.ruleName} ${violation.violatingResources.map((r) => r.resourceLogicalId).join(',')}`,
+      ),
+    ).toEqual([]);
   });
 
   it('acknowledges cdk-nag findings only on specific resources, each naming the exact finding and a reason', () => {
@@ -463,7 +512,8 @@ describe('checks', () => {
     for (const construct of s.app.node.findAll()) {
       for (const entry of construct.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)) {
         for (const [ruleId, reason] of Object.entries(entry.data as Record<string, string>)) {
-          if (ruleId.includes('AwsSolutions')) acknowledgements.push({ path: construct.node.path, id: ruleId.replace(/^annotation::/i, ''), reason });
+          if (ruleId.includes('AwsSolutions'))
+            acknowledgements.push({ path: construct.node.path, id: ruleId.replace(/^annotation::/i, ''), reason });
         }
       }
     }
@@ -477,7 +527,14 @@ describe('checks', () => {
   });
 
   it('bundles every project function with esbuild as minified ESM for ARM64 on the newest Node.js runtime', () => {
-    const ours = ['PollerHandler', 'SimulatorHandler', 'BatchProcessorHandler', 'RealtimeProcessorHandler', 'SchemaMigrationsHandler', 'RealtimeStoreSetup'].map(fn);
+    const ours = [
+      'PollerHandler',
+      'SimulatorHandler',
+      'BatchProcessorHandler',
+      'RealtimeProcessorHandler',
+      'SchemaMigrationsHandler',
+      'RealtimeStoreSetup',
+    ].map(fn);
     for (const functionId of ours) {
       const lambda = props(functionId);
       expect(lambda).toMatchObject({ Runtime: NODE_RUNTIME.name, Architectures: ['arm64'], Handler: 'index.handler' });
@@ -489,7 +546,9 @@ describe('checks', () => {
       // esbuild marks each module with a `// path` comment unless it minifies (embedded SQL keeps its own lines).
       expect(code, 'a minified bundle carries no module path comments').not.toMatch(/^\/\/ (lambdas|node_modules)\//m);
       expect(code, 'a minified bundle has no indented statement lines').not.toMatch(/^ {2}(const|let|var|return|function|if) /m);
-      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';"), 'ESM output with the require shim').toBe(true);
+      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';"), 'ESM output with the require shim').toBe(
+        true,
+      );
       expect(code).toMatch(/export\{[^}]*\bas handler[,}]/);
     }
     expect(NODE_RUNTIME.name).toBe('nodejs24.x');

@@ -50,8 +50,15 @@ interface Definition {
   ParameterDeclarations: { StringParameterDeclaration?: { Name: string; ParameterValueType: string } }[];
   FilterGroups: {
     CrossDataset: string;
-    Filters: { CategoryFilter?: { Column: { DataSetIdentifier: string; ColumnName: string }; Configuration: { CustomFilterConfiguration?: { ParameterName?: string; MatchOperator: string } } } }[];
-    ScopeConfiguration: { SelectedSheets?: { SheetVisualScopingConfigurations: { SheetId: string; Scope: string; VisualIds?: string[] }[] } };
+    Filters: {
+      CategoryFilter?: {
+        Column: { DataSetIdentifier: string; ColumnName: string };
+        Configuration: { CustomFilterConfiguration?: { ParameterName?: string; MatchOperator: string } };
+      };
+    }[];
+    ScopeConfiguration: {
+      SelectedSheets?: { SheetVisualScopingConfigurations: { SheetId: string; Scope: string; VisualIds?: string[] }[] };
+    };
     Status?: string;
   }[];
   Sheets: {
@@ -80,7 +87,9 @@ const visuals = () =>
 
 /** Every column a visual's field wells read, as `dataset.column`. */
 const columnsRead = (visual: Json): string[] =>
-  [...JSON.stringify(visual).matchAll(/"Column":\{"ColumnName":"([^"]+)","DataSetIdentifier":"([^"]+)"\}/g)].map(([, column, dataSet]) => `${dataSet}.${column}`);
+  [...JSON.stringify(visual).matchAll(/"Column":\{"ColumnName":"([^"]+)","DataSetIdentifier":"([^"]+)"\}/g)].map(
+    ([, column, dataSet]) => `${dataSet}.${column}`,
+  );
 
 describe('the network path from QuickSight to the database', () => {
   it('puts the VPC connection in the subnets the cluster uses: the batch store VPC, two zones, no route out of the VPC', () => {
@@ -105,16 +114,21 @@ describe('the network path from QuickSight to the database', () => {
   it("lets QuickSight's interfaces reach the cluster on 5432 and nothing else, and nothing reach them", () => {
     const quicksight = getAtt(id('AWS::EC2::SecurityGroup', 'ReportingSecurityGroup'), 'GroupId');
     const cluster = getAtt(id('AWS::EC2::SecurityGroup', 'BatchStoreClusterSecurityGroup'), 'GroupId');
-    const rulesOf = (type: string, group: unknown) => logicalIds(s.json, type).map(props).filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify(group));
+    const rulesOf = (type: string, group: unknown) =>
+      logicalIds(s.json, type)
+        .map(props)
+        .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify(group));
 
     expect(props(id('AWS::EC2::SecurityGroup', 'ReportingSecurityGroup')).SecurityGroupIngress).toBeUndefined();
     expect(rulesOf('AWS::EC2::SecurityGroupIngress', quicksight)).toEqual([]);
     expect(rulesOf('AWS::EC2::SecurityGroupEgress', quicksight)).toEqual([
       expect.objectContaining({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, DestinationSecurityGroupId: cluster }),
     ]);
-    expect(rulesOf('AWS::EC2::SecurityGroupIngress', cluster).filter((rule) => JSON.stringify(rule.SourceSecurityGroupId) === JSON.stringify(quicksight))).toEqual([
-      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 }),
-    ]);
+    expect(
+      rulesOf('AWS::EC2::SecurityGroupIngress', cluster).filter(
+        (rule) => JSON.stringify(rule.SourceSecurityGroupId) === JSON.stringify(quicksight),
+      ),
+    ).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 })]);
   });
 
   it('gives the VPC connection role exactly the EC2 network interface permissions QuickSight needs, creating and changing interfaces only in the batch store VPC', () => {
@@ -130,9 +144,15 @@ describe('the network path from QuickSight to the database', () => {
       'ec2:DescribeSubnets': everything,
       'ec2:ModifyNetworkInterfaceAttribute': everything,
     });
-    const statements = (props(role).Policies as { PolicyDocument: { Statement: { Action: string[]; Condition?: Json }[] } }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+    const statements = (props(role).Policies as { PolicyDocument: { Statement: { Action: string[]; Condition?: Json }[] } }[]).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    );
     const manage = statements.find((statement) => statement.Action.includes('ec2:CreateNetworkInterface'));
-    expect(manage?.Action.sort()).toEqual(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute']);
+    expect(manage?.Action.sort()).toEqual([
+      'ec2:CreateNetworkInterface',
+      'ec2:DeleteNetworkInterface',
+      'ec2:ModifyNetworkInterfaceAttribute',
+    ]);
     expect(JSON.stringify(manage?.Condition)).toContain(`{"Ref":"${id('AWS::EC2::VPC', 'BatchStoreVpc')}"}`);
     expect(Object.keys(manage?.Condition ?? {})).toEqual(['ArnEquals']);
   });
@@ -146,27 +166,41 @@ describe('the data source', () => {
       DataSourceId: 'geotech-dev-batch-store',
       Type: 'AURORA_POSTGRESQL',
       DataSourceParameters: {
-        AuroraPostgreSqlParameters: { Host: getAtt(id('AWS::RDS::DBCluster', 'BatchStoreCluster'), 'Endpoint.Address'), Port: 5432, Database: 'geotech' },
+        AuroraPostgreSqlParameters: {
+          Host: getAtt(id('AWS::RDS::DBCluster', 'BatchStoreCluster'), 'Endpoint.Address'),
+          Port: 5432,
+          Database: 'geotech',
+        },
       },
       VpcConnectionProperties: { VpcConnectionArn: getAtt(id('AWS::QuickSight::VPCConnection'), 'Arn') },
       SslProperties: { DisableSsl: false },
     });
-    expect(dataSource.Credentials).toEqual({ SecretArn: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')) });
+    expect(dataSource.Credentials).toEqual({
+      SecretArn: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
+    });
   });
 
   it("lets QuickSight's secrets role read the cluster secret and decrypt it with the cluster key through Secrets Manager only", () => {
-    const [policyId] = logicalIds(s.json, 'AWS::IAM::Policy').filter((policy) => JSON.stringify(props(policy).Roles).includes('aws-quicksight-secretsmanager-role-v0'));
+    const [policyId] = logicalIds(s.json, 'AWS::IAM::Policy').filter((policy) =>
+      JSON.stringify(props(policy).Roles).includes('aws-quicksight-secretsmanager-role-v0'),
+    );
     expect(policyId).toBeDefined();
     const policy = props(policyId!);
     expect(policy.Roles).toEqual(['aws-quicksight-secretsmanager-role-v0']);
     expect(policy.PolicyName).toBe('geotech-dev-quicksight-batch-store-secret');
     expect((policy.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
-      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')) },
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
+      },
       {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: getAtt(id('AWS::KMS::Key', 'BatchStoreKey'), 'Arn'),
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.ap-southeast-2.', { Ref: 'AWS::URLSuffix' }]] } } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.ap-southeast-2.', { Ref: 'AWS::URLSuffix' }]] } },
+        },
       },
     ]);
   });
@@ -222,8 +256,13 @@ describe('the datasets', () => {
           .filter((row) => row.table_name === view.view && row.data_type !== 'interval')
           .map((row) => ({ name: row.column_name, type: quickSightType(row.data_type) }));
         expect(inDatabase.length, `${view.view} exists`).toBeGreaterThan(0);
-        const declared = JSON.parse(JSON.stringify((props(dataSetIdOf(viewId)).PhysicalTableMap as Json)[viewId])) as { RelationalTable: { InputColumns: { Name: string; Type: string }[] } };
-        expect(declared.RelationalTable.InputColumns.map((column) => ({ name: column.Name, type: column.Type })), view.view).toEqual(inDatabase);
+        const declared = JSON.parse(JSON.stringify((props(dataSetIdOf(viewId)).PhysicalTableMap as Json)[viewId])) as {
+          RelationalTable: { InputColumns: { Name: string; Type: string }[] };
+        };
+        expect(
+          declared.RelationalTable.InputColumns.map((column) => ({ name: column.Name, type: column.Type })),
+          view.view,
+        ).toEqual(inDatabase);
       }
     } finally {
       await db.close();
@@ -233,7 +272,11 @@ describe('the datasets', () => {
 
 describe('the dashboard', () => {
   it('is defined in code over the five datasets', () => {
-    expect(dashboard()).toMatchObject({ AwsAccountId: ACCOUNT, DashboardId: 'geotech-dev-monitoring', ValidationStrategy: { Mode: 'STRICT' } });
+    expect(dashboard()).toMatchObject({
+      AwsAccountId: ACCOUNT,
+      DashboardId: 'geotech-dev-monitoring',
+      ValidationStrategy: { Mode: 'STRICT' },
+    });
     expect(definition().DataSetIdentifierDeclarations).toEqual(
       REPORT_VIEW_IDS.map((viewId) => ({ Identifier: viewId, DataSetArn: getAtt(dataSetIdOf(viewId), 'Arn') })),
     );
@@ -242,12 +285,22 @@ describe('the dashboard', () => {
   it('draws a time series per instrument: the mean over window start, one line (colour) per instrument', () => {
     const charts = visuals().filter((visual) => visual.kind === 'LineChartVisual');
     expect(charts).toHaveLength(1);
-    const wells = (charts[0]!.body.ChartConfiguration.FieldWells as { LineChartAggregatedFieldWells: Record<string, Json[]> }).LineChartAggregatedFieldWells;
-    expect(wells.Category).toEqual([{ DateDimensionField: expect.objectContaining({ Column: { DataSetIdentifier: 'history', ColumnName: 'window_start' } }) }]);
-    expect(wells.Values).toEqual([
-      { NumericalMeasureField: expect.objectContaining({ Column: { DataSetIdentifier: 'history', ColumnName: 'mean' }, AggregationFunction: { SimpleNumericalAggregation: 'AVERAGE' } }) },
+    const wells = (charts[0]!.body.ChartConfiguration.FieldWells as { LineChartAggregatedFieldWells: Record<string, Json[]> })
+      .LineChartAggregatedFieldWells;
+    expect(wells.Category).toEqual([
+      { DateDimensionField: expect.objectContaining({ Column: { DataSetIdentifier: 'history', ColumnName: 'window_start' } }) },
     ]);
-    expect(wells.Colors).toEqual([{ CategoricalDimensionField: expect.objectContaining({ Column: { DataSetIdentifier: 'history', ColumnName: 'instrument_id' } }) }]);
+    expect(wells.Values).toEqual([
+      {
+        NumericalMeasureField: expect.objectContaining({
+          Column: { DataSetIdentifier: 'history', ColumnName: 'mean' },
+          AggregationFunction: { SimpleNumericalAggregation: 'AVERAGE' },
+        }),
+      },
+    ]);
+    expect(wells.Colors).toEqual([
+      { CategoricalDimensionField: expect.objectContaining({ Column: { DataSetIdentifier: 'history', ColumnName: 'instrument_id' } }) },
+    ]);
   });
 
   it('has the latest status, daily summary, exceedance and silent instrument tables, each reading only its own view', () => {
@@ -255,9 +308,29 @@ describe('the dashboard', () => {
     const viewsRead = tables.map((table) => [...new Set(columnsRead(table.body).map((column) => column.split('.')[0]))]);
     expect(viewsRead).toEqual([['latest'], ['daily'], ['exceedances'], ['silent']]);
     const daily = columnsRead(tables[1]!.body);
-    expect(daily).toEqual(expect.arrayContaining(['daily.instrument_id', 'daily.day', 'daily.reading_count', 'daily.min_value', 'daily.mean', 'daily.max_value', 'daily.completeness']));
-    expect(columnsRead(tables[2]!.body)).toEqual(expect.arrayContaining(['exceedances.instrument_id', 'exceedances.from_status', 'exceedances.to_status', 'exceedances.changed_at', 'exceedances.ended_at']));
-    expect(columnsRead(tables[3]!.body)).toEqual(expect.arrayContaining(['silent.instrument_id', 'silent.last_reading_at', 'silent.silent_seconds']));
+    expect(daily).toEqual(
+      expect.arrayContaining([
+        'daily.instrument_id',
+        'daily.day',
+        'daily.reading_count',
+        'daily.min_value',
+        'daily.mean',
+        'daily.max_value',
+        'daily.completeness',
+      ]),
+    );
+    expect(columnsRead(tables[2]!.body)).toEqual(
+      expect.arrayContaining([
+        'exceedances.instrument_id',
+        'exceedances.from_status',
+        'exceedances.to_status',
+        'exceedances.changed_at',
+        'exceedances.ended_at',
+      ]),
+    );
+    expect(columnsRead(tables[3]!.body)).toEqual(
+      expect.arrayContaining(['silent.instrument_id', 'silent.last_reading_at', 'silent.silent_seconds']),
+    );
   });
 
   it('reads only columns its datasets declare, and lays out every visual', () => {
@@ -271,19 +344,30 @@ describe('the dashboard', () => {
   it('offers instrument type and instrument drop-downs (multi-select, the instruments following the types) bound to declared parameters', () => {
     const sheet = definition().Sheets[0]!;
     const dropdowns = sheet.ParameterControls.map((control) => control.Dropdown!);
-    expect(dropdowns.map((dropdown) => [dropdown.SourceParameterName, dropdown.Type, dropdown.SelectableValues?.LinkToDataSetColumn?.ColumnName])).toEqual([
+    expect(
+      dropdowns.map((dropdown) => [
+        dropdown.SourceParameterName,
+        dropdown.Type,
+        dropdown.SelectableValues?.LinkToDataSetColumn?.ColumnName,
+      ]),
+    ).toEqual([
       ['InstrumentType', 'MULTI_SELECT', 'instrument_type'],
       ['Instrument', 'MULTI_SELECT', 'instrument_id'],
     ]);
     const [typeControl, instrumentControl] = dropdowns;
     expect(instrumentControl!.CascadingControlConfiguration?.SourceControls).toEqual([
-      { SourceSheetControlId: typeControl!.ParameterControlId, ColumnToMatch: { DataSetIdentifier: 'latest', ColumnName: 'instrument_type' } },
+      {
+        SourceSheetControlId: typeControl!.ParameterControlId,
+        ColumnToMatch: { DataSetIdentifier: 'latest', ColumnName: 'instrument_type' },
+      },
     ]);
     expect(definition().ParameterDeclarations.map((declaration) => declaration.StringParameterDeclaration)).toEqual([
       expect.objectContaining({ Name: 'InstrumentType', ParameterValueType: 'MULTI_VALUED' }),
       expect.objectContaining({ Name: 'Instrument', ParameterValueType: 'MULTI_VALUED' }),
     ]);
-    expect(sheet.SheetControlLayouts?.[0]?.Configuration.GridLayout.Elements.map((element) => element.ElementId)).toEqual(dropdowns.map((dropdown) => dropdown.ParameterControlId));
+    expect(sheet.SheetControlLayouts?.[0]?.Configuration.GridLayout.Elements.map((element) => element.ElementId)).toEqual(
+      dropdowns.map((dropdown) => dropdown.ParameterControlId),
+    );
   });
 
   it('filters every visual by both parameters, on the instrument type and instrument columns of the dataset it shows', () => {
@@ -299,7 +383,12 @@ describe('the dashboard', () => {
         .filter((group) => group.Status !== 'DISABLED')
         .flatMap((group) => group.Filters)
         .map((filter) => filter.CategoryFilter!)
-        .map((filter) => [filter.Column.DataSetIdentifier, filter.Column.ColumnName, filter.Configuration.CustomFilterConfiguration?.ParameterName, filter.Configuration.CustomFilterConfiguration?.MatchOperator]);
+        .map((filter) => [
+          filter.Column.DataSetIdentifier,
+          filter.Column.ColumnName,
+          filter.Configuration.CustomFilterConfiguration?.ParameterName,
+          filter.Configuration.CustomFilterConfiguration?.MatchOperator,
+        ]);
       expect(filters, visual.body.VisualId).toEqual(
         expect.arrayContaining([
           [viewId, 'instrument_type', 'InstrumentType', 'EQUALS'],
@@ -310,8 +399,13 @@ describe('the dashboard', () => {
   });
 
   it('is shown to the principals with export to CSV and the controls expanded', () => {
-    expect(dashboard().DashboardPublishOptions).toMatchObject({ ExportToCSVOption: { AvailabilityStatus: 'ENABLED' }, SheetControlsOption: { VisibilityState: 'EXPANDED' } });
-    expect(s.json.Outputs?.QuickSightDashboardUrl).toMatchObject({ Value: 'https://ap-southeast-2.quicksight.aws.amazon.com/sn/dashboards/geotech-dev-monitoring' });
+    expect(dashboard().DashboardPublishOptions).toMatchObject({
+      ExportToCSVOption: { AvailabilityStatus: 'ENABLED' },
+      SheetControlsOption: { VisibilityState: 'EXPANDED' },
+    });
+    expect(s.json.Outputs?.QuickSightDashboardUrl).toMatchObject({
+      Value: 'https://ap-southeast-2.quicksight.aws.amazon.com/sn/dashboards/geotech-dev-monitoring',
+    });
   });
 });
 
@@ -320,13 +414,23 @@ describe('sharing', () => {
 
   it('lets each principal use the data source and every dataset, and view the dashboard, without owning any of them', () => {
     const use = (actions: string[]) => [ALICE, ENGINEERS].map((principal) => ({ Principal: principal, Actions: actions }));
-    expect(permissionsOf(id('AWS::QuickSight::DataSource'))).toEqual(use(['quicksight:DescribeDataSource', 'quicksight:DescribeDataSourcePermissions', 'quicksight:PassDataSource']));
+    expect(permissionsOf(id('AWS::QuickSight::DataSource'))).toEqual(
+      use(['quicksight:DescribeDataSource', 'quicksight:DescribeDataSourcePermissions', 'quicksight:PassDataSource']),
+    );
     for (const viewId of REPORT_VIEW_IDS) {
       expect(permissionsOf(dataSetIdOf(viewId)), viewId).toEqual(
-        use(['quicksight:DescribeDataSet', 'quicksight:DescribeDataSetPermissions', 'quicksight:PassDataSet', 'quicksight:DescribeIngestion', 'quicksight:ListIngestions']),
+        use([
+          'quicksight:DescribeDataSet',
+          'quicksight:DescribeDataSetPermissions',
+          'quicksight:PassDataSet',
+          'quicksight:DescribeIngestion',
+          'quicksight:ListIngestions',
+        ]),
       );
     }
-    expect(permissionsOf(id('AWS::QuickSight::Dashboard'))).toEqual(use(['quicksight:DescribeDashboard', 'quicksight:ListDashboardVersions', 'quicksight:QueryDashboard']));
+    expect(permissionsOf(id('AWS::QuickSight::Dashboard'))).toEqual(
+      use(['quicksight:DescribeDashboard', 'quicksight:ListDashboardVersions', 'quicksight:QueryDashboard']),
+    );
     const granted = JSON.stringify(logicalIds(s.json, 'AWS::QuickSight::DataSet').map(permissionsOf));
     expect(granted).not.toMatch(/Update|Delete|CreateIngestion/);
   });
@@ -338,14 +442,16 @@ describe('checks', () => {
   });
 
   it('acknowledges only the wildcard resource of the VPC connection role, on that role, with a reason', () => {
-    const acknowledged = s.stack.reporting!
-      .node.findAll()
+    const acknowledged = s.stack
+      .reporting!.node.findAll()
       .flatMap((construct) =>
         construct.node.metadata
           .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
           .flatMap((entry) => Object.keys(entry.data as Json).map((rule) => ({ path: construct.node.path, rule }))),
       );
-    expect(acknowledged).toEqual([{ path: 'GeotechMonitoring-dev/Reporting/VpcConnectionRole', rule: expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/) }]);
+    expect(acknowledged).toEqual([
+      { path: 'GeotechMonitoring-dev/Reporting/VpcConnectionRole', rule: expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/) },
+    ]);
   });
 
   it.skipIf(!hasCfnLint())('passes cfn-lint with no errors (skipped where cfn-lint is not installed; .ci/run installs it)', () => {
@@ -388,22 +494,34 @@ describe('configuration', () => {
     expect(problems({ region: 'ap-southeast-2', quicksightPrincipals: ALICE })).toEqual([
       "quicksightPrincipals[0]: names Region us-east-1 but region is ap-southeast-2; QuickSight principals live in the account's QuickSight identity Region (set quicksightRegion to it)",
     ]);
-    expect(problems({ quicksightRegion: 'eu-west-1', quicksightPrincipals: ENGINEERS })[0]).toMatch(/^quicksightPrincipals\[0\]: names Region us-east-1 but quicksightRegion is eu-west-1/);
-    expect(problems({ account: '210987654321', quicksightPrincipals: ALICE })).toEqual(['quicksightPrincipals[0]: names account 123456789012 but the stack deploys to account 210987654321']);
+    expect(problems({ quicksightRegion: 'eu-west-1', quicksightPrincipals: ENGINEERS })[0]).toMatch(
+      /^quicksightPrincipals\[0\]: names Region us-east-1 but quicksightRegion is eu-west-1/,
+    );
+    expect(problems({ account: '210987654321', quicksightPrincipals: ALICE })).toEqual([
+      'quicksightPrincipals[0]: names account 123456789012 but the stack deploys to account 210987654321',
+    ]);
   });
 
   it('refuses quicksightRegion without principals, and a Region that is not one', () => {
-    expect(problems({ quicksightRegion: 'us-east-1' })).toEqual(['quicksightRegion: applies only to QuickSight reporting; also set quicksightPrincipals, or leave quicksightRegion unset']);
-    expect(problems({ quicksightRegion: 'virginia', quicksightPrincipals: ALICE })[0]).toMatch(/^quicksightRegion: must be an AWS Region code/);
+    expect(problems({ quicksightRegion: 'us-east-1' })).toEqual([
+      'quicksightRegion: applies only to QuickSight reporting; also set quicksightPrincipals, or leave quicksightRegion unset',
+    ]);
+    expect(problems({ quicksightRegion: 'virginia', quicksightPrincipals: ALICE })[0]).toMatch(
+      /^quicksightRegion: must be an AWS Region code/,
+    );
   });
 
   it('accepts users and groups of any namespace, including federated user names, from -c or cdk.json', () => {
     const federated = 'arn:aws:quicksight:us-east-1:123456789012:user/default/QuickSightReaders/alice@example.com';
-    expect(problems({ quicksightPrincipals: [ALICE, ENGINEERS, federated, 'arn:aws:quicksight:us-east-1:123456789012:group/site-a/viewers'] })).toEqual([]);
+    expect(
+      problems({ quicksightPrincipals: [ALICE, ENGINEERS, federated, 'arn:aws:quicksight:us-east-1:123456789012:group/site-a/viewers'] }),
+    ).toEqual([]);
   });
 
   it('stops the app before building anything when a principal is invalid', () => {
-    expect(() => createPipelineApp({ context: { ...cdkJsonContext(), quicksightPrincipals: 'arn:aws:iam::123456789012:user/alice' } })).toThrow(/quicksightPrincipals\[0\]: must be a QuickSight user or group ARN/);
+    expect(() =>
+      createPipelineApp({ context: { ...cdkJsonContext(), quicksightPrincipals: 'arn:aws:iam::123456789012:user/alice' } }),
+    ).toThrow(/quicksightPrincipals\[0\]: must be a QuickSight user or group ARN/);
   });
 });
 

@@ -24,7 +24,10 @@ export interface Synthesized extends PipelineApp {
 }
 
 export interface TemplateJson {
-  readonly Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string }>;
+  readonly Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string }
+  >;
   readonly Outputs?: Record<string, unknown>;
 }
 
@@ -83,7 +86,8 @@ export function permissionsOf(json: TemplateJson, roleLogicalId: string): Permis
   const role = json.Resources[roleLogicalId];
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not a role`);
   const documents: unknown[] = [];
-  for (const inline of (role.Properties?.Policies as { PolicyDocument: unknown }[] | undefined) ?? []) documents.push(inline.PolicyDocument);
+  for (const inline of (role.Properties?.Policies as { PolicyDocument: unknown }[] | undefined) ?? [])
+    documents.push(inline.PolicyDocument);
   for (const resource of Object.values(json.Resources)) {
     if (resource.Type !== 'AWS::IAM::Policy') continue;
     const roles = (resource.Properties?.Roles as { Ref?: string }[] | undefined) ?? [];

@@ -60,7 +60,9 @@ describe('a production stage', () => {
       SOURCE_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:geotech/source-api-key',
     });
     const map = accessMap(s.json, roleOfFunction(s.json, poller()));
-    expect(map['secretsmanager:GetSecretValue']).toEqual(['literal:"arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:geotech/source-api-key-??????"']);
+    expect(map['secretsmanager:GetSecretValue']).toEqual([
+      'literal:"arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:geotech/source-api-key-??????"',
+    ]);
     expect(Object.keys(map).filter((action) => action.startsWith('lambda:'))).toEqual([]);
   });
 
@@ -119,7 +121,9 @@ describe('a production stage', () => {
 
   it('keeps the same least-privilege grants for the processors', () => {
     const realtime = accessMap(s.json, roleOfFunction(s.json, id('AWS::Lambda::Function', 'RealtimeProcessorHandlerFunction')));
-    expect(realtime).toMatchObject(access([[['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpPut'], [id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')]]]));
+    expect(realtime).toMatchObject(
+      access([[['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpPut'], [id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')]]]),
+    );
     expect(Object.keys(realtime).some((action) => action.startsWith('rds-data:') || action.startsWith('sns:'))).toBe(false);
   });
 

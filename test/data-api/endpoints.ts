@@ -36,7 +36,11 @@ export interface Endpoint {
   readonly connectionString?: string;
   readonly target: { resourceArn: string; secretArn: string; database: string };
   /** ExecuteStatement through the SDK. */
-  execute(sql: string, parameters?: SqlParameter[], options?: Partial<ExecuteStatementCommandInput>): Promise<ExecuteStatementCommandOutput>;
+  execute(
+    sql: string,
+    parameters?: SqlParameter[],
+    options?: Partial<ExecuteStatementCommandInput>,
+  ): Promise<ExecuteStatementCommandOutput>;
 }
 
 type EndpointOptions = Omit<DataApiServerOptions, 'backend'>;
@@ -50,7 +54,12 @@ export function describeOnBothBackends(title: string, suite: (endpoint: () => En
   describeOnBackend('PostgreSQL', title, suite, options);
 }
 
-export function describeOnBackend(kind: BackendKind, title: string, suite: (endpoint: () => Endpoint) => void, options: EndpointOptions = {}): void {
+export function describeOnBackend(
+  kind: BackendKind,
+  title: string,
+  suite: (endpoint: () => Endpoint) => void,
+  options: EndpointOptions = {},
+): void {
   const body = () => {
     let endpoint: Endpoint | undefined;
     let teardown: (() => Promise<void>) | undefined;
@@ -69,7 +78,10 @@ export function describeOnBackend(kind: BackendKind, title: string, suite: (endp
   else describeWithPostgres(`${title} (PostgreSQL)`, body);
 }
 
-export async function startEndpoint(kind: BackendKind, options: EndpointOptions = {}): Promise<{ endpoint: Endpoint; teardown: () => Promise<void> }> {
+export async function startEndpoint(
+  kind: BackendKind,
+  options: EndpointOptions = {},
+): Promise<{ endpoint: Endpoint; teardown: () => Promise<void> }> {
   let embedded: EmbeddedDatabase | undefined;
   let postgres: PostgresServer | undefined;
   let backend: DataApiBackend;

@@ -76,11 +76,19 @@ describe('named parameter translation', () => {
   });
 
   it('keeps a subscript or a cast after a parameter applying to the parameter', () => {
-    expect(bindParameters('SELECT :a[1], :a::int', [{ name: 'a', value: { stringValue: '{1}' } }]).text).toBe('SELECT ($1::varchar)[1], ($1::varchar)::int');
+    expect(bindParameters('SELECT :a[1], :a::int', [{ name: 'a', value: { stringValue: '{1}' } }]).text).toBe(
+      'SELECT ($1::varchar)[1], ($1::varchar)::int',
+    );
   });
 
   it.each([
-    [[{ name: 'a', value: { longValue: 1 } }, { name: 'a', value: { longValue: 2 } }], 'more than once'],
+    [
+      [
+        { name: 'a', value: { longValue: 1 } },
+        { name: 'a', value: { longValue: 2 } },
+      ],
+      'more than once',
+    ],
     [[{ name: 'a', value: { longValue: 1, stringValue: 'x' } }], 'exactly one value member'],
     [[{ name: 'a', value: {} }], 'exactly one value member'],
     [[{ name: 'a', value: { longValue: 1 }, typeHint: 'DECIMAL' as const }], 'stringValue parameters only'],

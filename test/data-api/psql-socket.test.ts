@@ -105,7 +105,9 @@ describe('the embedded database over the PostgreSQL wire protocol, beside the Da
     // so the exchange spans many round trips; a statement slipped in between would destroy the portal.
     const fetched = client.query({ text: 'SELECT g FROM generate_series(1, 300) AS g', rows: 1 } as pg.QueryConfig);
     const viaDataApi = Array.from({ length: 10 }, async (_, i) => {
-      const output = await dataApi().send(new ExecuteStatementCommand({ ...target, sql: 'SELECT :i * 2', parameters: [{ name: 'i', value: { longValue: i } }] }));
+      const output = await dataApi().send(
+        new ExecuteStatementCommand({ ...target, sql: 'SELECT :i * 2', parameters: [{ name: 'i', value: { longValue: i } }] }),
+      );
       return output.records![0]![0]!.longValue;
     });
     expect((await fetched).rows.map((row: { g: number }) => row.g)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));

@@ -9,7 +9,9 @@ const resolve = (oid: number) => builtInType(oid)!;
 function postgresText(epochMicros: bigint, offsetSeconds: number): string {
   const millis = Number((epochMicros - (((epochMicros % 1000n) + 1000n) % 1000n)) / 1000n);
   const local = new Date(millis + offsetSeconds * 1000).toISOString();
-  const micros = String(((epochMicros % 1_000_000n) + 1_000_000n) % 1_000_000n).padStart(6, '0').replace(/0+$/, '');
+  const micros = String(((epochMicros % 1_000_000n) + 1_000_000n) % 1_000_000n)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   const sign = offsetSeconds < 0 ? '-' : '+';
   const abs = Math.abs(offsetSeconds);
   const [h, m, s] = [Math.floor(abs / 3600), Math.floor((abs % 3600) / 60), abs % 60].map((n) => String(n).padStart(2, '0'));
@@ -40,7 +42,9 @@ describe('result field conversion', () => {
       arrayValue: { arrayValues: [{ longValues: [1, 2] }, { longValues: [3, null] }] },
     });
     expect(toField('{}', resolve(1022), resolve)).toEqual({ arrayValue: { doubleValues: [] } });
-    expect(toField('{"2024-01-01 10:00:00+10"}', resolve(1185), resolve)).toEqual({ arrayValue: { stringValues: ['2024-01-01 00:00:00'] } });
+    expect(toField('{"2024-01-01 10:00:00+10"}', resolve(1185), resolve)).toEqual({
+      arrayValue: { stringValues: ['2024-01-01 00:00:00'] },
+    });
   });
 
   it('reads bytea hex output as a blob', () => {

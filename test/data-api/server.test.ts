@@ -63,7 +63,9 @@ describe('the Data API endpoint over PGlite', () => {
 
   it('refuses a request without a resource ARN with BadRequestException', async () => {
     const client = createLocalRdsDataClient(server.url, { maxAttempts: 1 });
-    const error = await rejectionOf(client.send(new ExecuteStatementCommand({ resourceArn: '', secretArn: LOCAL_SECRET_ARN, sql: 'SELECT 1' })));
+    const error = await rejectionOf(
+      client.send(new ExecuteStatementCommand({ resourceArn: '', secretArn: LOCAL_SECRET_ARN, sql: 'SELECT 1' })),
+    );
     expect(error).toBeInstanceOf(BadRequestException);
     expect(error.message).toContain('resourceArn');
   });
@@ -117,7 +119,10 @@ describe('the Data API endpoint when its PostgreSQL server is unreachable', () =
     await new Promise<void>((resolve) => closedPort.listen(0, '127.0.0.1', resolve));
     const { port } = closedPort.address() as { port: number };
     await new Promise<void>((resolve) => closedPort.close(() => resolve()));
-    server = await startDataApiServer({ backend: postgresBackend({ connectionString: `postgres://postgres@127.0.0.1:${port}/none` }), port: 0 });
+    server = await startDataApiServer({
+      backend: postgresBackend({ connectionString: `postgres://postgres@127.0.0.1:${port}/none` }),
+      port: 0,
+    });
   });
 
   afterAll(async () => {

@@ -14,7 +14,8 @@ import { describeOnBackend, describeOnBothBackends, rejectionOf, type Endpoint }
 const begin = async (e: Endpoint) => (await e.client.send(new BeginTransactionCommand(e.target))).transactionId!;
 const commit = (e: Endpoint, transactionId: string) => e.client.send(new CommitTransactionCommand({ ...e.target, transactionId }));
 const rollback = (e: Endpoint, transactionId: string) => e.client.send(new RollbackTransactionCommand({ ...e.target, transactionId }));
-const count = async (e: Endpoint, where = 'true') => (await e.execute(`SELECT count(*) FROM ledger WHERE ${where}`)).records![0]![0]!.longValue;
+const count = async (e: Endpoint, where = 'true') =>
+  (await e.execute(`SELECT count(*) FROM ledger WHERE ${where}`)).records![0]![0]!.longValue;
 const entry = (id: number, note: string): SqlParameter[] => [
   { name: 'id', value: { longValue: id } },
   { name: 'note', value: { stringValue: note } },
@@ -63,7 +64,9 @@ describeOnBothBackends('Data API transactions and batches through the SDK', (end
   it('runs a transaction’s calls in the order they were sent, even when sent at once', async () => {
     const e = endpoint();
     const tx = await begin(e);
-    await Promise.all([10, 11, 12, 13].map((id) => e.execute('INSERT INTO ledger VALUES (:id, :note)', entry(id, 'burst'), { transactionId: tx })));
+    await Promise.all(
+      [10, 11, 12, 13].map((id) => e.execute('INSERT INTO ledger VALUES (:id, :note)', entry(id, 'burst'), { transactionId: tx })),
+    );
     await commit(e, tx);
     expect(await count(e, "note = 'burst'")).toBe(4);
   });
@@ -88,7 +91,9 @@ describeOnBothBackends('Data API transactions and batches through the SDK', (end
     const e = endpoint();
     const tx = await begin(e);
     await e.execute('INSERT INTO ledger VALUES (:id, :note)', entry(20, 'before the failure'), { transactionId: tx });
-    const failure = await rejectionOf(e.execute('INSERT INTO ledger VALUES (:id, :note)', entry(1, 'duplicate key'), { transactionId: tx }));
+    const failure = await rejectionOf(
+      e.execute('INSERT INTO ledger VALUES (:id, :note)', entry(1, 'duplicate key'), { transactionId: tx }),
+    );
     expect(failure).toBeInstanceOf(DatabaseErrorException);
     expect(failure.message).toContain('SQLState: 23505');
     expect(await rejectionOf(e.execute('SELECT 1', [], { transactionId: tx }))).toBeInstanceOf(TransactionNotFoundException);
@@ -128,7 +133,12 @@ describeOnBothBackends('Data API transactions and batches through the SDK', (end
     const e = endpoint();
     const tx = await begin(e);
     await e.client.send(
-      new BatchExecuteStatementCommand({ ...e.target, transactionId: tx, sql: 'INSERT INTO ledger VALUES (:id, :note)', parameterSets: [entry(50, 'tx batch'), entry(51, 'tx batch')] }),
+      new BatchExecuteStatementCommand({
+        ...e.target,
+        transactionId: tx,
+        sql: 'INSERT INTO ledger VALUES (:id, :note)',
+        parameterSets: [entry(50, 'tx batch'), entry(51, 'tx batch')],
+      }),
     );
     await rollback(e, tx);
     expect(await count(e, "note = 'tx batch'")).toBe(0);

@@ -56,7 +56,11 @@ describeOnBothBackends('Data API parameters and results through the SDK', (endpo
     const { records } = await endpoint().execute(
       "SELECT '2024-01-01 09:30:00.5+10:30'::timestamptz AS a, '2023-12-31 23:00:00-02'::timestamptz AS b, '2024-03-01 00:00:00Z'::timestamptz AS c",
     );
-    expect(records![0]).toEqual([{ stringValue: '2023-12-31 23:00:00.5' }, { stringValue: '2024-01-01 01:00:00' }, { stringValue: '2024-03-01 00:00:00' }]);
+    expect(records![0]).toEqual([
+      { stringValue: '2023-12-31 23:00:00.5' },
+      { stringValue: '2024-01-01 01:00:00' },
+      { stringValue: '2024-03-01 00:00:00' },
+    ]);
   });
 
   it('returns SQL NULL as isNull and binds a null of any column type', async () => {
@@ -71,7 +75,9 @@ describeOnBothBackends('Data API parameters and results through the SDK', (endpo
 
   it('gives a string parameter the type varchar, so a timestamptz column needs a cast or a type hint, as on AWS', async () => {
     const error = await rejectionOf(
-      endpoint().execute('INSERT INTO samples (id, observed_at) VALUES (3, :at)', [{ name: 'at', value: { stringValue: '2024-01-01 00:00:00' } }]),
+      endpoint().execute('INSERT INTO samples (id, observed_at) VALUES (3, :at)', [
+        { name: 'at', value: { stringValue: '2024-01-01 00:00:00' } },
+      ]),
     );
     expect(error).toBeInstanceOf(DatabaseErrorException);
     expect(error.message).toMatch(/is of type timestamp with time zone but expression is of type character varying[\s\S]*SQLState: 42804/);
@@ -90,7 +96,13 @@ describeOnBothBackends('Data API parameters and results through the SDK', (endpo
       [{ name: 'id', value: { longValue: 42 } }],
       { includeResultMetadata: true },
     );
-    expect(records![0]).toEqual([{ stringValue: ':id' }, { stringValue: ' :id ' }, { stringValue: '42' }, { longValue: 7 }, { longValue: 1 }]);
+    expect(records![0]).toEqual([
+      { stringValue: ':id' },
+      { stringValue: ' :id ' },
+      { stringValue: '42' },
+      { longValue: 7 },
+      { longValue: 1 },
+    ]);
   });
 
   it('uses one value for a name given several times', async () => {
@@ -110,13 +122,21 @@ describeOnBothBackends('Data API parameters and results through the SDK', (endpo
 
   it('honours resultSetOptions for longs and decimals', async () => {
     const sql = 'SELECT 9007199254740993::int8 AS big, 12.50::numeric AS money, 40::numeric AS whole';
-    expect((await endpoint().execute(sql)).records![0]).toEqual([{ longValue: 9007199254740992 }, { stringValue: '12.50' }, { stringValue: '40' }]);
-    const tuned = await endpoint().execute(sql, [], { resultSetOptions: { longReturnType: 'STRING', decimalReturnType: 'DOUBLE_OR_LONG' } });
+    expect((await endpoint().execute(sql)).records![0]).toEqual([
+      { longValue: 9007199254740992 },
+      { stringValue: '12.50' },
+      { stringValue: '40' },
+    ]);
+    const tuned = await endpoint().execute(sql, [], {
+      resultSetOptions: { longReturnType: 'STRING', decimalReturnType: 'DOUBLE_OR_LONG' },
+    });
     expect(tuned.records![0]).toEqual([{ stringValue: '9007199254740993' }, { doubleValue: 12.5 }, { longValue: 40 }]);
   });
 
   it('carries non-finite doubles both ways', async () => {
-    const { records } = await endpoint().execute("SELECT :x::float8, 'NaN'::float8, '-Infinity'::float8", [{ name: 'x', value: { doubleValue: Infinity } }]);
+    const { records } = await endpoint().execute("SELECT :x::float8, 'NaN'::float8, '-Infinity'::float8", [
+      { name: 'x', value: { doubleValue: Infinity } },
+    ]);
     expect(records![0]).toEqual([{ doubleValue: Infinity }, { doubleValue: NaN }, { doubleValue: -Infinity }]);
   });
 
@@ -149,7 +169,9 @@ describeOnBothBackends('Data API parameters and results through the SDK', (endpo
 
   it('returns user-defined types (enums) as strings', async () => {
     await endpoint().execute("CREATE TYPE level AS ENUM ('normal', 'alert')");
-    const { records, columnMetadata } = await endpoint().execute("SELECT 'alert'::level, ARRAY['normal','alert']::level[]", [], { includeResultMetadata: true });
+    const { records, columnMetadata } = await endpoint().execute("SELECT 'alert'::level, ARRAY['normal','alert']::level[]", [], {
+      includeResultMetadata: true,
+    });
     expect(records![0]).toEqual([{ stringValue: 'alert' }, { arrayValue: { stringValues: ['normal', 'alert'] } }]);
     expect(columnMetadata?.map((c) => c.typeName)).toEqual(['level', '_level']);
   });

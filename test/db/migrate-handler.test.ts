@@ -23,7 +23,8 @@ function event(requestType: 'Create' | 'Update' | 'Delete', physicalResourceId?:
     ResourceProperties: { ServiceToken: 'arn:aws:lambda:ap-southeast-2:000000000000:function:provider', MigrationsHash: 'abc' },
   };
   if (requestType === 'Create') return { ...common, RequestType: 'Create' };
-  if (requestType === 'Update') return { ...common, RequestType: 'Update', PhysicalResourceId: physicalResourceId!, OldResourceProperties: common.ResourceProperties };
+  if (requestType === 'Update')
+    return { ...common, RequestType: 'Update', PhysicalResourceId: physicalResourceId!, OldResourceProperties: common.ResourceProperties };
   return { ...common, RequestType: 'Delete', PhysicalResourceId: physicalResourceId! };
 }
 
@@ -32,8 +33,14 @@ const tableExists = async (e: Endpoint, table: string) =>
 
 describe('the migration handler configuration', () => {
   it('names every missing environment variable', () => {
-    expect(() => configFromEnvironment({ DB_NAME: 'pipeline' })).toThrow('The migration handler needs the environment variable(s) DB_CLUSTER_ARN, DB_SECRET_ARN');
-    expect(configFromEnvironment({ DB_CLUSTER_ARN: 'c', DB_SECRET_ARN: 's', DB_NAME: 'd' })).toEqual({ resourceArn: 'c', secretArn: 's', database: 'd' });
+    expect(() => configFromEnvironment({ DB_NAME: 'pipeline' })).toThrow(
+      'The migration handler needs the environment variable(s) DB_CLUSTER_ARN, DB_SECRET_ARN',
+    );
+    expect(configFromEnvironment({ DB_CLUSTER_ARN: 'c', DB_SECRET_ARN: 's', DB_NAME: 'd' })).toEqual({
+      resourceArn: 'c',
+      secretArn: 's',
+      database: 'd',
+    });
   });
 });
 
@@ -43,7 +50,8 @@ describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) 
     await endpoint().execute('CREATE SCHEMA public');
   });
 
-  const handlerFor = (e: Endpoint) => createMigrateHandler({ client: e.client, ...e.target, migrations: loadMigrationsFromDirectory('test/db/fixtures/ordered') });
+  const handlerFor = (e: Endpoint) =>
+    createMigrateHandler({ client: e.client, ...e.target, migrations: loadMigrationsFromDirectory('test/db/fixtures/ordered') });
 
   it('applies the migrations on Create and reports them', async () => {
     const e = endpoint();
@@ -101,7 +109,12 @@ describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) 
           DB_NAME: e.target.database,
         },
       });
-      const result = JSON.parse(stdout.split('\n').find((line) => line.startsWith('RESULT '))!.slice('RESULT '.length));
+      const result = JSON.parse(
+        stdout
+          .split('\n')
+          .find((line) => line.startsWith('RESULT '))!
+          .slice('RESULT '.length),
+      );
       const migrations = bundledMigrations();
       expect(result.Data.AppliedCount).toBe(String(migrations.length));
       expect(stdout).toContain(`applying ${migrations[0]!.fileName}`);

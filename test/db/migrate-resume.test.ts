@@ -22,7 +22,11 @@ async function pausedClusterFront(target: string, pausedFor: number): Promise<{ 
       response.end(JSON.stringify({ message: 'The database is resuming after being auto-paused.' }));
       return;
     }
-    const forwarded = await fetch(`${target}${request.url}`, { method: 'POST', body: Buffer.concat(chunks), headers: { 'content-type': 'application/json' } });
+    const forwarded = await fetch(`${target}${request.url}`, {
+      method: 'POST',
+      body: Buffer.concat(chunks),
+      headers: { 'content-type': 'application/json' },
+    });
     response.writeHead(forwarded.status, Object.fromEntries(forwarded.headers));
     response.end(Buffer.from(await forwarded.arrayBuffer()));
   });

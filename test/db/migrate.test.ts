@@ -10,7 +10,10 @@ const FAILING = 'test/db/fixtures/failing';
 
 const migrate = (e: Endpoint, migrations: readonly Migration[]) => runMigrations({ client: e.client, ...e.target, migrations });
 const recorded = async (e: Endpoint) =>
-  JSON.parse((await e.execute('SELECT version, name, checksum FROM schema_migrations ORDER BY version', [], { formatRecordsAs: 'JSON' })).formattedRecords!) as Array<{
+  JSON.parse(
+    (await e.execute('SELECT version, name, checksum FROM schema_migrations ORDER BY version', [], { formatRecordsAs: 'JSON' }))
+      .formattedRecords!,
+  ) as Array<{
     version: number;
     name: string;
     checksum: string;
@@ -30,13 +33,18 @@ describeOnBothBackends('the migration runner through the Data API', (endpoint) =
     const report = await migrate(e, [...migrations].reverse());
     expect(report.applied.map((m) => m.fileName)).toEqual(['0001_create_sites.sql', '0002_add_gauges.sql', '0003_seed_gauges.sql']);
     expect(report.alreadyApplied).toBe(0);
-    const sha256 = (file: string) => createHash('sha256').update(readFileSync(`${ORDERED}/${file}`)).digest('hex');
+    const sha256 = (file: string) =>
+      createHash('sha256')
+        .update(readFileSync(`${ORDERED}/${file}`))
+        .digest('hex');
     expect(await recorded(e)).toEqual([
       { version: 1, name: 'create_sites', checksum: sha256('0001_create_sites.sql') },
       { version: 2, name: 'add_gauges', checksum: sha256('0002_add_gauges.sql') },
       { version: 3, name: 'seed_gauges', checksum: sha256('0003_seed_gauges.sql') },
     ]);
-    const { records } = await e.execute("SELECT gauge_count('north'), site_label('south'), (SELECT name FROM sites WHERE site_id = 'north')");
+    const { records } = await e.execute(
+      "SELECT gauge_count('north'), site_label('south'), (SELECT name FROM sites WHERE site_id = 'north')",
+    );
     expect(records![0]).toEqual([{ longValue: 2 }, { stringValue: "South's; pit" }, { stringValue: 'North pit' }]);
   });
 
@@ -108,9 +116,16 @@ describeOnBothBackends('the migration runner through the Data API', (endpoint) =
   it('refuses a migration with its own transaction control before applying anything', async () => {
     const e = endpoint();
     const [log] = loadMigrationsFromDirectory(FAILING);
-    const sneaky: Migration = { version: 2, name: 'sneaky', fileName: '0002_sneaky.sql', sql: 'CREATE TABLE a (x int);\nCOMMIT;\nCREATE TABLE b (x int);' };
+    const sneaky: Migration = {
+      version: 2,
+      name: 'sneaky',
+      fileName: '0002_sneaky.sql',
+      sql: 'CREATE TABLE a (x int);\nCOMMIT;\nCREATE TABLE b (x int);',
+    };
     const error = await rejectionOf(migrate(e, [log!, sneaky]));
-    expect(error.message).toBe('Migration 0002_sneaky.sql line 2: COMMIT is transaction control; each migration already runs in one transaction');
+    expect(error.message).toBe(
+      'Migration 0002_sneaky.sql line 2: COMMIT is transaction control; each migration already runs in one transaction',
+    );
     expect(await tableExists(e, 'log')).toBe(false);
   });
 

@@ -21,7 +21,9 @@ function reportViewSuite(engine: Engine) {
       { window_seconds: 10, poll_interval_seconds: 10, silent_after_seconds: 900 },
     ]);
     await expect(site.local.db.execute('INSERT INTO report_settings DEFAULT VALUES')).rejects.toThrow(/report_settings_pkey|duplicate key/);
-    await expect(site.local.db.execute('INSERT INTO report_settings (singleton) VALUES (false)')).rejects.toThrow(/report_settings_singleton_check|check constraint/);
+    await expect(site.local.db.execute('INSERT INTO report_settings (singleton) VALUES (false)')).rejects.toThrow(
+      /report_settings_singleton_check|check constraint/,
+    );
   });
 
   it('summarises each instrument per UTC day: exact mean, completeness at the polling interval, empty days kept', async () => {
@@ -29,13 +31,58 @@ function reportViewSuite(engine: Engine) {
     const marker = { instrument_id: 'SM-01', instrument_type: 'settlement_marker', unit: 'mm' };
     expect(await daily()).toEqual([
       // First reading 23:50:00: 600 s of the day at one reading per 10 s = 60 expected; 30 came (every 20 s).
-      { ...piezometer, day: '2024-03-01', reading_count: 30, min_value: 100.1, mean: 100.15, max_value: 100.2, readings_expected: 60, completeness: 0.5 },
+      {
+        ...piezometer,
+        day: '2024-03-01',
+        reading_count: 30,
+        min_value: 100.1,
+        mean: 100.15,
+        max_value: 100.2,
+        readings_expected: 60,
+        completeness: 0.5,
+      },
       // A whole past day: 86 400 s / 10 s = 8 640 expected. Mean (6·120 + 6·160 + 6·180 + 12·120) / 30 = 140.
-      { ...piezometer, day: '2024-03-02', reading_count: 30, min_value: 120, mean: 140, max_value: 180, readings_expected: 8640, completeness: 30 / 8640 },
-      { ...piezometer, day: '2024-03-03', reading_count: 0, min_value: null, mean: null, max_value: null, readings_expected: 8640, completeness: 0 },
+      {
+        ...piezometer,
+        day: '2024-03-02',
+        reading_count: 30,
+        min_value: 120,
+        mean: 140,
+        max_value: 180,
+        readings_expected: 8640,
+        completeness: 30 / 8640,
+      },
+      {
+        ...piezometer,
+        day: '2024-03-03',
+        reading_count: 0,
+        min_value: null,
+        mean: null,
+        max_value: null,
+        readings_expected: 8640,
+        completeness: 0,
+      },
       // The marker's first day is 2024-03-02: no row before it.
-      { ...marker, day: '2024-03-02', reading_count: 6, min_value: -12.5, mean: -12.25, max_value: -12, readings_expected: 8640, completeness: 6 / 8640 },
-      { ...marker, day: '2024-03-03', reading_count: 0, min_value: null, mean: null, max_value: null, readings_expected: 8640, completeness: 0 },
+      {
+        ...marker,
+        day: '2024-03-02',
+        reading_count: 6,
+        min_value: -12.5,
+        mean: -12.25,
+        max_value: -12,
+        readings_expected: 8640,
+        completeness: 6 / 8640,
+      },
+      {
+        ...marker,
+        day: '2024-03-03',
+        reading_count: 0,
+        min_value: null,
+        mean: null,
+        max_value: null,
+        readings_expected: 8640,
+        completeness: 0,
+      },
     ]);
   });
 
@@ -135,17 +182,68 @@ function reportViewSuite(engine: Engine) {
          window_mean, trigger_alert, trigger_alarm, trigger_action, ${iso('ended_at')} AS ended_at, duration::text AS duration, duration_seconds, is_open
        FROM report_trigger_exceedances ORDER BY instrument_id, changed_at`,
     );
-    const pz = { instrument_id: 'PZ-01', instrument_type: 'piezometer', unit: 'kPa', trigger_alert: 150, trigger_alarm: 175, trigger_action: 200 };
+    const pz = {
+      instrument_id: 'PZ-01',
+      instrument_type: 'piezometer',
+      unit: 'kPa',
+      trigger_alert: 150,
+      trigger_alarm: 175,
+      trigger_action: 200,
+    };
     expect(rows).toEqual([
-      { ...pz, changed_at: '2024-03-02T00:01:00Z', window_end: '2024-03-02T00:01:10Z', from_status: 'normal', to_status: 'alert', window_mean: 160,
-        ended_at: '2024-03-02T00:02:00Z', duration: '00:01:00', duration_seconds: 60, is_open: false },
-      { ...pz, changed_at: '2024-03-02T00:02:00Z', window_end: '2024-03-02T00:02:10Z', from_status: 'alert', to_status: 'alarm', window_mean: 180,
-        ended_at: '2024-03-02T00:03:00Z', duration: '00:01:00', duration_seconds: 60, is_open: false },
-      { ...pz, changed_at: '2024-03-02T00:03:00Z', window_end: '2024-03-02T00:03:10Z', from_status: 'alarm', to_status: 'normal', window_mean: 120,
-        ended_at: null, duration: null, duration_seconds: null, is_open: true },
-      { instrument_id: 'SM-01', instrument_type: 'settlement_marker', unit: 'mm', changed_at: '2024-03-02T00:00:00Z', window_end: '2024-03-02T00:00:10Z',
-        from_status: 'normal', to_status: 'alert', window_mean: -12, trigger_alert: 10, trigger_alarm: 15, trigger_action: 20,
-        ended_at: null, duration: null, duration_seconds: null, is_open: true },
+      {
+        ...pz,
+        changed_at: '2024-03-02T00:01:00Z',
+        window_end: '2024-03-02T00:01:10Z',
+        from_status: 'normal',
+        to_status: 'alert',
+        window_mean: 160,
+        ended_at: '2024-03-02T00:02:00Z',
+        duration: '00:01:00',
+        duration_seconds: 60,
+        is_open: false,
+      },
+      {
+        ...pz,
+        changed_at: '2024-03-02T00:02:00Z',
+        window_end: '2024-03-02T00:02:10Z',
+        from_status: 'alert',
+        to_status: 'alarm',
+        window_mean: 180,
+        ended_at: '2024-03-02T00:03:00Z',
+        duration: '00:01:00',
+        duration_seconds: 60,
+        is_open: false,
+      },
+      {
+        ...pz,
+        changed_at: '2024-03-02T00:03:00Z',
+        window_end: '2024-03-02T00:03:10Z',
+        from_status: 'alarm',
+        to_status: 'normal',
+        window_mean: 120,
+        ended_at: null,
+        duration: null,
+        duration_seconds: null,
+        is_open: true,
+      },
+      {
+        instrument_id: 'SM-01',
+        instrument_type: 'settlement_marker',
+        unit: 'mm',
+        changed_at: '2024-03-02T00:00:00Z',
+        window_end: '2024-03-02T00:00:10Z',
+        from_status: 'normal',
+        to_status: 'alert',
+        window_mean: -12,
+        trigger_alert: 10,
+        trigger_alarm: 15,
+        trigger_action: 20,
+        ended_at: null,
+        duration: null,
+        duration_seconds: null,
+        is_open: true,
+      },
     ]);
   });
 
@@ -158,15 +256,63 @@ function reportViewSuite(engine: Engine) {
     );
     const standpipeLast = site.writtenAt - 50_000;
     expect(rows).toEqual([
-      { instrument_id: 'PZ-01', instrument_type: 'piezometer', unit: 'kPa', easting: 320000, northing: 5812000, latitude: expect.any(Number), longitude: expect.any(Number),
-        surface_level: null, trigger_mode: 'rising', trigger_alert: 150, trigger_alarm: 175, trigger_action: 200,
-        status: 'normal', status_since: '2024-03-02T00:03:00Z', last_mean: 120, last_reading_ms: Date.parse('2024-03-02T00:04:50Z'), last_value: 120 },
-      { instrument_id: 'SM-01', instrument_type: 'settlement_marker', unit: 'mm', easting: 320050, northing: 5812030, latitude: expect.any(Number), longitude: expect.any(Number),
-        surface_level: null, trigger_mode: 'magnitude', trigger_alert: 10, trigger_alarm: 15, trigger_action: 20,
-        status: 'alert', status_since: '2024-03-02T00:00:00Z', last_mean: -12.5, last_reading_ms: Date.parse('2024-03-02T00:00:50Z'), last_value: -12.5 },
-      { instrument_id: 'WS-01', instrument_type: 'water_standpipe', unit: 'm', easting: 320100, northing: 5811980, latitude: expect.any(Number), longitude: expect.any(Number),
-        surface_level: 50, trigger_mode: 'rising', trigger_alert: 47, trigger_alarm: 48, trigger_action: 49,
-        status: 'normal', status_since: iso10(site.writtenAt - 60_000), last_mean: 45, last_reading_ms: standpipeLast, last_value: 45 },
+      {
+        instrument_id: 'PZ-01',
+        instrument_type: 'piezometer',
+        unit: 'kPa',
+        easting: 320000,
+        northing: 5812000,
+        latitude: expect.any(Number),
+        longitude: expect.any(Number),
+        surface_level: null,
+        trigger_mode: 'rising',
+        trigger_alert: 150,
+        trigger_alarm: 175,
+        trigger_action: 200,
+        status: 'normal',
+        status_since: '2024-03-02T00:03:00Z',
+        last_mean: 120,
+        last_reading_ms: Date.parse('2024-03-02T00:04:50Z'),
+        last_value: 120,
+      },
+      {
+        instrument_id: 'SM-01',
+        instrument_type: 'settlement_marker',
+        unit: 'mm',
+        easting: 320050,
+        northing: 5812030,
+        latitude: expect.any(Number),
+        longitude: expect.any(Number),
+        surface_level: null,
+        trigger_mode: 'magnitude',
+        trigger_alert: 10,
+        trigger_alarm: 15,
+        trigger_action: 20,
+        status: 'alert',
+        status_since: '2024-03-02T00:00:00Z',
+        last_mean: -12.5,
+        last_reading_ms: Date.parse('2024-03-02T00:00:50Z'),
+        last_value: -12.5,
+      },
+      {
+        instrument_id: 'WS-01',
+        instrument_type: 'water_standpipe',
+        unit: 'm',
+        easting: 320100,
+        northing: 5811980,
+        latitude: expect.any(Number),
+        longitude: expect.any(Number),
+        surface_level: 50,
+        trigger_mode: 'rising',
+        trigger_alert: 47,
+        trigger_alarm: 48,
+        trigger_action: 49,
+        status: 'normal',
+        status_since: iso10(site.writtenAt - 60_000),
+        last_mean: 45,
+        last_reading_ms: standpipeLast,
+        last_value: 45,
+      },
     ]);
     // MGA zone 55, E 320 000 N 5 812 000 is in central Melbourne.
     expect(rows[0]!.latitude).toBeCloseTo(-37.81, 1);

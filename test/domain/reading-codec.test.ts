@@ -11,7 +11,9 @@ const readingArb: fc.Arbitrary<Reading> = fc.constantFrom(...INSTRUMENT_TYPES).c
   fc.record({
     instrumentId: fc.string({ minLength: 1, maxLength: 20 }),
     type: fc.constant(type),
-    value: fc.integer({ min: INSTRUMENT_TYPE_SPECS[type].physicalRange.min * 1e6, max: INSTRUMENT_TYPE_SPECS[type].physicalRange.max * 1e6 }).map((m) => m / 1e6),
+    value: fc
+      .integer({ min: INSTRUMENT_TYPE_SPECS[type].physicalRange.min * 1e6, max: INSTRUMENT_TYPE_SPECS[type].physicalRange.max * 1e6 })
+      .map((m) => m / 1e6),
     observedAt: fc.integer({ min: 1, max: 4102444800000 }),
     surfaceLevel: fc.option(fc.double({ min: 0, max: 200, noNaN: true }), { nil: null }),
     northing: fc.option(fc.integer({ min: 5810000, max: 5816000 }), { nil: null }),

@@ -22,11 +22,23 @@ function run(policy: TriggerPolicy, values: number[], start: TriggerStatus = 'no
 
 describe('trigger evaluation', () => {
   it('classifies by the highest level reached', () => {
-    expect([100, 150, 174.9, 175, 250].map((v) => classify(v, rising.levels, 'rising'))).toEqual(['normal', 'alert', 'alert', 'alarm', 'action']);
+    expect([100, 150, 174.9, 175, 250].map((v) => classify(v, rising.levels, 'rising'))).toEqual([
+      'normal',
+      'alert',
+      'alert',
+      'alarm',
+      'action',
+    ]);
   });
 
   it('compares two-sided quantities on their magnitude', () => {
-    expect([-9, -10, -16, 16, -25].map((v) => classify(v, twoSided.levels, 'magnitude'))).toEqual(['normal', 'alert', 'alarm', 'alarm', 'action']);
+    expect([-9, -10, -16, 16, -25].map((v) => classify(v, twoSided.levels, 'magnitude'))).toEqual([
+      'normal',
+      'alert',
+      'alarm',
+      'alarm',
+      'action',
+    ]);
   });
 
   it('walks normal -> alert -> alarm -> action and back, one notification per change', () => {
@@ -61,7 +73,9 @@ describe('trigger evaluation', () => {
       fc.property(status, fc.double({ min: -300, max: 300, noNaN: true }), (previous, value) => {
         for (const policy of [rising, twoSided]) {
           const next = nextStatus(previous, value, policy);
-          expect(statusRank(next)).toBeLessThanOrEqual(Math.max(statusRank(previous), statusRank(classify(value, policy.levels, policy.mode))));
+          expect(statusRank(next)).toBeLessThanOrEqual(
+            Math.max(statusRank(previous), statusRank(classify(value, policy.levels, policy.mode))),
+          );
           expect(nextStatus(next, value, policy)).toBe(next);
         }
       }),

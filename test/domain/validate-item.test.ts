@@ -108,7 +108,9 @@ describe('validateItem', () => {
 
   it('covers every validation reason the poller can emit', () => {
     const emitted = new Set(cases.map(([reason]) => reason));
-    const pollerReasons = REJECTION_REASONS.filter((r) => !['duplicate_reading', 'undecodable_record', 'put_failed', 'index_rejected'].includes(r));
+    const pollerReasons = REJECTION_REASONS.filter(
+      (r) => !['duplicate_reading', 'undecodable_record', 'put_failed', 'index_rejected'].includes(r),
+    );
     expect([...emitted].sort()).toEqual([...pollerReasons].sort());
   });
 });

@@ -90,9 +90,14 @@ describe('window aggregation', () => {
 
   it('does not depend on the order readings arrive in', () => {
     fc.assert(
-      fc.property(fc.array(readingArb, { minLength: 1, maxLength: 60 }).chain((r) => fc.tuple(fc.constant(r), fc.shuffledSubarray(r, { minLength: r.length, maxLength: r.length }))), ([readings, shuffled]) => {
-        expect(aggregateAll(shuffled)).toEqual(aggregateAll(readings));
-      }),
+      fc.property(
+        fc
+          .array(readingArb, { minLength: 1, maxLength: 60 })
+          .chain((r) => fc.tuple(fc.constant(r), fc.shuffledSubarray(r, { minLength: r.length, maxLength: r.length }))),
+        ([readings, shuffled]) => {
+          expect(aggregateAll(shuffled)).toEqual(aggregateAll(readings));
+        },
+      ),
     );
   });
 
@@ -109,7 +114,14 @@ describe('window aggregation', () => {
   it('gives the same result however a stream is split into batches', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ id: fc.constantFrom('BH-1', 'BH-2', 'BH-3'), value: readingArb.map((r) => r.value), at: fc.integer({ min: T0, max: T0 + 5 * WINDOW_MS }) }), { minLength: 1, maxLength: 80 }),
+        fc.array(
+          fc.record({
+            id: fc.constantFrom('BH-1', 'BH-2', 'BH-3'),
+            value: readingArb.map((r) => r.value),
+            at: fc.integer({ min: T0, max: T0 + 5 * WINDOW_MS }),
+          }),
+          { minLength: 1, maxLength: 80 },
+        ),
         fc.array(fc.nat(), { maxLength: 10 }),
         (readings, cuts) => {
           const whole = new WindowAccumulator(WINDOW_MS);
@@ -123,7 +135,8 @@ describe('window aggregation', () => {
             merged.mergeFrom(batch);
             from = to;
           }
-          const sorted = (acc: WindowAccumulator) => [...acc.entries()].sort((x, y) => x.instrumentId.localeCompare(y.instrumentId) || x.windowStart - y.windowStart);
+          const sorted = (acc: WindowAccumulator) =>
+            [...acc.entries()].sort((x, y) => x.instrumentId.localeCompare(y.instrumentId) || x.windowStart - y.windowStart);
           expect(sorted(merged)).toEqual(sorted(whole));
         },
       ),

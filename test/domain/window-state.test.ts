@@ -14,7 +14,14 @@ describe('tumbling-window state', () => {
   it('round-trips any accumulator through JSON exactly', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ id: fc.string({ minLength: 1, maxLength: 12 }), micro: fc.integer({ min: -1e10, max: 1e10 }), at: fc.integer({ min: T0 - 1e9, max: T0 + 1e9 }) }), { maxLength: 50 }),
+        fc.array(
+          fc.record({
+            id: fc.string({ minLength: 1, maxLength: 12 }),
+            micro: fc.integer({ min: -1e10, max: 1e10 }),
+            at: fc.integer({ min: T0 - 1e9, max: T0 + 1e9 }),
+          }),
+          { maxLength: 50 },
+        ),
         (readings) => {
           const acc = new WindowAccumulator(WINDOW_MS);
           for (const r of readings) acc.add(r.id, r.micro / 1e6, r.at);

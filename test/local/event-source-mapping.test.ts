@@ -36,7 +36,10 @@ async function streamWith(count: number, shards = 1): Promise<string> {
 
 async function putPayloads(name: string, from: number, count: number): Promise<void> {
   for (let start = from; start < from + count; start += 500) {
-    const entries = Array.from({ length: Math.min(500, from + count - start) }, (_, i) => ({ Data: Buffer.from(String(start + i)), PartitionKey: `k${start + i}` }));
+    const entries = Array.from({ length: Math.min(500, from + count - start) }, (_, i) => ({
+      Data: Buffer.from(String(start + i)),
+      PartitionKey: `k${start + i}`,
+    }));
     await kinesis.client.send(new PutRecordsCommand({ StreamName: name, Records: entries }));
   }
 }
@@ -63,7 +66,11 @@ function countingFunction(misbehave?: (event: TumblingWindowEvent, call: number)
   return { invoke, log, committed };
 }
 
-function mapping(streamName: string, invoke: (event: TumblingWindowEvent) => Promise<unknown>, extra: Partial<ConstructorParameters<typeof LocalEventSourceMapping>[0]> = {}) {
+function mapping(
+  streamName: string,
+  invoke: (event: TumblingWindowEvent) => Promise<unknown>,
+  extra: Partial<ConstructorParameters<typeof LocalEventSourceMapping>[0]> = {},
+) {
   const failures: FailedBatchRecord[] = [];
   const esm = new LocalEventSourceMapping({
     kinesis: kinesis.client,
@@ -103,11 +110,21 @@ describe('local event source mapping (against kinesis-local)', () => {
       return { state: {} };
     });
     await esm.drain();
-    expect(seen).toMatchObject({ shardId: 'shardId-000000000000', isFinalInvokeForWindow: false, isWindowTerminatedEarly: false, state: {} });
+    expect(seen).toMatchObject({
+      shardId: 'shardId-000000000000',
+      isFinalInvokeForWindow: false,
+      isWindowTerminatedEarly: false,
+      state: {},
+    });
     expect(seen!.window.start).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(Date.parse(seen!.window.end) - Date.parse(seen!.window.start)).toBe(30_000);
     const record = seen!.Records[0]!;
-    expect(record).toMatchObject({ eventSource: 'aws:kinesis', eventName: 'aws:kinesis:record', eventVersion: '1.0', kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'k0' } });
+    expect(record).toMatchObject({
+      eventSource: 'aws:kinesis',
+      eventName: 'aws:kinesis:record',
+      eventVersion: '1.0',
+      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'k0' },
+    });
     expect(record.eventID).toBe(`shardId-000000000000:${record.kinesis.sequenceNumber}`);
     expect(record.kinesis.approximateArrivalTimestamp).toBeGreaterThan(1.6e9);
     expect(record.eventSourceARN).toContain(`stream/${name}`);
@@ -115,8 +132,12 @@ describe('local event source mapping (against kinesis-local)', () => {
 
   it('retries a failing batch with the same state until it succeeds, losing and repeating nothing', async () => {
     const name = await streamWith(60);
-    const fn = countingFunction((event, call) => (call <= 3 && !event.isFinalInvokeForWindow ? Promise.reject(new Error('sink down')) : undefined));
-    const { esm, failures } = mapping(name, fn.invoke, { settings: { batchSize: 40, maximumBatchingWindowMs: 0, bisectBatchOnFunctionError: false } });
+    const fn = countingFunction((event, call) =>
+      call <= 3 && !event.isFinalInvokeForWindow ? Promise.reject(new Error('sink down')) : undefined,
+    );
+    const { esm, failures } = mapping(name, fn.invoke, {
+      settings: { batchSize: 40, maximumBatchingWindowMs: 0, bisectBatchOnFunctionError: false },
+    });
     await esm.drain();
     expect(fn.committed).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(failures).toEqual([]);
@@ -125,11 +146,18 @@ describe('local event source mapping (against kinesis-local)', () => {
   it('bisects a batch around a poison record and sends it to the on-failure destination once retries run out', async () => {
     const name = await streamWith(40);
     const fn = countingFunction((event) => (payloads(event).includes(13) ? Promise.reject(new Error('cannot handle 13')) : undefined));
-    const { esm, failures } = mapping(name, fn.invoke, { settings: { batchSize: 40, maximumBatchingWindowMs: 0, maximumRetryAttempts: 8 } });
+    const { esm, failures } = mapping(name, fn.invoke, {
+      settings: { batchSize: 40, maximumBatchingWindowMs: 0, maximumRetryAttempts: 8 },
+    });
     await esm.drain();
     expect(fn.committed).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 13));
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ batchSize: 1, condition: 'RetryAttemptsExhausted', error: 'cannot handle 13', shardId: 'shardId-000000000000' });
+    expect(failures[0]).toMatchObject({
+      batchSize: 1,
+      condition: 'RetryAttemptsExhausted',
+      error: 'cannot handle 13',
+      shardId: 'shardId-000000000000',
+    });
     expect(failures[0]!.startSequenceNumber).toBe(failures[0]!.endSequenceNumber);
   });
 
@@ -189,7 +217,9 @@ describe('local event source mapping (against kinesis-local)', () => {
   });
 
   it('refuses settings Lambda would refuse, naming the setting', () => {
-    expect(() => mapping('x', async () => ({ state: {} }), { settings: { tumblingWindowSeconds: 901 } })).toThrow(/tumblingWindowSeconds must be 1..900/);
+    expect(() => mapping('x', async () => ({ state: {} }), { settings: { tumblingWindowSeconds: 901 } })).toThrow(
+      /tumblingWindowSeconds must be 1..900/,
+    );
     expect(() => mapping('x', async () => ({ state: {} }), { settings: { batchSize: 20_000 } })).toThrow(/batchSize/);
   });
 });

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIsoInstant } from '../../lambdas/domain/timestamps.js';
 import { MemoryCheckpointStore } from '../../local/esm/checkpoint-store.js';
@@ -24,9 +30,13 @@ async function pollTimes(n: number) {
 async function tables() {
   const q = (sql: string) => pipeline.database.query<Record<string, unknown>>(sql);
   return {
-    instruments: await q('SELECT instrument_id, instrument_type, surface_level, latitude, longitude, trigger_alert, trigger_alarm, trigger_action FROM instruments ORDER BY 1'),
+    instruments: await q(
+      'SELECT instrument_id, instrument_type, surface_level, latitude, longitude, trigger_alert, trigger_alarm, trigger_action FROM instruments ORDER BY 1',
+    ),
     readings: await q('SELECT instrument_id, observed_at::text, value_micro FROM readings ORDER BY 1, 2'),
-    windows: await q('SELECT instrument_id, window_start::text, reading_count, sum_micro, mean, min_value, max_value, first_observed_at::text, last_observed_at::text FROM window_aggregates ORDER BY 1, 2'),
+    windows: await q(
+      'SELECT instrument_id, window_start::text, reading_count, sum_micro, mean, min_value, max_value, first_observed_at::text, last_observed_at::text FROM window_aggregates ORDER BY 1, 2',
+    ),
     status: await q('SELECT * FROM instrument_status ORDER BY 1'),
     events: await q('SELECT instrument_id, window_start::text, from_status, to_status, window_mean FROM trigger_events ORDER BY 1, 2'),
   };
@@ -37,7 +47,11 @@ async function streamRecords(): Promise<Array<{ data: Uint8Array; partitionKey: 
   const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: pipeline.streamName }));
   const all: Array<{ data: Uint8Array; partitionKey: string }> = [];
   for (const shard of Shards) {
-    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: pipeline.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (
+      await kinesis.send(
+        new GetShardIteratorCommand({ StreamName: pipeline.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      )
+    ).ShardIterator;
     for (;;) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const r of page.Records ?? []) all.push({ data: r.Data!, partitionKey: r.PartitionKey! });
@@ -57,7 +71,10 @@ function expectSameOutcome(after: Awaited<ReturnType<typeof tables>>, before: Aw
   expect(after.instruments).toEqual(before.instruments);
   expect(after.readings).toEqual(before.readings);
   expect(after.windows).toEqual(before.windows);
-  const evaluatedUpTo = before.status.reduce((latest, row) => (String(row.last_window_start) > latest ? String(row.last_window_start) : latest), '');
+  const evaluatedUpTo = before.status.reduce(
+    (latest, row) => (String(row.last_window_start) > latest ? String(row.last_window_start) : latest),
+    '',
+  );
   const key = (row: Record<string, unknown>) => `${String(row.instrument_id)}@${String(row.window_start)}`;
   const earlier = after.events.filter((row) => String(row.window_start) <= evaluatedUpTo);
   expect(new Set(earlier.map(key))).toEqual(new Set(before.events.filter((row) => String(row.window_start) <= evaluatedUpTo).map(key)));
@@ -109,7 +126,15 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
         groups.set(key, group);
       }
     }
-    const rows = await pipeline.database.query<{ id: string; start: string; reading_count: number; sum_micro: number; mean: number; min_value: number; max_value: number }>(
+    const rows = await pipeline.database.query<{
+      id: string;
+      start: string;
+      reading_count: number;
+      sum_micro: number;
+      mean: number;
+      min_value: number;
+      max_value: number;
+    }>(
       `SELECT instrument_id AS id, to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS start, reading_count, sum_micro, mean, min_value, max_value FROM window_aggregates`,
     );
     expect(rows.length).toBe(groups.size);
@@ -149,7 +174,12 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
     const before = await tables();
     const records = await streamRecords();
     for (let i = 0; i < records.length; i += 500) {
-      await kinesis.send(new PutRecordsCommand({ StreamName: pipeline.streamName, Records: records.slice(i, i + 500).map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) }));
+      await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: pipeline.streamName,
+          Records: records.slice(i, i + 500).map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
+        }),
+      );
     }
     await pipeline.drain();
     expectSameOutcome(await tables(), before);
@@ -157,12 +187,21 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
 
   it('quarantines a poison record and keeps its shard moving', async () => {
     const poison = { v: 1, id: 'BH-POISON', type: 'piezometer', value: 'lots', t: Date.now() };
-    await kinesis.send(new PutRecordsCommand({ StreamName: pipeline.streamName, Records: [{ Data: Buffer.from(JSON.stringify(poison)), PartitionKey: 'BH-POISON' }] }));
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: pipeline.streamName,
+        Records: [{ Data: Buffer.from(JSON.stringify(poison)), PartitionKey: 'BH-POISON' }],
+      }),
+    );
     const readingsBefore = (await tables()).readings.length;
     await pollTimes(2);
     await pipeline.drain();
-    const quarantined = await pipeline.database.query<{ reason: string; detail: string; raw: string }>("SELECT reason, detail, raw FROM quarantined_readings WHERE raw LIKE '%BH-POISON%'");
-    expect(quarantined).toEqual([{ reason: 'undecodable_record', detail: 'record value "lots" is not a finite number', raw: JSON.stringify(poison) }]);
+    const quarantined = await pipeline.database.query<{ reason: string; detail: string; raw: string }>(
+      "SELECT reason, detail, raw FROM quarantined_readings WHERE raw LIKE '%BH-POISON%'",
+    );
+    expect(quarantined).toEqual([
+      { reason: 'undecodable_record', detail: 'record value "lots" is not a finite number', raw: JSON.stringify(poison) },
+    ]);
     expect((await tables()).readings.length).toBeGreaterThan(readingsBefore);
   });
 
@@ -181,7 +220,9 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
     );
     const servedItems = pipeline.simulator.served.reduce((n, s) => n + s.items.length, 0);
     expect(counts!.readings).toBe(servedItems);
-    const [windowTotal] = await pipeline.database.query<{ total: number }>('SELECT sum(reading_count)::int AS total FROM window_aggregates');
+    const [windowTotal] = await pipeline.database.query<{ total: number }>(
+      'SELECT sum(reading_count)::int AS total FROM window_aggregates',
+    );
     expect(windowTotal!.total).toBe(servedItems);
   });
 });

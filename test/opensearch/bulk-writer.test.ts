@@ -15,7 +15,12 @@ describeWithOpenSearch('bulk writer against OpenSearch', () => {
   function operations(label: string, count: number): BulkOperation<ReadingDocument>[] {
     return Array.from({ length: count }, (_, i) => {
       const reading = piezometer(`${label}-${i % 7}`, T0 + i * 1_000, 100 + i / 8);
-      return { action: 'index', index: readingsIndex(prefix, reading.observedAt), id: readingDocumentId(reading), document: readingDocument(reading) };
+      return {
+        action: 'index',
+        index: readingsIndex(prefix, reading.observedAt),
+        id: readingDocumentId(reading),
+        document: readingDocument(reading),
+      };
     });
   }
 
@@ -47,7 +52,9 @@ describeWithOpenSearch('bulk writer against OpenSearch', () => {
     const faulty = withBulkFaults(client, (id) => (id === stuck ? 503 : null));
     const result = await new BulkWriter(faulty.client, { ...noWait, maxAttempts: 3 }).write(ops);
     expect(result.written).toBe(5);
-    expect(result.failures).toEqual([expect.objectContaining({ status: 503, attempts: 3, operation: expect.objectContaining({ id: stuck }) })]);
+    expect(result.failures).toEqual([
+      expect.objectContaining({ status: 503, attempts: 3, operation: expect.objectContaining({ id: stuck }) }),
+    ]);
     expect(faulty.requests).toEqual([ops.map((op) => op.id), [stuck], [stuck]]);
   });
 

@@ -33,7 +33,10 @@ interface FieldUse {
 }
 
 function kueryFields(query: string): Array<{ field: string; use: string }> {
-  return [...query.matchAll(/([A-Za-z_][\w.]*)\s*(>=|<=|>|<|:)/g)].map((m) => ({ field: m[1] ?? '', use: m[2] === ':' ? 'query:' : 'query-range' }));
+  return [...query.matchAll(/([A-Za-z_][\w.]*)\s*(>=|<=|>|<|:)/g)].map((m) => ({
+    field: m[1] ?? '',
+    use: m[2] === ':' ? 'query:' : 'query-range',
+  }));
 }
 
 /** Every field every saved object uses, with the index pattern (title) it is looked up in. */
@@ -42,7 +45,12 @@ function fieldUses(objects: readonly SavedObject[]): FieldUse[] {
   const uses: FieldUse[] = [];
   for (const object of objects) {
     if (object.type === 'index-pattern' && object.attributes.timeFieldName) {
-      uses.push({ object: object.id, pattern: String(object.attributes.title), field: String(object.attributes.timeFieldName), use: 'time' });
+      uses.push({
+        object: object.id,
+        pattern: String(object.attributes.title),
+        field: String(object.attributes.timeFieldName),
+        use: 'time',
+      });
     }
     if (object.type !== 'visualization') continue;
     const visState = JSON.parse(String(object.attributes.visState)) as {
@@ -65,8 +73,10 @@ function fieldUses(objects: readonly SavedObject[]): FieldUse[] {
       uses.push({ object: object.id, pattern, field: params.time_field, use: 'time' });
       for (const { field, use } of kueryFields(params.filter?.query ?? '')) uses.push({ object: object.id, pattern, field, use });
       for (const series of params.series) {
-        if (series.split_mode === 'terms') uses.push({ object: object.id, pattern, field: series.terms_field ?? '(missing terms_field)', use: 'terms' });
-        for (const metric of series.metrics) if (metric.field) uses.push({ object: object.id, pattern, field: metric.field, use: metric.type });
+        if (series.split_mode === 'terms')
+          uses.push({ object: object.id, pattern, field: series.terms_field ?? '(missing terms_field)', use: 'terms' });
+        for (const metric of series.metrics)
+          if (metric.field) uses.push({ object: object.id, pattern, field: metric.field, use: metric.type });
       }
       continue;
     }
@@ -82,11 +92,15 @@ function fieldUses(objects: readonly SavedObject[]): FieldUse[] {
 }
 
 function mappingsByPattern(prefix: string): Map<string, Properties> {
-  return new Map(indexTemplates(prefix).flatMap((t) => t.body.index_patterns.map((p) => [p, t.body.template.mappings.properties] as const)));
+  return new Map(
+    indexTemplates(prefix).flatMap((t) => t.body.index_patterns.map((p) => [p, t.body.template.mappings.properties] as const)),
+  );
 }
 
 const objects = parseSavedObjects(SAVED_OBJECTS_NDJSON);
-const visualisations = objects.filter((o) => o.type === 'visualization').map((o) => ({ object: o, visState: JSON.parse(String(o.attributes.visState)) }));
+const visualisations = objects
+  .filter((o) => o.type === 'visualization')
+  .map((o) => ({ object: o, visState: JSON.parse(String(o.attributes.visState)) }));
 
 describe('Dashboards saved objects', () => {
   it('reference only fields the index templates map, with a compatible type', () => {
@@ -107,7 +121,9 @@ describe('Dashboards saved objects', () => {
 
   it('draw a time series with all three trigger levels for every instrument type', () => {
     for (const type of INSTRUMENT_TYPES) {
-      const series = visualisations.filter(({ visState }) => visState.type === 'metrics' && visState.params.filter?.query === `instrument_type : "${type}"`);
+      const series = visualisations.filter(
+        ({ visState }) => visState.type === 'metrics' && visState.params.filter?.query === `instrument_type : "${type}"`,
+      );
       expect(series, type).toHaveLength(1);
       const fields = series[0]?.visState.params.series.flatMap((s: { metrics: Array<{ field: string }> }) => s.metrics.map((m) => m.field));
       expect(fields).toEqual(expect.arrayContaining(['mean', 'trigger_alert', 'trigger_alarm', 'trigger_action']));
@@ -124,7 +140,9 @@ describe('Dashboards saved objects', () => {
     );
     const count = visualisations.find(({ visState }) => visState.type === 'metric');
     expect(count?.visState.aggs[0].type).toBe('count');
-    expect(JSON.parse(String((count?.object.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON)).query.query).toBe('status_rank >= 1');
+    expect(
+      JSON.parse(String((count?.object.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON)).query.query,
+    ).toBe('status_rank >= 1');
   });
 
   it('tabulate the latest status and window mean per instrument', () => {
@@ -135,7 +153,8 @@ describe('Dashboards saved objects', () => {
 
   it('put every visualisation on the dashboard, and every reference resolves', () => {
     const ids = new Set(objects.map((o) => `${o.type}:${o.id}`));
-    for (const object of objects) for (const ref of object.references) expect(ids.has(`${ref.type}:${ref.id}`), `${object.id} -> ${ref.id}`).toBe(true);
+    for (const object of objects)
+      for (const ref of object.references) expect(ids.has(`${ref.type}:${ref.id}`), `${object.id} -> ${ref.id}`).toBe(true);
     const dashboard = objects.find((o) => o.type === 'dashboard');
     const panels = JSON.parse(String(dashboard?.attributes.panelsJSON)) as Array<{ panelRefName: string }>;
     const onDashboard = panels.map((p) => dashboard?.references.find((r) => r.name === p.panelRefName)?.id);

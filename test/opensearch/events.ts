@@ -28,7 +28,10 @@ export function streamRecord(payload: Reading | string, sequence: number): Kines
 }
 
 /** One invocation of a tumbling window (Lambda's window is by arrival time; its bounds only label it here). */
-export function tumblingEvent(records: KinesisStreamRecord[], options: { state?: unknown; final?: boolean; lambdaWindowStart?: number }): RealtimeWindowEvent {
+export function tumblingEvent(
+  records: KinesisStreamRecord[],
+  options: { state?: unknown; final?: boolean; lambdaWindowStart?: number },
+): RealtimeWindowEvent {
   const start = options.lambdaWindowStart ?? Date.parse('2026-03-02T00:00:00Z');
   return {
     Records: records,

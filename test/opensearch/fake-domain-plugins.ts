@@ -11,7 +11,10 @@ export interface FakeDomain {
   readonly url: string;
   readonly policies: Map<string, { policy: Record<string, unknown>; seqNo: number; primaryTerm: number }>;
   readonly roles: Map<string, Record<string, unknown>>;
-  readonly roleMappings: Map<string, { backend_roles?: string[]; users?: string[]; hosts?: string[]; reserved?: boolean; hidden?: boolean }>;
+  readonly roleMappings: Map<
+    string,
+    { backend_roles?: string[]; users?: string[]; hosts?: string[]; reserved?: boolean; hidden?: boolean }
+  >;
   /** Every write the fakes accepted: method, path and query. */
   readonly calls: string[];
   readonly imports: Array<{ query: string; headers: IncomingMessage['headers']; ndjson: string }>;
@@ -50,19 +53,33 @@ export async function startFakeDomain(realUrl: string): Promise<FakeDomain> {
         const stored = state.policies.get(id);
         if (method === 'GET') {
           if (!stored) return json(response, 404, { error: { type: 'status_exception', reason: 'Policy not found' }, status: 404 });
-          return json(response, 200, { _id: id, _version: stored.seqNo + 1, _seq_no: stored.seqNo, _primary_term: stored.primaryTerm, policy: { policy_id: id, ...stored.policy } });
+          return json(response, 200, {
+            _id: id,
+            _version: stored.seqNo + 1,
+            _seq_no: stored.seqNo,
+            _primary_term: stored.primaryTerm,
+            policy: { policy_id: id, ...stored.policy },
+          });
         }
         if (method === 'PUT') {
           const ifSeqNo = url.searchParams.get('if_seq_no');
           if (stored && (ifSeqNo === null || Number(ifSeqNo) !== stored.seqNo)) {
-            return json(response, 409, { error: { type: 'version_conflict_engine_exception', reason: 'policy exists; send if_seq_no and if_primary_term' }, status: 409 });
+            return json(response, 409, {
+              error: { type: 'version_conflict_engine_exception', reason: 'policy exists; send if_seq_no and if_primary_term' },
+              status: 409,
+            });
           }
-          const next = { policy: (JSON.parse(body.toString()) as { policy: Record<string, unknown> }).policy, seqNo: ++seqNo, primaryTerm: 1 };
+          const next = {
+            policy: (JSON.parse(body.toString()) as { policy: Record<string, unknown> }).policy,
+            seqNo: ++seqNo,
+            primaryTerm: 1,
+          };
           state.policies.set(id, next);
           return json(response, stored ? 200 : 201, { _id: id, _seq_no: next.seqNo, _primary_term: 1, policy: { policy: next.policy } });
         }
       }
-      if (/^\/_plugins\/_ism\/(add|change_policy)\//.test(path)) return json(response, 200, { updated_indices: 0, failures: false, failed_indices: [] });
+      if (/^\/_plugins\/_ism\/(add|change_policy)\//.test(path))
+        return json(response, 200, { updated_indices: 0, failures: false, failed_indices: [] });
 
       const role = /^\/_plugins\/_security\/api\/roles\/([^/]+)$/.exec(path);
       if (role?.[1] && method === 'PUT') {
@@ -74,12 +91,15 @@ export async function startFakeDomain(realUrl: string): Promise<FakeDomain> {
         const name = decodeURIComponent(mapping[1]);
         if (method === 'GET') {
           const stored = state.roleMappings.get(name);
-          return stored ? json(response, 200, { [name]: stored }) : json(response, 404, { status: 'NOT_FOUND', message: `${name} not found` });
+          return stored
+            ? json(response, 200, { [name]: stored })
+            : json(response, 404, { status: 'NOT_FOUND', message: `${name} not found` });
         }
         if (method === 'PUT') {
           const sent = JSON.parse(body.toString()) as Record<string, unknown>;
           const readOnly = ['reserved', 'hidden', 'static'].filter((key) => key in sent);
-          if (readOnly.length > 0) return json(response, 400, { status: 'error', reason: `Invalid configuration: ${readOnly.join(', ')} not allowed` });
+          if (readOnly.length > 0)
+            return json(response, 400, { status: 'error', reason: `Invalid configuration: ${readOnly.join(', ')} not allowed` });
           state.roleMappings.set(name, { ...sent, reserved: false, hidden: false });
           return json(response, 200, { status: 'OK' });
         }
@@ -90,7 +110,8 @@ export async function startFakeDomain(realUrl: string): Promise<FakeDomain> {
         const text = body.toString();
         const part = boundary ? text.split(`--${boundary}`)[1] : undefined;
         const ndjson = part?.split('\r\n\r\n').slice(1).join('\r\n\r\n').replace(/\r\n$/, '') ?? '';
-        if (incoming.headers['osd-xsrf'] !== 'true' || !ndjson) return json(response, 400, { statusCode: 400, message: 'expected an osd-xsrf header and a file part' });
+        if (incoming.headers['osd-xsrf'] !== 'true' || !ndjson)
+          return json(response, 400, { statusCode: 400, message: 'expected an osd-xsrf header and a file part' });
         state.imports.push({ query: url.search, headers: incoming.headers, ndjson });
         return json(response, 200, { success: true, successCount: ndjson.split('\n').filter((line) => line.trim() !== '').length });
       }
@@ -104,7 +125,10 @@ export async function startFakeDomain(realUrl: string): Promise<FakeDomain> {
             let payload = Buffer.concat(upstreamChunks);
             if (path === '/_cat/plugins' && upstream.statusCode === 200) {
               const rows = JSON.parse(payload.toString() || '[]') as unknown[];
-              rows.push({ name: 'fake', component: 'opensearch-index-management', version: 'fake' }, { name: 'fake', component: 'opensearch-security', version: 'fake' });
+              rows.push(
+                { name: 'fake', component: 'opensearch-index-management', version: 'fake' },
+                { name: 'fake', component: 'opensearch-security', version: 'fake' },
+              );
               payload = Buffer.from(JSON.stringify(rows));
             }
             const headers = { ...upstream.headers, 'content-length': String(payload.length) };

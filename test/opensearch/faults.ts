@@ -19,7 +19,9 @@ export function withBulkFaults(client: Client, fault: ItemFault): { client: Clie
   const requests: BulkRequestLog = [];
   const attempts = new Map<string, number>();
   const bulk = async (params: { body: unknown; refresh?: boolean }) => {
-    const lines = String(params.body).split('\n').filter((line) => line !== '');
+    const lines = String(params.body)
+      .split('\n')
+      .filter((line) => line !== '');
     const items: Array<{ action: string; meta: { _index: string; _id: string }; lines: string }> = [];
     for (let i = 0; i < lines.length; i += 2) {
       const header = JSON.parse(lines[i] ?? '{}') as Record<string, { _index: string; _id: string }>;
@@ -34,7 +36,10 @@ export function withBulkFaults(client: Client, fault: ItemFault): { client: Clie
       return fault(item.meta._id, attempt, item.meta._index);
     });
     const passing = items.filter((_, index) => verdicts[index] === null);
-    const real = passing.length > 0 ? (await client.bulk({ body: passing.map((item) => item.lines).join('') as never, refresh: params.refresh ?? false })).body.items : [];
+    const real =
+      passing.length > 0
+        ? (await client.bulk({ body: passing.map((item) => item.lines).join('') as never, refresh: params.refresh ?? false })).body.items
+        : [];
     let next = 0;
     const merged = items.map((item, index) => {
       const status = verdicts[index];

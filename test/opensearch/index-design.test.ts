@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { signsRequests } from '../../lambdas/realtime/client.js';
 import { realtimeConfigFrom, RealtimeConfigError, retentionDaysFrom } from '../../lambdas/realtime/config.js';
 import { dayOfDailyIndex, readingsIndex, statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
-import { fieldMapping, indexTemplates, READING_PROPERTIES, STATUS_PROPERTIES, WINDOW_PROPERTIES } from '../../lambdas/realtime/index-templates.js';
+import {
+  fieldMapping,
+  indexTemplates,
+  READING_PROPERTIES,
+  STATUS_PROPERTIES,
+  WINDOW_PROPERTIES,
+} from '../../lambdas/realtime/index-templates.js';
 import { expiredIndices, retentionPolicy } from '../../lambdas/realtime/retention.js';
 
 const DAY = 86_400_000;
@@ -10,7 +16,12 @@ const T = Date.parse('2026-03-01T23:59:59.999Z');
 
 /** Whether an index name matches an index pattern with `*` wildcards. */
 function matches(pattern: string, name: string): boolean {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(name);
 }
 
 describe('index names', () => {
@@ -58,7 +69,9 @@ describe('index templates', () => {
 describe('retention', () => {
   it('deletes readings and windows indices after the configured age, never the status index', () => {
     const { policy } = retentionPolicy('geotech', 45);
-    expect(policy.states.find((s) => s.name === 'hot')?.transitions).toEqual([{ state_name: 'delete', conditions: { min_index_age: '45d' } }]);
+    expect(policy.states.find((s) => s.name === 'hot')?.transitions).toEqual([
+      { state_name: 'delete', conditions: { min_index_age: '45d' } },
+    ]);
     expect(policy.states.find((s) => s.name === 'delete')?.actions).toEqual([{ delete: {} }]);
     const patterns = policy.ism_template.flatMap((t) => t.index_patterns);
     expect(patterns.some((p) => matches(p, readingsIndex('geotech', T)))).toBe(true);
@@ -76,7 +89,10 @@ describe('retention', () => {
   it('finds the daily indices whose day lies wholly before the retention', () => {
     const now = Date.parse('2026-03-31T12:00:00Z');
     const names = [0, 29, 30, 31, 40].map((days) => readingsIndex('geotech', now - days * DAY));
-    expect(expiredIndices([...names, statusIndex('geotech'), 'other-readings-2020.01.01'], 'geotech', 30, now)).toEqual([names[3], names[4]]);
+    expect(expiredIndices([...names, statusIndex('geotech'), 'other-readings-2020.01.01'], 'geotech', 30, now)).toEqual([
+      names[3],
+      names[4],
+    ]);
   });
 });
 
@@ -84,11 +100,22 @@ describe('configuration', () => {
   const base = { OPENSEARCH_ENDPOINT: 'http://127.0.0.1:9200' };
 
   it('has the documented defaults', () => {
-    expect(realtimeConfigFrom(base)).toEqual({ endpoint: 'http://127.0.0.1:9200', auth: 'none', region: undefined, indexPrefix: 'geotech', windowMs: 10_000, quarantineQueueUrl: undefined });
+    expect(realtimeConfigFrom(base)).toEqual({
+      endpoint: 'http://127.0.0.1:9200',
+      auth: 'none',
+      region: undefined,
+      indexPrefix: 'geotech',
+      windowMs: 10_000,
+      quarantineQueueUrl: undefined,
+    });
   });
 
   it('signs with SigV4 by default inside Lambda, only over https', () => {
-    const lambda = { OPENSEARCH_ENDPOINT: 'https://search-x.ap-southeast-2.es.amazonaws.com/', AWS_LAMBDA_FUNCTION_NAME: 'f', AWS_REGION: 'ap-southeast-2' };
+    const lambda = {
+      OPENSEARCH_ENDPOINT: 'https://search-x.ap-southeast-2.es.amazonaws.com/',
+      AWS_LAMBDA_FUNCTION_NAME: 'f',
+      AWS_REGION: 'ap-southeast-2',
+    };
     const config = realtimeConfigFrom(lambda);
     expect(config).toMatchObject({ auth: 'iam', region: 'ap-southeast-2', endpoint: 'https://search-x.ap-southeast-2.es.amazonaws.com' });
     expect(signsRequests(config)).toBe(true);

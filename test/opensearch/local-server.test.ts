@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, distributionCacheRoot, findCachedDistribution, openSearchMajorFor, parseJavaMajor, resolveLocalOpenSearch } from '../../local/opensearch-server.js';
+import {
+  compareVersions,
+  distributionCacheRoot,
+  findCachedDistribution,
+  openSearchMajorFor,
+  parseJavaMajor,
+  resolveLocalOpenSearch,
+} from '../../local/opensearch-server.js';
 
 describe('local OpenSearch distribution', () => {
   it('reads the Java feature version from `java -version`, old and new styles', () => {
@@ -26,7 +33,10 @@ describe('local OpenSearch distribution', () => {
   });
 
   it('uses OPENSEARCH_URL as it is, and is off with the reason when nothing is cached', async () => {
-    await expect(resolveLocalOpenSearch({ env: { OPENSEARCH_URL: 'http://127.0.0.1:9200/' } })).resolves.toMatchObject({ url: 'http://127.0.0.1:9200', source: 'env' });
+    await expect(resolveLocalOpenSearch({ env: { OPENSEARCH_URL: 'http://127.0.0.1:9200/' } })).resolves.toMatchObject({
+      url: 'http://127.0.0.1:9200',
+      source: 'env',
+    });
     const empty = mkdtempSync(join(tmpdir(), 'geotech-empty-cache-'));
     try {
       expect(findCachedDistribution({ env: { XDG_CACHE_HOME: empty } })).toBeNull();

@@ -29,8 +29,17 @@ describeWithOpenSearch('real-time queries against OpenSearch', () => {
 
   it('lists the latest status of every instrument, past a page of results', async () => {
     const ids = Array.from({ length: 1_234 }, (_, i) => `SM-${String(i).padStart(5, '0')}`);
-    const documents = ids.map((id, i) => statusDocument(window(id, MIDNIGHT, i % 25), { ...INITIAL_STATUS, status: i % 25 >= 10 ? 'alert' : 'normal', status_since: MIDNIGHT }, INITIAL_STATUS, MIDNIGHT));
-    const result = await new BulkWriter(client).write(documents.map((document) => ({ action: 'index', index: statusIndex(prefix), id: document.instrument_id, document })));
+    const documents = ids.map((id, i) =>
+      statusDocument(
+        window(id, MIDNIGHT, i % 25),
+        { ...INITIAL_STATUS, status: i % 25 >= 10 ? 'alert' : 'normal', status_since: MIDNIGHT },
+        INITIAL_STATUS,
+        MIDNIGHT,
+      ),
+    );
+    const result = await new BulkWriter(client).write(
+      documents.map((document) => ({ action: 'index', index: statusIndex(prefix), id: document.instrument_id, document })),
+    );
     expect(result.failures).toEqual([]);
     await refreshIndices(client, [statusIndex(prefix)]);
 
@@ -47,7 +56,12 @@ describeWithOpenSearch('real-time queries against OpenSearch', () => {
       windows.push(window('SM-A', start, (start - from) / 1e5), window('SM-B', start, 1));
     }
     const result = await new BulkWriter(client).write(
-      windows.map((document) => ({ action: 'index', index: windowsIndex(prefix, document.window_start), id: windowDocumentId(document.instrument_id, document.window_start), document })),
+      windows.map((document) => ({
+        action: 'index',
+        index: windowsIndex(prefix, document.window_start),
+        id: windowDocumentId(document.instrument_id, document.window_start),
+        document,
+      })),
     );
     expect(result.failures).toEqual([]);
     await refreshIndices(client, [windowsIndex(prefix, from), windowsIndex(prefix, MIDNIGHT)]);

@@ -11,7 +11,17 @@ import { readingsIndex } from '../../lambdas/realtime/index-names.js';
 import { processRealtimeEvent, type RealtimeProcessorDeps } from '../../lambdas/realtime/process-window.js';
 import { piezometer, SHARD, streamRecord, tumblingEvent } from './events.js';
 import { withBulkFaults } from './faults.js';
-import { describeWithOpenSearch, documentsById, dropPrefix, fileQuarantine, openSearchUrl, prepareIndices, testClient, uniquePrefix, useSuiteIndices } from './support.js';
+import {
+  describeWithOpenSearch,
+  documentsById,
+  dropPrefix,
+  fileQuarantine,
+  openSearchUrl,
+  prepareIndices,
+  testClient,
+  uniquePrefix,
+  useSuiteIndices,
+} from './support.js';
 
 const WINDOW_MS = 10_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -37,7 +47,8 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     writer: fastWriter(client),
     ...overrides,
   });
-  const records = (payloads: Array<Reading | string>): KinesisStreamRecord[] => payloads.map((payload) => streamRecord(payload, ++sequence));
+  const records = (payloads: Array<Reading | string>): KinesisStreamRecord[] =>
+    payloads.map((payload) => streamRecord(payload, ++sequence));
 
   /** One Lambda tumbling window: the batches as successive invocations, then the final invocation. */
   async function lambdaWindow(batches: KinesisStreamRecord[][], use: RealtimeProcessorDeps = deps()) {
@@ -75,12 +86,17 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     const { invocations, final } = await lambdaWindow([records(readings.slice(0, 3)), records(readings.slice(3))]);
 
     const carried = decodeWindowState(invocations[1]?.response.state, WINDOW_MS);
-    expect([...carried.entries()].map((e) => `${e.instrumentId}@${e.windowStart}`).sort()).toEqual([`P-100@${T0}`, `P-100@${T0 + 10_000}`, `P-101@${T0}`]);
+    expect([...carried.entries()].map((e) => `${e.instrumentId}@${e.windowStart}`).sort()).toEqual([
+      `P-100@${T0}`,
+      `P-100@${T0 + 10_000}`,
+      `P-101@${T0}`,
+    ]);
     expect(final.response).toEqual({ state: {}, batchItemFailures: [] });
     expect(final.summary).toMatchObject({ finalised: true, windowsWritten: 3, statusesWritten: 2 });
 
     const stored = await readingsStored();
-    for (const r of readings) expect(stored.get(`${r.instrumentId}@${r.observedAt}`)).toMatchObject({ value: r.value, instrument_type: 'piezometer', unit: 'kPa' });
+    for (const r of readings)
+      expect(stored.get(`${r.instrumentId}@${r.observedAt}`)).toMatchObject({ value: r.value, instrument_type: 'piezometer', unit: 'kPa' });
     const truth = expected(readings);
     const written = await windows();
     for (const { instrumentId, windowStart, aggregate } of truth.entries()) {
@@ -101,11 +117,22 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
       expect(doc?.position?.lat).toBeCloseTo(-37.806, 2);
     }
     const status = (await statuses()).get('P-100');
-    expect(status).toMatchObject({ status: 'normal', window_start: T0 + 10_000, mean: meanOf(truth.get('P-100', T0 + 10_000)!), previous_status: null, status_since: T0 });
+    expect(status).toMatchObject({
+      status: 'normal',
+      window_start: T0 + 10_000,
+      mean: meanOf(truth.get('P-100', T0 + 10_000)!),
+      previous_status: null,
+      status_since: T0,
+    });
   });
 
   it('changes nothing when the same records are delivered twice', async () => {
-    const readings = [piezometer('P-200', T0 + 2_000, 151.5), piezometer('P-200', T0 + 6_000, 158.25), piezometer('P-200', T0 + 14_000, 149.0), piezometer('P-201', T0 + 3_000, 10)];
+    const readings = [
+      piezometer('P-200', T0 + 2_000, 151.5),
+      piezometer('P-200', T0 + 6_000, 158.25),
+      piezometer('P-200', T0 + 14_000, 149.0),
+      piezometer('P-201', T0 + 3_000, 10),
+    ];
     const batch = records(readings);
     const withRepeat = [...batch, batch[1]!];
     await lambdaWindow([withRepeat]);
@@ -114,13 +141,25 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
         const { computed_at: _c, updated_at: _u, ...rest } = docs.get(id) as D & { computed_at?: number; updated_at?: number };
         return rest;
       });
-    const ids = { windows: [`P-200@${T0}`, `P-200@${T0 + 10_000}`, `P-201@${T0}`], statuses: ['P-200', 'P-201'], readings: readings.map((r) => `${r.instrumentId}@${r.observedAt}`) };
-    const before = { w: strip(await windows(), ids.windows), s: strip(await statuses(), ids.statuses), r: strip(await readingsStored(), ids.readings) };
+    const ids = {
+      windows: [`P-200@${T0}`, `P-200@${T0 + 10_000}`, `P-201@${T0}`],
+      statuses: ['P-200', 'P-201'],
+      readings: readings.map((r) => `${r.instrumentId}@${r.observedAt}`),
+    };
+    const before = {
+      w: strip(await windows(), ids.windows),
+      s: strip(await statuses(), ids.statuses),
+      r: strip(await readingsStored(), ids.readings),
+    };
     expect(before.w[0]).toMatchObject({ count: 2, mean: (151.5 + 158.25) / 2 });
     expect(before.s[0]).toMatchObject({ status: 'alert', previous_status: 'normal', status_since: T0 });
 
     await lambdaWindow([batch.slice(0, 2), batch]);
-    const after = { w: strip(await windows(), ids.windows), s: strip(await statuses(), ids.statuses), r: strip(await readingsStored(), ids.readings) };
+    const after = {
+      w: strip(await windows(), ids.windows),
+      s: strip(await statuses(), ids.statuses),
+      r: strip(await readingsStored(), ids.readings),
+    };
     expect(after).toEqual(before);
   });
 
@@ -134,23 +173,44 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     await lambdaWindow([records(late)]);
     const all = expected([...early, ...late]).get('P-300', T0)!;
     expect(all.sumMicro).toBe(688_000_000);
-    expect((await windows()).get(`P-300@${T0}`)).toMatchObject({ count: 4, sum_micro: 688_000_000, mean: meanOf(all), min: 167.876544, max: 176.000001 });
+    expect((await windows()).get(`P-300@${T0}`)).toMatchObject({
+      count: 4,
+      sum_micro: 688_000_000,
+      mean: meanOf(all),
+      min: 167.876544,
+      max: 176.000001,
+    });
     // From alarm, 172 would be held by the 5 kPa dead band; the recomputed window is re-applied from the status before it.
-    expect((await statuses()).get('P-300')).toMatchObject({ status: 'alert', previous_status: 'normal', status_since: T0, mean: 172, count: 4 });
+    expect((await statuses()).get('P-300')).toMatchObject({
+      status: 'alert',
+      previous_status: 'normal',
+      status_since: T0,
+      mean: 172,
+      count: 4,
+    });
   });
 
   it('retries only the readings OpenSearch refused with 429', async () => {
     const readings = Array.from({ length: 12 }, (_, i) => piezometer(`P-40${i % 3}`, T0 + 500 + i * 700, 90 + i));
     const shed = new Set(readings.filter((_, i) => i % 4 === 1).map((r) => `${r.instrumentId}@${r.observedAt}`));
-    const faulty = withBulkFaults(client, (id, attempt, index) => (index.includes('-readings-') && shed.has(id) && attempt === 1 ? 429 : null));
-    const { invocations, final } = await lambdaWindow([records(readings)], deps({ client: faulty.client, writer: fastWriter(faulty.client) }));
+    const faulty = withBulkFaults(client, (id, attempt, index) =>
+      index.includes('-readings-') && shed.has(id) && attempt === 1 ? 429 : null,
+    );
+    const { invocations, final } = await lambdaWindow(
+      [records(readings)],
+      deps({ client: faulty.client, writer: fastWriter(faulty.client) }),
+    );
     expect(invocations[0]?.response.batchItemFailures).toEqual([]);
     expect(invocations[0]?.summary.readingsIndexed).toBe(12);
-    expect(faulty.requests.slice(0, 2).map((ids) => new Set(ids))).toEqual([new Set(readings.map((r) => `${r.instrumentId}@${r.observedAt}`)), shed]);
+    expect(faulty.requests.slice(0, 2).map((ids) => new Set(ids))).toEqual([
+      new Set(readings.map((r) => `${r.instrumentId}@${r.observedAt}`)),
+      shed,
+    ]);
     expect(final.summary.windowsWritten).toBe(3);
     const truth = expected(readings);
     const written = await windows();
-    for (const { instrumentId, windowStart, aggregate } of truth.entries()) expect(written.get(`${instrumentId}@${windowStart}`)?.count).toBe(aggregate.count);
+    for (const { instrumentId, windowStart, aggregate } of truth.entries())
+      expect(written.get(`${instrumentId}@${windowStart}`)?.count).toBe(aggregate.count);
   });
 
   it('hands a reading back to Lambda when OpenSearch keeps refusing it with a retryable status', async () => {
@@ -158,7 +218,10 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     const batch = records(readings);
     const stuck = `P-500@${T0 + 2_000}`;
     const faulty = withBulkFaults(client, (id) => (id === stuck ? 503 : null));
-    const outcome = await processRealtimeEvent(tumblingEvent(batch, {}), deps({ client: faulty.client, writer: new BulkWriter(faulty.client, { maxAttempts: 2, backoff: { baseMs: 1, maxMs: 2 } }) }));
+    const outcome = await processRealtimeEvent(
+      tumblingEvent(batch, {}),
+      deps({ client: faulty.client, writer: new BulkWriter(faulty.client, { maxAttempts: 2, backoff: { baseMs: 1, maxMs: 2 } }) }),
+    );
     expect(outcome.response.batchItemFailures).toEqual([{ itemIdentifier: batch[1]?.kinesis.sequenceNumber }]);
     expect(decodeWindowState(outcome.response.state, WINDOW_MS).get('P-500', T0)?.count).toBe(2);
     expect(rejectionsFor('P-500')).toEqual([]);
@@ -167,7 +230,10 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
 
   it('quarantines a document the mapping refuses, with the reason, and keeps the rest of the window', async () => {
     const day = Date.parse('2026-03-05T10:00:00Z');
-    await client.indices.create({ index: readingsIndex(prefix, day), body: { mappings: { properties: { value_micro: { type: 'integer' } } } } as never });
+    await client.indices.create({
+      index: readingsIndex(prefix, day),
+      body: { mappings: { properties: { value_micro: { type: 'integer' } } } } as never,
+    });
     const fits = piezometer('P-600', day + 1_000, 150);
     const tooBig = piezometer('P-600', day + 2_000, 2_500);
     const batch = records([fits, tooBig]);
@@ -175,7 +241,11 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     expect(invocations[0]?.response.batchItemFailures).toEqual([]);
     const [rejection, ...others] = rejectionsFor('P-600');
     expect(others).toEqual([]);
-    expect(rejection).toMatchObject({ reason: 'index_rejected', source: `${SHARD}/${batch[1]?.kinesis.sequenceNumber}`, raw: Buffer.from(batch[1]!.kinesis.data, 'base64').toString('utf8') });
+    expect(rejection).toMatchObject({
+      reason: 'index_rejected',
+      source: `${SHARD}/${batch[1]?.kinesis.sequenceNumber}`,
+      raw: Buffer.from(batch[1]!.kinesis.data, 'base64').toString('utf8'),
+    });
     expect(rejection?.detail).toMatch(/400 mapper_parsing_exception/);
     expect((await windows()).get(`P-600@${day}`)).toMatchObject({ count: 1, mean: 150 });
   });
@@ -185,7 +255,11 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     const batch = records(['not json at all', JSON.stringify({ v: 1, id: 'P-701', type: 'tiltmeter', value: 1, t: T0 }), good]);
     const { invocations } = await lambdaWindow([batch]);
     expect(invocations[0]?.summary).toMatchObject({ records: 3, readingsIndexed: 1, quarantined: 2 });
-    const poison = quarantine.kept().filter((r) => r.source === `${SHARD}/${batch[0]?.kinesis.sequenceNumber}` || r.source === `${SHARD}/${batch[1]?.kinesis.sequenceNumber}`);
+    const poison = quarantine
+      .kept()
+      .filter(
+        (r) => r.source === `${SHARD}/${batch[0]?.kinesis.sequenceNumber}` || r.source === `${SHARD}/${batch[1]?.kinesis.sequenceNumber}`,
+      );
     expect(poison.map((r) => [r.reason, r.detail])).toEqual([
       ['undecodable_record', 'record is not JSON'],
       ['undecodable_record', 'record has unknown type "tiltmeter"'],
@@ -199,12 +273,20 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     expect((await windows()).get(`P-800@${T0 + 30_000}`)).toMatchObject({ status: 'action', mean: 230 });
     expect((await statuses()).get('P-800')).toMatchObject({ status: 'alert', window_start: T0 + 50_000, mean: 160 });
     await lambdaWindow([records([piezometer('P-800', T0 + 61_000, 205)])]);
-    expect((await statuses()).get('P-800')).toMatchObject({ status: 'action', previous_status: 'alert', status_since: T0 + 60_000, window_start: T0 + 60_000 });
+    expect((await statuses()).get('P-800')).toMatchObject({
+      status: 'action',
+      previous_status: 'alert',
+      status_since: T0 + 60_000,
+      window_start: T0 + 60_000,
+    });
   });
 
   it('completes the windows when Lambda ends a tumbling window early', async () => {
     const first = await processRealtimeEvent(tumblingEvent(records([piezometer('P-900', T0 + 1_000, 50)]), {}), deps());
-    const early = await processRealtimeEvent({ ...tumblingEvent([], { state: first.response.state }), isWindowTerminatedEarly: true }, deps());
+    const early = await processRealtimeEvent(
+      { ...tumblingEvent([], { state: first.response.state }), isWindowTerminatedEarly: true },
+      deps(),
+    );
     expect(early.response.state).toEqual({});
     expect((await windows()).get(`P-900@${T0}`)).toMatchObject({ count: 1, mean: 50 });
   });
@@ -227,10 +309,19 @@ describeWithOpenSearch('real-time Lambda handler', () => {
       await prepareIndices(client, prefix);
       const { handler } = await import('../../lambdas/processor/realtime-handler.js');
       const readings = [piezometer('H-1', T0 + 1_000, 201), piezometer('H-1', T0 + 2_000, 203)];
-      const first = await handler(tumblingEvent(readings.map((r, i) => streamRecord(r, 900 + i)), {}));
+      const first = await handler(
+        tumblingEvent(
+          readings.map((r, i) => streamRecord(r, 900 + i)),
+          {},
+        ),
+      );
       const final = await handler(tumblingEvent([], { state: first.state, final: true }));
       expect(final).toEqual({ state: {}, batchItemFailures: [] });
-      expect((await documentsById<StatusDocument>(client, `${prefix}-status`)).get('H-1')).toMatchObject({ status: 'action', mean: 202, count: 2 });
+      expect((await documentsById<StatusDocument>(client, `${prefix}-status`)).get('H-1')).toMatchObject({
+        status: 'action',
+        mean: 202,
+        count: 2,
+      });
     } finally {
       process.env = env;
       await dropPrefix(client, prefix);

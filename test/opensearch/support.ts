@@ -81,6 +81,11 @@ export function fileQuarantine(): { sink: JsonlQuarantineSink; kept(): Rejection
 /** Every document of an index pattern (refreshed first), by id. */
 export async function documentsById<Document>(client: Client, index: string): Promise<Map<string, Document>> {
   await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
-  const response = await client.search({ index, ignore_unavailable: true, allow_no_indices: true, body: { size: 10_000, query: { match_all: {} } } as never });
+  const response = await client.search({
+    index,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body: { size: 10_000, query: { match_all: {} } } as never,
+  });
   return new Map((response.body.hits.hits as Array<{ _id: string; _source: Document }>).map((hit) => [hit._id, hit._source]));
 }

@@ -59,7 +59,11 @@ describe('parsePollerConfig', () => {
   });
 
   it('names every missing required variable at once', () => {
-    expect(problemsOf({}).map((p) => p.variable).sort()).toEqual(['SOURCE_BASE_URL', 'STREAM_NAME']);
+    expect(
+      problemsOf({})
+        .map((p) => p.variable)
+        .sort(),
+    ).toEqual(['SOURCE_BASE_URL', 'STREAM_NAME']);
     expect(() => parsePollerConfig({})).toThrow(/STREAM_NAME is required/);
   });
 
@@ -87,6 +91,9 @@ describe('parsePollerConfig', () => {
   });
 
   it('signs for the function region when SOURCE_AUTH is iam', () => {
-    expect(parsePollerConfig({ ...MINIMAL, SOURCE_AUTH: 'iam', AWS_REGION: 'ap-southeast-2' }).sourceAuth).toEqual({ mode: 'iam', region: 'ap-southeast-2' });
+    expect(parsePollerConfig({ ...MINIMAL, SOURCE_AUTH: 'iam', AWS_REGION: 'ap-southeast-2' }).sourceAuth).toEqual({
+      mode: 'iam',
+      region: 'ap-southeast-2',
+    });
   });
 });

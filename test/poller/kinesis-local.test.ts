@@ -55,7 +55,10 @@ describe('kinesis-local harness', () => {
     const first = await startKinesisLocal({ streamName: 'kept', shardCount: 3, dataDir, persistIntervalMs: 200 });
     expect(first.shardCount).toBe(3);
     await first.client.send(
-      new PutRecordsCommand({ StreamName: 'kept', Records: ['a', 'b', 'c'].map((k) => ({ PartitionKey: k, Data: Buffer.from(`payload-${k}`) })) }),
+      new PutRecordsCommand({
+        StreamName: 'kept',
+        Records: ['a', 'b', 'c'].map((k) => ({ PartitionKey: k, Data: Buffer.from(`payload-${k}`) })),
+      }),
     );
     const port = Number(new URL(first.endpoint).port);
     await first.stop();
@@ -78,7 +81,9 @@ describe('kinesis-local harness', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       await expect(startKinesisLocal({ streamName: 's', plainPort: port })).rejects.toThrow(PortInUseError);
-      await expect(startKinesisLocal({ streamName: 's', plainPort: port })).rejects.toThrow(/port \d+ \(option plainPort\) is already in use/);
+      await expect(startKinesisLocal({ streamName: 's', plainPort: port })).rejects.toThrow(
+        /port \d+ \(option plainPort\) is already in use/,
+      );
       await expect(startKinesisLocal({ streamName: 's', tlsPort: port })).rejects.toThrow(/option tlsPort/);
     } finally {
       blocker.close();
@@ -87,7 +92,9 @@ describe('kinesis-local harness', () => {
 
   it('refuses impossible options before starting anything', async () => {
     await expect(startKinesisLocal({ streamName: 's', shardCount: 0 })).rejects.toThrow(/shardCount must be a positive whole number/);
-    await expect(startKinesisLocal({ streamName: 's', plainPort: 70_000 })).rejects.toThrow(/plainPort must be a whole number from 1 to 65535/);
+    await expect(startKinesisLocal({ streamName: 's', plainPort: 70_000 })).rejects.toThrow(
+      /plainPort must be a whole number from 1 to 65535/,
+    );
   });
 
   it('does not outlive a parent process that is killed outright', async () => {

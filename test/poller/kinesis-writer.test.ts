@@ -74,7 +74,9 @@ describe('KinesisWriter against kinesis-local', () => {
     const payloadsOf = (n: number) => (calls[n - 1]?.entries ?? []).map((e) => Buffer.from(e.Data ?? new Uint8Array()).toString());
     // First attempt: 500 + 20; then only what was refused.
     expect(calls.slice(0, 2).map((c) => c.entries.length)).toEqual([500, 20]);
-    const refusedFirstTime = calls.slice(0, 2).flatMap((c) => c.failedPositions.map((p) => Buffer.from(c.entries[p]?.Data ?? new Uint8Array()).toString()));
+    const refusedFirstTime = calls
+      .slice(0, 2)
+      .flatMap((c) => c.failedPositions.map((p) => Buffer.from(c.entries[p]?.Data ?? new Uint8Array()).toString()));
     const refused = new Set([...refusedOnce, ...refusedTwice]);
     expect(new Set(refusedFirstTime)).toEqual(refused);
     expect(payloadsOf(3)).toHaveLength(refused.size);
@@ -94,7 +96,9 @@ describe('KinesisWriter against kinesis-local', () => {
     const doomed = new Set([input[3]?.item, input[17]?.item]);
     const calls = injectPutRecordsFailures(client, (entry) => doomed.has(Buffer.from(entry.Data ?? new Uint8Array()).toString()));
     const { sleep, delays } = recordingSleep();
-    const outcome = await new KinesisWriter({ client, streamName, maxAttempts: 3, sleep, backoff: { baseMs: 100, maxMs: 1_000 } }).put(input);
+    const outcome = await new KinesisWriter({ client, streamName, maxAttempts: 3, sleep, backoff: { baseMs: 100, maxMs: 1_000 } }).put(
+      input,
+    );
 
     expect(outcome.put).toHaveLength(38);
     expect(outcome.failed.map((f) => f.item).sort()).toEqual([...doomed].sort());
@@ -105,7 +109,12 @@ describe('KinesisWriter against kinesis-local', () => {
     expect(delays).toHaveLength(2);
     expect(delays[1]).toBeGreaterThanOrEqual(100);
     const stored = (await readAllRecords(client, streamName)).map((r) => r.data.toString());
-    expect(stored.sort()).toEqual(input.map((r) => r.item).filter((p) => !doomed.has(p)).sort());
+    expect(stored.sort()).toEqual(
+      input
+        .map((r) => r.item)
+        .filter((p) => !doomed.has(p))
+        .sort(),
+    );
   });
 
   it('counts a call that fails as a whole (no such stream) against every record in it', async () => {
@@ -124,6 +133,8 @@ describe('KinesisWriter against kinesis-local', () => {
     const badKey: StreamRecord<string> = { partitionKey: '', data: Buffer.from('x'), item: 'empty-key' };
     const outcome = await new KinesisWriter({ client, streamName }).put([good[0]!, badKey, good[1]!]);
     expect(outcome.put.sort()).toEqual(good.map((r) => r.item).sort());
-    expect(outcome.failed).toEqual([{ item: 'empty-key', errorCode: 'InvalidRecord', errorMessage: 'partition key is empty', attempts: 0 }]);
+    expect(outcome.failed).toEqual([
+      { item: 'empty-key', errorCode: 'InvalidRecord', errorMessage: 'partition key is empty', attempts: 0 },
+    ]);
   });
 });

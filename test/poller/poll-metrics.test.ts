@@ -30,7 +30,10 @@ function emfWrittenBy(publish: () => void): Emf[] {
   } finally {
     spy.mockRestore();
   }
-  return lines.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Emf);
+  return lines
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as Emf);
 }
 
 afterEach(() => {
@@ -61,7 +64,14 @@ describe('poll metrics', () => {
 
     for (const document of documents) expect(document._aws.CloudWatchMetrics[0]?.Namespace).toBe(DEFAULT_METRICS_NAMESPACE);
     const totals = documents.find((d) => d.ReadingsPolled !== undefined);
-    expect(totals).toMatchObject({ ReadingsPolled: 50, ReadingsAccepted: 44, ReadingsRejected: 6, RecordsPut: 44, EndpointFailures: 1, service: 'poller' });
+    expect(totals).toMatchObject({
+      ReadingsPolled: 50,
+      ReadingsAccepted: 44,
+      ReadingsRejected: 6,
+      RecordsPut: 44,
+      EndpointFailures: 1,
+      service: 'poller',
+    });
     const byReason = documents.filter((d) => d.reason !== undefined);
     expect(byReason.map((d) => [d.reason, d.ReadingsRejected])).toEqual([
       ['duplicate_reading', 3],

@@ -45,7 +45,13 @@ async function setUp(simulatorOptions: SimulatorServerOptions) {
   const client = kinesisClientFor(kinesis.endpoint, kinesis.region);
   clients.push(client);
   const clock = { now: START };
-  simulator = await startSimulatorServer({ seed: 'poll-once', instrumentsPerType: 8, recordServed: true, now: () => clock.now, ...simulatorOptions });
+  simulator = await startSimulatorServer({
+    seed: 'poll-once',
+    instrumentsPerType: 8,
+    recordServed: true,
+    now: () => clock.now,
+    ...simulatorOptions,
+  });
   const quarantinePath = join(directory, `${streamName}.jsonl`);
   const config: PollerConfig = {
     streamName,
@@ -68,7 +74,12 @@ async function setUp(simulatorOptions: SimulatorServerOptions) {
     putMaxAttempts: 3,
   });
   const quarantined = (): Rejection[] =>
-    existsSync(quarantinePath) ? readFileSync(quarantinePath, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Rejection) : [];
+    existsSync(quarantinePath)
+      ? readFileSync(quarantinePath, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Rejection)
+      : [];
   const stream = async () =>
     (await readAllRecords(client, streamName)).map((record) => {
       const decoded = decodeReadingRecord(record.data.toString('base64'), { source: record.shardId, now: clock.now });
@@ -140,7 +151,8 @@ describe('pollOnce against the simulator and kinesis-local', () => {
     const quarantinedByReason: Record<string, number> = {};
     for (const r of rejections) quarantinedByReason[r.reason] = (quarantinedByReason[r.reason] ?? 0) + 1;
     const summedByReason: Record<string, number> = {};
-    for (const s of summaries) for (const [reason, n] of Object.entries(s.rejectedByReason)) summedByReason[reason] = (summedByReason[reason] ?? 0) + n;
+    for (const s of summaries)
+      for (const [reason, n] of Object.entries(s.rejectedByReason)) summedByReason[reason] = (summedByReason[reason] ?? 0) + n;
     expect(quarantinedByReason).toEqual(summedByReason);
     for (const reason of ['missing_field', 'empty_field', 'invalid_timestamp', 'non_numeric_reading', 'duplicate_reading']) {
       expect(quarantinedByReason[reason], reason).toBeGreaterThan(0);
@@ -154,7 +166,12 @@ describe('pollOnce against the simulator and kinesis-local', () => {
     const first = await poller.pollOnce();
     expect(first).toMatchObject({ readingsPolled: 40, readingsAccepted: 40, readingsRejected: 0, endpointFailures: 0 });
     const second = await poller.pollOnce();
-    expect(second).toMatchObject({ readingsPolled: 40, readingsAccepted: 0, readingsRejected: 40, rejectedByReason: { duplicate_reading: 40 } });
+    expect(second).toMatchObject({
+      readingsPolled: 40,
+      readingsAccepted: 0,
+      readingsRejected: 40,
+      rejectedByReason: { duplicate_reading: 40 },
+    });
     clock.now += 10_000;
     const third = await poller.pollOnce();
     expect(third).toMatchObject({ readingsAccepted: 40, readingsRejected: 0 });

@@ -36,7 +36,14 @@ async function run(scenario: Scenario) {
       const start = clock.now();
       clock.advance(scenario.pollDurationsMs[Math.min(polls.length, scenario.pollDurationsMs.length - 1)] ?? 0);
       polls.push({ start, end: clock.now() });
-      return { ...EMPTY_POLL_SUMMARY, readingsPolled: 3, readingsAccepted: 2, readingsRejected: 1, recordsPut: 2, rejectedByReason: { out_of_range: 1 } };
+      return {
+        ...EMPTY_POLL_SUMMARY,
+        readingsPolled: 3,
+        readingsAccepted: 2,
+        readingsRejected: 1,
+        recordsPut: 2,
+        rejectedByReason: { out_of_range: 1 },
+      };
     },
   });
   return { session, polls, deadline, clock };
@@ -44,27 +51,57 @@ async function run(scenario: Scenario) {
 
 describe('runPollingSession', () => {
   it('polls every interval and stops while a whole poll and the margin still fit', async () => {
-    const { session, polls } = await run({ remainingMs: 60_000, intervalMs: 10_000, pollBudgetMs: 19_000, marginMs: 3_000, pollDurationsMs: [500] });
+    const { session, polls } = await run({
+      remainingMs: 60_000,
+      intervalMs: 10_000,
+      pollBudgetMs: 19_000,
+      marginMs: 3_000,
+      pollDurationsMs: [500],
+    });
     expect(polls.map((p) => p.start)).toEqual([0, 10_000, 20_000, 30_000]);
     expect(session.polls).toBe(4);
     expect(session.remainingMsAtStop).toBe(29_500);
-    expect(session.totals).toMatchObject({ readingsPolled: 12, readingsAccepted: 8, readingsRejected: 4, recordsPut: 8, rejectedByReason: { out_of_range: 4 } });
+    expect(session.totals).toMatchObject({
+      readingsPolled: 12,
+      readingsAccepted: 8,
+      readingsRejected: 4,
+      recordsPut: 8,
+      rejectedByReason: { out_of_range: 4 },
+    });
   });
 
   it('starts the next poll at once when one overruns the interval', async () => {
-    const { polls } = await run({ remainingMs: 60_000, intervalMs: 10_000, pollBudgetMs: 1_000, marginMs: 1_000, pollDurationsMs: [12_000, 1_000] });
+    const { polls } = await run({
+      remainingMs: 60_000,
+      intervalMs: 10_000,
+      pollBudgetMs: 1_000,
+      marginMs: 1_000,
+      pollDurationsMs: [12_000, 1_000],
+    });
     // After the 12 s poll, 12 s plus the margin must fit: the poll at 42 s would leave 18 s, the next at 52 s only 8.
     expect(polls.map((p) => p.start)).toEqual([0, 12_000, 22_000, 32_000, 42_000]);
   });
 
   it('budgets for the longest poll seen when it exceeds the configured budget', async () => {
-    const { polls, deadline } = await run({ remainingMs: 30_000, intervalMs: 10_000, pollBudgetMs: 1_000, marginMs: 1_000, pollDurationsMs: [8_000] });
+    const { polls, deadline } = await run({
+      remainingMs: 30_000,
+      intervalMs: 10_000,
+      pollBudgetMs: 1_000,
+      marginMs: 1_000,
+      pollDurationsMs: [8_000],
+    });
     expect(polls.map((p) => p.start)).toEqual([0, 10_000, 20_000]);
     expect(polls.at(-1)!.end).toBeLessThanOrEqual(deadline - 1_000);
   });
 
   it('does not poll at all when not even one poll fits', async () => {
-    const { session, polls } = await run({ remainingMs: 5_000, intervalMs: 10_000, pollBudgetMs: 4_000, marginMs: 2_000, pollDurationsMs: [100] });
+    const { session, polls } = await run({
+      remainingMs: 5_000,
+      intervalMs: 10_000,
+      pollBudgetMs: 4_000,
+      marginMs: 2_000,
+      pollDurationsMs: [100],
+    });
     expect(polls).toEqual([]);
     expect(session).toMatchObject({ polls: 0, totals: EMPTY_POLL_SUMMARY });
   });

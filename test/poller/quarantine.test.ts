@@ -19,7 +19,14 @@ const KiB = 1024;
 const QUEUE_URL = 'https://sqs.ap-southeast-2.amazonaws.com/123456789012/quarantine';
 
 function rejection(i: number, raw: unknown = { borehole_number: `BH-${i}`, reading: 'n/a' }): Rejection {
-  return { reason: 'non_numeric_reading', detail: `reading "n/a" is not a number (${i})`, field: 'reading', raw, source: 'params/water_standpipe', rejectedAt: 1_714_521_600_000 + i };
+  return {
+    reason: 'non_numeric_reading',
+    detail: `reading "n/a" is not a number (${i})`,
+    field: 'reading',
+    raw,
+    source: 'params/water_standpipe',
+    rejectedAt: 1_714_521_600_000 + i,
+  };
 }
 
 const directories: string[] = [];
@@ -49,11 +56,21 @@ describe('JsonlQuarantineSink', () => {
   it('never interleaves lines of concurrent puts', async () => {
     const path = join(tempDir(), 'quarantine.jsonl');
     const sink = new JsonlQuarantineSink(path);
-    const batches = Array.from({ length: 20 }, (_, b) => Array.from({ length: 50 }, (_, i) => rejection(b * 50 + i, { blob: 'x'.repeat(3_000) })));
+    const batches = Array.from({ length: 20 }, (_, b) =>
+      Array.from({ length: 50 }, (_, i) => rejection(b * 50 + i, { blob: 'x'.repeat(3_000) })),
+    );
     await Promise.all(batches.map((batch) => sink.put(batch)));
-    const parsed = readFileSync(path, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Rejection);
+    const parsed = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Rejection);
     expect(parsed).toHaveLength(1_000);
-    expect(parsed.map((r) => r.rejectedAt).sort()).toEqual(batches.flat().map((r) => r.rejectedAt).sort());
+    expect(parsed.map((r) => r.rejectedAt).sort()).toEqual(
+      batches
+        .flat()
+        .map((r) => r.rejectedAt)
+        .sort(),
+    );
   });
 
   it('names the file and hands back the rejections it could not keep', async () => {
@@ -127,7 +144,9 @@ describe('SqsQuarantineSink (fake SQS)', () => {
     const { client, calls } = fakeSqs((entries, call) =>
       call === 1
         ? {
-            Successful: entries.filter((e) => !['2', '5'].includes(e.Id ?? '')).map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: '' })),
+            Successful: entries
+              .filter((e) => !['2', '5'].includes(e.Id ?? ''))
+              .map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: '' })),
             Failed: [
               { Id: '2', SenderFault: false, Code: 'InternalError', Message: 'try again' },
               { Id: '5', SenderFault: false, Code: 'ServiceUnavailable', Message: 'try again' },
@@ -149,7 +168,9 @@ describe('SqsQuarantineSink (fake SQS)', () => {
       Failed: [{ Id: '1', SenderFault: true, Code: 'InvalidMessageContents', Message: 'bad characters' }],
     }));
     const rejections = [rejection(0), rejection(1), rejection(2)];
-    const error = await new SqsQuarantineSink({ client, queueUrl: QUEUE_URL, sleep: async () => undefined }).put(rejections).catch((e: unknown) => e);
+    const error = await new SqsQuarantineSink({ client, queueUrl: QUEUE_URL, sleep: async () => undefined })
+      .put(rejections)
+      .catch((e: unknown) => e);
     expect(calls).toHaveLength(1);
     expect(error).toBeInstanceOf(QuarantineWriteError);
     expect((error as QuarantineWriteError).unwritten).toEqual([rejections[1]]);
@@ -158,10 +179,14 @@ describe('SqsQuarantineSink (fake SQS)', () => {
 
   it('gives up after the attempt bound, whether entries or whole calls fail', async () => {
     const { client, calls } = fakeSqs((entries, call) =>
-      call % 2 === 1 ? new Error('socket hang up') : { Successful: [], Failed: entries.map((e) => ({ Id: e.Id, SenderFault: false, Code: 'InternalError', Message: 'no' })) },
+      call % 2 === 1
+        ? new Error('socket hang up')
+        : { Successful: [], Failed: entries.map((e) => ({ Id: e.Id, SenderFault: false, Code: 'InternalError', Message: 'no' })) },
     );
     const rejections = [rejection(0), rejection(1)];
-    const error = await new SqsQuarantineSink({ client, queueUrl: QUEUE_URL, maxAttempts: 3, sleep: async () => undefined }).put(rejections).catch((e: unknown) => e);
+    const error = await new SqsQuarantineSink({ client, queueUrl: QUEUE_URL, maxAttempts: 3, sleep: async () => undefined })
+      .put(rejections)
+      .catch((e: unknown) => e);
     expect(calls).toHaveLength(3);
     expect((error as QuarantineWriteError).unwritten).toEqual(rejections);
     expect((error as QuarantineWriteError).message).toMatch(/socket hang up/);
@@ -197,7 +222,11 @@ describe('planBatches', () => {
   it('respects both limits, keeps order, and starts a batch only when it must', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 256 * KiB }), { maxLength: 200 }), (sizes) => {
-        const batches = planBatches(sizes.map((size, index) => ({ size, index })), (item) => item.size, SQS_BATCH_LIMITS);
+        const batches = planBatches(
+          sizes.map((size, index) => ({ size, index })),
+          (item) => item.size,
+          SQS_BATCH_LIMITS,
+        );
         expect(batches.flat().map((item) => item.index)).toEqual(sizes.map((_, index) => index));
         batches.forEach((batch, b) => {
           const bytes = batch.reduce((sum, item) => sum + item.size, 0);

@@ -21,7 +21,12 @@ async function serve(...args: Parameters<typeof startScriptedSource>): Promise<S
 describe('SigV4 signing', () => {
   // Expected signatures from the AWS Signature Version 4 test suite (get-vanilla, get-vanilla-query-order-key-case).
   it('matches the AWS test suite for a plain GET', async () => {
-    const authorise = sigV4Authoriser({ region: 'us-east-1', service: 'service', credentials: EXAMPLE_CREDENTIALS, now: () => new Date('2015-08-30T12:36:00Z') });
+    const authorise = sigV4Authoriser({
+      region: 'us-east-1',
+      service: 'service',
+      credentials: EXAMPLE_CREDENTIALS,
+      now: () => new Date('2015-08-30T12:36:00Z'),
+    });
     expect(await authorise(new URL('https://example.amazonaws.com/'))).toEqual({
       'x-amz-date': '20150830T123600Z',
       authorization:
@@ -30,7 +35,12 @@ describe('SigV4 signing', () => {
   });
 
   it('matches the AWS test suite for a GET with a query, parameters sorted', async () => {
-    const authorise = sigV4Authoriser({ region: 'us-east-1', service: 'service', credentials: EXAMPLE_CREDENTIALS, now: () => new Date('2015-08-30T12:36:00Z') });
+    const authorise = sigV4Authoriser({
+      region: 'us-east-1',
+      service: 'service',
+      credentials: EXAMPLE_CREDENTIALS,
+      now: () => new Date('2015-08-30T12:36:00Z'),
+    });
     const headers = await authorise(new URL('https://example.amazonaws.com/?Param2=value2&Param1=value1'));
     expect(headers.authorization).toMatch(/Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500$/);
   });
@@ -41,7 +51,9 @@ describe('SigV4 signing', () => {
       { mode: 'iam', region: 'ap-southeast-2' },
       { credentials: () => ({ ...EXAMPLE_CREDENTIALS, sessionToken: 'session-token-1' }), readSecret: async () => 'unused' },
     );
-    const result = await new SourceClient({ baseUrl: source.url, requestTimeoutMs: 2_000, authorise }).fetchEndpoint('params/water_standpipe');
+    const result = await new SourceClient({ baseUrl: source.url, requestTimeoutMs: 2_000, authorise }).fetchEndpoint(
+      'params/water_standpipe',
+    );
     expect(result.ok).toBe(true);
     const [request] = source.requests;
     expect(request?.headers.authorization).toMatch(
@@ -81,7 +93,10 @@ describe('readApiKeySecret (fake Secrets Manager endpoint)', () => {
   // Powertools keeps one Secrets Manager client per process, so both cases share one endpoint.
   it('reads the key through Powertools Parameters once, serves it from the cache after, and refuses a blank secret', async () => {
     const secretsManager = await serve({
-      '': (n) => ({ status: 200, body: JSON.stringify(n === 1 ? { Name: 'key', SecretString: ' key-from-secret \n' } : { Name: 'blank', SecretString: '   ' }) }),
+      '': (n) => ({
+        status: 200,
+        body: JSON.stringify(n === 1 ? { Name: 'key', SecretString: ' key-from-secret \n' } : { Name: 'blank', SecretString: '   ' }),
+      }),
     });
     const saved = { ...process.env };
     Object.assign(process.env, {

@@ -100,7 +100,14 @@ describe('SourceClient against a scripted HTTP source', () => {
     const paths = ['params/good', 'params/flaky', 'params/broken', 'params/missing', 'params/down', 'params/hangs'];
     const results = await client(source.url, 200).sourceClient.fetchAll(paths);
     expect(results.map((r) => r.path)).toEqual(paths);
-    expect(results.map((r) => (r.ok ? 'ok' : r.failure.kind))).toEqual(['ok', 'ok', 'invalid_json', 'http_status', 'http_status', 'timeout']);
+    expect(results.map((r) => (r.ok ? 'ok' : r.failure.kind))).toEqual([
+      'ok',
+      'ok',
+      'invalid_json',
+      'http_status',
+      'http_status',
+      'timeout',
+    ]);
     expect(results[0]).toMatchObject({ ok: true, items: [ITEM] });
     expect(results[1]).toMatchObject({ ok: true, items: [ITEM], attempts: 2 });
   });
@@ -124,14 +131,18 @@ describe('SourceClient against a scripted HTTP source', () => {
 
   it('rejects a base URL that is not an http(s) URL', () => {
     expect(() => new SourceClient({ baseUrl: 'not a url', requestTimeoutMs: 1 })).toThrow(/"not a url" is not an http or https URL/);
-    expect(() => new SourceClient({ baseUrl: 'localhost:8080', requestTimeoutMs: 1 })).toThrow(/"localhost:8080" is not an http or https URL/);
+    expect(() => new SourceClient({ baseUrl: 'localhost:8080', requestTimeoutMs: 1 })).toThrow(
+      /"localhost:8080" is not an http or https URL/,
+    );
   });
 });
 
 describe('endpointUrl', () => {
   it('resolves paths beneath the base URL, keeping its own path', () => {
     expect(endpointUrl('https://api.example.com', 'params/all').href).toBe('https://api.example.com/params/all');
-    expect(endpointUrl('https://api.example.com/prod', '/params/settlement/x').href).toBe('https://api.example.com/prod/params/settlement/x');
+    expect(endpointUrl('https://api.example.com/prod', '/params/settlement/x').href).toBe(
+      'https://api.example.com/prod/params/settlement/x',
+    );
     expect(endpointUrl('https://api.example.com/prod/', 'params/all/').href).toBe('https://api.example.com/prod/params/all/');
   });
 });

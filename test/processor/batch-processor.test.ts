@@ -45,7 +45,15 @@ async function runWindow(batches: ReturnType<typeof streamRecord>[][]): Promise<
 }
 
 async function aggregates() {
-  return local.rows<{ instrument_id: string; window_start: Date; reading_count: number; sum_micro: string; mean: number; min_value: number; max_value: number }>(
+  return local.rows<{
+    instrument_id: string;
+    window_start: Date;
+    reading_count: number;
+    sum_micro: string;
+    mean: number;
+    min_value: number;
+    max_value: number;
+  }>(
     'SELECT instrument_id, window_start, reading_count, sum_micro::text AS sum_micro, mean, min_value, max_value, first_observed_at, last_observed_at, evaluated FROM window_aggregates ORDER BY instrument_id, window_start',
   );
 }
@@ -56,7 +64,9 @@ async function snapshot() {
     readings: await local.rows('SELECT instrument_id, observed_at, value_micro FROM readings ORDER BY instrument_id, observed_at'),
     windows: await aggregates(),
     status: await local.rows('SELECT * FROM instrument_status ORDER BY instrument_id'),
-    events: await local.rows('SELECT instrument_id, window_start, from_status, to_status, window_mean FROM trigger_events ORDER BY instrument_id, window_start'),
+    events: await local.rows(
+      'SELECT instrument_id, window_start, from_status, to_status, window_mean FROM trigger_events ORDER BY instrument_id, window_start',
+    ),
   };
 }
 
@@ -75,12 +85,24 @@ function expectedAggregates(readings: readonly Reading[]) {
   }
   return [...groups.values()]
     .sort((a, b) => a.id.localeCompare(b.id) || a.start - b.start)
-    .map((g) => ({ instrument_id: g.id, window_start: new Date(g.start), reading_count: g.count, sum_micro: g.sum.toString(), min_value: g.min, max_value: g.max, trueMean: Number(g.sum) / 1e6 / g.count }));
+    .map((g) => ({
+      instrument_id: g.id,
+      window_start: new Date(g.start),
+      reading_count: g.count,
+      sum_micro: g.sum.toString(),
+      min_value: g.min,
+      max_value: g.max,
+      trueMean: Number(g.sum) / 1e6 / g.count,
+    }));
 }
 
 const readingsArb = fc
   .array(
-    fc.record({ id: fc.constantFrom('BH-1', 'BH-2', 'BH-3'), offset: fc.integer({ min: 0, max: 45_000 }), micro: fc.integer({ min: 20_000_000, max: 140_000_000 }) }),
+    fc.record({
+      id: fc.constantFrom('BH-1', 'BH-2', 'BH-3'),
+      offset: fc.integer({ min: 0, max: 45_000 }),
+      micro: fc.integer({ min: 20_000_000, max: 140_000_000 }),
+    }),
     { minLength: 1, maxLength: 40 },
   )
   .map((rows) => {
@@ -132,11 +154,16 @@ function batchProcessorSuite(engine: Engine) {
   it('quarantines a poison record with its reason and keeps the rest of the batch moving', async () => {
     const good = piezometerReading('BH-5', T0 + 1_000, 80);
     const poison = JSON.stringify({ v: 1, id: 'BH-6', type: 'piezometer', value: 1e7, t: T0 + 1_000 });
-    const outcome = await processBatch(windowEvent([streamRecord(good, 1), streamRecord(poison, 2), streamRecord('not json', 3)], {}, false), options());
+    const outcome = await processBatch(
+      windowEvent([streamRecord(good, 1), streamRecord(poison, 2), streamRecord('not json', 3)], {}, false),
+      options(),
+    );
     expect(outcome.response.batchItemFailures).toEqual([]);
     expect(outcome.poison).toBe(2);
     expect(await local.rows('SELECT instrument_id FROM readings')).toEqual([{ instrument_id: 'BH-5' }]);
-    const quarantined = await local.rows<{ quarantine_id: string; reason: string; detail: string; raw: string }>('SELECT quarantine_id, reason, detail, raw FROM quarantined_readings ORDER BY quarantine_id');
+    const quarantined = await local.rows<{ quarantine_id: string; reason: string; detail: string; raw: string }>(
+      'SELECT quarantine_id, reason, detail, raw FROM quarantined_readings ORDER BY quarantine_id',
+    );
     expect(quarantined.map((q) => q.reason)).toEqual(['undecodable_record', 'undecodable_record']);
     expect(quarantined[0]!.detail).toMatch(/outside -100..3000/);
     expect(quarantined[0]!.quarantine_id).toMatch(/^shardId-000000000000\/\d+$/);
@@ -162,10 +189,21 @@ function batchProcessorSuite(engine: Engine) {
     const tail = piezometerReading('BH-8', T0 + means.length * 10_000 + 1_000, 110);
     const records = [...readings, tail].map((r, i) => streamRecord(r, i));
     await runWindow([records.slice(0, 3), records.slice(3)]);
-    const events = await local.rows<{ from_status: string; to_status: string }>('SELECT from_status, to_status FROM trigger_events ORDER BY window_start');
+    const events = await local.rows<{ from_status: string; to_status: string }>(
+      'SELECT from_status, to_status FROM trigger_events ORDER BY window_start',
+    );
     expect(events.map((e) => `${e.from_status}->${e.to_status}`)).toEqual(['normal->alert', 'alert->alarm', 'alarm->normal']);
-    expect(published.map((e) => `${e.instrumentId}:${e.from}->${e.to}`)).toEqual(['BH-8:normal->alert', 'BH-8:alert->alarm', 'BH-8:alarm->normal']);
-    expect(published[1]).toMatchObject({ mean: 180, instrumentType: 'piezometer', unit: 'kPa', levels: { alert: 150, alarm: 175, action: 200 } });
+    expect(published.map((e) => `${e.instrumentId}:${e.from}->${e.to}`)).toEqual([
+      'BH-8:normal->alert',
+      'BH-8:alert->alarm',
+      'BH-8:alarm->normal',
+    ]);
+    expect(published[1]).toMatchObject({
+      mean: 180,
+      instrumentType: 'piezometer',
+      unit: 'kPa',
+      levels: { alert: 150, alarm: 175, action: 200 },
+    });
     expect(published[1]!.position.latitude).toBeLessThan(-37);
     expect(await local.rows('SELECT count(*)::int AS n FROM trigger_events WHERE notified_at IS NULL')).toEqual([{ n: 0 }]);
 
@@ -177,11 +215,15 @@ function batchProcessorSuite(engine: Engine) {
   it('evaluates more pending windows than one Data API response can carry, in order across pages', async () => {
     // 3 instruments x 900 windows = 2 700 pending windows: over 1 MiB as one response, so it takes pages.
     const ids = ['BH-P1', 'BH-P2', 'BH-P3'];
-    const readings = ids.flatMap((id) => Array.from({ length: 900 }, (_, k) => piezometerReading(id, T0 + k * 10_000 + 500, k === 600 || k === 899 ? 160 : 100)));
+    const readings = ids.flatMap((id) =>
+      Array.from({ length: 900 }, (_, k) => piezometerReading(id, T0 + k * 10_000 + 500, k === 600 || k === 899 ? 160 : 100)),
+    );
     const records = readings.map((r, i) => streamRecord(r, i, T0 + 10_000_000));
     await runWindow([records.slice(0, 1_400), records.slice(1_400)]);
     expect(await local.rows('SELECT count(*)::int AS n FROM window_aggregates WHERE NOT evaluated')).toEqual([{ n: 0 }]);
-    const events = await local.rows<{ instrument_id: string; n: number }>('SELECT instrument_id, count(*)::int AS n FROM trigger_events GROUP BY 1 ORDER BY 1');
+    const events = await local.rows<{ instrument_id: string; n: number }>(
+      'SELECT instrument_id, count(*)::int AS n FROM trigger_events GROUP BY 1 ORDER BY 1',
+    );
     expect(events).toEqual(ids.map((id) => ({ instrument_id: id, n: 3 })));
     expect(published).toHaveLength(9);
   });
@@ -189,13 +231,21 @@ function batchProcessorSuite(engine: Engine) {
   it('waits for a window to be complete by the watermark before judging it', async () => {
     const late = { ...options(), allowedLatenessMs: 30_000 };
     const spike = piezometerReading('BH-4', T0 + 1_000, 190);
-    await processBatch(windowEvent([streamRecord(spike, 1)], {}, false), late).then((o) => processBatch(windowEvent([], o.response.state, true), late));
+    await processBatch(windowEvent([streamRecord(spike, 1)], {}, false), late).then((o) =>
+      processBatch(windowEvent([], o.response.state, true), late),
+    );
     expect(await local.rows('SELECT * FROM trigger_events')).toEqual([]);
     const later = piezometerReading('BH-4', T0 + 45_000, 100);
-    await processBatch(windowEvent([streamRecord(later, 2)], {}, false), late).then((o) => processBatch(windowEvent([], o.response.state, true), late));
-    expect(await local.rows<{ to_status: string }>('SELECT to_status FROM trigger_events ORDER BY window_start')).toEqual([{ to_status: 'alarm' }]);
+    await processBatch(windowEvent([streamRecord(later, 2)], {}, false), late).then((o) =>
+      processBatch(windowEvent([], o.response.state, true), late),
+    );
+    expect(await local.rows<{ to_status: string }>('SELECT to_status FROM trigger_events ORDER BY window_start')).toEqual([
+      { to_status: 'alarm' },
+    ]);
   });
 }
 
 describe('batch processor into Aurora PostgreSQL (local Data API over PGlite)', () => batchProcessorSuite('pglite'));
-describeWithPostgres('batch processor into Aurora PostgreSQL (local Data API over a real PostgreSQL server)', () => batchProcessorSuite('postgres'));
+describeWithPostgres('batch processor into Aurora PostgreSQL (local Data API over a real PostgreSQL server)', () =>
+  batchProcessorSuite('postgres'),
+);

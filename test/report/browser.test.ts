@@ -9,7 +9,15 @@ import { DEMO_SITE, writeDemoSite } from './demo-site.js';
 import { openLocalDataDir } from './local-data-dir.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const ARTIFACTS = resolve('test-artifacts');
 
 /** An SVG element as the page sees it (the tests compile without the DOM library). */
@@ -84,7 +92,9 @@ describeWithChromium('the HTML report in headless Chromium', () => {
   });
 
   it('draws a line for every instrument with readings, and the trigger levels', async () => {
-    const lines = await page.$$eval('svg.chart path.line', (paths) => paths.map((p) => (p as unknown as Graphic).getBBox()).map((b) => ({ width: b.width, height: b.height })));
+    const lines = await page.$$eval('svg.chart path.line', (paths) =>
+      paths.map((p) => (p as unknown as Graphic).getBBox()).map((b) => ({ width: b.width, height: b.height })),
+    );
     // All fourteen instruments, the silent gauge (half a day) and the one without a position included.
     expect(lines).toHaveLength(14);
     for (const line of lines) expect(line.width).toBeGreaterThan(100);
@@ -96,7 +106,11 @@ describeWithChromium('the HTML report in headless Chromium', () => {
     const symbols = await page.$$eval('svg.plan g.instrument', (groups) =>
       groups.map((g) => {
         const box = (g as unknown as Graphic).getBBox();
-        return { id: g.getAttribute('data-instrument'), silent: g.getAttribute('data-silent') === 'true', visible: box.width > 0 && box.height > 0 };
+        return {
+          id: g.getAttribute('data-instrument'),
+          silent: g.getAttribute('data-silent') === 'true',
+          visible: box.width > 0 && box.height > 0,
+        };
       }),
     );
     expect(symbols).toHaveLength(13);

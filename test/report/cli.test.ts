@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../lambdas/db/migrate.js';
 import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../../lambdas/db/migration-set.js';
 import { DataApiDatabase } from '../../lambdas/db/sql-client.js';
-import { createLocalRdsDataClient, LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN, openEmbeddedDatabase, pgliteBackend, startDataApiServer } from '../../local/data-api/index.js';
+import {
+  createLocalRdsDataClient,
+  LOCAL_CLUSTER_ARN,
+  LOCAL_DATABASE,
+  LOCAL_SECRET_ARN,
+  openEmbeddedDatabase,
+  pgliteBackend,
+  startDataApiServer,
+} from '../../local/data-api/index.js';
 import { ReportUsageError } from '../../local/report/options.js';
 import { runReport } from '../../local/report/run-report.js';
 import { writeKnownSite } from './known-site.js';
@@ -68,7 +76,9 @@ describe('npm run report', () => {
       `wrote ${join(csv, 'instruments.csv')}`,
     ]);
     expect(readFileSync(out, 'utf8')).toContain('<table id="daily-summary">');
-    expect(readFileSync(join(csv, 'daily-summary.csv'), 'utf8').split('\r\n')[1]).toBe('2024-03-01,PZ-01,piezometer,kPa,100.1,100.15,100.2,30,60,0.5');
+    expect(readFileSync(join(csv, 'daily-summary.csv'), 'utf8').split('\r\n')[1]).toBe(
+      '2024-03-01,PZ-01,piezometer,kPa,100.1,100.15,100.2,30,60,0.5',
+    );
   });
 
   it('exits 2 on a bad argument, naming it, with the usage', async () => {
@@ -82,7 +92,16 @@ describe('npm run report', () => {
   it('exits 1 when the database is open in another process, saying npm start may be running', async () => {
     const open = await openEmbeddedDatabase({ dataDir: join(dataDir, 'postgres') });
     try {
-      const result = await report(['--from', '2024-03-01', '--to', '2024-03-02', '--data-dir', dataDir, '--out', join(scratch, 'busy.html')]);
+      const result = await report([
+        '--from',
+        '2024-03-01',
+        '--to',
+        '2024-03-02',
+        '--data-dir',
+        dataDir,
+        '--out',
+        join(scratch, 'busy.html'),
+      ]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('report: --data-dir: the database in');
       expect(result.stderr).toContain('is open in another process — is `npm start` running?');
@@ -94,7 +113,9 @@ describe('npm run report', () => {
 
   it('refuses a missing data directory, and one without a database', async () => {
     const missing = await refusal(runReport({ ...period, dataDir: join(scratch, 'nowhere'), out: join(scratch, 'a.html') }));
-    expect(missing.message).toBe(`--data-dir: ${join(scratch, 'nowhere')} does not exist: run \`npm start\` first (it keeps its database there), or name its data directory`);
+    expect(missing.message).toBe(
+      `--data-dir: ${join(scratch, 'nowhere')} does not exist: run \`npm start\` first (it keeps its database there), or name its data directory`,
+    );
 
     mkdirSync(join(scratch, 'empty'));
     const empty = await refusal(runReport({ ...period, dataDir: join(scratch, 'empty'), out: join(scratch, 'a.html') }));

@@ -51,7 +51,15 @@ describe('CSV quoting', () => {
       series: new Map(),
       daily: [],
       exceedances: [],
-      silent: [{ instrumentId: 'BH-1, "north"', type: 'piezometer', unit: 'kPa', lastReadingAt: Date.parse('2024-03-02T00:00:50Z'), silentSeconds: 1234.5 }],
+      silent: [
+        {
+          instrumentId: 'BH-1, "north"',
+          type: 'piezometer',
+          unit: 'kPa',
+          lastReadingAt: Date.parse('2024-03-02T00:00:50Z'),
+          silentSeconds: 1234.5,
+        },
+      ],
     };
     expect(tableToCsv(reportTables(data).silent)).toBe(
       'instrument_id,instrument_type,last_reading_at,silent_seconds\r\n"BH-1, ""north""",piezometer,2024-03-02T00:00:50.000Z,1234.5\r\n',
@@ -77,8 +85,18 @@ describe('CSV export of the known site', () => {
 
   it('writes one file per table', async () => {
     const written = await writeCsvTables(join(dir, 'tables'), data);
-    expect(written.map((path) => path.slice(join(dir, 'tables').length + 1))).toEqual(['exceedances.csv', 'daily-summary.csv', 'silent-instruments.csv', 'instruments.csv']);
-    expect(readdirSync(join(dir, 'tables')).sort()).toEqual(['daily-summary.csv', 'exceedances.csv', 'instruments.csv', 'silent-instruments.csv']);
+    expect(written.map((path) => path.slice(join(dir, 'tables').length + 1))).toEqual([
+      'exceedances.csv',
+      'daily-summary.csv',
+      'silent-instruments.csv',
+      'instruments.csv',
+    ]);
+    expect(readdirSync(join(dir, 'tables')).sort()).toEqual([
+      'daily-summary.csv',
+      'exceedances.csv',
+      'instruments.csv',
+      'silent-instruments.csv',
+    ]);
   });
 
   it('exports the daily summary at full precision', () => {

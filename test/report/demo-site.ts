@@ -49,7 +49,14 @@ const INSTRUMENTS: readonly DemoInstrument[] = [
   { id: 'SG-401', type: 'strain_gauge', easting: 320010, northing: 5811980, value: (t) => 420 + daily(t, 180) + 300 * t },
   { id: 'SG-402', type: 'strain_gauge', easting: 320240, northing: 5812240, value: (t) => -260 + daily(t, 120, 0.5), until: 0.5 },
   { id: 'WS-501', type: 'water_standpipe', easting: 320120, northing: 5812260, surfaceLevel: 52.4, value: (t) => 47.1 + daily(t, 0.35) },
-  { id: 'WS-502', type: 'water_standpipe', easting: 320330, northing: 5811960, surfaceLevel: 49.8, value: (t) => 45.2 + 2.1 * t + daily(t, 0.2, 0.4) },
+  {
+    id: 'WS-502',
+    type: 'water_standpipe',
+    easting: 320330,
+    northing: 5811960,
+    surfaceLevel: 49.8,
+    value: (t) => 45.2 + 2.1 * t + daily(t, 0.2, 0.4),
+  },
 ];
 
 /** The two days the demo site covers, ending at the last whole reading interval before `end`. */

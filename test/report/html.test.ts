@@ -22,7 +22,11 @@ describe('the HTML report of the known site', () => {
   beforeAll(async () => {
     local = await startLocalBatchDatabase('pglite');
     await writeKnownSite(local.db);
-    const data = await loadReportData(local.db, { from: Date.parse('2024-03-01T00:00:00Z'), to: Date.parse('2024-03-03T00:00:00Z') }, { now: () => Date.parse('2024-03-04T08:00:00Z') });
+    const data = await loadReportData(
+      local.db,
+      { from: Date.parse('2024-03-01T00:00:00Z'), to: Date.parse('2024-03-03T00:00:00Z') },
+      { now: () => Date.parse('2024-03-04T08:00:00Z') },
+    );
     html = renderReportHtml(data);
     document = parse(html);
   });
@@ -35,7 +39,9 @@ describe('the HTML report of the known site', () => {
     expect(document.querySelectorAll('link, img, iframe, object, embed')).toHaveLength(0);
     expect(html).not.toMatch(/\b(src|href)\s*=/i);
     expect(html).not.toMatch(/url\((?!#)/);
-    expect(document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    expect(document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content')).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'",
+    );
     expect(document.querySelector('style')?.text.length).toBeGreaterThan(1000);
   });
 
@@ -59,9 +65,48 @@ describe('the HTML report of the known site', () => {
 
   it('lists the status changes with their durations', () => {
     expect(cells(document, 'exceedances')).toEqual([
-      ['2024-03-02 00:00:00', 'SM-01', 'Settlement marker', 'Normal', 'Alert', '-12.00', 'mm', '10.00', '15.00', '20.00', 'current', 'open'],
-      ['2024-03-02 00:01:00', 'PZ-01', 'Piezometer', 'Normal', 'Alert', '160.00', 'kPa', '150.00', '175.00', '200.00', '2024-03-02 00:02:00', '1 min'],
-      ['2024-03-02 00:02:00', 'PZ-01', 'Piezometer', 'Alert', 'Alarm', '180.00', 'kPa', '150.00', '175.00', '200.00', '2024-03-02 00:03:00', '1 min'],
+      [
+        '2024-03-02 00:00:00',
+        'SM-01',
+        'Settlement marker',
+        'Normal',
+        'Alert',
+        '-12.00',
+        'mm',
+        '10.00',
+        '15.00',
+        '20.00',
+        'current',
+        'open',
+      ],
+      [
+        '2024-03-02 00:01:00',
+        'PZ-01',
+        'Piezometer',
+        'Normal',
+        'Alert',
+        '160.00',
+        'kPa',
+        '150.00',
+        '175.00',
+        '200.00',
+        '2024-03-02 00:02:00',
+        '1 min',
+      ],
+      [
+        '2024-03-02 00:02:00',
+        'PZ-01',
+        'Piezometer',
+        'Alert',
+        'Alarm',
+        '180.00',
+        'kPa',
+        '150.00',
+        '175.00',
+        '200.00',
+        '2024-03-02 00:03:00',
+        '1 min',
+      ],
       ['2024-03-02 00:03:00', 'PZ-01', 'Piezometer', 'Alarm', 'Normal', '120.00', 'kPa', '150.00', '175.00', '200.00', 'current', 'open'],
     ]);
   });
@@ -105,7 +150,9 @@ describe('the HTML report of the known site', () => {
   });
 
   it('plots the instruments in plan, coloured by latest status, silent ones hollow', () => {
-    const symbols = document.querySelectorAll('svg.plan g.instrument').map((g) => [g.getAttribute('data-instrument'), g.getAttribute('data-status'), g.getAttribute('data-silent') ?? 'false']);
+    const symbols = document
+      .querySelectorAll('svg.plan g.instrument')
+      .map((g) => [g.getAttribute('data-instrument'), g.getAttribute('data-status'), g.getAttribute('data-silent') ?? 'false']);
     // Drawn least severe first, so the most severe is on top.
     expect(symbols).toEqual([
       ['PZ-01', 'normal', 'true'],
@@ -209,7 +256,13 @@ describe('HTML rendering', () => {
       from: Date.parse('2024-03-02T00:00:00Z'),
       to: Date.parse('2024-03-02T01:00:00Z'),
       unit: 'kPa',
-      series: [{ label: 'PZ', colour: '#000', points: [point(0, 100), point(1, 101), point(2, 102), point(10, 103), point(20, 104), point(21, 105)] }],
+      series: [
+        {
+          label: 'PZ',
+          colour: '#000',
+          points: [point(0, 100), point(1, 101), point(2, 102), point(10, 103), point(20, 104), point(21, 105)],
+        },
+      ],
       levels: null,
       mode: 'rising',
       maxGapMs: 150_000,

@@ -41,7 +41,15 @@ function reading(
   sequence: number,
 ): SourcedReading {
   return {
-    reading: { instrumentId, type, value, observedAt, surfaceLevel: position.surfaceLevel ?? null, easting: position.easting, northing: position.northing },
+    reading: {
+      instrumentId,
+      type,
+      value,
+      observedAt,
+      surfaceLevel: position.surfaceLevel ?? null,
+      easting: position.easting,
+      northing: position.northing,
+    },
     shardId: 'shardId-000000000000',
     sequenceNumber: String(sequence).padStart(20, '0'),
   };
@@ -51,16 +59,28 @@ function reading(
 export function knownSiteReadings(now: number): SourcedReading[] {
   const readings: SourcedReading[] = [];
   let sequence = 0;
-  const add = (id: string, type: InstrumentType, observedAt: number, value: number, position: { easting: number; northing: number; surfaceLevel?: number }) =>
-    readings.push(reading(id, type, observedAt, value, position, (sequence += 1)));
+  const add = (
+    id: string,
+    type: InstrumentType,
+    observedAt: number,
+    value: number,
+    position: { easting: number; northing: number; surfaceLevel?: number },
+  ) => readings.push(reading(id, type, observedAt, value, position, (sequence += 1)));
 
   const pz = { easting: 320000, northing: 5812000 };
   for (let i = 0; i < 30; i++) add('PZ-01', 'piezometer', at('2024-03-01T23:50:00Z') + i * 20_000, i % 2 === 0 ? 100.1 : 100.2, pz);
-  const day2 = [...Array<number>(6).fill(120), ...Array<number>(6).fill(160), ...Array<number>(6).fill(180), ...Array<number>(12).fill(120)];
+  const day2 = [
+    ...Array<number>(6).fill(120),
+    ...Array<number>(6).fill(160),
+    ...Array<number>(6).fill(180),
+    ...Array<number>(12).fill(120),
+  ];
   day2.forEach((value, i) => add('PZ-01', 'piezometer', at('2024-03-02T00:00:00Z') + i * 10_000, value, pz));
 
   const sm = { easting: 320050, northing: 5812030 };
-  [-12, -12.5, -12, -12.5, -12, -12.5].forEach((value, i) => add('SM-01', 'settlement_marker', at('2024-03-02T00:00:00Z') + i * 10_000, value, sm));
+  [-12, -12.5, -12, -12.5, -12, -12.5].forEach((value, i) =>
+    add('SM-01', 'settlement_marker', at('2024-03-02T00:00:00Z') + i * 10_000, value, sm),
+  );
 
   const ws = { easting: 320100, northing: 5811980, surfaceLevel: 50 };
   add('WS-01', 'water_standpipe', now - 60_000, 45, ws);

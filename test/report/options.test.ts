@@ -25,7 +25,22 @@ describe('report arguments', () => {
   });
 
   it('reads every option', () => {
-    const argv = ['--from', '2024-03-01T06:00:00Z', '--to', '2024-03-01T18:30+10:00', '--type', 'piezometer', '--instrument', 'PZ-01', '--data-dir', 'site-data', '--out', 'out/r.html', '--csv', 'out/csv'];
+    const argv = [
+      '--from',
+      '2024-03-01T06:00:00Z',
+      '--to',
+      '2024-03-01T18:30+10:00',
+      '--type',
+      'piezometer',
+      '--instrument',
+      'PZ-01',
+      '--data-dir',
+      'site-data',
+      '--out',
+      'out/r.html',
+      '--csv',
+      'out/csv',
+    ];
     expect(parseReportArguments(argv)).toEqual({
       from: Date.parse('2024-03-01T06:00:00Z'),
       to: Date.parse('2024-03-01T08:30:00Z'),
@@ -46,8 +61,16 @@ describe('report arguments', () => {
     [['--to', '2024-03-07', '--out', 'r.html'], '--from', /is required/],
     [['--from', '2024-03-01', '--out', 'r.html'], '--to', /is required/],
     [['--from', '2024-03-01', '--to', '2024-03-07'], '--out', /is required/],
-    [[...base, '--type', 'inclinometer'], '--type', /unknown instrument type "inclinometer"; known types: water_standpipe, piezometer, settlement_marker, extensometer, strain_gauge/],
-    [['--from', '2024-03-08', '--to', '2024-03-01', '--out', 'r.html'], '--from', /2024-03-08T00:00:00.000Z is not before --to 2024-03-02T00:00:00.000Z/],
+    [
+      [...base, '--type', 'inclinometer'],
+      '--type',
+      /unknown instrument type "inclinometer"; known types: water_standpipe, piezometer, settlement_marker, extensometer, strain_gauge/,
+    ],
+    [
+      ['--from', '2024-03-08', '--to', '2024-03-01', '--out', 'r.html'],
+      '--from',
+      /2024-03-08T00:00:00.000Z is not before --to 2024-03-02T00:00:00.000Z/,
+    ],
     [['--from', '2024-03-01T12:00Z', '--to', '2024-03-01T12:00Z', '--out', 'r.html'], '--from', /is not before --to/],
     [['--from', 'yesterday', '--to', '2024-03-07', '--out', 'r.html'], '--from', /cannot read "yesterday" as a date/],
     [['--from', '2024-03-01', '--to', '07/03/2024', '--out', 'r.html'], '--to', /cannot read "07\/03\/2024" as a date/],

@@ -42,25 +42,97 @@ function reportQuerySuite(engine: Engine) {
       lastReadingAt: at('2024-03-02T00:04:50Z'),
       lastValue: 120,
     });
-    expect(data.instruments[0]).toMatchObject({ levels: { alert: 47, alarm: 48, action: 49 }, surfaceLevel: 50, lastReadingAt: site.writtenAt - 50_000 });
+    expect(data.instruments[0]).toMatchObject({
+      levels: { alert: 47, alarm: 48, action: 49 },
+      surfaceLevel: 50,
+      lastReadingAt: site.writtenAt - 50_000,
+    });
 
     // All of PZ-01's 30 readings that day fall in the 00:00 bucket: (6·120 + 6·160 + 6·180 + 12·120) / 30 = 140.
     expect(Object.fromEntries(data.series)).toEqual({
       'PZ-01': [{ bucketStart: at('2024-03-02T00:00:00Z'), mean: 140, lowestWindowMean: 120, highestWindowMean: 180, readingCount: 30 }],
-      'SM-01': [{ bucketStart: at('2024-03-02T00:00:00Z'), mean: -12.25, lowestWindowMean: -12.5, highestWindowMean: -12, readingCount: 6 }],
+      'SM-01': [
+        { bucketStart: at('2024-03-02T00:00:00Z'), mean: -12.25, lowestWindowMean: -12.5, highestWindowMean: -12, readingCount: 6 },
+      ],
     });
 
     expect(data.daily).toEqual([
-      { instrumentId: 'PZ-01', type: 'piezometer', unit: 'kPa', day: '2024-03-02', readingCount: 30, min: 120, mean: 140, max: 180, readingsExpected: 8640, completeness: 30 / 8640 },
-      { instrumentId: 'SM-01', type: 'settlement_marker', unit: 'mm', day: '2024-03-02', readingCount: 6, min: -12.5, mean: -12.25, max: -12, readingsExpected: 8640, completeness: 6 / 8640 },
+      {
+        instrumentId: 'PZ-01',
+        type: 'piezometer',
+        unit: 'kPa',
+        day: '2024-03-02',
+        readingCount: 30,
+        min: 120,
+        mean: 140,
+        max: 180,
+        readingsExpected: 8640,
+        completeness: 30 / 8640,
+      },
+      {
+        instrumentId: 'SM-01',
+        type: 'settlement_marker',
+        unit: 'mm',
+        day: '2024-03-02',
+        readingCount: 6,
+        min: -12.5,
+        mean: -12.25,
+        max: -12,
+        readingsExpected: 8640,
+        completeness: 6 / 8640,
+      },
     ]);
 
     const pzLevels = { alert: 150, alarm: 175, action: 200 };
     expect(data.exceedances).toEqual([
-      { instrumentId: 'SM-01', type: 'settlement_marker', unit: 'mm', changedAt: at('2024-03-02T00:00:00Z'), fromStatus: 'normal', toStatus: 'alert', windowMean: -12, levels: { alert: 10, alarm: 15, action: 20 }, endedAt: null, durationSeconds: null },
-      { instrumentId: 'PZ-01', type: 'piezometer', unit: 'kPa', changedAt: at('2024-03-02T00:01:00Z'), fromStatus: 'normal', toStatus: 'alert', windowMean: 160, levels: pzLevels, endedAt: at('2024-03-02T00:02:00Z'), durationSeconds: 60 },
-      { instrumentId: 'PZ-01', type: 'piezometer', unit: 'kPa', changedAt: at('2024-03-02T00:02:00Z'), fromStatus: 'alert', toStatus: 'alarm', windowMean: 180, levels: pzLevels, endedAt: at('2024-03-02T00:03:00Z'), durationSeconds: 60 },
-      { instrumentId: 'PZ-01', type: 'piezometer', unit: 'kPa', changedAt: at('2024-03-02T00:03:00Z'), fromStatus: 'alarm', toStatus: 'normal', windowMean: 120, levels: pzLevels, endedAt: null, durationSeconds: null },
+      {
+        instrumentId: 'SM-01',
+        type: 'settlement_marker',
+        unit: 'mm',
+        changedAt: at('2024-03-02T00:00:00Z'),
+        fromStatus: 'normal',
+        toStatus: 'alert',
+        windowMean: -12,
+        levels: { alert: 10, alarm: 15, action: 20 },
+        endedAt: null,
+        durationSeconds: null,
+      },
+      {
+        instrumentId: 'PZ-01',
+        type: 'piezometer',
+        unit: 'kPa',
+        changedAt: at('2024-03-02T00:01:00Z'),
+        fromStatus: 'normal',
+        toStatus: 'alert',
+        windowMean: 160,
+        levels: pzLevels,
+        endedAt: at('2024-03-02T00:02:00Z'),
+        durationSeconds: 60,
+      },
+      {
+        instrumentId: 'PZ-01',
+        type: 'piezometer',
+        unit: 'kPa',
+        changedAt: at('2024-03-02T00:02:00Z'),
+        fromStatus: 'alert',
+        toStatus: 'alarm',
+        windowMean: 180,
+        levels: pzLevels,
+        endedAt: at('2024-03-02T00:03:00Z'),
+        durationSeconds: 60,
+      },
+      {
+        instrumentId: 'PZ-01',
+        type: 'piezometer',
+        unit: 'kPa',
+        changedAt: at('2024-03-02T00:03:00Z'),
+        fromStatus: 'alarm',
+        toStatus: 'normal',
+        windowMean: 120,
+        levels: pzLevels,
+        endedAt: null,
+        durationSeconds: null,
+      },
     ]);
 
     // Silent longest first.
@@ -72,7 +144,11 @@ function reportQuerySuite(engine: Engine) {
 
   it('averages whole windows into buckets exactly, and keeps each bucket’s range of window means', async () => {
     // 120 s over at most 4 points: 30 s buckets.
-    const data = await loadReportData(site.local.db, { from: at('2024-03-02T00:00:30Z'), to: at('2024-03-02T00:02:30Z') }, { maxPointsPerSeries: 4 });
+    const data = await loadReportData(
+      site.local.db,
+      { from: at('2024-03-02T00:00:30Z'), to: at('2024-03-02T00:02:30Z') },
+      { maxPointsPerSeries: 4 },
+    );
     expect(data.bucketSeconds).toBe(30);
     const point = (time: string, mean: number, lowest: number, highest: number) => ({
       bucketStart: at(`2024-03-02T${time}Z`),
@@ -81,7 +157,12 @@ function reportQuerySuite(engine: Engine) {
       highestWindowMean: highest,
       readingCount: 3,
     });
-    expect(data.series.get('PZ-01')).toEqual([point('00:00:30', 120, 120, 120), point('00:01:00', 160, 160, 160), point('00:01:30', 160, 160, 160), point('00:02:00', 180, 180, 180)]);
+    expect(data.series.get('PZ-01')).toEqual([
+      point('00:00:30', 120, 120, 120),
+      point('00:01:00', 160, 160, 160),
+      point('00:01:30', 160, 160, 160),
+      point('00:02:00', 180, 180, 180),
+    ]);
     // -12.5, -12 and -12.5 mm: a mean of -37/3, rounded once.
     expect(data.series.get('SM-01')).toEqual([point('00:00:30', -37 / 3, -12.5, -12)]);
   });
@@ -110,7 +191,9 @@ function reportQuerySuite(engine: Engine) {
   });
 
   it('refuses an instrument of another type than --type, and a type with no instruments', async () => {
-    const mismatch = await refusal(loadReportData(site.local.db, { ...day('2024-03-02', '2024-03-02'), instrumentId: 'PZ-01', type: 'water_standpipe' }));
+    const mismatch = await refusal(
+      loadReportData(site.local.db, { ...day('2024-03-02', '2024-03-02'), instrumentId: 'PZ-01', type: 'water_standpipe' }),
+    );
     expect(mismatch.message).toBe('--instrument: "PZ-01" is a piezometer, not a water_standpipe (--type)');
     const none = await refusal(loadReportData(site.local.db, { ...day('2024-03-02', '2024-03-02'), type: 'strain_gauge' }));
     expect(none.message).toBe('--type: the database holds no strain_gauge instruments');
@@ -128,7 +211,9 @@ function reportQuerySuite(engine: Engine) {
   it('says so when the aggregates in the period are of another window length than report_settings names', async () => {
     await site.local.db.execute('UPDATE report_settings SET window_seconds = 60');
     const error = await refusal(loadReportData(site.local.db, day('2024-03-02', '2024-03-02')));
-    expect(error.message).toMatch(/no 60 s window aggregates for any instrument between .* but there are 10 s ones: .*UPDATE report_settings SET window_seconds = 10$/);
+    expect(error.message).toMatch(
+      /no 60 s window aggregates for any instrument between .* but there are 10 s ones: .*UPDATE report_settings SET window_seconds = 10$/,
+    );
   });
 }
 

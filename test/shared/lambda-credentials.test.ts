@@ -3,7 +3,8 @@ import { defaultProvider } from '../../lambdas/shared/lambda-credentials.js';
 
 describe('the credential chain of a deployed function', () => {
   beforeEach(() => {
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION']) vi.stubEnv(name, undefined);
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION'])
+      vi.stubEnv(name, undefined);
   });
   afterEach(() => {
     vi.unstubAllEnvs();

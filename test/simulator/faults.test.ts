@@ -11,10 +11,8 @@ const CLEAN_REQUESTS = 40;
 const ITEM_FAULT_DETECTORS: Record<string, (item: Item) => boolean> = {
   nullFields: (item) => Object.values(item).some((value) => value === null),
   emptyStrings: (item) => Object.values(item).some((value) => typeof value === 'string' && value.trim() === ''),
-  malformedTimestamps: (item) =>
-    typeof item.timestamp === 'string' && item.timestamp.trim() !== '' && !isIsoUtcInstant(item.timestamp),
-  nonNumericReadings: (item) =>
-    typeof item.reading === 'string' && item.reading.trim() !== '' && Number.isNaN(Number(item.reading)),
+  malformedTimestamps: (item) => typeof item.timestamp === 'string' && item.timestamp.trim() !== '' && !isIsoUtcInstant(item.timestamp),
+  nonNumericReadings: (item) => typeof item.reading === 'string' && item.reading.trim() !== '' && Number.isNaN(Number(item.reading)),
   legacyNames: (item) => typeof item.instrument === 'string' && !CANONICAL_NAMES.has(item.instrument) && item.instrument.includes(' '),
 };
 
@@ -26,8 +24,9 @@ function duplicatesIn(items: readonly Item[]): number {
 /** Fetches `params/all` at `count` instants and returns the bodies that parse. */
 function allBodies(faults: Partial<Record<FaultKind, number>>, count: number, seed = 'faults'): AllBody[] {
   const simulator = createSimulator({ seed, faults });
-  return Array.from({ length: count }, (_, index) =>
-    JSON.parse(simulator.respond({ method: 'GET', path: 'params/all' }, T0 + index * 10 * SECOND).body) as AllBody,
+  return Array.from(
+    { length: count },
+    (_, index) => JSON.parse(simulator.respond({ method: 'GET', path: 'params/all' }, T0 + index * 10 * SECOND).body) as AllBody,
   );
 }
 
@@ -100,7 +99,10 @@ describe('item faults', () => {
   it('draw differently on each endpoint of the same response', () => {
     const body = allBodies({ nullFields: 0.5 }, 1)[0]!;
     const patterns = READING_PATHS.map(({ allKey }) =>
-      body[allKey].items.slice(0, 40).map((item) => ITEM_FAULT_DETECTORS.nullFields!(item)).join(),
+      body[allKey].items
+        .slice(0, 40)
+        .map((item) => ITEM_FAULT_DETECTORS.nullFields!(item))
+        .join(),
     );
     expect(new Set(patterns).size).toBe(patterns.length);
   });
@@ -185,9 +187,17 @@ describe('response faults', () => {
 describe('every fault at once', () => {
   it('still answers every request with a status, headers and a body', () => {
     const faults = Object.fromEntries(
-      ['nullFields', 'emptyStrings', 'malformedTimestamps', 'nonNumericReadings', 'duplicateItems', 'legacyNames', 'http5xx', 'invalidJson', 'slowResponses'].map(
-        (kind) => [kind, 0.3],
-      ),
+      [
+        'nullFields',
+        'emptyStrings',
+        'malformedTimestamps',
+        'nonNumericReadings',
+        'duplicateItems',
+        'legacyNames',
+        'http5xx',
+        'invalidJson',
+        'slowResponses',
+      ].map((kind) => [kind, 0.3]),
     );
     const simulator = createSimulator({ seed: 'chaos', faults });
     for (let index = 0; index < 50; index++) {

@@ -65,9 +65,7 @@ export function median(values: readonly number[]): number {
 /** ISO-8601 instant in UTC as the source API writes it, and a real calendar instant. */
 export function isIsoUtcInstant(value: unknown): boolean {
   return (
-    typeof value === 'string' &&
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value) &&
-    Number.isFinite(Date.parse(value))
+    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value) && Number.isFinite(Date.parse(value))
   );
 }
 

@@ -9,8 +9,8 @@ describe('reading endpoints', () => {
   for (const endpoint of READING_PATHS) {
     describe(endpoint.path, () => {
       it('serves the same envelope with and without a trailing slash (and with or without a leading one)', () => {
-        const bodies = [endpoint.path, `${endpoint.path}/`, `/${endpoint.path}`, `/${endpoint.path}/`].map(
-          (path) => simulator.respond({ method: 'GET', path }, at),
+        const bodies = [endpoint.path, `${endpoint.path}/`, `/${endpoint.path}`, `/${endpoint.path}/`].map((path) =>
+          simulator.respond({ method: 'GET', path }, at),
         );
         for (const response of bodies) {
           expect(response.status).toBe(200);

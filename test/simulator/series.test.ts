@@ -98,17 +98,13 @@ describe('determinism', () => {
 describe('physical plausibility', () => {
   it('keeps every reading inside its type’s physical range, at any time, for any seed', () => {
     fc.assert(
-      fc.property(
-        anySeed,
-        fc.integer({ min: Date.parse('2000-01-01'), max: Date.parse('2100-01-01') }),
-        (seed, at) => {
-          const outside = allItems(getJson<AllBody>(createSimulator({ seed }), 'params/all', at)).filter((item) => {
-            const { min, max } = INSTRUMENT_TYPE_SPECS[item.instrument as InstrumentType].physicalRange;
-            return !(typeof item.reading === 'number' && item.reading >= min && item.reading <= max);
-          });
-          expect(outside).toEqual([]);
-        },
-      ),
+      fc.property(anySeed, fc.integer({ min: Date.parse('2000-01-01'), max: Date.parse('2100-01-01') }), (seed, at) => {
+        const outside = allItems(getJson<AllBody>(createSimulator({ seed }), 'params/all', at)).filter((item) => {
+          const { min, max } = INSTRUMENT_TYPE_SPECS[item.instrument as InstrumentType].physicalRange;
+          return !(typeof item.reading === 'number' && item.reading >= min && item.reading <= max);
+        });
+        expect(outside).toEqual([]);
+      }),
       { numRuns: 40 },
     );
   });
@@ -169,7 +165,12 @@ describe('series', () => {
     for (const { instrument, surfaceLevel, readings } of series.values()) {
       if (readings.some((reading) => triggerLevel(instrument as InstrumentType, reading, surfaceLevel) > 0)) continue;
       const bends = readings.slice(1, -1).map((reading, index) => reading - (readings[index]! + readings[index + 2]!) / 2);
-      const resolution = Math.min(...readings.slice(1).map((r, i) => Math.abs(r - readings[i]!)).filter((step) => step > 0));
+      const resolution = Math.min(
+        ...readings
+          .slice(1)
+          .map((r, i) => Math.abs(r - readings[i]!))
+          .filter((step) => step > 0),
+      );
       const threshold = 10 * Math.max(median(bends.map(Math.abs)), resolution);
       spikes += bends.filter((bend) => Math.abs(bend) > threshold).length;
       readingsSeen += readings.length;

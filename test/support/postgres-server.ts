@@ -35,7 +35,9 @@ export function findPostgres(): PostgresAvailability {
   }
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
-    const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(root)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => join(root, v, 'bin')));
   }
   const binDir = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
@@ -76,7 +78,13 @@ export async function startPostgresServer(options: StartPostgresOptions = {}): P
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   try {
     if (runAsPostgres) chownSync(dir, postgresUser().uid, postgresUser().gid);
-    run(binDir, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'], dir, runAsPostgres);
+    run(
+      binDir,
+      'initdb',
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'],
+      dir,
+      runAsPostgres,
+    );
   } catch (error) {
     cleanup();
     throw error;
@@ -117,17 +125,32 @@ function run(binDir: string, program: string, args: string[], cwd: string, asPos
   }
 }
 
-function spawnServer(binDir: string, dataDir: string, socketDir: string, port: number, asPostgres: boolean): ChildProcess & { output: string[] } {
+function spawnServer(
+  binDir: string,
+  dataDir: string,
+  socketDir: string,
+  port: number,
+  asPostgres: boolean,
+): ChildProcess & { output: string[] } {
   const args = [
-    '-D', dataDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', `unix_socket_directories=${socketDir}`,
-    '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off',
-    '-c', 'max_connections=50',
-    '-c', 'shared_buffers=16MB',
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${socketDir}`,
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=50',
+    '-c',
+    'shared_buffers=16MB',
   ];
   const child = spawn(join(binDir, 'postgres'), args, {
     cwd: socketDir,
@@ -151,7 +174,8 @@ async function waitUntilAccepting(port: number, server: ChildProcess & { output:
       return;
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections on port ${port}: ${(error as Error).message}`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`postgres did not accept connections on port ${port}: ${(error as Error).message}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -192,9 +216,12 @@ function freePort(): Promise<number> {
 /** The `postgres` OS user that Debian's package creates, to run the server as when we are root. */
 function postgresUser(): { uid: number; gid: number } {
   try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    throw new Error('Running as root, but there is no `postgres` OS user to run the PostgreSQL server as (apt-get install postgresql creates it)');
+    throw new Error(
+      'Running as root, but there is no `postgres` OS user to run the PostgreSQL server as (apt-get install postgresql creates it)',
+    );
   }
 }

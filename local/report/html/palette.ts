@@ -17,4 +17,15 @@ export function statusColour(status: TriggerStatus | null): string {
  * Series colours for charts that tell instruments apart: distinct from one another and
  * from the status colours of the trigger levels drawn beside them.
  */
-export const SERIES_COLOURS: readonly string[] = ['#1f5fa8', '#7b3fa0', '#0f8b8d', '#8c564b', '#d6408b', '#4d7c0f', '#5c6bc0', '#00838f', '#6d4c41', '#ad1457'];
+export const SERIES_COLOURS: readonly string[] = [
+  '#1f5fa8',
+  '#7b3fa0',
+  '#0f8b8d',
+  '#8c564b',
+  '#d6408b',
+  '#4d7c0f',
+  '#5c6bc0',
+  '#00838f',
+  '#6d4c41',
+  '#ad1457',
+];

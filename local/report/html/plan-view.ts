@@ -51,7 +51,9 @@ const MIN_SPAN_METRES = 100;
 export function renderPlanView(options: PlanViewOptions): PlanView {
   const width = options.width ?? 720;
   const height = options.height ?? 520;
-  const placed = options.instruments.filter((i): i is InstrumentState & { easting: number; northing: number } => i.easting !== null && i.northing !== null);
+  const placed = options.instruments.filter(
+    (i): i is InstrumentState & { easting: number; northing: number } => i.easting !== null && i.northing !== null,
+  );
   const unplotted = options.instruments.filter((i) => i.easting === null || i.northing === null).map((i) => i.instrumentId);
   const plot = { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - MARGIN.bottom };
   const plotWidth = plot.right - plot.left;
@@ -80,9 +82,12 @@ export function renderPlanView(options: PlanViewOptions): PlanView {
   for (const n of nTicks) parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${r(y(n))}" y2="${r(y(n))}"/>`);
   parts.push('</g><g class="axis">');
   for (const e of eTicks) parts.push(`<text x="${r(x(e))}" y="${plot.bottom + 16}" text-anchor="middle">${formatNumber(e, 0)}</text>`);
-  for (const n of nTicks) parts.push(`<text x="${plot.left - 6}" y="${r(y(n))}" dy="0.32em" text-anchor="end">${formatNumber(n, 0)}</text>`);
+  for (const n of nTicks)
+    parts.push(`<text x="${plot.left - 6}" y="${r(y(n))}" dy="0.32em" text-anchor="end">${formatNumber(n, 0)}</text>`);
   parts.push(`<text class="unit" x="${r((plot.left + plot.right) / 2)}" y="${height - 2}" text-anchor="middle">Easting (m)</text>`);
-  parts.push(`<text class="unit" transform="translate(12,${r((plot.top + plot.bottom) / 2)}) rotate(-90)" text-anchor="middle">Northing (m)</text>`);
+  parts.push(
+    `<text class="unit" transform="translate(12,${r((plot.top + plot.bottom) / 2)}) rotate(-90)" text-anchor="middle">Northing (m)</text>`,
+  );
   parts.push('</g>');
 
   const drawOrder = [...placed].sort((a, b) => rank(a) - rank(b) || a.instrumentId.localeCompare(b.instrumentId));

@@ -3,7 +3,18 @@ import { statusRank, TRIGGER_STATUSES } from '../../../lambdas/domain/trigger-le
 import type { InstrumentState, ReportData, TriggerLevelSet } from '../report-data.js';
 import { columnsFor, reportTables, statusBadge, type ReportTable, type TableColumn } from '../tables.js';
 import { escapeHtml } from './escape.js';
-import { formatDuration, formatNumber, formatPercent, formatPeriod, formatTime, formatValue, quantityLabel, STATUS_LABELS, typeLabel, typePluralLabel } from './format.js';
+import {
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatPeriod,
+  formatTime,
+  formatValue,
+  quantityLabel,
+  STATUS_LABELS,
+  typeLabel,
+  typePluralLabel,
+} from './format.js';
 import { SERIES_COLOURS, STATUS_COLOURS, statusColour } from './palette.js';
 import { renderPlanView, typeSymbolPath } from './plan-view.js';
 import { REPORT_CSS } from './styles.js';
@@ -66,7 +77,8 @@ function selectionText(data: ReportData): string {
 
 function summaryCards(data: ReportData, silentIds: ReadonlySet<string>): string {
   const byStatus = new Map<string, number>();
-  for (const instrument of data.instruments) byStatus.set(instrument.status ?? 'unevaluated', (byStatus.get(instrument.status ?? 'unevaluated') ?? 0) + 1);
+  for (const instrument of data.instruments)
+    byStatus.set(instrument.status ?? 'unevaluated', (byStatus.get(instrument.status ?? 'unevaluated') ?? 0) + 1);
   const statusBadges = [...TRIGGER_STATUSES, 'unevaluated' as const]
     .filter((s) => byStatus.has(s))
     .map((s) => `<span class="badge ${s}">${byStatus.get(s)} ${escapeHtml(STATUS_LABELS[s].toLowerCase())}</span>`)
@@ -92,11 +104,13 @@ function planSection(data: ReportData, silentIds: ReadonlySet<string>): string {
   const counts = new Map<string, number>();
   for (const i of data.instruments) counts.set(i.status ?? 'unevaluated', (counts.get(i.status ?? 'unevaluated') ?? 0) + 1);
   const statusItems = [...TRIGGER_STATUSES, 'unevaluated' as const].map(
-    (s) => `<span class="item"><svg width="14" height="14" viewBox="-7 -7 14 14"><circle r="6" fill="${STATUS_COLOURS[s]}"/></svg>${escapeHtml(STATUS_LABELS[s])} (${counts.get(s) ?? 0})</span>`,
+    (s) =>
+      `<span class="item"><svg width="14" height="14" viewBox="-7 -7 14 14"><circle r="6" fill="${STATUS_COLOURS[s]}"/></svg>${escapeHtml(STATUS_LABELS[s])} (${counts.get(s) ?? 0})</span>`,
   );
   const types = INSTRUMENT_TYPES.filter((t) => data.instruments.some((i) => i.type === t));
   const typeItems = types.map(
-    (t) => `<span class="item"><svg width="16" height="16" viewBox="-8 -8 16 16"><path d="${typeSymbolPath(t, 70)}" fill="#5b6578"/></svg>${escapeHtml(typeLabel(t))}</span>`,
+    (t) =>
+      `<span class="item"><svg width="16" height="16" viewBox="-8 -8 16 16"><path d="${typeSymbolPath(t, 70)}" fill="#5b6578"/></svg>${escapeHtml(typeLabel(t))}</span>`,
   );
   const silentItem = `<span class="item"><svg width="16" height="16" viewBox="-8 -8 16 16"><circle r="5.5" fill="#ffffff" stroke="#5b6578" stroke-width="2.5"/></svg>Hollow: silent (no reading for over ${escapeHtml(formatDuration(data.settings.silentAfterSeconds))})</span>`;
   const unplotted = plan.unplotted.length
@@ -163,9 +177,14 @@ function typeSeries(data: ReportData, type: InstrumentType): string {
       formatValue: format,
     });
     const legend = distinct
-      ? series.map((s) => `<span class="item"><span class="swatch" style="background:${s.colour}"></span>${escapeHtml(s.label)}</span>`).join('')
+      ? series
+          .map((s) => `<span class="item"><span class="swatch" style="background:${s.colour}"></span>${escapeHtml(s.label)}</span>`)
+          .join('')
       : `<span class="item">Lines coloured by latest status:</span>${TRIGGER_STATUSES.map((s) => `<span class="item"><span class="swatch" style="background:${STATUS_COLOURS[s]}"></span>${STATUS_LABELS[s]}</span>`).join('')}`;
-    const bandNote = withData.length <= 3 && data.bucketSeconds > data.settings.windowSeconds ? ' Shading behind a line: the range of its window means in each interval.' : '';
+    const bandNote =
+      withData.length <= 3 && data.bucketSeconds > data.settings.windowSeconds
+        ? ' Shading behind a line: the range of its window means in each interval.'
+        : '';
     return `${heading}
 <div class="figure" data-chart="${type}">${chart}
 <div class="legend">${legend}</div>

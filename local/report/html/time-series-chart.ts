@@ -59,7 +59,9 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
   const xTicks = x.ticks(Math.max(2, Math.floor((plot.right - plot.left) / 120)));
   const yTicks = y.ticks(6);
   const parts: string[] = [];
-  parts.push(`<defs><clipPath id="${clip}"><rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}"/></clipPath></defs>`);
+  parts.push(
+    `<defs><clipPath id="${clip}"><rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}"/></clipPath></defs>`,
+  );
 
   const levels = options.levels ? levelLines(options.levels, options.mode) : [];
   const zones = options.levels ? levelZones(options.levels, options.mode, low, high) : [];
@@ -67,7 +69,9 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
   for (const zone of zones) {
     const top = y(zone.to);
     const bottom = y(zone.from);
-    parts.push(`<rect x="${plot.left}" y="${r(Math.min(top, bottom))}" width="${plot.right - plot.left}" height="${r(Math.abs(bottom - top))}" fill="${STATUS_COLOURS[zone.status]}" fill-opacity="0.07"/>`);
+    parts.push(
+      `<rect x="${plot.left}" y="${r(Math.min(top, bottom))}" width="${plot.right - plot.left}" height="${r(Math.abs(bottom - top))}" fill="${STATUS_COLOURS[zone.status]}" fill-opacity="0.07"/>`,
+    );
   }
   parts.push('</g>');
 
@@ -79,10 +83,14 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
   parts.push('<g class="axis">');
   parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${plot.bottom}" y2="${plot.bottom}"/>`);
   parts.push(`<line x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${plot.bottom}"/>`);
-  for (const tick of xTicks) parts.push(`<text x="${r(x(tick))}" y="${plot.bottom + 18}" text-anchor="middle">${escapeHtml(timeTickLabel(tick))}</text>`);
+  for (const tick of xTicks)
+    parts.push(`<text x="${r(x(tick))}" y="${plot.bottom + 18}" text-anchor="middle">${escapeHtml(timeTickLabel(tick))}</text>`);
   const yTickLabel = y.tickFormat(6);
-  for (const tick of yTicks) parts.push(`<text x="${plot.left - 8}" y="${r(y(tick))}" dy="0.32em" text-anchor="end">${escapeHtml(yTickLabel(tick))}</text>`);
-  parts.push(`<text class="unit" transform="translate(${14},${r((plot.top + plot.bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeHtml(options.unit)}</text>`);
+  for (const tick of yTicks)
+    parts.push(`<text x="${plot.left - 8}" y="${r(y(tick))}" dy="0.32em" text-anchor="end">${escapeHtml(yTickLabel(tick))}</text>`);
+  parts.push(
+    `<text class="unit" transform="translate(${14},${r((plot.top + plot.bottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeHtml(options.unit)}</text>`,
+  );
   parts.push('</g>');
 
   parts.push('<g class="levels">');
@@ -91,7 +99,9 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
     const at = r(y(level.value));
     const colour = STATUS_COLOURS[level.name];
     parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${at}" y2="${at}" stroke="${colour}" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${plot.right + 6}" y="${at}" dy="0.32em" fill="${colour}">${escapeHtml(`${capitalise(level.name)} ${options.formatValue(level.value)}`)}</text>`);
+    parts.push(
+      `<text x="${plot.right + 6}" y="${at}" dy="0.32em" fill="${colour}">${escapeHtml(`${capitalise(level.name)} ${options.formatValue(level.value)}`)}</text>`,
+    );
   }
   parts.push('</g>');
 
@@ -115,7 +125,9 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
       .digits(1)(joined);
     if (path) parts.push(`<path class="line" d="${path}" stroke="${series.colour}"><title>${escapeHtml(series.label)}</title></path>`);
     for (const point of isolated(joined)) {
-      parts.push(`<circle cx="${r(x(point.bucketStart))}" cy="${r(y(point.mean))}" r="2.5" fill="${series.colour}"><title>${escapeHtml(series.label)}</title></circle>`);
+      parts.push(
+        `<circle cx="${r(x(point.bucketStart))}" cy="${r(y(point.mean))}" r="2.5" fill="${series.colour}"><title>${escapeHtml(series.label)}</title></circle>`,
+      );
     }
   }
   parts.push('</g>');
@@ -173,7 +185,12 @@ function levelLines(levels: TriggerLevelSet, mode: TriggerMode): LevelLine[] {
 }
 
 /** The band from each level to the next (the last one open-ended), coloured by the status it means; clipped to the axis. */
-function levelZones(levels: TriggerLevelSet, mode: TriggerMode, low: number, high: number): Array<{ status: LevelName; from: number; to: number }> {
+function levelZones(
+  levels: TriggerLevelSet,
+  mode: TriggerMode,
+  low: number,
+  high: number,
+): Array<{ status: LevelName; from: number; to: number }> {
   const bands = [
     { status: 'alert' as const, from: levels.alert, to: levels.alarm },
     { status: 'alarm' as const, from: levels.alarm, to: levels.action },
