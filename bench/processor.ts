@@ -2,7 +2,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { encodeReading } from '../lambdas/domain/reading-codec.js';
 import { WindowAccumulator } from '../lambdas/domain/window-accumulator.js';
 import { encodeWindowState } from '../lambdas/domain/window-state.js';
-import { decodeBatch } from '../lambdas/processor/tumbling-window.js';
+import { decodeBatch } from '../lambdas/shared/tumbling-window.js';
 import { medianMs, type Metric } from './metric.js';
 import { SITE_INSTRUMENTS, syntheticReading } from './synthetic.js';
 

@@ -180,7 +180,7 @@ export class PipelineStack extends Stack {
     };
     this.batchProcessor = new StreamProcessor(this, 'BatchProcessor', {
       ...consumption,
-      entry: 'lambdas/processor/batch-handler.ts',
+      entry: 'lambdas/batch/handler.ts',
       functionName: `${prefix}-batch-processor`,
       description: 'Folds readings into tumbling windows and writes readings, windows and trigger status to Aurora',
       stream: this.stream,
@@ -199,7 +199,7 @@ export class PipelineStack extends Stack {
 
     this.realtimeProcessor = new StreamProcessor(this, 'RealtimeProcessor', {
       ...consumption,
-      entry: 'lambdas/processor/realtime-handler.ts',
+      entry: 'lambdas/realtime/handler.ts',
       functionName: `${prefix}-realtime-processor`,
       description: 'Folds readings into tumbling windows and indexes readings, windows and status in OpenSearch',
       stream: this.stream,

@@ -1,5 +1,5 @@
 import type { Rejection } from '../lambdas/domain/rejection.js';
-import type { AuroraBatchStore } from '../lambdas/processor/aurora-store.js';
+import type { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
 import type { QuarantineSink } from '../lambdas/shared/quarantine.js';
 
 /**

@@ -8,8 +8,8 @@ import type { RejectionReason } from '../lambdas/domain/rejection.js';
 import { parsePollerConfig } from '../lambdas/poller/config.js';
 import { EMPTY_POLL_SUMMARY, addPollSummaries, type PollSummary } from '../lambdas/poller/poll-once.js';
 import { createPoller, type Poller } from '../lambdas/poller/poller.js';
-import { AuroraBatchStore } from '../lambdas/processor/aurora-store.js';
-import type { TumblingWindowEvent, TumblingWindowResponse } from '../lambdas/processor/tumbling-window.js';
+import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
+import type { TumblingWindowEvent, TumblingWindowResponse } from '../lambdas/shared/tumbling-window.js';
 import {
   createLocalRdsDataClient,
   LOCAL_CLUSTER_ARN,
@@ -261,7 +261,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
           else onRecordsDone(report.records);
         },
       });
-    const { handler: batchHandler } = (await import('../lambdas/processor/batch-handler.js')) as {
+    const { handler: batchHandler } = (await import('../lambdas/batch/handler.js')) as {
       handler: (event: TumblingWindowEvent) => Promise<TumblingWindowResponse>;
     };
 
@@ -285,7 +285,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         replicas: 0,
         dashboards: false,
       });
-      const { handler: realtimeHandler } = (await import('../lambdas/processor/realtime-handler.js')) as {
+      const { handler: realtimeHandler } = (await import('../lambdas/realtime/handler.js')) as {
         handler: (event: never) => Promise<unknown>;
       };
       realtimeMapping = processorMapping('realtime-processor', realtimeHandler, (records) => {

@@ -9,8 +9,8 @@ import type { BuildOptions } from 'esbuild';
 /** Every Lambda entry point the CDK app deploys, by a short name. */
 export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = {
   poller: 'lambdas/poller/handler.ts',
-  'batch-processor': 'lambdas/processor/batch-handler.ts',
-  'realtime-processor': 'lambdas/processor/realtime-handler.ts',
+  'batch-processor': 'lambdas/batch/handler.ts',
+  'realtime-processor': 'lambdas/realtime/handler.ts',
   simulator: 'lambdas/simulator/handler.ts',
   'db-migrate': 'lambdas/db/migrate-handler.ts',
   'opensearch-setup': 'lambdas/opensearch/setup-handler.ts',

@@ -1,6 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import type { TumblingWindowEvent } from '../../lambdas/processor/tumbling-window.js';
+import type { TumblingWindowEvent } from '../../lambdas/shared/tumbling-window.js';
 
 export interface StreamIdentity {
   readonly streamArn: string;

@@ -5,7 +5,7 @@ import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gridToLatLon } from '../../lambdas/domain/coordinates.js';
 import { bundledMigrations } from '../../lambdas/db/migration-set.js';
-import type { TumblingWindowResponse } from '../../lambdas/processor/tumbling-window.js';
+import type { TumblingWindowResponse } from '../../lambdas/shared/tumbling-window.js';
 import { LAMBDA_ENTRIES, LAMBDA_NODE_TARGET } from '../../lib/constructs/lambda-bundling.js';
 import { NODE_RUNTIME } from '../../lib/constructs/pipeline-function.js';
 import {

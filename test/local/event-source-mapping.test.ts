@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TumblingWindowEvent } from '../../lambdas/processor/tumbling-window.js';
+import type { TumblingWindowEvent } from '../../lambdas/shared/tumbling-window.js';
 import { FileCheckpointStore, MemoryCheckpointStore } from '../../local/esm/checkpoint-store.js';
 import { LocalEventSourceMapping, type FailedBatchRecord } from '../../local/esm/event-source-mapping.js';
 import { startKinesisLocal, type KinesisLocal } from '../../local/kinesis-local.js';

@@ -154,7 +154,7 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
 
   it('gives identical tables when the stream is processed again from the start', async () => {
     const before = await tables();
-    const { handler } = (await import('../../lambdas/processor/batch-handler.js')) as { handler: (event: unknown) => Promise<unknown> };
+    const { handler } = (await import('../../lambdas/batch/handler.js')) as { handler: (event: unknown) => Promise<unknown> };
     const replay = new LocalEventSourceMapping({
       kinesis,
       streamName: pipeline.streamName,

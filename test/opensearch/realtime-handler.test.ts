@@ -307,7 +307,7 @@ describeWithOpenSearch('real-time Lambda handler', () => {
     });
     try {
       await prepareIndices(client, prefix);
-      const { handler } = await import('../../lambdas/processor/realtime-handler.js');
+      const { handler } = await import('../../lambdas/realtime/handler.js');
       const readings = [piezometer('H-1', T0 + 1_000, 201), piezometer('H-1', T0 + 2_000, 203)];
       const first = await handler(
         tumblingEvent(

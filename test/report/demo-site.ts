@@ -3,7 +3,7 @@ import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { quantise } from '../../lambdas/domain/reading.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
 import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
-import { AuroraBatchStore, type SourcedReading } from '../../lambdas/processor/aurora-store.js';
+import { AuroraBatchStore, type SourcedReading } from '../../lambdas/batch/aurora-store.js';
 
 /**
  * A two-day site of thirteen instruments read every five minutes, written through the

@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { encodeReading } from '../../lambdas/domain/reading-codec.js';
 import type { Reading } from '../../lambdas/domain/reading.js';
-import type { TumblingWindowEvent } from '../../lambdas/processor/tumbling-window.js';
+import type { TumblingWindowEvent } from '../../lambdas/shared/tumbling-window.js';
 
 export const SHARD = 'shardId-000000000000';
 

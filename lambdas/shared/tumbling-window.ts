@@ -2,7 +2,7 @@ import type { KinesisStreamRecord, KinesisStreamTumblingWindowEvent } from 'aws-
 import { isRecordFault, poisonRecordRejection, readReadingRecord } from '../domain/reading-codec.js';
 import type { WindowAccumulator } from '../domain/window-accumulator.js';
 import { decodeWindowState, encodeWindowState, type WindowState } from '../domain/window-state.js';
-import type { QuarantineEntry, SourcedReading } from './aurora-store.js';
+import type { QuarantineEntry, SourcedReading } from '../batch/aurora-store.js';
 
 /** What Lambda sends a Kinesis consumer with tumbling windows (the type package omits `shardId`). */
 export interface TumblingWindowEvent extends KinesisStreamTumblingWindowEvent {

@@ -7,7 +7,7 @@ import { DataApiDatabase } from '../db/sql-client.js';
 import { SnsAlertPublisher, type AlertPublisher } from './alerts.js';
 import { AuroraBatchStore } from './aurora-store.js';
 import { processBatch } from './batch-processor.js';
-import type { TumblingWindowEvent, TumblingWindowResponse } from './tumbling-window.js';
+import type { TumblingWindowEvent, TumblingWindowResponse } from '../shared/tumbling-window.js';
 
 const wholeSeconds = z.coerce
   .number()

@@ -1,11 +1,11 @@
-import { createOpenSearchClient } from '../realtime/client.js';
-import { realtimeConfigFrom, RealtimeConfigError } from '../realtime/config.js';
+import { createOpenSearchClient } from './client.js';
+import { realtimeConfigFrom, RealtimeConfigError } from './config.js';
 import {
   processRealtimeEvent,
   type RealtimeProcessorDeps,
   type RealtimeWindowEvent,
   type RealtimeWindowResponse,
-} from '../realtime/process-window.js';
+} from './process-window.js';
 import { createSqsClient } from '../shared/sqs-client.js';
 import { createLogger } from '../shared/powertools.js';
 import { JsonlQuarantineSink, SqsQuarantineSink, type QuarantineSink } from '../shared/quarantine.js';

@@ -1,6 +1,12 @@
 import type { AlertPublisher } from './alerts.js';
 import type { AuroraBatchStore } from './aurora-store.js';
-import { decodeBatch, restoreProgress, saveProgress, type TumblingWindowEvent, type TumblingWindowResponse } from './tumbling-window.js';
+import {
+  decodeBatch,
+  restoreProgress,
+  saveProgress,
+  type TumblingWindowEvent,
+  type TumblingWindowResponse,
+} from '../shared/tumbling-window.js';
 
 const ALERTS_PER_ROUND = 100;
 
