@@ -1,4 +1,16 @@
 import * as z from 'zod/mini';
+import { ConfigError, type ConfigProblem } from '../shared/config-error.js';
+import {
+  finiteNumber,
+  httpUrl,
+  optionalText,
+  parseEnvironment,
+  positiveNumber,
+  requiredText,
+  unsetWhenBlank,
+  wholeNumber,
+  type Environment,
+} from '../shared/environment.js';
 import { DEFAULT_SOURCE_PATHS } from '../domain/source-api.js';
 
 export const SOURCE_AUTH_MODES = ['none', 'iam', 'api-key'] as const;
@@ -36,88 +48,47 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 60;
 export const DEFAULT_REQUEST_MAX_ATTEMPTS = 3;
 
-/** The environment was not usable; `problems` names each variable at fault and why. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly { readonly variable: string; readonly message: string }[]) {
-    super(`invalid poller environment: ${problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-// zod's tree-shakable API keeps the poller's bundle small.
-
-/** Blank values count as unset, so an empty variable takes its default. */
-const optional = <T extends z.ZodMiniType>(schema: T) =>
-  z.pipe(
-    z.transform((value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value)),
-    schema,
-  );
-
-const requiredText = (what: string) => z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, `is required (${what})`));
-
-const finiteNumber = (unit: string) =>
-  z.coerce.number({ error: `must be a number of ${unit}` }).check(z.refine(Number.isFinite, `must be a finite number of ${unit}`));
-
-const positiveNumber = (unit: string) => finiteNumber(unit).check(z.positive(`must be a positive number of ${unit}`));
-
-const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http or https URL (${what})` });
+/** The subject of the poller's configuration errors. */
+const SUBJECT = 'poller environment';
 
 const EnvironmentSchema = z.object({
   STREAM_NAME: requiredText('the Kinesis stream name').check(
     z.regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be a Kinesis stream name: 1-128 letters, digits, _ . -'),
   ),
   SOURCE_BASE_URL: httpUrl('the source API base URL'),
-  SOURCE_PATHS: optional(z.optional(z.string())),
-  SOURCE_AUTH: optional(z._default(z.enum(SOURCE_AUTH_MODES, { error: `must be one of ${SOURCE_AUTH_MODES.join(', ')}` }), 'none')),
-  SOURCE_API_KEY_SECRET_ARN: optional(z.optional(z.string().check(z.trim()))),
-  AWS_REGION: optional(z.optional(z.string().check(z.trim()))),
-  POLL_INTERVAL_SECONDS: optional(z._default(positiveNumber('seconds'), DEFAULT_POLL_INTERVAL_SECONDS)),
-  REQUEST_TIMEOUT_MS: optional(
-    z._default(
-      positiveNumber('milliseconds').check(z.refine(Number.isInteger, 'must be a whole number of milliseconds')),
-      DEFAULT_REQUEST_TIMEOUT_MS,
-    ),
-  ),
-  MAX_FUTURE_SKEW_SECONDS: optional(
+  SOURCE_PATHS: unsetWhenBlank(z.optional(z.string())),
+  SOURCE_AUTH: unsetWhenBlank(z._default(z.enum(SOURCE_AUTH_MODES, { error: `must be one of ${SOURCE_AUTH_MODES.join(', ')}` }), 'none')),
+  SOURCE_API_KEY_SECRET_ARN: optionalText(),
+  AWS_REGION: optionalText(),
+  POLL_INTERVAL_SECONDS: unsetWhenBlank(z._default(positiveNumber('seconds'), DEFAULT_POLL_INTERVAL_SECONDS)),
+  REQUEST_TIMEOUT_MS: unsetWhenBlank(z._default(wholeNumber('milliseconds', 1, 900_000), DEFAULT_REQUEST_TIMEOUT_MS)),
+  MAX_FUTURE_SKEW_SECONDS: unsetWhenBlank(
     z._default(finiteNumber('seconds').check(z.nonnegative('must not be negative')), DEFAULT_MAX_FUTURE_SKEW_SECONDS),
   ),
-  QUARANTINE_QUEUE_URL: optional(z.optional(httpUrl('the SQS quarantine queue URL'))),
+  QUARANTINE_QUEUE_URL: unsetWhenBlank(z.optional(httpUrl('the SQS quarantine queue URL'))),
 });
 
 /**
  * The poller's configuration from its environment (the variables the stack sets).
  * Throws {@link ConfigError} naming every variable that is missing or malformed.
  */
-export function parsePollerConfig(env: Readonly<Record<string, string | undefined>>): PollerConfig {
-  const parsed = EnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const variable = String(issue.path[0] ?? 'environment');
-        const got = env[variable];
-        return {
-          variable,
-          message: got === undefined || got.trim() === '' ? issue.message : `${issue.message} (got ${JSON.stringify(got)})`,
-        };
-      }),
-    );
-  }
-  const e = parsed.data;
-  const problems: { variable: string; message: string }[] = [];
+export function parsePollerConfig(env: Environment): PollerConfig {
+  const e = parseEnvironment(EnvironmentSchema, env, SUBJECT);
+  const problems: ConfigProblem[] = [];
 
   const sourcePaths = e.SOURCE_PATHS === undefined ? [...DEFAULT_SOURCE_PATHS] : splitPaths(e.SOURCE_PATHS, problems);
 
   let sourceAuth: SourceAuthConfig = { mode: 'none' };
   if (e.SOURCE_AUTH === 'iam') {
     if (!e.AWS_REGION)
-      problems.push({ variable: 'AWS_REGION', message: 'is required when SOURCE_AUTH is iam (the region requests are signed for)' });
+      problems.push({ key: 'AWS_REGION', message: 'is required when SOURCE_AUTH is iam (the region requests are signed for)' });
     else sourceAuth = { mode: 'iam', region: e.AWS_REGION };
   } else if (e.SOURCE_AUTH === 'api-key') {
     if (!e.SOURCE_API_KEY_SECRET_ARN)
-      problems.push({ variable: 'SOURCE_API_KEY_SECRET_ARN', message: 'is required when SOURCE_AUTH is api-key' });
+      problems.push({ key: 'SOURCE_API_KEY_SECRET_ARN', message: 'is required when SOURCE_AUTH is api-key' });
     else sourceAuth = { mode: 'api-key', secretArn: e.SOURCE_API_KEY_SECRET_ARN };
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(SUBJECT, problems);
 
   return {
     streamName: e.STREAM_NAME,
@@ -132,17 +103,17 @@ export function parsePollerConfig(env: Readonly<Record<string, string | undefine
   };
 }
 
-function splitPaths(text: string, problems: { variable: string; message: string }[]): string[] {
+function splitPaths(text: string, problems: ConfigProblem[]): string[] {
   const paths = text.split(',').map((path) => path.trim());
   if (paths.some((path) => path === '')) {
     problems.push({
-      variable: 'SOURCE_PATHS',
+      key: 'SOURCE_PATHS',
       message: `has an empty entry (got ${JSON.stringify(text)}); separate paths with single commas`,
     });
   }
   const duplicates = paths.filter((path, index) => path !== '' && paths.indexOf(path) !== index);
   if (duplicates.length > 0) {
-    problems.push({ variable: 'SOURCE_PATHS', message: `lists ${[...new Set(duplicates)].join(', ')} more than once` });
+    problems.push({ key: 'SOURCE_PATHS', message: `lists ${[...new Set(duplicates)].join(', ')} more than once` });
   }
   return paths;
 }

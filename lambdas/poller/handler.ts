@@ -3,14 +3,15 @@ import { createKinesisClient } from '../shared/kinesis-client.js';
 import { createSqsClient } from '../shared/sqs-client.js';
 import { createLogger, createMetrics } from '../shared/powertools.js';
 import { SqsQuarantineSink } from '../shared/quarantine.js';
-import { ConfigError, parsePollerConfig } from './config.js';
+import { ConfigError } from '../shared/config-error.js';
+import { parsePollerConfig } from './config.js';
 import { createPoller } from './poller.js';
 import type { SessionSummary } from './polling-session.js';
 
 const config = parsePollerConfig(process.env);
 if (!config.quarantineQueueUrl) {
-  throw new ConfigError([
-    { variable: 'QUARANTINE_QUEUE_URL', message: 'is required: the poller Lambda quarantines rejected readings in SQS' },
+  throw new ConfigError('poller environment', [
+    { key: 'QUARANTINE_QUEUE_URL', message: 'is required: the poller Lambda quarantines rejected readings in SQS' },
   ]);
 }
 const logger = createLogger();

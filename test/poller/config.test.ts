@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parsePollerConfig } from '../../lambdas/poller/config.js';
+import { parsePollerConfig } from '../../lambdas/poller/config.js';
+import { ConfigError } from '../../lambdas/shared/config-error.js';
 import { DEFAULT_SOURCE_PATHS } from '../../lambdas/domain/source-api.js';
 
 const MINIMAL = { STREAM_NAME: 'readings', SOURCE_BASE_URL: 'https://abc.lambda-url.ap-southeast-2.on.aws/' };
 
-function problemsOf(env: Record<string, string | undefined>): { variable: string; message: string }[] {
+function problemsOf(env: Record<string, string | undefined>): { key: string; message: string }[] {
   try {
     parsePollerConfig(env);
   } catch (error) {
@@ -61,17 +62,17 @@ describe('parsePollerConfig', () => {
   it('names every missing required variable at once', () => {
     expect(
       problemsOf({})
-        .map((p) => p.variable)
+        .map((p) => p.key)
         .sort(),
     ).toEqual(['SOURCE_BASE_URL', 'STREAM_NAME']);
-    expect(() => parsePollerConfig({})).toThrow(/STREAM_NAME is required/);
+    expect(() => parsePollerConfig({})).toThrow(/STREAM_NAME: is required/);
   });
 
   it('names the variable and the bad value', () => {
     const cases: [Record<string, string>, string, RegExp][] = [
       [{ POLL_INTERVAL_SECONDS: 'ten' }, 'POLL_INTERVAL_SECONDS', /must be a number of seconds \(got "ten"\)/],
       [{ POLL_INTERVAL_SECONDS: '0' }, 'POLL_INTERVAL_SECONDS', /must be a positive number of seconds/],
-      [{ REQUEST_TIMEOUT_MS: '1.5' }, 'REQUEST_TIMEOUT_MS', /whole number of milliseconds \(got "1.5"\)/],
+      [{ REQUEST_TIMEOUT_MS: '1.5' }, 'REQUEST_TIMEOUT_MS', /whole number of milliseconds from 1 to 900000 \(got "1.5"\)/],
       [{ MAX_FUTURE_SKEW_SECONDS: '-1' }, 'MAX_FUTURE_SKEW_SECONDS', /must not be negative/],
       [{ SOURCE_AUTH: 'basic' }, 'SOURCE_AUTH', /must be one of none, iam, api-key \(got "basic"\)/],
       [{ SOURCE_BASE_URL: 'ftp://source' }, 'SOURCE_BASE_URL', /must be an http or https URL/],
@@ -85,7 +86,7 @@ describe('parsePollerConfig', () => {
     for (const [overrides, variable, message] of cases) {
       const problems = problemsOf({ ...MINIMAL, ...overrides });
       expect(problems, JSON.stringify(overrides)).toHaveLength(1);
-      expect(problems[0]?.variable).toBe(variable);
+      expect(problems[0]?.key).toBe(variable);
       expect(problems[0]?.message).toMatch(message);
     }
   });

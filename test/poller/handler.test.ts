@@ -54,11 +54,11 @@ describe('poller Lambda handler', () => {
 
   it('fails at init with an error naming the missing variable', async () => {
     stubLambdaEnvironment({ STREAM_NAME: '' });
-    await expect(import('../../lambdas/poller/handler.js')).rejects.toThrow(/STREAM_NAME is required/);
+    await expect(import('../../lambdas/poller/handler.js')).rejects.toThrow(/STREAM_NAME: is required/);
   });
 
   it('requires a quarantine queue', async () => {
     stubLambdaEnvironment({ QUARANTINE_QUEUE_URL: '' });
-    await expect(import('../../lambdas/poller/handler.js')).rejects.toThrow(/QUARANTINE_QUEUE_URL is required/);
+    await expect(import('../../lambdas/poller/handler.js')).rejects.toThrow(/QUARANTINE_QUEUE_URL: is required/);
   });
 });
