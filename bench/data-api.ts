@@ -5,7 +5,8 @@ import { runMigrations } from '../lambdas/db/migrate.js';
 import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../lambdas/db/migration-set.js';
 import { DataApiDatabase } from '../lambdas/db/sql-client.js';
 import { toMicroUnits } from '../lambdas/domain/reading.js';
-import { AuroraBatchStore, type SourcedReading } from '../lambdas/batch/aurora-store.js';
+import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
+import type { SourcedReading } from '../lambdas/shared/tumbling-window.js';
 import {
   createLocalRdsDataClient,
   LOCAL_CLUSTER_ARN,

@@ -9,12 +9,14 @@ import {
   type LocalPipelineOptions,
   type PipelineSummary,
 } from '../local/pipeline.js';
+import { windowSecondsProblem } from '../lambdas/domain/window-rules.js';
 
 const HELP = `usage: npm start [-- options]
 
 Runs the pipeline locally: the source-API simulator, kinesis-local with the stream,
 embedded PostgreSQL (PGlite) behind a local RDS Data API endpoint, the poller on its
-schedule and the batch processor behind a local event source mapping with tumbling windows.
+schedule, and the batch and real-time processors each behind its own local event source
+mapping with tumbling windows (the real-time one when OpenSearch is available).
 Ctrl-C stops cleanly; starting again resumes from the checkpoint in the data directory.
 
 options:
@@ -55,6 +57,15 @@ function numberOption(
 }
 
 class UsageError extends Error {}
+
+/** `--window`: the domain's window rule, the same one the deployed functions apply to WINDOW_SECONDS. */
+function windowSecondsOption(raw: unknown, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const seconds = Number(raw);
+  const problem = windowSecondsProblem(seconds);
+  if (problem) throw new UsageError(`--window ${problem} (got ${String(raw)})`);
+  return seconds;
+}
 
 function realtimeMode(value: string | undefined): 'auto' | 'off' {
   if (value === undefined || value === 'auto' || value === 'off') return value ?? 'auto';
@@ -103,7 +114,7 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       ...(instruments ? { instrumentsPerType: instruments } : {}),
       faultRate: numberOption(values, 'fault-rate', d.faultRate, (n) => n >= 0 && n <= 1, 'a rate from 0 to 1'),
       pollIntervalSeconds: positive('poll-interval', d.pollIntervalSeconds),
-      windowSeconds: whole('window', d.windowSeconds, 3600),
+      windowSeconds: windowSecondsOption(values.window, d.windowSeconds),
       tumblingWindowSeconds: whole('tumbling-window', d.tumblingWindowSeconds, 900),
       shards: whole('shards', d.shards, 50),
       realtime: realtimeMode(values.realtime),

@@ -1,14 +1,23 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Client } from '@opensearch-project/opensearch';
+import { LoggingAlertPublisher } from '../lambdas/batch/alerts.js';
+import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
+import { createBatchHandler, type BatchHandler } from '../lambdas/batch/batch-handler.js';
 import { runMigrations } from '../lambdas/db/migrate.js';
 import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../lambdas/db/migration-set.js';
 import { DataApiDatabase } from '../lambdas/db/sql-client.js';
 import type { RejectionReason } from '../lambdas/domain/rejection.js';
+import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
 import { parsePollerConfig } from '../lambdas/poller/config.js';
 import { EMPTY_POLL_SUMMARY, addPollSummaries, type PollSummary } from '../lambdas/poller/poll-once.js';
 import { createPoller, type Poller } from '../lambdas/poller/poller.js';
-import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
+import { createOpenSearchClient } from '../lambdas/realtime/client.js';
+import { DEFAULT_INDEX_PREFIX } from '../lambdas/realtime/config.js';
+import { createRealtimeHandler } from '../lambdas/realtime/realtime-handler.js';
+import { METRICS_OFF } from '../lambdas/shared/invocation-metrics.js';
+import { SERVICE_NAMES, type ServiceName } from '../lambdas/shared/telemetry.js';
 import type { TumblingWindowEvent, TumblingWindowResponse } from '../lambdas/shared/tumbling-window.js';
 import {
   createLocalRdsDataClient,
@@ -20,16 +29,12 @@ import {
   startDataApiServer,
   startPsqlSocket,
   type DataApiServer,
-  type EmbeddedDatabase,
-  type PsqlSocket,
 } from './data-api/index.js';
 import { DatabaseQuarantineSink } from './database-quarantine.js';
 import { FileCheckpointStore } from './esm/checkpoint-store.js';
 import { LocalEventSourceMapping, type InvocationReport } from './esm/event-source-mapping.js';
 import { startKinesisLocal, type KinesisLocal } from './kinesis-local.js';
-import { resolveLocalOpenSearch, type LocalOpenSearch } from './opensearch-server.js';
-import { createOpenSearchClient } from '../lambdas/realtime/client.js';
-import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
+import { resolveLocalOpenSearch } from './opensearch-server.js';
 import { assertPortFree } from './ports.js';
 import { startSimulatorServer, type RunningSimulator } from './simulator-server.js';
 
@@ -139,6 +144,8 @@ export interface LocalPipeline {
   readonly dataDir: string;
   readonly simulator: RunningSimulator;
   readonly database: DataApiDatabase;
+  /** The batch processor's handler as the pipeline wired it, for a replay through another event source mapping. */
+  readonly batchHandler: BatchHandler;
   /** Starts polling on the schedule and processing the stream. */
   run(): void;
   /** One poll now, outside the schedule. */
@@ -160,237 +167,340 @@ export interface LocalPipeline {
 
 const STREAM_NAME = 'geotech-readings';
 
+/** What the local runtime's handlers log: POWERTOOLS_LOG_LEVEL when set, else errors only, so the progress line stays readable. */
+const LOCAL_LOG_LEVEL = (process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR') as 'ERROR';
+
+/** Stops what was started, last first. */
+class Closers {
+  private readonly closers: Array<() => Promise<void>> = [];
+  add(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+  async closeAll(): Promise<void> {
+    for (const close of this.closers.reverse()) await close().catch(() => undefined);
+    this.closers.length = 0;
+  }
+}
+
 /**
  * Starts the whole pipeline on this machine: the simulator, kinesis-local with the
  * stream, embedded PostgreSQL with the schema behind a local Data API endpoint (and a
- * PostgreSQL-protocol port), the poller on its schedule, and a local event source
- * mapping that drives the unchanged batch-processor handler.
+ * PostgreSQL-protocol port), the poller on its schedule, and one local event source
+ * mapping per processor driving the same handlers the functions run: the batch processor
+ * always, the real-time processor when OpenSearch is available. Every handler is built
+ * by its factory with its dependencies given; nothing is passed through the environment.
  */
 export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions> = {}): Promise<LocalPipeline> {
   const options: LocalPipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...overrides };
   const dataDir = resolve(options.dataDir);
+  await assertPortsFree(options);
+  await mkdir(dataDir, { recursive: true });
+  const closers = new Closers();
+  try {
+    const simulator = await startSimulator(options);
+    closers.add(() => simulator.close());
+    const kinesis = await startStream(options, dataDir);
+    closers.add(() => kinesis.stop());
+    const batchStore = await startBatchStore(options, dataDir, closers);
+    const openSearch = await startRealtimeStore(options);
+    if (!openSearch.off) closers.add(() => openSearch.stop());
+    const quarantine = new DatabaseQuarantineSink(batchStore.store);
+    const processors = new ProcessorMappings(options, dataDir, kinesis);
+    const batchHandler = createBatchHandler({
+      store: batchStore.store,
+      alerts: new LoggingAlertPublisher(localLogger(SERVICE_NAMES.batchProcessor)),
+      windowSeconds: options.windowSeconds,
+      allowedLatenessMs: options.allowedLatenessSeconds * 1000,
+      logger: localLogger(SERVICE_NAMES.batchProcessor),
+      metrics: METRICS_OFF,
+    });
+    const batchMapping = processors.add('batch-processor', batchHandler);
+    const realtimeMapping = openSearch.off
+      ? undefined
+      : processors.add(
+          'realtime-processor',
+          createRealtimeHandler({
+            client: openSearch.client,
+            indexPrefix: openSearch.indexPrefix,
+            windowMs: options.windowSeconds * 1000,
+            quarantine,
+            logger: localLogger(SERVICE_NAMES.realtimeProcessor),
+            metrics: METRICS_OFF,
+          }),
+        );
+    const poller = createLocalPoller(options, simulator, kinesis, quarantine);
+    return await pipelineHandle({
+      options,
+      dataDir,
+      simulator,
+      kinesis,
+      batchStore,
+      openSearch,
+      processors,
+      batchHandler,
+      batchMapping,
+      realtimeMapping,
+      poller,
+      closers,
+    });
+  } catch (error) {
+    await closers.closeAll();
+    throw error;
+  }
+}
+
+async function assertPortsFree(options: LocalPipelineOptions): Promise<void> {
   await assertPortFree(options.simulatorPort, '--simulator-port');
   await assertPortFree(options.kinesisPort, '--kinesis-port');
   await assertPortFree(options.dataApiPort, '--data-api-port');
   await assertPortFree(options.psqlPort, '--psql-port');
-  await mkdir(dataDir, { recursive: true });
+}
 
-  const closers: Array<() => Promise<void>> = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
-    closers.length = 0;
+function localLogger(service: ServiceName): Logger {
+  return new Logger({ serviceName: service, logLevel: LOCAL_LOG_LEVEL });
+}
+
+/** The source-API simulator, with every fault at the configured rate. */
+function startSimulator(options: LocalPipelineOptions): Promise<RunningSimulator> {
+  const faultKinds = [
+    'legacyNames',
+    'nullFields',
+    'emptyStrings',
+    'malformedTimestamps',
+    'nonNumericReadings',
+    'duplicateItems',
+    'http5xx',
+    'invalidJson',
+  ];
+  return startSimulatorServer({
+    port: options.simulatorPort,
+    seed: options.seed,
+    faults: Object.fromEntries(faultKinds.map((kind) => [kind, options.faultRate])),
+    ...(options.instrumentsPerType ? { instrumentsPerType: options.instrumentsPerType } : {}),
+    ...(options.recordServed ? { recordServed: true } : {}),
+  });
+}
+
+function startStream(options: LocalPipelineOptions, dataDir: string): Promise<KinesisLocal> {
+  return startKinesisLocal({
+    streamName: STREAM_NAME,
+    shardCount: options.shards,
+    ...(options.kinesisPort === 0 ? {} : { plainPort: options.kinesisPort }),
+    ...(options.persistStream === false ? {} : { dataDir: join(dataDir, 'kinesis') }),
+  });
+}
+
+/** The batch store: embedded PostgreSQL, migrated, behind a local Data API endpoint and a PostgreSQL-protocol port. */
+interface LocalBatchStore {
+  readonly database: DataApiDatabase;
+  readonly store: AuroraBatchStore;
+  readonly psqlCommand: string;
+  dataApiUrl(): string;
+  /** Takes the Data API endpoint down for `downForMs` and brings it back on the same port. */
+  outage(downForMs: number): Promise<void>;
+}
+
+async function startBatchStore(options: LocalPipelineOptions, dataDir: string, closers: Closers): Promise<LocalBatchStore> {
+  const embedded = await openEmbeddedDatabase({ dataDir: join(dataDir, 'postgres') });
+  closers.add(() => embedded.close());
+  const backend = pgliteBackend(embedded);
+  let dataApi: DataApiServer = await startDataApiServer({ backend, port: options.dataApiPort });
+  closers.add(() => dataApi.close());
+  const psql = await startPsqlSocket(embedded, { port: options.psqlPort });
+  closers.add(() => psql.close());
+
+  const rdsData = createLocalRdsDataClient(dataApi.url);
+  closers.add(async () => rdsData.destroy());
+  const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
+  await runMigrations({ client: rdsData, ...target, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
+  const database = new DataApiDatabase(rdsData, target);
+  return {
+    database,
+    store: new AuroraBatchStore(database, options.windowSeconds),
+    psqlCommand: psql.psqlCommand,
+    dataApiUrl: () => dataApi.url,
+    async outage(downForMs) {
+      const port = dataApi.port;
+      await dataApi.close();
+      await new Promise((resolve) => setTimeout(resolve, downForMs));
+      dataApi = await startDataApiServer({ backend, port });
+    },
   };
-  try {
-    const faults = Object.fromEntries(
-      [
-        'legacyNames',
-        'nullFields',
-        'emptyStrings',
-        'malformedTimestamps',
-        'nonNumericReadings',
-        'duplicateItems',
-        'http5xx',
-        'invalidJson',
-      ].map((kind) => [kind, options.faultRate]),
-    );
-    const simulator = await startSimulatorServer({
-      port: options.simulatorPort,
-      seed: options.seed,
-      faults,
-      ...(options.instrumentsPerType ? { instrumentsPerType: options.instrumentsPerType } : {}),
-      ...(options.recordServed ? { recordServed: true } : {}),
-    });
-    closers.push(() => simulator.close());
+}
 
-    const kinesis: KinesisLocal = await startKinesisLocal({
+/** The real-time store when one is available, with the index templates applied, or why it is off. */
+type LocalRealtimeStore =
+  | { readonly off: true; readonly reason: string }
+  | {
+      readonly off: false;
+      readonly url: string;
+      readonly source: 'env' | 'started';
+      readonly client: Client;
+      readonly indexPrefix: string;
+      stop(): Promise<void>;
+    };
+
+async function startRealtimeStore(options: LocalPipelineOptions): Promise<LocalRealtimeStore> {
+  if (options.realtime === 'off') return { off: true, reason: 'turned off (--realtime off)' };
+  const openSearch = await resolveLocalOpenSearch({ log: () => undefined });
+  if (openSearch.off) return openSearch;
+  const client = createOpenSearchClient({ endpoint: openSearch.url, auth: 'none', region: undefined });
+  const indexPrefix = DEFAULT_INDEX_PREFIX;
+  await applyOpenSearchSetup(client, { indexPrefix, retentionDays: 30, replicas: 0, dashboards: false });
+  return { off: false, url: openSearch.url, source: openSearch.source, stop: () => openSearch.stop(), client, indexPrefix };
+}
+
+/** One local event source mapping per processor, each with its own checkpoint; failed batches go to one JSONL file. */
+class ProcessorMappings {
+  readonly records = new Map<string, number>();
+  invocationErrors = 0;
+  failedBatches = 0;
+  private readonly mappings: LocalEventSourceMapping[] = [];
+
+  constructor(
+    private readonly options: LocalPipelineOptions,
+    private readonly dataDir: string,
+    private readonly kinesis: KinesisLocal,
+  ) {}
+
+  add(name: string, handler: (event: TumblingWindowEvent) => Promise<TumblingWindowResponse>): LocalEventSourceMapping {
+    this.records.set(name, 0);
+    const mapping = new LocalEventSourceMapping({
+      kinesis: this.kinesis.client,
       streamName: STREAM_NAME,
-      shardCount: options.shards,
-      ...(options.kinesisPort === 0 ? {} : { plainPort: options.kinesisPort }),
-      ...(options.persistStream === false ? {} : { dataDir: join(dataDir, 'kinesis') }),
+      region: this.kinesis.region,
+      invoke: handler,
+      checkpoints: new FileCheckpointStore(join(this.dataDir, 'checkpoints', `${name}.json`)),
+      onFailure: async (failure) => {
+        this.failedBatches += 1;
+        await appendFile(join(this.dataDir, 'failed-batches.jsonl'), `${JSON.stringify({ processor: name, ...failure })}\n`);
+      },
+      settings: { tumblingWindowSeconds: this.options.tumblingWindowSeconds, batchSize: this.options.batchSize },
+      onInvocation: (report: InvocationReport) => {
+        if (report.error) this.invocationErrors += 1;
+        else this.records.set(name, (this.records.get(name) ?? 0) + report.records);
+      },
     });
-    closers.push(() => kinesis.stop());
-
-    const embedded: EmbeddedDatabase = await openEmbeddedDatabase({ dataDir: join(dataDir, 'postgres') });
-    closers.push(() => embedded.close());
-    const backend = pgliteBackend(embedded);
-    let dataApi: DataApiServer = await startDataApiServer({ backend, port: options.dataApiPort });
-    closers.push(() => dataApi.close());
-    const psql: PsqlSocket = await startPsqlSocket(embedded, { port: options.psqlPort });
-    closers.push(() => psql.close());
-
-    const rdsData = createLocalRdsDataClient(dataApi.url);
-    const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
-    await runMigrations({ client: rdsData, ...target, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
-    const database = new DataApiDatabase(rdsData, target);
-    const store = new AuroraBatchStore(database, options.windowSeconds);
-
-    Object.assign(process.env, {
-      AWS_REGION: kinesis.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
-      AWS_ENDPOINT_URL_RDS_DATA: dataApi.url,
-      DB_CLUSTER_ARN: LOCAL_CLUSTER_ARN,
-      DB_SECRET_ARN: LOCAL_SECRET_ARN,
-      DB_NAME: LOCAL_DATABASE,
-      WINDOW_SECONDS: String(options.windowSeconds),
-      ALLOWED_LATENESS_SECONDS: String(options.allowedLatenessSeconds),
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    });
-    let polled: PollSummary = EMPTY_POLL_SUMMARY;
-    let recordsProcessed = 0;
-    let invocationErrors = 0;
-    let failedBatches = 0;
-    const failuresPath = join(dataDir, 'failed-batches.jsonl');
-    /** An event source mapping for one processor, with its own checkpoint; failed batches go to one JSONL file. */
-    const processorMapping = (name: string, handler: (event: never) => Promise<unknown>, onRecordsDone: (records: number) => void) =>
-      new LocalEventSourceMapping({
-        kinesis: kinesis.client,
-        streamName: STREAM_NAME,
-        region: kinesis.region,
-        invoke: handler,
-        checkpoints: new FileCheckpointStore(join(dataDir, 'checkpoints', `${name}.json`)),
-        onFailure: async (failure) => {
-          failedBatches += 1;
-          await appendFile(failuresPath, `${JSON.stringify({ processor: name, ...failure })}\n`);
-        },
-        settings: { tumblingWindowSeconds: options.tumblingWindowSeconds, batchSize: options.batchSize },
-        onInvocation: (report: InvocationReport) => {
-          if (report.error) invocationErrors += 1;
-          else onRecordsDone(report.records);
-        },
-      });
-    const { handler: batchHandler } = (await import('../lambdas/batch/handler.js')) as {
-      handler: (event: TumblingWindowEvent) => Promise<TumblingWindowResponse>;
-    };
-
-    const openSearch: LocalOpenSearch =
-      options.realtime === 'off'
-        ? { off: true, reason: 'turned off (--realtime off)' }
-        : await resolveLocalOpenSearch({ log: () => undefined });
-    if (!openSearch.off) closers.push(() => openSearch.stop());
-    let realtimeMapping: LocalEventSourceMapping | undefined;
-    let realtimeRecordsProcessed = 0;
-    if (!openSearch.off) {
-      Object.assign(process.env, {
-        OPENSEARCH_ENDPOINT: openSearch.url,
-        OPENSEARCH_AUTH: 'none',
-        OPENSEARCH_INDEX_PREFIX: process.env.OPENSEARCH_INDEX_PREFIX ?? 'geotech',
-        QUARANTINE_FILE: join(dataDir, 'realtime-quarantine.jsonl'),
-      });
-      await applyOpenSearchSetup(createOpenSearchClient({ endpoint: openSearch.url, auth: 'none', region: undefined }), {
-        indexPrefix: process.env.OPENSEARCH_INDEX_PREFIX ?? 'geotech',
-        retentionDays: 30,
-        replicas: 0,
-        dashboards: false,
-      });
-      const { handler: realtimeHandler } = (await import('../lambdas/realtime/handler.js')) as {
-        handler: (event: never) => Promise<unknown>;
-      };
-      realtimeMapping = processorMapping('realtime-processor', realtimeHandler, (records) => {
-        realtimeRecordsProcessed += records;
-      });
-    }
-    const realtimeSink: RealtimeSinkStatus = openSearch.off
-      ? { on: false, reason: openSearch.reason }
-      : { on: true, url: openSearch.url, source: openSearch.source };
-
-    const pollerConfig = parsePollerConfig({
-      STREAM_NAME: STREAM_NAME,
-      SOURCE_BASE_URL: simulator.url,
-      POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
-      AWS_REGION: kinesis.region,
-    });
-    const poller: Poller = createPoller({
-      config: pollerConfig,
-      kinesis: kinesis.client,
-      quarantine: new DatabaseQuarantineSink(store),
-      logger: new Logger({ serviceName: 'poller', logLevel: 'ERROR' }),
-    });
-
-    const mapping = processorMapping('batch-processor', batchHandler, (records) => {
-      recordsProcessed += records;
-    });
-
-    const baseline = await databaseCounts(database);
-    const seenAlerts = new Set<string>();
-    for (const alert of await recentAlerts(database)) seenAlerts.add(alertKey(alert));
-    let pollTimer: NodeJS.Timeout | undefined;
-    let polling: Promise<unknown> = Promise.resolve();
-    const pollNow = async () => {
-      const summary = await poller.pollOnce();
-      polled = addPollSummaries(polled, summary);
-      return summary;
-    };
-
-    return {
-      simulatorUrl: simulator.url,
-      kinesisEndpoint: kinesis.endpoint,
-      dataApiUrl: dataApi.url,
-      psqlCommand: psql.psqlCommand,
-      realtimeSink,
-      streamName: STREAM_NAME,
-      dataDir,
-      simulator,
-      database,
-      run() {
-        const tick = () => {
-          polling = pollNow().catch((error: unknown) => console.error(`poll failed: ${(error as Error).message}`));
-        };
-        tick();
-        pollTimer = setInterval(tick, options.pollIntervalSeconds * 1000);
-        void mapping.start();
-        void realtimeMapping?.start();
-      },
-      pollNow,
-      async summary() {
-        const counts = await databaseCounts(database);
-        return {
-          readingsPolled: polled.readingsPolled,
-          readingsAccepted: polled.readingsAccepted,
-          readingsRejected: polled.readingsRejected,
-          rejectedByReason: { ...polled.rejectedByReason },
-          recordsPut: polled.recordsPut,
-          recordsProcessed,
-          windowsWritten: counts.windows - baseline.windows,
-          alertsRaised: counts.alerts - baseline.alerts,
-          endpointFailures: polled.endpointFailures,
-          invocationErrors,
-          failedBatches,
-          realtimeRecordsProcessed,
-        };
-      },
-      async newAlerts() {
-        const fresh = (await recentAlerts(database)).filter((alert) => !seenAlerts.has(alertKey(alert)));
-        for (const alert of fresh) seenAlerts.add(alertKey(alert));
-        return fresh.reverse();
-      },
-      async drain() {
-        if (pollTimer) clearInterval(pollTimer);
-        pollTimer = undefined;
-        await polling;
-        await Promise.all([mapping.drain(), realtimeMapping?.drain()]);
-      },
-      async simulateDatabaseOutage(downForMs: number) {
-        const port = dataApi.port;
-        await dataApi.close();
-        await new Promise((resolve) => setTimeout(resolve, downForMs));
-        dataApi = await startDataApiServer({ backend, port });
-      },
-      async close() {
-        if (pollTimer) clearInterval(pollTimer);
-        await polling;
-        await mapping.stop();
-        await realtimeMapping?.stop();
-        rdsData.destroy();
-        await closeAll();
-      },
-    };
-  } catch (error) {
-    await closeAll();
-    throw error;
+    this.mappings.push(mapping);
+    return mapping;
   }
+
+  start(): void {
+    for (const mapping of this.mappings) void mapping.start();
+  }
+  async drain(): Promise<void> {
+    await Promise.all(this.mappings.map((mapping) => mapping.drain()));
+  }
+  async stop(): Promise<void> {
+    for (const mapping of this.mappings) await mapping.stop();
+  }
+}
+
+/** The poller as the function runs it, reading the simulator; rejections go to the database's quarantine table. */
+function createLocalPoller(
+  options: LocalPipelineOptions,
+  simulator: RunningSimulator,
+  kinesis: KinesisLocal,
+  quarantine: DatabaseQuarantineSink,
+): Poller {
+  const config = parsePollerConfig({
+    STREAM_NAME,
+    SOURCE_BASE_URL: simulator.url,
+    POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
+    AWS_REGION: kinesis.region,
+  });
+  return createPoller({ config, kinesis: kinesis.client, quarantine, logger: localLogger(SERVICE_NAMES.poller) });
+}
+
+interface RunningParts {
+  readonly options: LocalPipelineOptions;
+  readonly dataDir: string;
+  readonly simulator: RunningSimulator;
+  readonly kinesis: KinesisLocal;
+  readonly batchStore: LocalBatchStore;
+  readonly openSearch: LocalRealtimeStore;
+  readonly processors: ProcessorMappings;
+  readonly batchHandler: BatchHandler;
+  readonly batchMapping: LocalEventSourceMapping;
+  readonly realtimeMapping: LocalEventSourceMapping | undefined;
+  readonly poller: Poller;
+  readonly closers: Closers;
+}
+
+/** The running pipeline: its schedule, counters and controls. */
+async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
+  const { options, batchStore, processors, poller } = parts;
+  const database = batchStore.database;
+  const baseline = await databaseCounts(database);
+  const seenAlerts = new Set((await recentAlerts(database)).map(alertKey));
+  let polled: PollSummary = EMPTY_POLL_SUMMARY;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let polling: Promise<unknown> = Promise.resolve();
+  const stopPolling = async () => {
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = undefined;
+    await polling;
+  };
+  const pollNow = async () => {
+    const summary = await poller.pollOnce();
+    polled = addPollSummaries(polled, summary);
+    return summary;
+  };
+  return {
+    simulatorUrl: parts.simulator.url,
+    kinesisEndpoint: parts.kinesis.endpoint,
+    dataApiUrl: batchStore.dataApiUrl(),
+    psqlCommand: batchStore.psqlCommand,
+    realtimeSink: parts.openSearch.off
+      ? { on: false, reason: parts.openSearch.reason }
+      : { on: true, url: parts.openSearch.url, source: parts.openSearch.source },
+    streamName: STREAM_NAME,
+    dataDir: parts.dataDir,
+    simulator: parts.simulator,
+    database,
+    batchHandler: parts.batchHandler,
+    run() {
+      const tick = () => {
+        polling = pollNow().catch((error: unknown) => console.error(`poll failed: ${(error as Error).message}`));
+      };
+      tick();
+      pollTimer = setInterval(tick, options.pollIntervalSeconds * 1000);
+      processors.start();
+    },
+    pollNow,
+    async summary() {
+      const counts = await databaseCounts(database);
+      return {
+        readingsPolled: polled.readingsPolled,
+        readingsAccepted: polled.readingsAccepted,
+        readingsRejected: polled.readingsRejected,
+        rejectedByReason: { ...polled.rejectedByReason },
+        recordsPut: polled.recordsPut,
+        recordsProcessed: processors.records.get('batch-processor') ?? 0,
+        windowsWritten: counts.windows - baseline.windows,
+        alertsRaised: counts.alerts - baseline.alerts,
+        endpointFailures: polled.endpointFailures,
+        invocationErrors: processors.invocationErrors,
+        failedBatches: processors.failedBatches,
+        realtimeRecordsProcessed: processors.records.get('realtime-processor') ?? 0,
+      };
+    },
+    async newAlerts() {
+      const fresh = (await recentAlerts(database)).filter((alert) => !seenAlerts.has(alertKey(alert)));
+      for (const alert of fresh) seenAlerts.add(alertKey(alert));
+      return fresh.reverse();
+    },
+    async drain() {
+      await stopPolling();
+      await processors.drain();
+    },
+    simulateDatabaseOutage: (downForMs) => batchStore.outage(downForMs),
+    async close() {
+      await stopPolling();
+      await processors.stop();
+      await parts.closers.closeAll();
+    },
+  };
 }
 
 async function databaseCounts(database: DataApiDatabase): Promise<{ windows: number; alerts: number }> {

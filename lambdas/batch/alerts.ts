@@ -1,4 +1,6 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { statusRank } from '../domain/trigger-levels.js';
 import type { TriggerEvent } from './aurora-store.js';
 
 /** Where trigger-status changes are announced. */
@@ -15,7 +17,7 @@ export interface AlertMessage {
 
 /** The message for one status change: instrument, type, level, window mean and time, position. */
 export function formatAlert(event: TriggerEvent): AlertMessage {
-  const direction = rank(event.to) > rank(event.from) ? 'rose' : 'fell';
+  const direction = statusRank(event.to) > statusRank(event.from) ? 'rose' : 'fell';
   const level = event.to === 'normal' ? 'normal' : `${event.to.toUpperCase()} (level ${event.levels[event.to]} ${event.unit})`;
   const subject = `${event.instrumentId} ${event.instrumentType}: ${event.from} -> ${event.to}`.slice(0, 99);
   const position =
@@ -71,6 +73,13 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 }
 
-const ORDER = ['normal', 'alert', 'alarm', 'action'];
-const rank = (status: string) => ORDER.indexOf(status);
 const round = (value: number) => Math.round(value * 1e4) / 1e4;
+
+/** Where no alert topic is configured: each status change is logged as a warning. */
+export class LoggingAlertPublisher implements AlertPublisher {
+  constructor(private readonly logger: Pick<Logger, 'warn'>) {}
+
+  async publish(events: readonly TriggerEvent[]): Promise<void> {
+    for (const event of events) this.logger.warn('trigger status changed (no alert topic configured)', { event });
+  }
+}

@@ -1,11 +1,11 @@
 import { gridToLatLon } from '../domain/coordinates.js';
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType, type TriggerMode } from '../domain/instrument-types.js';
 import { toMicroUnits, type Reading } from '../domain/reading.js';
-import type { Rejection } from '../domain/rejection.js';
 import { evaluateWindows, type InstrumentStatus, type StatusTransition } from '../domain/status-tracking.js';
 import { defaultTriggerLevels, type TriggerStatus } from '../domain/trigger-levels.js';
 import type { WindowKey } from '../domain/window-accumulator.js';
 import type { SqlDatabase, SqlSession } from '../db/sql-client.js';
+import type { QuarantineEntry, SourcedReading } from '../shared/tumbling-window.js';
 import {
   UPSERT_INSTRUMENTS,
   INSERT_READINGS,
@@ -18,19 +18,6 @@ import {
   SELECT_OUTBOX,
   MARK_NOTIFIED,
 } from './aurora-sql.js';
-
-/** A reading with the stream position it came from. */
-export interface SourcedReading {
-  readonly reading: Reading;
-  readonly shardId: string;
-  readonly sequenceNumber: string;
-}
-
-/** A rejection with a deterministic id, so a redelivered poison record is kept once. */
-export interface QuarantineEntry {
-  readonly id: string;
-  readonly rejection: Rejection;
-}
 
 /** A status change recorded in the batch store, as published to the alert topic. */
 export interface TriggerEvent extends StatusTransition {

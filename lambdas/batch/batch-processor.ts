@@ -1,16 +1,17 @@
+import {
+  processTumblingWindow,
+  type InvocationOutcome,
+  type TumblingWindowEvent,
+  type WindowClose,
+  type WindowSink,
+} from '../shared/tumbling-window.js';
 import type { AlertPublisher } from './alerts.js';
 import type { AuroraBatchStore } from './aurora-store.js';
-import {
-  decodeBatch,
-  restoreProgress,
-  saveProgress,
-  type TumblingWindowEvent,
-  type TumblingWindowResponse,
-} from '../shared/tumbling-window.js';
 
+/** Status changes published per round: one page of the outbox. */
 const ALERTS_PER_ROUND = 100;
 
-export interface BatchProcessorOptions {
+export interface BatchProcessorDeps {
   readonly store: Pick<AuroraBatchStore, 'writeBatch' | 'finaliseWindows' | 'pendingAlerts' | 'markNotified'>;
   readonly alerts: AlertPublisher;
   /** Event-time window length, seconds. */
@@ -21,58 +22,48 @@ export interface BatchProcessorOptions {
    * arrivals have moved this far past its end.
    */
   readonly allowedLatenessMs: number;
+  /** Default `Date.now`. */
   readonly now?: () => number;
 }
 
-export interface BatchOutcome {
-  readonly response: TumblingWindowResponse;
-  readonly readings: number;
-  readonly poison: number;
+/** What the close of a Lambda window did in the batch store. */
+export interface BatchClose {
   readonly windowsWritten: number;
   readonly alertsPublished: number;
 }
 
+export type BatchOutcome = InvocationOutcome<BatchClose>;
+
 /**
- * One invocation of the batch path. Every batch is written at once (readings are
- * idempotent, so a retried batch changes nothing); the final invocation of a tumbling
- * window recomputes the touched windows, evaluates completed ones and publishes the
- * status changes. Any sink failure throws, so the event source mapping retries.
+ * The batch path's sink: every batch's readings and rejections are written to Aurora at
+ * once (idempotent, so a retried batch changes nothing); the close recomputes the touched
+ * windows from the stored readings, evaluates the completed ones and publishes the status
+ * changes through the outbox. Any store failure throws, so the event source mapping retries.
  */
-export async function processBatch(event: TumblingWindowEvent, options: BatchProcessorOptions): Promise<BatchOutcome> {
-  const now = options.now ?? Date.now;
-  const windowMs = options.windowSeconds * 1000;
-  const progress = restoreProgress(event.state, windowMs);
-  const batch = decodeBatch(event.Records ?? [], event.shardId, now());
+export function batchWindowSink(deps: BatchProcessorDeps): WindowSink<BatchClose> {
+  return {
+    async store(batch) {
+      await deps.store.writeBatch(batch.readings, batch.rejections);
+      return { stored: batch.readings, redeliver: [] };
+    },
+    close: (close) => closeBatchWindow(deps, close),
+  };
+}
 
-  await options.store.writeBatch(batch.readings, batch.poison);
-  for (const { reading } of batch.readings) progress.accumulator.add(reading.instrumentId, reading.value, reading.observedAt);
-  const arrivedUpTo = Math.max(progress.arrivedUpTo, batch.arrivedUpTo);
-
-  if (!event.isFinalInvokeForWindow) {
-    return {
-      response: { state: saveProgress({ accumulator: progress.accumulator, arrivedUpTo }), batchItemFailures: [] },
-      readings: batch.readings.length,
-      poison: batch.poison.length,
-      windowsWritten: 0,
-      alertsPublished: 0,
-    };
-  }
-
-  const touched = [...progress.accumulator.entries()];
-  const { windowsWritten } = await options.store.finaliseWindows(touched, event.shardId, arrivedUpTo - options.allowedLatenessMs);
+async function closeBatchWindow(deps: BatchProcessorDeps, close: WindowClose): Promise<BatchClose> {
+  const { windowsWritten } = await deps.store.finaliseWindows(close.touched, close.shardId, close.arrivedUpTo - deps.allowedLatenessMs);
   let alertsPublished = 0;
   for (;;) {
-    const pending = await options.store.pendingAlerts(event.shardId, ALERTS_PER_ROUND);
-    await options.alerts.publish(pending);
-    await options.store.markNotified(pending);
+    const pending = await deps.store.pendingAlerts(close.shardId, ALERTS_PER_ROUND);
+    await deps.alerts.publish(pending);
+    await deps.store.markNotified(pending);
     alertsPublished += pending.length;
     if (pending.length < ALERTS_PER_ROUND) break;
   }
-  return {
-    response: { state: {}, batchItemFailures: [] },
-    readings: batch.readings.length,
-    poison: batch.poison.length,
-    windowsWritten,
-    alertsPublished,
-  };
+  return { windowsWritten, alertsPublished };
+}
+
+/** One invocation of the batch processor. */
+export function processBatch(event: TumblingWindowEvent, deps: BatchProcessorDeps): Promise<BatchOutcome> {
+  return processTumblingWindow(event, batchWindowSink(deps), { windowMs: deps.windowSeconds * 1000, now: deps.now });
 }

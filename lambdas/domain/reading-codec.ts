@@ -1,6 +1,6 @@
 import { INSTRUMENT_TYPE_SPECS, isInstrumentType } from './instrument-types.js';
 import type { Reading } from './reading.js';
-import type { Rejection, Validated } from './rejection.js';
+import type { Rejection } from './rejection.js';
 
 /**
  * The payload of one Kinesis record: a canonical reading as compact JSON, versioned so
@@ -85,12 +85,6 @@ export function isRecordFault(result: Reading | RecordFault): result is RecordFa
 /** The rejection for a poison record: one that does not decode, or decodes but fails validation. */
 export function poisonRecordRejection(fault: RecordFault, origin: RecordOrigin): Rejection {
   return { reason: 'undecodable_record', detail: fault.fault, raw: fault.text, source: origin.source, rejectedAt: origin.now };
-}
-
-/** {@link readReadingRecord} with the outcome as a validation result. */
-export function decodeReadingRecord(base64Data: string, origin: RecordOrigin): Validated<Reading> {
-  const result = readReadingRecord(base64Data);
-  return isRecordFault(result) ? { ok: false, rejection: poisonRecordRejection(result, origin) } : { ok: true, value: result };
 }
 
 function finiteOrNull(value: unknown): number | null {

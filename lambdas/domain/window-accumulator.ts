@@ -27,6 +27,7 @@ interface MutableAggregate {
  */
 export class WindowAccumulator {
   private readonly byInstrument = new Map<string, Map<number, MutableAggregate>>();
+  private readonly touchedOnly = new Map<string, Set<number>>();
   private windows = 0;
 
   constructor(readonly windowMs: number) {
@@ -78,9 +79,34 @@ export class WindowAccumulator {
     if (partial.lastAt > held.lastAt) held.lastAt = partial.lastAt;
   }
 
-  /** Folds every window of another accumulator into this one. */
-  mergeFrom(other: WindowAccumulator): void {
-    for (const entry of other.entries()) this.addAggregate(entry.instrumentId, entry.windowStart, entry.aggregate);
+  /**
+   * Marks a window as touched without a partial aggregate: a window known to hold readings
+   * whose partial was lost (from a tumbling-window state that could not be restored). It is
+   * completed at the close like any other; {@link entries} does not list it.
+   */
+  touch(instrumentId: string, windowStart: number): void {
+    if (this.byInstrument.get(instrumentId)?.has(windowStart)) return;
+    let starts = this.touchedOnly.get(instrumentId);
+    if (!starts) {
+      starts = new Set();
+      this.touchedOnly.set(instrumentId, starts);
+    }
+    starts.add(windowStart);
+  }
+
+  /** Every touched window: those with a partial aggregate, then those only {@link touch}ed. */
+  *keys(): IterableIterator<WindowKey> {
+    for (const [instrumentId, windows] of this.byInstrument) {
+      for (const windowStart of windows.keys()) yield { instrumentId, windowStart };
+    }
+    yield* this.touchedWithoutAggregate();
+  }
+
+  /** Windows marked by {@link touch} that hold no partial aggregate. */
+  *touchedWithoutAggregate(): IterableIterator<WindowKey> {
+    for (const [instrumentId, starts] of this.touchedOnly) {
+      for (const windowStart of starts) if (!this.byInstrument.get(instrumentId)?.has(windowStart)) yield { instrumentId, windowStart };
+    }
   }
 
   *entries(): IterableIterator<KeyedAggregate> {

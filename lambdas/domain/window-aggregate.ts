@@ -17,22 +17,6 @@ export interface WindowAggregate {
   readonly lastAt: number;
 }
 
-export function singleReadingAggregate(valueMicro: number, observedAt: number): WindowAggregate {
-  return { count: 1, sumMicro: valueMicro, minMicro: valueMicro, maxMicro: valueMicro, firstAt: observedAt, lastAt: observedAt };
-}
-
-/** Combines two partials of the same instrument and window. */
-export function mergeAggregates(a: WindowAggregate, b: WindowAggregate): WindowAggregate {
-  return {
-    count: a.count + b.count,
-    sumMicro: checkedSum(a.sumMicro, b.sumMicro),
-    minMicro: Math.min(a.minMicro, b.minMicro),
-    maxMicro: Math.max(a.maxMicro, b.maxMicro),
-    firstAt: Math.min(a.firstAt, b.firstAt),
-    lastAt: Math.max(a.lastAt, b.lastAt),
-  };
-}
-
 /**
  * The exact arithmetic mean in the type's unit: the exact integer sum divided once by
  * count × scale, so the result is the correctly rounded double of the true mean. The

@@ -2,10 +2,11 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { createOpenSearchClient } from '../realtime/client.js';
 import { connectionConfigFrom } from '../realtime/config.js';
 import { createLogger } from '../shared/powertools.js';
+import { SERVICE_NAMES } from '../shared/telemetry.js';
 import { applyOpenSearchSetup } from './setup.js';
 import { physicalResourceId, setupOptionsFrom } from './setup-request.js';
 
-const logger = createLogger({ serviceName: 'opensearch-setup' });
+const logger = createLogger(SERVICE_NAMES.openSearchSetup);
 
 /**
  * Custom-resource onEvent handler (CDK provider framework): on Create and Update applies

@@ -1,5 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { indexPrefixFrom, retentionDaysFrom, RealtimeConfigError } from '../realtime/config.js';
+import { indexPrefixFrom, retentionDaysFrom } from '../realtime/config.js';
+import { ConfigError } from '../shared/config-error.js';
+import type { Environment } from '../shared/environment.js';
 import type { OpenSearchSetupOptions } from './setup.js';
 
 /**
@@ -8,7 +10,7 @@ import type { OpenSearchSetupOptions } from './setup.js';
  * over the environment (`OPENSEARCH_INDEX_PREFIX`, `RETENTION_DAYS`), so a changed value
  * in the stack reaches the domain through an Update event.
  */
-export function setupOptionsFrom(event: CloudFormationCustomResourceEvent, env: NodeJS.ProcessEnv): OpenSearchSetupOptions {
+export function setupOptionsFrom(event: CloudFormationCustomResourceEvent, env: Environment): OpenSearchSetupOptions {
   const properties = event.ResourceProperties as Record<string, unknown>;
   const indexPrefix = indexPrefixFrom({
     OPENSEARCH_INDEX_PREFIX: optionalText(properties.IndexPrefix, 'IndexPrefix') ?? env.OPENSEARCH_INDEX_PREFIX,
@@ -36,17 +38,21 @@ export function physicalResourceId(indexPrefix: string): string {
 function optionalText(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' && typeof value !== 'number')
-    throw new RealtimeConfigError(`${name} must be a string, got ${JSON.stringify(value)}`);
+    throw setupPropertyError(name, `must be a string, got ${JSON.stringify(value)}`);
   return String(value);
 }
 
 function arnList(value: unknown, name: string): string[] {
   if (value === undefined || value === null || value === '') return [];
-  if (!Array.isArray(value)) throw new RealtimeConfigError(`${name} must be a list of role ARNs, got ${JSON.stringify(value)}`);
+  if (!Array.isArray(value)) throw setupPropertyError(name, `must be a list of role ARNs, got ${JSON.stringify(value)}`);
   return value.map((arn) => {
     if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(arn)) {
-      throw new RealtimeConfigError(`${name} holds ${JSON.stringify(arn)}, which is not an IAM role ARN`);
+      throw setupPropertyError(name, `holds ${JSON.stringify(arn)}, which is not an IAM role ARN`);
     }
     return arn;
   });
+}
+
+function setupPropertyError(property: string, message: string): ConfigError {
+  return new ConfigError('OpenSearch setup resource properties', [{ key: property, message }]);
 }

@@ -3,6 +3,7 @@ import { createKinesisClient } from '../shared/kinesis-client.js';
 import { createSqsClient } from '../shared/sqs-client.js';
 import { createLogger, createMetrics } from '../shared/powertools.js';
 import { SqsQuarantineSink } from '../shared/quarantine.js';
+import { SERVICE_NAMES } from '../shared/telemetry.js';
 import { ConfigError } from '../shared/config-error.js';
 import { parsePollerConfig } from './config.js';
 import { createPoller } from './poller.js';
@@ -14,8 +15,8 @@ if (!config.quarantineQueueUrl) {
     { key: 'QUARANTINE_QUEUE_URL', message: 'is required: the poller Lambda quarantines rejected readings in SQS' },
   ]);
 }
-const logger = createLogger();
-const metrics = createMetrics();
+const logger = createLogger(SERVICE_NAMES.poller);
+const metrics = createMetrics(SERVICE_NAMES.poller);
 const poller = createPoller({
   config,
   kinesis: createKinesisClient(),

@@ -1,18 +1,7 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { RejectionReason } from '../domain/rejection.js';
+import { METRIC_NAMES, REASON_DIMENSION } from '../shared/telemetry.js';
 import type { PollSummary } from './poll-once.js';
-
-export const POLLER_METRICS = {
-  readingsPolled: 'ReadingsPolled',
-  readingsAccepted: 'ReadingsAccepted',
-  readingsRejected: 'ReadingsRejected',
-  recordsPut: 'RecordsPut',
-  endpointFailures: 'EndpointFailures',
-  quarantineFailures: 'QuarantineFailures',
-} as const;
-
-/** Dimension of the per-reason `ReadingsRejected` counts. */
-export const REASON_DIMENSION = 'reason';
 
 export interface MetricValue {
   readonly name: string;
@@ -24,17 +13,17 @@ export interface MetricValue {
 /** The counts a poll publishes: the totals, then `ReadingsRejected` once per reason seen. */
 export function pollMetricValues(summary: PollSummary): MetricValue[] {
   const totals: MetricValue[] = [
-    { name: POLLER_METRICS.readingsPolled, value: summary.readingsPolled },
-    { name: POLLER_METRICS.readingsAccepted, value: summary.readingsAccepted },
-    { name: POLLER_METRICS.readingsRejected, value: summary.readingsRejected },
-    { name: POLLER_METRICS.recordsPut, value: summary.recordsPut },
-    { name: POLLER_METRICS.endpointFailures, value: summary.endpointFailures },
+    { name: METRIC_NAMES.readingsPolled, value: summary.readingsPolled },
+    { name: METRIC_NAMES.readingsAccepted, value: summary.readingsAccepted },
+    { name: METRIC_NAMES.readingsRejected, value: summary.readingsRejected },
+    { name: METRIC_NAMES.recordsPut, value: summary.recordsPut },
+    { name: METRIC_NAMES.endpointFailures, value: summary.endpointFailures },
   ];
-  if (summary.quarantineFailures > 0) totals.push({ name: POLLER_METRICS.quarantineFailures, value: summary.quarantineFailures });
+  if (summary.quarantineFailures > 0) totals.push({ name: METRIC_NAMES.quarantineFailures, value: summary.quarantineFailures });
   const byReason = (Object.entries(summary.rejectedByReason) as [RejectionReason, number][])
     .filter(([, count]) => count > 0)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([reason, count]) => ({ name: POLLER_METRICS.readingsRejected, value: count, dimensions: { [REASON_DIMENSION]: reason } }));
+    .map(([reason, count]) => ({ name: METRIC_NAMES.readingsRejected, value: count, dimensions: { [REASON_DIMENSION]: reason } }));
   return [...totals, ...byReason];
 }
 

@@ -1,22 +1,32 @@
+import * as z from 'zod/mini';
+import { ConfigError, type ConfigProblem } from '../shared/config-error.js';
+import {
+  httpUrl,
+  optionalText,
+  parseEnvironment,
+  unsetWhenBlank,
+  wholeNumber,
+  windowSecondsVariable,
+  type Environment,
+} from '../shared/environment.js';
+
 /**
  * Configuration of the real-time path, read from the environment:
  *
  * - `OPENSEARCH_ENDPOINT` (required): the domain endpoint, `https://…` in AWS, `http://127.0.0.1:…` locally.
  * - `OPENSEARCH_AUTH`: `iam` (SigV4-signed requests) or `none`. Default `iam` inside Lambda, `none` elsewhere.
  * - `OPENSEARCH_INDEX_PREFIX`: prefix of every index, template and policy name. Default `geotech`.
- * - `WINDOW_SECONDS`: event-time window length; must divide a day. Default 10.
+ * - `WINDOW_SECONDS`: event-time window length (the domain's window rule). Default 10.
  * - `RETENTION_DAYS`: how long readings and window indices are kept. Default 30.
- * - `QUARANTINE_QUEUE_URL`: the SQS queue rejected records go to.
+ * - `QUARANTINE_QUEUE_URL`: the SQS queue rejected records go to (required by the deployed handler).
  */
 export const DEFAULT_INDEX_PREFIX = 'geotech';
 export const DEFAULT_WINDOW_SECONDS = 10;
 export const DEFAULT_RETENTION_DAYS = 30;
 
-export type OpenSearchAuth = 'iam' | 'none';
+const SUBJECT = 'real-time processor environment';
 
-export class RealtimeConfigError extends Error {
-  override readonly name = 'RealtimeConfigError';
-}
+export type OpenSearchAuth = 'iam' | 'none';
 
 export interface OpenSearchConnectionConfig {
   readonly endpoint: string;
@@ -31,71 +41,70 @@ export interface RealtimeConfig extends OpenSearchConnectionConfig {
   readonly quarantineQueueUrl: string | undefined;
 }
 
-const SECONDS_PER_DAY = 86_400;
-const INDEX_PREFIX = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
+const ConnectionSchema = z.object({
+  OPENSEARCH_ENDPOINT: httpUrl('the OpenSearch endpoint'),
+  OPENSEARCH_AUTH: unsetWhenBlank(z.optional(z.enum(['iam', 'none'], { error: 'must be iam or none' }))),
+  AWS_LAMBDA_FUNCTION_NAME: optionalText(),
+  AWS_REGION: optionalText(),
+  AWS_DEFAULT_REGION: optionalText(),
+});
 
-export function connectionConfigFrom(env: NodeJS.ProcessEnv): OpenSearchConnectionConfig {
-  const endpoint = text(env.OPENSEARCH_ENDPOINT);
-  if (!endpoint) throw new RealtimeConfigError('OPENSEARCH_ENDPOINT is not set');
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new RealtimeConfigError(`OPENSEARCH_ENDPOINT ${JSON.stringify(endpoint)} is not a URL`);
+const IndexPrefixSchema = z.object({
+  OPENSEARCH_INDEX_PREFIX: unsetWhenBlank(
+    z._default(
+      z
+        .string()
+        .check(
+          z.regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"),
+        ),
+      DEFAULT_INDEX_PREFIX,
+    ),
+  ),
+});
+
+const RetentionSchema = z.object({
+  RETENTION_DAYS: unsetWhenBlank(z._default(wholeNumber('days', 1, 36_500), DEFAULT_RETENTION_DAYS)),
+});
+
+const ProcessorSchema = z.object({
+  WINDOW_SECONDS: windowSecondsVariable(DEFAULT_WINDOW_SECONDS),
+  QUARANTINE_QUEUE_URL: unsetWhenBlank(z.optional(httpUrl('the SQS quarantine queue URL'))),
+});
+
+/** Where the OpenSearch domain is and how requests to it are authorised. */
+export function connectionConfigFrom(env: Environment): OpenSearchConnectionConfig {
+  const e = parseEnvironment(ConnectionSchema, env, SUBJECT);
+  const auth: OpenSearchAuth = e.OPENSEARCH_AUTH ?? (e.AWS_LAMBDA_FUNCTION_NAME ? 'iam' : 'none');
+  const region = e.AWS_REGION ?? e.AWS_DEFAULT_REGION;
+  const endpoint = e.OPENSEARCH_ENDPOINT.trim().replace(/\/+$/, '');
+  const problems: ConfigProblem[] = [];
+  if (auth === 'iam' && !endpoint.startsWith('https://')) {
+    problems.push({
+      key: 'OPENSEARCH_ENDPOINT',
+      message: `must be https with OPENSEARCH_AUTH=iam: SigV4 signing needs an https endpoint (got ${endpoint})`,
+    });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new RealtimeConfigError(`OPENSEARCH_ENDPOINT must be http or https, got ${url.protocol}`);
-  }
-  const authText = text(env.OPENSEARCH_AUTH) ?? (text(env.AWS_LAMBDA_FUNCTION_NAME) ? 'iam' : 'none');
-  if (authText !== 'iam' && authText !== 'none')
-    throw new RealtimeConfigError(`OPENSEARCH_AUTH must be iam or none, got ${JSON.stringify(authText)}`);
-  if (authText === 'iam' && url.protocol !== 'https:') {
-    throw new RealtimeConfigError(`OPENSEARCH_AUTH=iam signs requests with SigV4, which needs an https endpoint (got ${endpoint})`);
-  }
-  const region = text(env.AWS_REGION) ?? text(env.AWS_DEFAULT_REGION);
-  if (authText === 'iam' && !region) throw new RealtimeConfigError('OPENSEARCH_AUTH=iam needs AWS_REGION');
-  return { endpoint: endpoint.replace(/\/+$/, ''), auth: authText, region };
+  if (auth === 'iam' && !region)
+    problems.push({ key: 'AWS_REGION', message: 'is required with OPENSEARCH_AUTH=iam (the Region requests are signed for)' });
+  if (problems.length > 0) throw new ConfigError(SUBJECT, problems);
+  return { endpoint, auth, region };
 }
 
-export function indexPrefixFrom(env: NodeJS.ProcessEnv): string {
-  const prefix = text(env.OPENSEARCH_INDEX_PREFIX) ?? DEFAULT_INDEX_PREFIX;
-  if (!INDEX_PREFIX.test(prefix)) {
-    throw new RealtimeConfigError(
-      `OPENSEARCH_INDEX_PREFIX ${JSON.stringify(prefix)} must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`,
-    );
-  }
-  return prefix;
+export function indexPrefixFrom(env: Environment): string {
+  return parseEnvironment(IndexPrefixSchema, env, SUBJECT).OPENSEARCH_INDEX_PREFIX;
 }
 
-/** The window length in milliseconds; it must divide a day, so every window lies inside one daily index. */
-export function windowMsFrom(env: NodeJS.ProcessEnv): number {
-  const seconds = positiveInteger(env.WINDOW_SECONDS, 'WINDOW_SECONDS', DEFAULT_WINDOW_SECONDS);
-  if (SECONDS_PER_DAY % seconds !== 0) throw new RealtimeConfigError(`WINDOW_SECONDS must divide a day (86400 s), got ${seconds}`);
-  return seconds * 1000;
+export function retentionDaysFrom(env: Environment): number {
+  return parseEnvironment(RetentionSchema, env, SUBJECT).RETENTION_DAYS;
 }
 
-export function retentionDaysFrom(env: NodeJS.ProcessEnv): number {
-  return positiveInteger(env.RETENTION_DAYS, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS);
-}
-
-export function realtimeConfigFrom(env: NodeJS.ProcessEnv): RealtimeConfig {
+/** The real-time processor's configuration; throws {@link ConfigError} naming every variable at fault. */
+export function realtimeConfigFrom(env: Environment): RealtimeConfig {
+  const processor = parseEnvironment(ProcessorSchema, env, SUBJECT);
   return {
     ...connectionConfigFrom(env),
     indexPrefix: indexPrefixFrom(env),
-    windowMs: windowMsFrom(env),
-    quarantineQueueUrl: text(env.QUARANTINE_QUEUE_URL),
+    windowMs: processor.WINDOW_SECONDS * 1000,
+    quarantineQueueUrl: processor.QUARANTINE_QUEUE_URL,
   };
-}
-
-function positiveInteger(value: string | undefined, name: string, fallback: number): number {
-  const raw = text(value);
-  if (raw === undefined) return fallback;
-  const number = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(number) || number <= 0)
-    throw new RealtimeConfigError(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
-  return number;
-}
-
-function text(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -159,7 +159,7 @@ function batchProcessorSuite(engine: Engine) {
       options(),
     );
     expect(outcome.response.batchItemFailures).toEqual([]);
-    expect(outcome.poison).toBe(2);
+    expect(outcome.rejected).toBe(2);
     expect(await local.rows('SELECT instrument_id FROM readings')).toEqual([{ instrument_id: 'BH-5' }]);
     const quarantined = await local.rows<{ quarantine_id: string; reason: string; detail: string; raw: string }>(
       'SELECT quarantine_id, reason, detail, raw FROM quarantined_readings ORDER BY quarantine_id',

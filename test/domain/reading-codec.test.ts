@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENT_TYPES, INSTRUMENT_TYPE_SPECS } from '../../lambdas/domain/instrument-types.js';
 import type { Reading } from '../../lambdas/domain/reading.js';
-import { decodeReadingRecord, encodeReading } from '../../lambdas/domain/reading-codec.js';
+import { encodeReading, isRecordFault, poisonRecordRejection, readReadingRecord } from '../../lambdas/domain/reading-codec.js';
 
 const origin = { source: 'shardId-000000000000/1', now: 0 };
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -25,7 +25,7 @@ describe('reading record codec', () => {
   it('round-trips every valid reading', () => {
     fc.assert(
       fc.property(readingArb, (reading) => {
-        expect(decodeReadingRecord(b64(encodeReading(reading)), origin)).toEqual({ ok: true, value: reading });
+        expect(readReadingRecord(b64(encodeReading(reading)))).toEqual(reading);
       }),
     );
   });
@@ -39,12 +39,12 @@ describe('reading record codec', () => {
     ['a string value', JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: '5', t: 1 }), /not a finite number/],
     ['a missing time', JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5 }), /not epoch milliseconds/],
   ])('rejects a poison record that is %s, with its shard and sequence', (_label, payload, detail) => {
-    const result = decodeReadingRecord(b64(payload), origin);
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.rejection.reason).toBe('undecodable_record');
-    expect(result.rejection.detail).toMatch(detail);
-    expect(result.rejection.raw).toBe(payload);
-    expect(result.rejection.source).toBe(origin.source);
+    const result = readReadingRecord(b64(payload));
+    if (!isRecordFault(result)) throw new Error(`expected a fault for ${payload}`);
+    const rejection = poisonRecordRejection(result, origin);
+    expect(rejection.reason).toBe('undecodable_record');
+    expect(rejection.detail).toMatch(detail);
+    expect(rejection.raw).toBe(payload);
+    expect(rejection.source).toBe(origin.source);
   });
 });

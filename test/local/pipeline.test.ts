@@ -154,12 +154,11 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
 
   it('gives identical tables when the stream is processed again from the start', async () => {
     const before = await tables();
-    const { handler } = (await import('../../lambdas/batch/handler.js')) as { handler: (event: unknown) => Promise<unknown> };
     const replay = new LocalEventSourceMapping({
       kinesis,
       streamName: pipeline.streamName,
       region: 'us-east-1',
-      invoke: handler as never,
+      invoke: pipeline.batchHandler,
       checkpoints: new MemoryCheckpointStore(),
       onFailure: async (failure) => {
         throw new Error(`replay lost a batch: ${failure.error}`);

@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { encodeReading } from '../../lambdas/domain/reading-codec.js';
 import type { Reading } from '../../lambdas/domain/reading.js';
-import type { RealtimeWindowEvent } from '../../lambdas/realtime/process-window.js';
+import type { TumblingWindowEvent } from '../../lambdas/shared/tumbling-window.js';
 
 export const SHARD = 'shardId-000000000001';
 
@@ -30,8 +30,8 @@ export function streamRecord(payload: Reading | string, sequence: number): Kines
 /** One invocation of a tumbling window (Lambda's window is by arrival time; its bounds only label it here). */
 export function tumblingEvent(
   records: KinesisStreamRecord[],
-  options: { state?: unknown; final?: boolean; lambdaWindowStart?: number },
-): RealtimeWindowEvent {
+  options: { state?: unknown; final?: boolean; terminatedEarly?: boolean; lambdaWindowStart?: number },
+): TumblingWindowEvent {
   const start = options.lambdaWindowStart ?? Date.parse('2026-03-02T00:00:00Z');
   return {
     Records: records,
@@ -40,7 +40,7 @@ export function tumblingEvent(
     shardId: SHARD,
     eventSourceARN: 'arn:aws:kinesis:ap-southeast-2:123456789012:stream/readings',
     isFinalInvokeForWindow: options.final ?? false,
-    isWindowTerminatedEarly: false,
+    isWindowTerminatedEarly: options.terminatedEarly ?? false,
   };
 }
 

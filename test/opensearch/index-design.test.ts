@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { signsRequests } from '../../lambdas/realtime/client.js';
-import { realtimeConfigFrom, RealtimeConfigError, retentionDaysFrom } from '../../lambdas/realtime/config.js';
+import { realtimeConfigFrom, retentionDaysFrom } from '../../lambdas/realtime/config.js';
+import { ConfigError } from '../../lambdas/shared/config-error.js';
 import { dayOfDailyIndex, readingsIndex, statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
 import {
   fieldMapping,
@@ -82,7 +83,9 @@ describe('retention', () => {
   it('refuses a retention that is not a positive whole number of days', () => {
     expect(() => retentionPolicy('geotech', 0)).toThrow(RangeError);
     expect(() => retentionPolicy('geotech', 1.5)).toThrow(RangeError);
-    expect(() => retentionDaysFrom({ RETENTION_DAYS: '-3' })).toThrow(/RETENTION_DAYS must be a positive whole number/);
+    expect(() => retentionDaysFrom({ RETENTION_DAYS: '-3' })).toThrow(
+      /RETENTION_DAYS: must be a whole number of days from 1 to 36500 \(got "-3"\)/,
+    );
     expect(retentionDaysFrom({})).toBe(30);
   });
 
@@ -124,11 +127,11 @@ describe('configuration', () => {
   });
 
   it('refuses bad values with the variable named', () => {
-    expect(() => realtimeConfigFrom({})).toThrow(/OPENSEARCH_ENDPOINT is not set/);
-    expect(() => realtimeConfigFrom({ ...base, OPENSEARCH_AUTH: 'basic' })).toThrow(/OPENSEARCH_AUTH must be iam or none/);
+    expect(() => realtimeConfigFrom({})).toThrow(/OPENSEARCH_ENDPOINT: must be an http or https URL/);
+    expect(() => realtimeConfigFrom({ ...base, OPENSEARCH_AUTH: 'basic' })).toThrow(/OPENSEARCH_AUTH: must be iam or none/);
     expect(() => realtimeConfigFrom({ ...base, OPENSEARCH_INDEX_PREFIX: 'Geo Tech' })).toThrow(/OPENSEARCH_INDEX_PREFIX/);
-    expect(() => realtimeConfigFrom({ ...base, WINDOW_SECONDS: '7' })).toThrow(/WINDOW_SECONDS must divide a day/);
-    expect(() => realtimeConfigFrom({ ...base, WINDOW_SECONDS: 'ten' })).toThrow(RealtimeConfigError);
+    expect(() => realtimeConfigFrom({ ...base, WINDOW_SECONDS: '7' })).toThrow(/WINDOW_SECONDS: must divide a day/);
+    expect(() => realtimeConfigFrom({ ...base, WINDOW_SECONDS: 'ten' })).toThrow(ConfigError);
     expect(realtimeConfigFrom({ ...base, WINDOW_SECONDS: '60' }).windowMs).toBe(60_000);
   });
 });

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { singleReadingAggregate } from '../../lambdas/domain/window-aggregate.js';
+import { WindowAccumulator } from '../../lambdas/domain/window-accumulator.js';
 import { BulkWriter } from '../../lambdas/realtime/bulk-writer.js';
 import { statusDocument, windowDocument, windowDocumentId, type WindowDocument } from '../../lambdas/realtime/documents.js';
 import { statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
@@ -12,13 +12,14 @@ const HOUR = 3_600_000;
 const MIDNIGHT = Date.parse('2026-03-03T00:00:00Z');
 
 function window(instrumentId: string, windowStart: number, value: number): WindowDocument {
-  const micro = Math.round(value * 1e6);
+  const accumulator = new WindowAccumulator(WINDOW_MS);
+  accumulator.add(instrumentId, value, windowStart + 1_234);
   return windowDocument(
     {
       instrument: { instrumentId, type: 'settlement_marker', surfaceLevel: null, northing: 5_812_000, easting: 321_000 },
       windowStart,
       windowMs: WINDOW_MS,
-      aggregate: singleReadingAggregate(micro, windowStart + 1_234),
+      aggregate: accumulator.get(instrumentId, windowStart)!,
     },
     windowStart + WINDOW_MS,
   );

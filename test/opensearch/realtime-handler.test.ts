@@ -8,7 +8,8 @@ import { decodeWindowState } from '../../lambdas/domain/window-state.js';
 import { BulkWriter } from '../../lambdas/realtime/bulk-writer.js';
 import type { ReadingDocument, StatusDocument, WindowDocument } from '../../lambdas/realtime/documents.js';
 import { readingsIndex } from '../../lambdas/realtime/index-names.js';
-import { processRealtimeEvent, type RealtimeProcessorDeps } from '../../lambdas/realtime/process-window.js';
+import { processRealtimeEvent, type RealtimeProcessorDeps } from '../../lambdas/realtime/realtime-processor.js';
+import type { WindowProgressState } from '../../lambdas/shared/tumbling-window.js';
 import { piezometer, SHARD, streamRecord, tumblingEvent } from './events.js';
 import { withBulkFaults } from './faults.js';
 import {
@@ -24,6 +25,9 @@ import {
 } from './support.js';
 
 const WINDOW_MS = 10_000;
+
+/** The partial aggregates a response carries to the next invocation of its Lambda window. */
+const carriedWindows = (state: unknown) => decodeWindowState((state as WindowProgressState).windows, WINDOW_MS);
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const fastWriter = (client: Client) => new BulkWriter(client, { backoff: { baseMs: 1, maxMs: 2 } });
 
@@ -85,14 +89,14 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     ];
     const { invocations, final } = await lambdaWindow([records(readings.slice(0, 3)), records(readings.slice(3))]);
 
-    const carried = decodeWindowState(invocations[1]?.response.state, WINDOW_MS);
+    const carried = carriedWindows(invocations[1]?.response.state);
     expect([...carried.entries()].map((e) => `${e.instrumentId}@${e.windowStart}`).sort()).toEqual([
       `P-100@${T0}`,
       `P-100@${T0 + 10_000}`,
       `P-101@${T0}`,
     ]);
     expect(final.response).toEqual({ state: {}, batchItemFailures: [] });
-    expect(final.summary).toMatchObject({ finalised: true, windowsWritten: 3, statusesWritten: 2 });
+    expect(final.closed).toMatchObject({ windowsWritten: 3, statusesWritten: 2 });
 
     const stored = await readingsStored();
     for (const r of readings)
@@ -201,12 +205,12 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
       deps({ client: faulty.client, writer: fastWriter(faulty.client) }),
     );
     expect(invocations[0]?.response.batchItemFailures).toEqual([]);
-    expect(invocations[0]?.summary.readingsIndexed).toBe(12);
+    expect(invocations[0]?.readings).toBe(12);
     expect(faulty.requests.slice(0, 2).map((ids) => new Set(ids))).toEqual([
       new Set(readings.map((r) => `${r.instrumentId}@${r.observedAt}`)),
       shed,
     ]);
-    expect(final.summary.windowsWritten).toBe(3);
+    expect(final.closed?.windowsWritten).toBe(3);
     const truth = expected(readings);
     const written = await windows();
     for (const { instrumentId, windowStart, aggregate } of truth.entries())
@@ -223,7 +227,7 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
       deps({ client: faulty.client, writer: new BulkWriter(faulty.client, { maxAttempts: 2, backoff: { baseMs: 1, maxMs: 2 } }) }),
     );
     expect(outcome.response.batchItemFailures).toEqual([{ itemIdentifier: batch[1]?.kinesis.sequenceNumber }]);
-    expect(decodeWindowState(outcome.response.state, WINDOW_MS).get('P-500', T0)?.count).toBe(2);
+    expect(carriedWindows(outcome.response.state).get('P-500', T0)?.count).toBe(2);
     expect(rejectionsFor('P-500')).toEqual([]);
     expect((await readingsStored()).has(stuck)).toBe(false);
   });
@@ -254,7 +258,7 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     const good = piezometer('P-700', T0 + 1_000, 120);
     const batch = records(['not json at all', JSON.stringify({ v: 1, id: 'P-701', type: 'tiltmeter', value: 1, t: T0 }), good]);
     const { invocations } = await lambdaWindow([batch]);
-    expect(invocations[0]?.summary).toMatchObject({ records: 3, readingsIndexed: 1, quarantined: 2 });
+    expect(invocations[0]).toMatchObject({ records: 3, readings: 1, rejected: 2 });
     const poison = quarantine
       .kept()
       .filter(
@@ -283,10 +287,7 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
 
   it('completes the windows when Lambda ends a tumbling window early', async () => {
     const first = await processRealtimeEvent(tumblingEvent(records([piezometer('P-900', T0 + 1_000, 50)]), {}), deps());
-    const early = await processRealtimeEvent(
-      { ...tumblingEvent([], { state: first.response.state }), isWindowTerminatedEarly: true },
-      deps(),
-    );
+    const early = await processRealtimeEvent(tumblingEvent([], { state: first.response.state, terminatedEarly: true }), deps());
     expect(early.response.state).toEqual({});
     expect((await windows()).get(`P-900@${T0}`)).toMatchObject({ count: 1, mean: 50 });
   });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PollSummary } from '../../lambdas/poller/poll-once.js';
 import { pollMetricValues, publishPollMetrics } from '../../lambdas/poller/poll-metrics.js';
-import { createMetrics, DEFAULT_METRICS_NAMESPACE } from '../../lambdas/shared/powertools.js';
+import { createMetrics } from '../../lambdas/shared/powertools.js';
+import { METRICS_NAMESPACE, SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 
 const SUMMARY: PollSummary = {
   readingsPolled: 50,
@@ -59,10 +60,10 @@ describe('poll metrics', () => {
     vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', '');
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     vi.stubEnv('POWERTOOLS_DEV', '');
-    const metrics = createMetrics({ serviceName: 'poller' });
+    const metrics = createMetrics(SERVICE_NAMES.poller, {});
     const documents = emfWrittenBy(() => publishPollMetrics(metrics, SUMMARY));
 
-    for (const document of documents) expect(document._aws.CloudWatchMetrics[0]?.Namespace).toBe(DEFAULT_METRICS_NAMESPACE);
+    for (const document of documents) expect(document._aws.CloudWatchMetrics[0]?.Namespace).toBe(METRICS_NAMESPACE);
     const totals = documents.find((d) => d.ReadingsPolled !== undefined);
     expect(totals).toMatchObject({
       ReadingsPolled: 50,
@@ -83,7 +84,7 @@ describe('poll metrics', () => {
 
   it('takes the namespace from POWERTOOLS_METRICS_NAMESPACE', () => {
     vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'SiteB');
-    const documents = emfWrittenBy(() => publishPollMetrics(createMetrics({ serviceName: 'poller' }), SUMMARY));
+    const documents = emfWrittenBy(() => publishPollMetrics(createMetrics(SERVICE_NAMES.poller), SUMMARY));
     expect(documents.length).toBeGreaterThan(0);
     for (const document of documents) expect(document._aws.CloudWatchMetrics[0]?.Namespace).toBe('SiteB');
   });

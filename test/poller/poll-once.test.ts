@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeReadingRecord } from '../../lambdas/domain/reading-codec.js';
+import { isRecordFault, readReadingRecord } from '../../lambdas/domain/reading-codec.js';
 import { REJECTION_REASONS, type Rejection } from '../../lambdas/domain/rejection.js';
 import { DEFAULT_SOURCE_PATHS } from '../../lambdas/domain/source-api.js';
 import { parseIsoInstant } from '../../lambdas/domain/timestamps.js';
@@ -82,9 +82,9 @@ async function setUp(simulatorOptions: SimulatorServerOptions) {
       : [];
   const stream = async () =>
     (await readAllRecords(client, streamName)).map((record) => {
-      const decoded = decodeReadingRecord(record.data.toString('base64'), { source: record.shardId, now: clock.now });
-      if (!decoded.ok) throw new Error(`undecodable record ${record.data.toString()}`);
-      return { partitionKey: record.partitionKey, reading: decoded.value };
+      const decoded = readReadingRecord(record.data.toString('base64'));
+      if (isRecordFault(decoded)) throw new Error(`undecodable record ${record.data.toString()}: ${decoded.fault}`);
+      return { partitionKey: record.partitionKey, reading: decoded };
     });
   return { poller, client, clock, simulator, quarantined, stream };
 }

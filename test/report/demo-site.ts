@@ -3,7 +3,8 @@ import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { quantise } from '../../lambdas/domain/reading.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
 import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
-import { AuroraBatchStore, type SourcedReading } from '../../lambdas/batch/aurora-store.js';
+import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
+import type { SourcedReading } from '../../lambdas/shared/tumbling-window.js';
 
 /**
  * A two-day site of thirteen instruments read every five minutes, written through the

@@ -3,7 +3,8 @@ import type { SqlDatabase } from '../../lambdas/db/sql-client.js';
 import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
 import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
-import { AuroraBatchStore, type SourcedReading } from '../../lambdas/batch/aurora-store.js';
+import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
+import type { SourcedReading } from '../../lambdas/shared/tumbling-window.js';
 import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
 
 /**

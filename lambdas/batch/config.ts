@@ -1,0 +1,47 @@
+import * as z from 'zod/mini';
+import {
+  optionalText,
+  parseEnvironment,
+  requiredText,
+  unsetWhenBlank,
+  wholeNumber,
+  windowSecondsVariable,
+  type Environment,
+} from '../shared/environment.js';
+
+/** The batch processor's settings, from the variables the stack sets. */
+export interface BatchConfig {
+  readonly clusterArn: string;
+  readonly secretArn: string;
+  readonly database: string;
+  /** Event-time window length, seconds. */
+  readonly windowSeconds: number;
+  /** How late a reading may arrive and still count for its window's trigger evaluation, ms. */
+  readonly allowedLatenessMs: number;
+  /** SNS topic status changes are published to; unset to log them instead. */
+  readonly alertTopicArn: string | undefined;
+}
+
+export const DEFAULT_ALLOWED_LATENESS_SECONDS = 30;
+
+const EnvironmentSchema = z.object({
+  DB_CLUSTER_ARN: requiredText('the Aurora cluster ARN'),
+  DB_SECRET_ARN: requiredText('the database secret ARN'),
+  DB_NAME: unsetWhenBlank(z._default(z.string().check(z.trim(), z.minLength(1)), 'geotech')),
+  WINDOW_SECONDS: windowSecondsVariable(10),
+  ALLOWED_LATENESS_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 0, 86_400), DEFAULT_ALLOWED_LATENESS_SECONDS)),
+  ALERT_TOPIC_ARN: optionalText(),
+});
+
+/** Throws ConfigError naming every variable that is missing or malformed. */
+export function readBatchConfig(env: Environment): BatchConfig {
+  const e = parseEnvironment(EnvironmentSchema, env, 'batch processor environment');
+  return {
+    clusterArn: e.DB_CLUSTER_ARN,
+    secretArn: e.DB_SECRET_ARN,
+    database: e.DB_NAME,
+    windowSeconds: e.WINDOW_SECONDS,
+    allowedLatenessMs: e.ALLOWED_LATENESS_SECONDS * 1000,
+    alertTopicArn: e.ALERT_TOPIC_ARN,
+  };
+}
