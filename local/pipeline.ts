@@ -27,7 +27,7 @@ import { DatabaseQuarantineSink } from './database-quarantine.js';
 import { FileCheckpointStore } from './esm/checkpoint-store.js';
 import { LocalEventSourceMapping, type InvocationReport } from './esm/event-source-mapping.js';
 import { startKinesisLocal, type KinesisLocal } from './kinesis-local.js';
-import { resolveLocalOpenSearch, type LocalOpenSearch } from './opensearch-server.js';
+import { resolveLocalOpenSearch, type LocalOpenSearch } from './opensearch/server.js';
 import { createOpenSearchClient } from '../lambdas/realtime/client.js';
 import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
 import { assertPortFree } from './ports.js';
