@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
-import { resolveLocalOpenSearch } from '../local/opensearch-server.js';
+import { resolveLocalOpenSearch } from '../local/opensearch/server.js';
 import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
 import { BulkWriter, type BulkOperation } from '../lambdas/realtime/bulk-writer.js';
 import { createOpenSearchClient } from '../lambdas/realtime/client.js';

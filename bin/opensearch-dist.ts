@@ -1,4 +1,5 @@
-import { fetchDistribution, findCachedDistribution, startOpenSearch } from '../local/opensearch-server.js';
+import { fetchDistribution, findCachedDistribution } from '../local/opensearch/distribution.js';
+import { startOpenSearch } from '../local/opensearch/server.js';
 
 /**
  * The OpenSearch integration-test distribution used by the tests and the local runtime.

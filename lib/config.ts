@@ -2,6 +2,7 @@ import { AuroraPostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
 import { EngineVersion } from 'aws-cdk-lib/aws-opensearchservice';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { compareVersions } from '../lambdas/shared/versions.js';
 
 /**
  * Typed deployment configuration, read from the CDK context (`cdk.json` and `-c key=value`)
@@ -504,12 +505,6 @@ function listItem(value: unknown, index: number): unknown {
 
 function major(version: string): number {
   return Number(version.split('.')[0]);
-}
-
-function compareVersions(a: string, b: string): number {
-  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
-  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
-  return aMajor - bMajor || aMinor - bMinor;
 }
 
 function suggestion(key: string): string {

@@ -2,7 +2,6 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Agent } from 'node:http';
 import { mkdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -15,6 +14,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createKinesisClient } from '../lambdas/shared/kinesis-client.js';
+import { sleep } from '../lambdas/shared/retry.js';
+import { freePort, PortInUseError, portIsFree } from './ports.js';
 
 /** Credentials the emulator accepts (it checks that requests are signed, not by whom). */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -68,15 +69,15 @@ export interface KinesisLocal {
   stop(): Promise<void>;
 }
 
-/** A port the emulator was asked to use is taken; `option` names the option that chose it. */
-export class PortInUseError extends Error {
-  constructor(
-    readonly option: 'plainPort' | 'tlsPort',
-    readonly port: number,
-  ) {
-    super(`kinesis-local: port ${port} (option ${option}) is already in use; choose another ${option} or leave it unset for a free port`);
-    this.name = 'PortInUseError';
-  }
+type PortOption = 'plainPort' | 'tlsPort';
+
+/** A port the emulator was asked to use (or was given) is taken; the error names the option that sets it. */
+function portInUse(option: PortOption, port: number): PortInUseError {
+  return new PortInUseError(port, option, { service: 'kinesis-local', otherwise: 'leave it unset for a free port' });
+}
+
+function isPortOption(option: string): option is PortOption {
+  return option === 'plainPort' || option === 'tlsPort';
 }
 
 /** The emulator stopped or never answered; the message carries its last output. */
@@ -118,7 +119,7 @@ export async function startKinesisLocal(options: KinesisLocalOptions): Promise<K
     try {
       return await startOnce(options, shardCount);
     } catch (error) {
-      const raced = error instanceof PortInUseError && automaticPorts && options[error.option] === undefined;
+      const raced = automaticPorts && error instanceof PortInUseError && isPortOption(error.option) && options[error.option] === undefined;
       if (!raced || attempt >= 3) throw error;
     }
   }
@@ -127,9 +128,10 @@ export async function startKinesisLocal(options: KinesisLocalOptions): Promise<K
 async function startOnce(options: KinesisLocalOptions, shardCount: number): Promise<KinesisLocal> {
   const plainPort = options.plainPort ?? (await freePort());
   const tlsPort = options.tlsPort ?? (await freePort([plainPort]));
-  if (plainPort === tlsPort) throw new PortInUseError('tlsPort', tlsPort);
-  if (options.plainPort !== undefined && !(await portIsFree(plainPort))) throw new PortInUseError('plainPort', plainPort);
-  if (options.tlsPort !== undefined && !(await portIsFree(tlsPort))) throw new PortInUseError('tlsPort', tlsPort);
+  if (plainPort === tlsPort) throw portInUse('tlsPort', tlsPort);
+  // The emulator listens on all interfaces, so that is where the ports must be free.
+  if (options.plainPort !== undefined && !(await portIsFree(plainPort))) throw portInUse('plainPort', plainPort);
+  if (options.tlsPort !== undefined && !(await portIsFree(tlsPort))) throw portInUse('tlsPort', tlsPort);
 
   const region = options.region ?? DEFAULT_LOCAL_REGION;
   const env: NodeJS.ProcessEnv = {
@@ -298,7 +300,7 @@ async function waitForSaves(persistence: Persistence, since: number, hasExited: 
   let lastSave = since;
   let saves = 0;
   while (saves < 2 && Date.now() < deadline && !hasExited()) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(100, persistence.intervalMs)));
+    await sleep(Math.min(100, persistence.intervalMs));
     const modified = await stat(persistence.file).then(
       (info) => info.mtimeMs,
       () => 0,
@@ -323,7 +325,7 @@ async function waitUntilAnswering(
       const inUse = /EADDRINUSE[^\n]*?:(\d+)/.exec(output);
       if (inUse) {
         const port = Number(inUse[1]);
-        throw new PortInUseError(port === ports.tlsPort ? 'tlsPort' : 'plainPort', port);
+        throw portInUse(port === ports.tlsPort ? 'tlsPort' : 'plainPort', port);
       }
       throw new KinesisLocalStartError(`kinesis-local exited (${await emulator.exited}) before it answered; its output:\n${output}`);
     }
@@ -337,7 +339,7 @@ async function waitUntilAnswering(
           `kinesis-local did not answer on port ${ports.plainPort} within ${timeoutMs} ms; its output:\n${emulator.logTail()}`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await sleep(150);
     }
   }
 }
@@ -353,29 +355,4 @@ async function ensureStream(client: KinesisClient, streamName: string, shardCoun
   const description = summary.StreamDescriptionSummary;
   if (!description?.StreamARN) throw new KinesisLocalStartError(`kinesis-local did not describe stream ${streamName}`);
   return { arn: description.StreamARN, shardCount: description.OpenShardCount ?? shardCount };
-}
-
-/** A port nothing listens on now (chosen by the OS), different from `avoid`. */
-async function freePort(avoid: readonly number[] = []): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, () => {
-        const address = server.address();
-        const chosen = typeof address === 'object' && address ? address.port : 0;
-        server.close(() => resolve(chosen));
-      });
-    });
-    if (port !== 0 && !avoid.includes(port)) return port;
-  }
-}
-
-/** Whether a port can be listened on, on all interfaces as the emulator does. */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
-  });
 }

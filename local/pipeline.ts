@@ -34,7 +34,7 @@ import { DatabaseQuarantineSink } from './database-quarantine.js';
 import { FileCheckpointStore } from './esm/checkpoint-store.js';
 import { LocalEventSourceMapping, type InvocationReport } from './esm/event-source-mapping.js';
 import { startKinesisLocal, type KinesisLocal } from './kinesis-local.js';
-import { resolveLocalOpenSearch } from './opensearch-server.js';
+import { resolveLocalOpenSearch } from './opensearch/server.js';
 import { assertPortFree } from './ports.js';
 import { startSimulatorServer, type RunningSimulator } from './simulator-server.js';
 

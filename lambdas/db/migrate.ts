@@ -9,6 +9,7 @@ import {
   type RDSDataClient,
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
+import { sleep } from '../shared/retry.js';
 import { splitSqlStatements, SqlSyntaxError, type SqlStatement } from './data-api-sql.js';
 
 /** One versioned schema change: the file `NNNN_description.sql`. */
@@ -269,7 +270,7 @@ class DataApiCalls {
       } catch (error) {
         if (!(error instanceof DatabaseResumingException) || Date.now() + this.resumeWait.intervalMs > deadline) throw error;
         this.log(`the database is resuming; retrying in ${this.resumeWait.intervalMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, this.resumeWait.intervalMs));
+        await sleep(this.resumeWait.intervalMs);
       }
     }
   }

@@ -1,3 +1,4 @@
+import { sleep } from '../shared/retry.js';
 import { addPollSummaries, EMPTY_POLL_SUMMARY, type PollSummary } from './poll-once.js';
 
 export interface SessionClock {
@@ -7,7 +8,7 @@ export interface SessionClock {
 
 const realClock: SessionClock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep,
 };
 
 /** Time kept in hand after the last poll by default, milliseconds. */

@@ -11,8 +11,8 @@
  * Every instance with the same configuration serves the same fleet and, for the same
  * request time, the same readings.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { sleep } from '../shared/retry.js';
 import { simulatorOptionsFromEnv } from './options.js';
 import { createSimulator, type Simulator } from './simulator.js';
 

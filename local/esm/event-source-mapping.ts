@@ -1,4 +1,5 @@
 import { DescribeStreamSummaryCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { sleep, type Sleep } from '../../lambdas/shared/retry.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { StreamIdentity } from './lambda-event.js';
 import { ShardConsumer, type FailedBatchRecord, type InvocationReport, type MappingSettings } from './shard-consumer.js';
@@ -25,7 +26,7 @@ export interface EventSourceMappingOptions {
   /** Pause between read rounds when there is nothing to do, ms. Default 200. */
   readonly idlePollMs?: number;
   readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: Sleep;
 }
 
 /**
@@ -116,8 +117,7 @@ export class LocalEventSourceMapping {
   }
 
   private pause(): Promise<void> {
-    const ms = this.options.idlePollMs ?? 200;
-    return (this.options.sleep ?? ((t: number) => new Promise((r) => setTimeout(r, t))))(ms);
+    return (this.options.sleep ?? sleep)(this.options.idlePollMs ?? 200);
   }
 }
 

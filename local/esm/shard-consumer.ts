@@ -1,4 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+import { backoffCeilingMs, sleep, type BackoffOptions, type Sleep } from '../../lambdas/shared/retry.js';
 import type { CheckpointStore, ShardCheckpoint } from './checkpoint-store.js';
 import { arrivalMs, lambdaWindowOf, toLambdaRecord, tumblingWindowEvent, type LambdaWindow, type StreamIdentity } from './lambda-event.js';
 
@@ -48,11 +49,12 @@ export interface ShardConsumerDeps {
   readonly onFailure: (failure: FailedBatchRecord) => Promise<void>;
   readonly onInvocation?: (report: InvocationReport) => void;
   readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: Sleep;
 }
 
 const READ_LIMIT = 10_000;
-const MAX_BACKOFF_MS = 5_000;
+/** Between retries of a failed invocation: 100 ms, doubling on every further retry, at most 5 s. */
+const RETRY_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 5_000 };
 
 /**
  * Reads one shard in order and invokes the function the way Lambda's event source
@@ -69,14 +71,14 @@ export class ShardConsumer {
   private bufferedSince: number | undefined;
   private caughtUp = false;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: Sleep;
 
   constructor(
     readonly shardId: string,
     private readonly deps: ShardConsumerDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = deps.sleep ?? sleep;
   }
 
   /** True once the shard has been read to its end and every record handed to the function. */
@@ -188,7 +190,7 @@ export class ShardConsumer {
         await this.deliver(records.slice(middle), window, tries + 1);
         return;
       }
-      await this.sleep(backoff(tries));
+      await this.sleep(backoffCeilingMs(tries + 1, RETRY_BACKOFF));
     }
   }
 
@@ -209,7 +211,7 @@ export class ShardConsumer {
           await this.deps.checkpoints.save(this.shardId, this.checkpoint);
           return;
         }
-        await this.sleep(backoff(tries));
+        await this.sleep(backoffCeilingMs(tries + 1, RETRY_BACKOFF));
       }
     }
   }
@@ -293,8 +295,4 @@ function readResponse(response: unknown): { state: Record<string, unknown>; fail
     batchItemFailures?: Array<{ itemIdentifier?: string }>;
   };
   return { state, failedSequenceNumbers: new Set((batchItemFailures ?? []).map((f) => f.itemIdentifier ?? '')) };
-}
-
-function backoff(attempt: number): number {
-  return Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
 }

@@ -135,12 +135,16 @@ describe('local event source mapping (against kinesis-local)', () => {
     const fn = countingFunction((event, call) =>
       call <= 3 && !event.isFinalInvokeForWindow ? Promise.reject(new Error('sink down')) : undefined,
     );
+    const waits: number[] = [];
     const { esm, failures } = mapping(name, fn.invoke, {
       settings: { batchSize: 40, maximumBatchingWindowMs: 0, bisectBatchOnFunctionError: false },
+      idlePollMs: 20,
+      sleep: async (ms) => void waits.push(ms),
     });
     await esm.drain();
     expect(fn.committed).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(failures).toEqual([]);
+    expect(waits.filter((ms) => ms !== 20)).toEqual([100, 200, 400]);
   });
 
   it('bisects a batch around a poison record and sends it to the on-failure destination once retries run out', async () => {

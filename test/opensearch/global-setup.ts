@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { fetchDistribution, findCachedDistribution, missingPrerequisites, startOpenSearch } from '../../local/opensearch-server.js';
+import { fetchDistribution, findCachedDistribution, missingPrerequisites } from '../../local/opensearch/distribution.js';
+import { startOpenSearch } from '../../local/opensearch/server.js';
 
 /** What the suites learn about the server: its URL, or why there is none. */
 export type OpenSearchUnderTest = { readonly url: string } | { readonly unavailable: string };

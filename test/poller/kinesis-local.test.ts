@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PortInUseError, startKinesisLocal } from '../../local/kinesis-local.js';
+import { startKinesisLocal } from '../../local/kinesis-local.js';
+import { PortInUseError } from '../../local/ports.js';
 import { readAllRecords } from '../support/kinesis.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'kinesis-local-'));

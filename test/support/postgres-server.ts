@@ -1,10 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe } from 'vitest';
+import { sleep } from '../../lambdas/shared/retry.js';
+import { freePort } from '../../local/ports.js';
 
 /**
  * A throwaway PostgreSQL cluster for tests: initdb into a temporary directory, a
@@ -176,7 +177,7 @@ async function waitUntilAccepting(port: number, server: ChildProcess & { output:
       await client.end().catch(() => undefined);
       if (Date.now() > deadline)
         throw new Error(`postgres did not accept connections on port ${port}: ${(error as Error).message}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   }
 }
@@ -199,18 +200,6 @@ async function stopServer(server: ChildProcess): Promise<void> {
   const killer = setTimeout(() => server.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(killer);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** The `postgres` OS user that Debian's package creates, to run the server as when we are root. */
