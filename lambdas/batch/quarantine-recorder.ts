@@ -81,37 +81,41 @@ export interface DecodedMessage {
  * A body that is not a rejection is kept as an `undecodable_record` row whose raw item is the
  * body; its id is `sqs/` and a SHA-256 of the body, so it too is kept once.
  */
-export function decodeQuarantineMessage(record: Pick<SQSRecord, 'messageId' | 'body' | 'attributes' | 'eventSourceARN'>, now: number) {
-  const problem = rejectionProblem(record.body);
-  if (problem.rejection) {
-    const rejection = storable(problem.rejection);
+export function decodeQuarantineMessage(
+  record: Pick<SQSRecord, 'messageId' | 'body' | 'attributes' | 'eventSourceARN'>,
+  now: number,
+): DecodedMessage {
+  const decoded = decodeRejection(record.body);
+  if (decoded.rejection) {
+    const rejection = storable(decoded.rejection);
     const id = `sqs/${sha256(['rejection', rejection.reason, rejection.source, rejection.field ?? null, rejection.detail, rejection.raw])}`;
-    return { entry: { id, rejection }, decodable: true } satisfies DecodedMessage;
+    return { entry: { id, rejection }, decodable: true };
   }
   const sentAt = Number(record.attributes?.SentTimestamp);
   const rejection: Rejection = storable({
     reason: 'undecodable_record',
-    detail: `quarantine message is not a rejection: ${problem.reason}`,
+    detail: `quarantine message is not a rejection: ${decoded.problem}`,
     raw: record.body,
     source: `${queueName(record.eventSourceARN)}/${record.messageId}`,
     rejectedAt: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : now,
   });
-  return { entry: { id: `sqs/${sha256(['message', record.body])}`, rejection }, decodable: false } satisfies DecodedMessage;
+  return { entry: { id: `sqs/${sha256(['message', record.body])}`, rejection }, decodable: false };
 }
 
-function rejectionProblem(body: string): { rejection: Rejection; reason?: never } | { rejection?: never; reason: string } {
+/** The body as a rejection, or what is wrong with it. */
+function decodeRejection(body: string): { rejection: Rejection; problem?: never } | { rejection?: never; problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    return { reason: `not JSON (${error instanceof Error ? error.message : String(error)})` };
+    return { problem: `not JSON (${error instanceof Error ? error.message : String(error)})` };
   }
   const checked = RejectionMessage.safeParse(parsed);
   if (!checked.success) {
     const issues = checked.error.issues.map((issue) =>
       issue.path.length > 0 ? `${issue.path.join('.')} ${issue.message}` : issue.message,
     );
-    return { reason: issues.join('; ') };
+    return { problem: issues.join('; ') };
   }
   const { field, ...rest } = checked.data;
   return { rejection: field === undefined || field === null ? rest : { ...rest, field } };
