@@ -17,6 +17,7 @@ import { PollSource } from './ingestion/poll-source.js';
 import { ReadingStream } from './ingestion/reading-stream.js';
 import { acknowledge } from './nag.js';
 import { Operations } from './operations/operations.js';
+import { QuarantineRecorder } from './processing/quarantine-recorder.js';
 import { StreamProcessor, type TumblingWindowConsumerOptions } from './processing/stream-processor.js';
 import { RealtimeStore } from './realtime-store/realtime-store.js';
 import { QuickSightReporting } from './reporting/quicksight-reporting.js';
@@ -44,6 +45,7 @@ export class PipelineStack extends Stack {
   readonly realtimeStore: RealtimeStore;
   readonly batchProcessor: StreamProcessor;
   readonly realtimeProcessor: StreamProcessor;
+  readonly quarantineRecorder: QuarantineRecorder;
   readonly operations: Operations;
   /** QuickSight over the batch store's report views; only when `quicksightPrincipals` names someone. */
   readonly reporting: QuickSightReporting | undefined;
@@ -79,6 +81,8 @@ export class PipelineStack extends Stack {
       queueName: `${prefix}-quarantine`,
       encryptionKey: messagingKey,
       retentionPeriod: Duration.days(14),
+      // Six times the recorder's 30 s timeout, as AWS advises for a queue a function consumes.
+      visibilityTimeout: Duration.minutes(3),
       removalPolicy: stateful,
     });
     this.processingFailures = new EncryptedQueue(this, 'ProcessingFailures', {
@@ -90,7 +94,7 @@ export class PipelineStack extends Stack {
     acknowledge(
       this.quarantine.queue,
       'SQS3',
-      'The quarantine is the terminal store of rejected readings, kept for diagnosis and replay by operators; a dead-letter queue behind it would only move them.',
+      'The quarantine only buffers rejections for the quarantine recorder, which deletes a message once its row is in quarantined_readings; a message it cannot store is delivered again until stored (failures are alarmed), where a dead-letter queue would take it out of that retry and need a manual redrive.',
     );
     acknowledge(
       this.processingFailures.queue,
@@ -216,6 +220,14 @@ export class PipelineStack extends Stack {
     this.realtimeStore.grantIndexWrite(this.realtimeProcessor);
     this.quarantine.grantSend(this.realtimeProcessor);
 
+    this.quarantineRecorder = new QuarantineRecorder(this, 'QuarantineRecorder', {
+      functionName: `${prefix}-quarantine-recorder`,
+      queue: this.quarantine,
+      store: this.batchStore,
+      metricsNamespace: namespace,
+      logRetention,
+    });
+
     this.operations = new Operations(this, 'Operations', {
       namePrefix: prefix,
       metricsNamespace: namespace,
@@ -235,6 +247,12 @@ export class PipelineStack extends Stack {
           consumesStream: true,
         },
       ],
+      quarantineRecorder: {
+        label: 'Quarantine recorder',
+        handler: this.quarantineRecorder.handler,
+        serviceName: this.quarantineRecorder.serviceName,
+        consumesStream: false,
+      },
       failureQueue: this.processingFailures,
       quarantine: this.quarantine,
       domain: this.realtimeStore.domain,

@@ -64,6 +64,18 @@ export class AuroraBatchStore {
   }
 
   /**
+   * Stores rejections that reach the batch store other than in a stream batch (the
+   * quarantine queue's recorder), one statement per chunk of rows. Idempotent: an entry
+   * whose id is already stored is skipped. Returns how many rows were added.
+   */
+  async recordRejections(entries: readonly QuarantineEntry[]): Promise<number> {
+    let added = 0;
+    for (const rows of chunks(entries.map(quarantineRow), ROWS_PER_STATEMENT))
+      added += await this.db.execute(INSERT_QUARANTINE, { rows: { json: rows } });
+    return added;
+  }
+
+  /**
    * Recomputes the aggregates of the touched windows from the stored readings, then
    * evaluates, in event-time order, every window of this shard that is complete by the
    * watermark and not yet evaluated. Returns how many windows were written and the

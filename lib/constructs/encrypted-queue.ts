@@ -24,10 +24,13 @@ export interface EncryptedQueueProps {
 export class EncryptedQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly encryptionKey: kms.IKey;
+  /** How long a received message stays hidden from other consumers. */
+  readonly visibilityTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: EncryptedQueueProps) {
     super(scope, id);
     this.encryptionKey = props.encryptionKey;
+    this.visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(30);
     this.queue = new sqs.Queue(this, 'Queue', {
       queueName: props.queueName,
       encryption: sqs.QueueEncryption.KMS,
@@ -35,7 +38,7 @@ export class EncryptedQueue extends Construct {
       dataKeyReuse: Duration.minutes(5),
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod ?? Duration.days(14),
-      visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(30),
+      visibilityTimeout: this.visibilityTimeout,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
   }
@@ -48,5 +51,19 @@ export class EncryptedQueue extends Construct {
   grantSend(grantee: iam.IGrantable): iam.Grant {
     this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
     return iam.Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
+  }
+
+  /**
+   * Lets the grantee consume messages as a Lambda event source mapping does: `sqs:ReceiveMessage`,
+   * `sqs:DeleteMessage` and `sqs:GetQueueAttributes` on the queue, `kms:Decrypt` on its key
+   * (narrower than `grantConsumeMessages`, which adds visibility changes and queue URL lookups).
+   */
+  grantConsume(grantee: iam.IGrantable): iam.Grant {
+    this.encryptionKey.grant(grantee, 'kms:Decrypt');
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      resourceArns: [this.queue.queueArn],
+    });
   }
 }

@@ -11,6 +11,7 @@ export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = {
   poller: 'lambdas/poller/handler.ts',
   'batch-processor': 'lambdas/batch/handler.ts',
   'realtime-processor': 'lambdas/realtime/handler.ts',
+  'quarantine-recorder': 'lambdas/batch/quarantine-handler.ts',
   simulator: 'lambdas/simulator/handler.ts',
   'db-migrate': 'lambdas/db/migrate-handler.ts',
   'opensearch-setup': 'lambdas/opensearch/setup-handler.ts',

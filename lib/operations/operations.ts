@@ -16,6 +16,9 @@ export const PIPELINE_METRICS = {
   recordsProcessed: 'RecordsProcessed',
   windowsWritten: 'WindowsWritten',
   alertsRaised: 'AlertsRaised',
+  /** Published by the quarantine recorder (`RECORDER_METRICS` in lambdas/batch/quarantine-recorder.ts). */
+  rejectionsRecorded: 'RejectionsRecorded',
+  rejectionsNotRecorded: 'RejectionsNotRecorded',
 } as const;
 
 /** A function to watch, with the Powertools service name its metrics carry. */
@@ -37,6 +40,11 @@ export interface OperationsProps {
   readonly opsTopic: EncryptedTopic;
   readonly poller: WatchedFunction;
   readonly processors: readonly WatchedFunction[];
+  /**
+   * The consumer of the quarantine queue: its errors and throttles are alarmed like the others',
+   * and so are rejections it keeps failing to store. @default - none
+   */
+  readonly quarantineRecorder?: WatchedFunction;
   /** On-failure destination of the stream consumers. */
   readonly failureQueue: EncryptedQueue;
   readonly quarantine: EncryptedQueue;
@@ -52,7 +60,7 @@ export interface OperationsProps {
  * accepted and rejected by reason, records put and processed, windows written, alerts,
  * iterator age, errors, duration, queue depths) and alarms that notify the ops topic when
  * records back up, functions fail or are throttled, batches land in the on-failure queue,
- * readings stop arriving, or the search domain is unhealthy.
+ * readings stop arriving, rejections cannot be recorded, or the search domain is unhealthy.
  */
 export class Operations extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -63,7 +71,8 @@ export class Operations extends Construct {
     super(scope, id);
     this.namespace = props.metricsNamespace ?? 'GeotechMonitoring';
     const notify = new actions.SnsAction(props.opsTopic.topic);
-    const functions = [props.poller, ...props.processors];
+    const recorder = props.quarantineRecorder;
+    const functions = [props.poller, ...props.processors, ...(recorder ? [recorder] : [])];
     const consumers = props.processors.filter((processor) => processor.consumesStream);
     const fiveMinutes = Duration.minutes(5);
 
@@ -115,6 +124,22 @@ export class Operations extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (recorder) {
+      // A failed message is delivered again after the queue's visibility timeout: failures in three
+      // periods running mean the database keeps refusing it (a resuming cluster clears in one).
+      alarm(
+        'RejectionsNotRecorded',
+        `${recorder.label} cannot store rejections in quarantined_readings; they wait in the quarantine queue until its retention period ends`,
+        {
+          metric: this.custom(PIPELINE_METRICS.rejectionsNotRecorded, recorder.serviceName, fiveMinutes),
+          threshold: 1,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      );
+    }
     alarm('NoReadingsAccepted', 'No reading has been accepted for 15 minutes: the source or the poller is down', {
       metric: this.custom(PIPELINE_METRICS.readingsAccepted, props.poller.serviceName, fiveMinutes),
       threshold: 1,
@@ -229,6 +254,25 @@ export class Operations extends Construct {
             ],
           }),
         ],
+        ...(recorder
+          ? [
+              [
+                new cloudwatch.GraphWidget({
+                  title: 'Rejections written to quarantined_readings (per 5 minutes)',
+                  width: 12,
+                  left: [
+                    this.custom(PIPELINE_METRICS.rejectionsRecorded, recorder.serviceName, fiveMinutes, 'Recorded'),
+                    this.custom(
+                      PIPELINE_METRICS.rejectionsNotRecorded,
+                      recorder.serviceName,
+                      fiveMinutes,
+                      'Not recorded (delivered again)',
+                    ),
+                  ],
+                }),
+              ],
+            ]
+          : []),
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],
       ],
     });

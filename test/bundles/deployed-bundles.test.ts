@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
+import type { CloudFormationCustomResourceCreateEvent, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gridToLatLon } from '../../lambdas/domain/coordinates.js';
 import { bundledMigrations } from '../../lambdas/db/migration-set.js';
+import { rejectionMessageBody, SQS_BATCH_LIMITS } from '../../lambdas/shared/quarantine.js';
 import type { TumblingWindowResponse } from '../../lambdas/shared/tumbling-window.js';
 import { LAMBDA_ENTRIES, LAMBDA_NODE_TARGET } from '../../lib/constructs/lambda-bundling.js';
 import { NODE_RUNTIME } from '../../lib/constructs/pipeline-function.js';
@@ -20,6 +21,7 @@ import { startSimulatorServer } from '../../local/simulator-server.js';
 import { startLocalBatchDatabase } from '../support/batch-database.js';
 import { BundledLambda, buildDeployedBundle, type DeployedBundle } from '../support/bundled-lambda.js';
 import { readAllRecords, startTestKinesis } from '../support/kinesis.js';
+import { sqsEvent } from '../support/sqs-events.js';
 import { pollerEnvironment } from '../support/poller-environment.js';
 import { piezometerReading, streamRecord, windowEvent } from '../support/tumbling-events.js';
 
@@ -67,7 +69,7 @@ describe('deployed bundles', () => {
         name,
       ).toEqual([]);
     }
-    for (const name of ['poller', 'batch-processor', 'realtime-processor', 'db-migrate']) {
+    for (const name of ['poller', 'batch-processor', 'realtime-processor', 'quarantine-recorder', 'db-migrate']) {
       expect(bundles.get(name)!.inputs, name).toContain('lambdas/shared/lambda-credentials.ts');
     }
   });
@@ -160,5 +162,43 @@ describe('deployed bundles', () => {
     } finally {
       await database.close();
     }
+  });
+
+  it('quarantine recorder: writes a rejection from an SQS event (the shape Lambda sends) to quarantined_readings once', async () => {
+    const database = await startLocalBatchDatabase('pglite');
+    try {
+      const recorder = await start('quarantine-recorder', {
+        DB_CLUSTER_ARN: LOCAL_CLUSTER_ARN,
+        DB_SECRET_ARN: LOCAL_SECRET_ARN,
+        DB_NAME: LOCAL_DATABASE,
+        AWS_ENDPOINT_URL_RDS_DATA: database.endpoint(),
+      });
+      const body = rejectionMessageBody(
+        {
+          reason: 'out_of_range',
+          detail: 'reading 9e9 is outside 0..1000',
+          field: 'reading',
+          raw: { id: 'BH-1' },
+          source: '/api/piezometers',
+          rejectedAt: Date.parse('2026-01-01T00:00:00Z'),
+        },
+        SQS_BATCH_LIMITS.maxBytes,
+      );
+      const event = sqsEvent([
+        { messageId: 'm-1', body },
+        { messageId: 'm-2', body },
+      ]);
+      expect(await recorder.invoke<SQSBatchResponse>(event)).toEqual({ batchItemFailures: [] });
+      expect(await recorder.invoke<SQSBatchResponse>(event)).toEqual({ batchItemFailures: [] });
+      expect(await database.rows('SELECT reason, field, source, raw FROM quarantined_readings')).toEqual([
+        { reason: 'out_of_range', field: 'reading', source: '/api/piezometers', raw: '{"id":"BH-1"}' },
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('quarantine recorder: fails at init, naming the variables, when the Data API target is not configured', async () => {
+    await expect(start('quarantine-recorder', {})).rejects.toThrow(/DB_CLUSTER_ARN[\s\S]*DB_SECRET_ARN/);
   });
 });

@@ -1,14 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../lib/constructs/content-hash.js';
+import { BatchStore } from '../../lib/batch-store/batch-store.js';
 import { EncryptedQueue } from '../../lib/constructs/encrypted-queue.js';
+import { QuarantineRecorder } from '../../lib/processing/quarantine-recorder.js';
 import { PollSource } from '../../lib/ingestion/poll-source.js';
 import { wildcardAction, wildcardResource } from '../../lib/nag.js';
 import { cdkJsonContext } from './synth.js';
@@ -72,6 +74,34 @@ describe('EncryptedQueue', () => {
       .flatMap((statement) => [statement.Action].flat())
       .sort();
     expect(actions).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage']);
+  });
+
+  it('lets a consumer do what a Lambda event source mapping does, and nothing else', () => {
+    const { stack, role } = stackWithRole();
+    const queue = new EncryptedQueue(stack, 'Queue', {
+      queueName: 'q',
+      encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+    });
+    queue.grantConsume(role);
+    const actions = statementsOf(stack)
+      .flatMap((statement) => [statement.Action].flat())
+      .sort();
+    expect(actions).toEqual(['kms:Decrypt', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
+  });
+});
+
+describe('QuarantineRecorder', () => {
+  it('refuses a queue whose visibility timeout is shorter than the function timeout, as Lambda would at deploy', () => {
+    const { stack } = stackWithRole();
+    const queue = new EncryptedQueue(stack, 'Queue', {
+      queueName: 'q',
+      encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+      visibilityTimeout: Duration.seconds(20),
+    });
+    const store = new BatchStore(stack, 'Store', { clusterIdentifier: 'test-batch' });
+    expect(() => new QuarantineRecorder(stack, 'Recorder', { functionName: 'recorder', queue, store })).toThrow(
+      "the quarantine recorder's timeout (30 s) exceeds the queue's visibility timeout (20 s)",
+    );
   });
 });
 

@@ -5,7 +5,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { Validations } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AURORA_POSTGRES_VERSIONS } from '../../lib/config.js';
+import { RECORDER_METRICS } from '../../lambdas/batch/quarantine-recorder.js';
 import { NODE_RUNTIME } from '../../lib/constructs/pipeline-function.js';
+import { PIPELINE_METRICS } from '../../lib/operations/operations.js';
 import { access, accessMap, referencedLogicalIds } from './access.js';
 import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized } from './synth.js';
 
@@ -116,6 +118,31 @@ describe('processing', () => {
       QUARANTINE_QUEUE_URL: ref(id('AWS::SQS::Queue', 'QuarantineQueue')),
       POWERTOOLS_SERVICE_NAME: 'realtime-processor',
     });
+  });
+
+  it('drains the quarantine queue into the batch store: 10 messages a batch, partial batch responses, at most 2 at once', () => {
+    const recorder = fn('QuarantineRecorderHandler');
+    expect(mappingOf(recorder)).toEqual({
+      FunctionName: ref(recorder),
+      EventSourceArn: arn(id('AWS::SQS::Queue', 'QuarantineQueue')),
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    expect(environment(recorder)).toEqual({
+      DB_CLUSTER_ARN: environment(fn('BatchProcessorHandler')).DB_CLUSTER_ARN,
+      DB_SECRET_ARN: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
+      DB_NAME: 'geotech',
+      POWERTOOLS_SERVICE_NAME: 'quarantine-recorder',
+      POWERTOOLS_METRICS_NAMESPACE: 'GeotechMonitoring',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    // A failed message is delivered again once its visibility timeout (six function timeouts) ends; no dead-letter queue takes it away.
+    const quarantine = props(id('AWS::SQS::Queue', 'QuarantineQueue'));
+    expect(quarantine.VisibilityTimeout).toBe(6 * (props(recorder).Timeout as number));
+    expect(quarantine.RedrivePolicy).toBeUndefined();
+    expect(s.json.Resources[recorder]?.DependsOn).toContain(id('AWS::IAM::Policy', 'QuarantineRecorderHandlerRoleDefaultPolicy'));
   });
 
   it('encrypts both queues with the messaging key, keeps messages 14 days and refuses requests without TLS', () => {
@@ -309,8 +336,18 @@ describe('alerts and operations', () => {
     const alarms = logicalIds(s.json, 'AWS::CloudWatch::Alarm').map((alarm) => props(alarm));
     const named = (metric: string) => alarms.filter((alarm) => alarm.MetricName === metric);
     expect(named('IteratorAge')).toHaveLength(2);
-    expect(named('Errors')).toHaveLength(3);
-    expect(named('Throttles')).toHaveLength(3);
+    expect(named('Errors')).toHaveLength(4);
+    expect(named('Throttles')).toHaveLength(4);
+    expect(named('RejectionsNotRecorded')).toEqual([
+      expect.objectContaining({
+        Namespace: 'GeotechMonitoring',
+        Dimensions: [{ Name: 'service', Value: 'quarantine-recorder' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+      }),
+    ]);
     expect(named('ApproximateNumberOfMessagesVisible')).toEqual([
       expect.objectContaining({
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id('AWS::SQS::Queue', 'ProcessingFailuresQueue'), 'QueueName'] } }],
@@ -337,11 +374,18 @@ describe('alerts and operations', () => {
       'RecordsProcessed',
       'WindowsWritten',
       'AlertsRaised',
+      'RejectionsRecorded',
+      'RejectionsNotRecorded',
     ]) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
+    expect(PIPELINE_METRICS).toMatchObject({
+      rejectionsRecorded: RECORDER_METRICS.recorded,
+      rejectionsNotRecorded: RECORDER_METRICS.notRecorded,
+    });
     expect(body).toContain('SEARCH(\'{GeotechMonitoring,reason,service} MetricName=\\\\\\"ReadingsRejected\\\\\\"\'');
-    for (const service of ['poller', 'batch-processor', 'realtime-processor']) expect(body).toContain(`\\"service\\",\\"${service}\\"`);
+    for (const service of ['poller', 'batch-processor', 'realtime-processor', 'quarantine-recorder'])
+      expect(body).toContain(`\\"service\\",\\"${service}\\"`);
     for (const metric of ['IteratorAge', 'Errors', 'Throttles', 'Duration', 'ApproximateNumberOfMessagesVisible'])
       expect(body).toContain(`\\"${metric}\\"`);
   });
@@ -446,6 +490,21 @@ describe('least privilege', () => {
     expect(paths.sort()).toEqual(['/_bulk', '/geotech-*', '/geotech-*/*']);
   });
 
+  it('quarantine recorder: consume the quarantine queue, use the Data API and its secret, nothing else', () => {
+    expect(accessMap(s.json, roleOfFunction(s.json, fn('QuarantineRecorderHandler')))).toEqual({
+      ...logsOf('QuarantineRecorderHandler'),
+      ...access([
+        [['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], [id('AWS::SQS::Queue', 'QuarantineQueue')]],
+        [['kms:Decrypt'], [id('AWS::KMS::Key', 'MessagingKey'), id('AWS::KMS::Key', 'BatchStoreKey')]],
+        [dataApiActions, [id('AWS::RDS::DBCluster', 'BatchStoreCluster')]],
+        [
+          ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')],
+        ],
+      ]),
+    });
+  });
+
   it('simulator: write its own logs only', () => {
     expect(accessMap(s.json, roleOfFunction(s.json, fn('SimulatorHandler')))).toEqual(logsOf('SimulatorHandler'));
   });
@@ -532,6 +591,7 @@ describe('checks', () => {
       'SimulatorHandler',
       'BatchProcessorHandler',
       'RealtimeProcessorHandler',
+      'QuarantineRecorderHandler',
       'SchemaMigrationsHandler',
       'RealtimeStoreSetup',
     ].map(fn);

@@ -75,7 +75,12 @@ describe('a production stage', () => {
   });
 
   it('uses the configured window in both mappings and in the iterator age alarm', () => {
-    for (const mapping of logicalIds(s.json, 'AWS::Lambda::EventSourceMapping')) expect(props(mapping).TumblingWindowInSeconds).toBe(300);
+    const stream = id('AWS::Kinesis::Stream', 'ReadingsStream');
+    const streamMappings = logicalIds(s.json, 'AWS::Lambda::EventSourceMapping').filter((mapping) =>
+      JSON.stringify(props(mapping).EventSourceArn).includes(stream),
+    );
+    expect(streamMappings).toHaveLength(2);
+    for (const mapping of streamMappings) expect(props(mapping).TumblingWindowInSeconds).toBe(300);
     const iteratorAlarms = logicalIds(s.json, 'AWS::CloudWatch::Alarm').filter((alarm) => props(alarm).MetricName === 'IteratorAge');
     for (const alarm of iteratorAlarms) expect(props(alarm).Threshold).toBe(900_000);
   });
