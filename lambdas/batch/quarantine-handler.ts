@@ -2,6 +2,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DataApiDatabase } from '../db/sql-client.js';
 import { createLogger, createMetrics } from '../shared/powertools.js';
+import { SERVICE_NAMES } from '../shared/telemetry.js';
 import { AuroraBatchStore } from './aurora-store.js';
 import { createQuarantineRecorderHandler, parseQuarantineRecorderEnvironment } from './quarantine-recorder.js';
 
@@ -11,8 +12,8 @@ const WINDOW_SECONDS_UNUSED = 10;
 const target = parseQuarantineRecorderEnvironment(process.env);
 const recorder = createQuarantineRecorderHandler({
   store: new AuroraBatchStore(new DataApiDatabase(new RDSDataClient({}), target), WINDOW_SECONDS_UNUSED),
-  logger: createLogger(),
-  metrics: createMetrics(),
+  logger: createLogger(SERVICE_NAMES.quarantineRecorder),
+  metrics: createMetrics(SERVICE_NAMES.quarantineRecorder),
 });
 
 /** Consumer of the SQS quarantine queue: every rejection into `quarantined_readings`, with partial batch responses. */

@@ -6,7 +6,8 @@ import * as z from 'zod/mini';
 import { REJECTION_REASONS, type Rejection } from '../domain/rejection.js';
 import type { DataApiTarget } from '../db/sql-client.js';
 import { parseEnvironment, requiredText, unsetWhenBlank, type Environment } from '../shared/environment.js';
-import type { AuroraBatchStore, QuarantineEntry } from './aurora-store.js';
+import type { QuarantineEntry } from '../shared/tumbling-window.js';
+import type { AuroraBatchStore } from './aurora-store.js';
 
 /**
  * The quarantine recorder: a consumer of the SQS quarantine queue (where the poller and the
