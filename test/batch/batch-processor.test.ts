@@ -228,6 +228,47 @@ function batchProcessorSuite(engine: Engine) {
     expect(published).toHaveLength(9);
   });
 
+  it('completes the touched windows when Lambda ends the window early', async () => {
+    const reading = piezometerReading('BH-E', T0 + 1_000, 70);
+    const event = { ...windowEvent([streamRecord(reading, 1)], {}, false), isWindowTerminatedEarly: true };
+    const outcome = await processBatch(event, options());
+    expect(outcome.response.state).toEqual({});
+    expect(outcome.closed?.windowsWritten).toBe(1);
+    expect(await aggregates()).toMatchObject([{ instrument_id: 'BH-E', reading_count: 1, mean: 70 }]);
+  });
+
+  it('completes the windows carried in the state at an empty final invocation', async () => {
+    const first = await processBatch(windowEvent([streamRecord(piezometerReading('BH-F', T0 + 2_000, 71), 1)], {}, false), options());
+    expect(await aggregates()).toEqual([]);
+    const final = await processBatch(windowEvent([], first.response.state, true), options());
+    expect(final).toMatchObject({ records: 0, closed: { windowsWritten: 1 } });
+    expect(await aggregates()).toMatchObject([{ instrument_id: 'BH-F', reading_count: 1, mean: 71 }]);
+  });
+
+  it('quarantines a state it cannot restore, keeps the shard moving and still completes the windows it names', async () => {
+    const stale = {
+      windows: { v: 1, w: 30, p: [['BH-G', T0 / 1000, 1, 72_000_000, 72_000_000, 72_000_000, 4_000, 4_000]] },
+      arrivedUpTo: 0,
+    };
+    // The reading the stale state names was stored when it arrived, by an invocation of the previous deployment.
+    await processBatch(windowEvent([streamRecord(piezometerReading('BH-G', T0 + 4_000, 72), 1)], {}, false), options());
+    const outcome = await processBatch(windowEvent([streamRecord(piezometerReading('BH-G', T0 + 5_000, 74), 2)], stale, true), options());
+    expect(outcome.rejected).toBe(1);
+    const [row] = await local.rows<{ reason: string; detail: string; source: string }>(
+      'SELECT reason, detail, source FROM quarantined_readings',
+    );
+    expect(row).toMatchObject({ reason: 'undecodable_record', source: expect.stringMatching(/^shardId-000000000000\/state /) });
+    expect(row!.detail).toMatch(/built with 30 s windows/);
+    expect(await aggregates()).toMatchObject([{ instrument_id: 'BH-G', reading_count: 2, mean: 73 }]);
+  });
+
+  it('stores a batch of only poison records as rejections and writes no window', async () => {
+    const outcome = await processBatch(windowEvent([streamRecord('garbage', 1), streamRecord('{"v":1}', 2)], {}, true), options());
+    expect(outcome).toMatchObject({ readings: 0, rejected: 2, closed: { windowsWritten: 0, alertsPublished: 0 } });
+    expect(await local.rows('SELECT count(*)::int AS n FROM quarantined_readings')).toEqual([{ n: 2 }]);
+    expect(await aggregates()).toEqual([]);
+  });
+
   it('waits for a window to be complete by the watermark before judging it', async () => {
     const late = { ...options(), allowedLatenessMs: 30_000 };
     const spike = piezometerReading('BH-4', T0 + 1_000, 190);

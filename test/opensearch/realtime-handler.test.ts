@@ -285,6 +285,36 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     });
   });
 
+  it('completes the windows carried in the state at an empty final invocation', async () => {
+    const first = await processRealtimeEvent(tumblingEvent(records([piezometer('P-910', T0 + 1_000, 60)]), {}), deps());
+    expect((await windows()).has(`P-910@${T0}`)).toBe(false);
+    const final = await processRealtimeEvent(tumblingEvent([], { state: first.response.state, final: true }), deps());
+    expect(final).toMatchObject({ records: 0, closed: { windowsWritten: 1 } });
+    expect((await windows()).get(`P-910@${T0}`)).toMatchObject({ count: 1, mean: 60 });
+  });
+
+  it('quarantines a state it cannot restore and still completes the windows it names', async () => {
+    await processRealtimeEvent(tumblingEvent(records([piezometer('P-920', T0 + 4_000, 61)]), {}), deps());
+    const stale = {
+      windows: { v: 1, w: 30, p: [['P-920', T0 / 1000, 1, 61_000_000, 61_000_000, 61_000_000, 4_000, 4_000]] },
+      arrivedUpTo: 0,
+    };
+    const final = await processRealtimeEvent(
+      tumblingEvent(records([piezometer('P-920', T0 + 5_000, 63)]), { state: stale, final: true }),
+      deps(),
+    );
+    expect(final.rejected).toBe(1);
+    expect(rejectionsFor('P-920').map((r) => [r.reason, /built with 30 s windows/.test(r.detail)])).toEqual([['undecodable_record', true]]);
+    expect((await windows()).get(`P-920@${T0}`)).toMatchObject({ count: 2, mean: 62 });
+  });
+
+  it('quarantines a batch of only poison records and writes no window', async () => {
+    const batch = records(['still not json', JSON.stringify({ v: 1, id: 'P-930', type: 'tiltmeter', value: 1, t: T0 })]);
+    const final = await processRealtimeEvent(tumblingEvent(batch, { final: true }), deps());
+    expect(final).toMatchObject({ readings: 0, rejected: 2, closed: { windowsWritten: 0 } });
+    expect(rejectionsFor('P-930').map((r) => r.reason)).toEqual(['undecodable_record']);
+  });
+
   it('completes the windows when Lambda ends a tumbling window early', async () => {
     const first = await processRealtimeEvent(tumblingEvent(records([piezometer('P-900', T0 + 1_000, 50)]), {}), deps());
     const early = await processRealtimeEvent(tumblingEvent([], { state: first.response.state, terminatedEarly: true }), deps());
