@@ -15,11 +15,6 @@ export function wildcardResource(scope: IConstruct, resourceArn: string): string
   return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(resourceArn))}]`;
 }
 
-/** The IAM5 finding for an action containing `*`. */
-export function wildcardAction(action: string): string {
-  return `AwsSolutions-IAM5[Action::${action}]`;
-}
-
 /** The IAM4 finding for an AWS managed policy, e.g. `service-role/AWSLambdaBasicExecutionRole`. */
 export function managedPolicy(name: string): string {
   return `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`;

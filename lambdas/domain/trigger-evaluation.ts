@@ -45,14 +45,3 @@ export function nextStatus(previous: TriggerStatus, value: number, policy: Trigg
   const heldBack = classify(value + towardsHazard * band, policy.levels, policy.mode);
   return statusRank(heldBack) < statusRank(previous) ? heldBack : previous;
 }
-
-export interface StatusChange {
-  readonly from: TriggerStatus;
-  readonly to: TriggerStatus;
-}
-
-/** A change to report, or null while the status persists. */
-export function statusChange(previous: TriggerStatus, value: number, policy: TriggerPolicy): StatusChange | null {
-  const to = nextStatus(previous, value, policy);
-  return to === previous ? null : { from: previous, to };
-}

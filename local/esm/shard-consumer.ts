@@ -246,7 +246,7 @@ export class ShardConsumer {
     const { maximumRecordAgeSeconds } = this.deps.settings;
     const tooOld =
       maximumRecordAgeSeconds >= 0 && records[0] !== undefined && this.now() - arrivalMs(records[0]) > maximumRecordAgeSeconds * 1000;
-    await this.deps.onFailure(this.failureRecord(records, window, tooOld ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', error, tries));
+    await this.deps.onFailure(this.failureRecord(records, window, tooOld ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', error));
     await this.commit(records, window, this.checkpoint.state);
   }
 
@@ -255,7 +255,6 @@ export class ShardConsumer {
     window: LambdaWindow,
     condition: FailedBatchRecord['condition'],
     error: unknown,
-    _tries = 0,
   ): FailedBatchRecord {
     return {
       shardId: this.shardId,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateWindows } from '../../lambdas/domain/status-tracking.js';
-import { classify, deadBand, nextStatus, statusChange, type TriggerPolicy } from '../../lambdas/domain/trigger-evaluation.js';
+import { classify, deadBand, nextStatus, type TriggerPolicy } from '../../lambdas/domain/trigger-evaluation.js';
 import { defaultTriggerLevels, statusRank, triggerLevelsFault, type TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
 
 const rising: TriggerPolicy = { levels: { alert: 150, alarm: 175, action: 200 }, mode: 'rising' };
@@ -11,10 +11,10 @@ function run(policy: TriggerPolicy, values: number[], start: TriggerStatus = 'no
   const changes: string[] = [];
   let status = start;
   for (const value of values) {
-    const change = statusChange(status, value, policy);
-    if (change) {
-      changes.push(`${change.from}->${change.to}`);
-      status = change.to;
+    const next = nextStatus(status, value, policy);
+    if (next !== status) {
+      changes.push(`${status}->${next}`);
+      status = next;
     }
   }
   return { status, changes };
