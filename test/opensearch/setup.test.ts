@@ -60,11 +60,11 @@ describe('setup request', () => {
 
   it('refuses properties that are not what the stack should send', () => {
     expect(() => setupOptionsFrom(customResourceEvent('Create', { WriterRoleArns: ['arn:aws:iam::123:user/bob'] }), {})).toThrow(
-      /WriterRoleArns holds "arn:aws:iam::123:user\/bob"/,
+      /WriterRoleArns: holds "arn:aws:iam::123:user\/bob"/,
     );
-    expect(() => setupOptionsFrom(customResourceEvent('Create', { ViewerRoleArns: VIEWER }), {})).toThrow(/ViewerRoleArns must be a list/);
+    expect(() => setupOptionsFrom(customResourceEvent('Create', { ViewerRoleArns: VIEWER }), {})).toThrow(/ViewerRoleArns: must be a list/);
     expect(() => setupOptionsFrom(customResourceEvent('Create', { RetentionDays: '0' }), {})).toThrow(
-      /RETENTION_DAYS must be a positive whole number/,
+      /RETENTION_DAYS: must be a whole number of days/,
     );
   });
 });
