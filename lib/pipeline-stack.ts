@@ -24,6 +24,7 @@ import { QuickSightReporting } from './reporting/quicksight-reporting.js';
 import { SourceSimulator } from './simulator/source-simulator.js';
 
 export interface PipelineStackProps extends StackProps {
+  /** The configuration as loadConfig returns it: every key and every rule between keys already checked. */
   readonly config: PipelineConfig;
 }
 
@@ -263,12 +264,12 @@ export class PipelineStack extends Stack {
     this.outputs();
   }
 
+  /** The real source API; loadConfig requires sourceBaseUrl whenever the simulator is off. */
   private externalSource(config: PipelineConfig): PollSource {
-    if (!config.sourceBaseUrl) throw new Error('sourceBaseUrl is required when the simulator is off');
     const apiKeySecret = config.sourceApiKeySecretName
       ? secretsmanager.Secret.fromSecretNameV2(this, 'SourceApiKey', config.sourceApiKeySecretName)
       : undefined;
-    return PollSource.api(config.sourceBaseUrl, { apiKeySecret });
+    return PollSource.api(config.sourceBaseUrl!, { apiKeySecret });
   }
 
   private outputs(): void {
@@ -301,8 +302,11 @@ export class PipelineStack extends Stack {
   }
 }
 
+/**
+ * The aws-cdk-lib engine of a version loadConfig has accepted: one of AURORA_POSTGRES_VERSIONS,
+ * which are read from these same `VER_<major>_<minor>` members.
+ */
 function auroraVersion(version: string): rds.AuroraPostgresEngineVersion {
-  const known = (rds.AuroraPostgresEngineVersion as unknown as Record<string, unknown>)[`VER_${version.replace('.', '_')}`];
-  if (!(known instanceof rds.AuroraPostgresEngineVersion)) throw new Error(`aws-cdk-lib does not know Aurora PostgreSQL ${version}`);
-  return known;
+  const engines = rds.AuroraPostgresEngineVersion as unknown as Record<string, rds.AuroraPostgresEngineVersion>;
+  return engines[`VER_${version.replace('.', '_')}`]!;
 }

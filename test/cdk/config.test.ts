@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPipelineApp } from '../../lib/app.js';
+import { ConfigError as SharedConfigError } from '../../lambdas/shared/config-error.js';
 import { CONFIG_DEFAULTS, CONFIG_KEYS, ConfigError, loadConfig, type PipelineConfig } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/constructs/pipeline-function.js';
 import { cdkJsonContext } from './synth.js';
@@ -30,6 +31,10 @@ describe('configuration defaults', () => {
   it('lists every key cdk.json sets among the configuration keys (besides CDK feature flags)', () => {
     const configKeys = Object.keys(cdkJsonContext()).filter((key) => !key.startsWith('@'));
     expect(configKeys.filter((key) => !(CONFIG_KEYS as string[]).includes(key))).toEqual([]);
+  });
+
+  it('gives CONFIG_DEFAULTS when no key is set', () => {
+    expect(load({})).toEqual(CONFIG_DEFAULTS);
   });
 
   it('defaults to a stage named dev with the simulator as the source and deletion protection on', () => {
@@ -68,6 +73,12 @@ describe('reading -c values', () => {
     expect(load({ opsEmails: '' }).opsEmails).toEqual([]);
   });
 
+  it('accepts averaging windows up to an hour that divide a day', () => {
+    expect(load({ windowSeconds: '3600' }).windowSeconds).toBe(3600);
+    expect(load({ windowSeconds: 1800 }).windowSeconds).toBe(1800);
+    expect(load({ windowSeconds: '' }).windowSeconds).toBe(CONFIG_DEFAULTS.windowSeconds);
+  });
+
   it('accepts OpenSearch versions with or without the OpenSearch_ prefix', () => {
     expect(load({ openSearchEngineVersion: 'OpenSearch_3.1' }).openSearchEngineVersion).toBe('3.1');
     expect(load({ openSearchEngineVersion: '2.19' }).openSearchEngineVersion).toBe('2.19');
@@ -78,8 +89,10 @@ describe('invalid values', () => {
   it.each([
     [{ env: 'Prod' }, 'env: must be 1-16 lowercase letters, digits or hyphens'],
     [{ streamMode: 'fast' }, 'streamMode: must be one of on-demand, provisioned (got "fast")'],
-    [{ windowSeconds: '1000' }, 'windowSeconds: must be a whole number from 1 to 900 (got "1000")'],
+    [{ windowSeconds: '7200' }, 'windowSeconds: must be a whole number of seconds from 1 to 3600 (got "7200")'],
+    [{ windowSeconds: 'ten' }, 'windowSeconds: must be a whole number of seconds from 1 to 3600 (got "ten")'],
     [{ windowSeconds: 7 }, 'windowSeconds: must divide a day (86400 s)'],
+    [{ windowSeconds: 1000 }, 'windowSeconds: must divide a day (86400 s)'],
     [{ batchSize: 'lots' }, 'batchSize: must be a whole number from 1 to 10000 (got "lots")'],
     [{ pollIntervalSeconds: 2.5 }, 'pollIntervalSeconds: must be a whole number from 1 to 30 (got 2.5)'],
     [{ streamRetentionHours: 12 }, 'streamRetentionHours: must be a whole number from 24 to 8760 (got 12)'],
@@ -106,6 +119,24 @@ describe('invalid values', () => {
       'batchSize',
       'simulator',
     ]);
+  });
+
+  it("throws the project's ConfigError, its message listing each key under the subject and where keys are set", () => {
+    let thrown: unknown;
+    try {
+      load({ streamMode: 'fast', batchSize: 0 });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SharedConfigError);
+    expect((thrown as SharedConfigError).subject).toBe('deployment configuration');
+    expect((thrown as Error).message).toBe(
+      [
+        'Invalid deployment configuration (set keys in cdk.json "context" or with -c key=value):',
+        '  - streamMode: must be one of on-demand, provisioned (got "fast")',
+        '  - batchSize: must be a whole number from 1 to 10000 (got 0)',
+      ].join('\n'),
+    );
   });
 
   it('names an unknown key and suggests the key it resembles', () => {
@@ -163,24 +194,10 @@ describe('at synth', () => {
         env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), retryAttempts: -1 }) },
       });
       expect(result.status).toBe(1);
-      expect(result.stderr).toContain('Invalid deployment configuration');
+      expect(result.stderr).toContain('Invalid deployment configuration (set keys in cdk.json "context" or with -c key=value):\n');
       expect(result.stderr).toContain('retryAttempts: must be a whole number from 0 to 10000 (got -1)');
     } finally {
       rmSync(outdir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('documentation', () => {
-  it('documents every configuration key and its default in lib/README.md', () => {
-    const readme = readFileSync(path.join(PROJECT_ROOT, 'lib/README.md'), 'utf8');
-    for (const key of CONFIG_KEYS) {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${key}\` |`));
-      expect(row, `a table row for ${key}`).toBeDefined();
-      const fallback: unknown = CONFIG_DEFAULTS[key];
-      if (typeof fallback === 'number' || typeof fallback === 'boolean' || typeof fallback === 'string') {
-        expect(row, `the default of ${key}`).toContain(`\`${String(fallback)}\``);
-      }
     }
   });
 });

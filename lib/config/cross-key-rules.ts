@@ -1,0 +1,89 @@
+import type { ConfigProblem } from '../../lambdas/shared/config-error.js';
+import type { PipelineConfig } from '../config.js';
+import { QUICKSIGHT_PRINCIPAL } from './keys.js';
+import { atLeastMinimumOfMajor, AUTO_PAUSE_MINIMUM_VERSIONS, DATA_API_MINIMUM_VERSIONS } from './service-options.js';
+
+/**
+ * The rules that involve more than one key, checked once every key is valid on its own.
+ * They are the deployment's only checks of these combinations: the stack relies on them.
+ */
+export function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const problem = (key: keyof PipelineConfig, message: string) => problems.push({ key, message });
+  if (config.streamMode === 'on-demand' && config.shardCount !== undefined) {
+    problem('shardCount', 'applies only to a provisioned stream; also set streamMode=provisioned, or leave shardCount unset');
+  }
+  if (config.maxRecordAgeSeconds > config.streamRetentionHours * 3600) {
+    problem(
+      'maxRecordAgeSeconds',
+      `must not exceed the stream retention (streamRetentionHours=${config.streamRetentionHours}, i.e. ${config.streamRetentionHours * 3600} s)`,
+    );
+  }
+  if (config.auroraMinCapacity > config.auroraMaxCapacity) {
+    problem('auroraMinCapacity', `must not exceed auroraMaxCapacity (${config.auroraMaxCapacity})`);
+  }
+  if (!atLeastMinimumOfMajor(config.auroraEngineVersion, DATA_API_MINIMUM_VERSIONS)) {
+    problem(
+      'auroraEngineVersion',
+      `${config.auroraEngineVersion} has no RDS Data API on Aurora Serverless v2; use at least ${Object.values(DATA_API_MINIMUM_VERSIONS).join(', ')} of its major version`,
+    );
+  }
+  if (config.auroraMinCapacity === 0 && !atLeastMinimumOfMajor(config.auroraEngineVersion, AUTO_PAUSE_MINIMUM_VERSIONS)) {
+    problem(
+      'auroraMinCapacity',
+      `0 (auto-pause) needs Aurora PostgreSQL ${Object.values(AUTO_PAUSE_MINIMUM_VERSIONS).join(', ')} or later of its major version; auroraEngineVersion is ${config.auroraEngineVersion}`,
+    );
+  }
+  if (config.sourceBaseUrl !== undefined && config.simulator) {
+    problem('sourceBaseUrl', 'is set while simulator=true; the simulator is the source when it is on, so also set simulator=false');
+  }
+  if (config.sourceBaseUrl === undefined && !config.simulator) {
+    problem('sourceBaseUrl', 'is required when simulator=false (the poller needs a source API)');
+  }
+  if (config.dashboardsDomainPrefix === undefined && /aws|amazon|cognito/.test(config.env)) {
+    problem(
+      'dashboardsDomainPrefix',
+      `is required when env contains "aws", "amazon" or "cognito" (env=${config.env}): the default geotech-<env>-<account> would be refused by Cognito`,
+    );
+  }
+  if (config.sourceApiKeySecretName !== undefined && config.simulator) {
+    problem('sourceApiKeySecretName', 'applies only to a real source; the simulator is reached with IAM (SigV4) auth');
+  }
+  problems.push(...quicksightProblems(config));
+  return problems;
+}
+
+/**
+ * The QuickSight principals must live where QuickSight keeps the account's users: in the
+ * identity Region (quicksightRegion, else the stack's Region when it is bound to one) and in
+ * the stack's account.
+ */
+function quicksightProblems(config: PipelineConfig): ConfigProblem[] {
+  if (config.quicksightPrincipals.length === 0) {
+    return config.quicksightRegion === undefined
+      ? []
+      : [
+          {
+            key: 'quicksightRegion',
+            message: 'applies only to QuickSight reporting; also set quicksightPrincipals, or leave quicksightRegion unset',
+          },
+        ];
+  }
+  const identityRegion = config.quicksightRegion ?? config.region;
+  const regionSource = config.quicksightRegion !== undefined ? 'quicksightRegion' : 'region';
+  const problems: ConfigProblem[] = [];
+  config.quicksightPrincipals.forEach((arn, index) => {
+    const [, , region, , account] = QUICKSIGHT_PRINCIPAL.exec(arn) ?? [];
+    const key = `quicksightPrincipals[${index}]`;
+    if (identityRegion !== undefined && region !== identityRegion) {
+      problems.push({
+        key,
+        message: `names Region ${region} but ${regionSource} is ${identityRegion}; QuickSight principals live in the account's QuickSight identity Region (set quicksightRegion to it)`,
+      });
+    }
+    if (config.account !== undefined && account !== config.account) {
+      problems.push({ key, message: `names account ${account} but the stack deploys to account ${config.account}` });
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import { AUTO_PAUSE_MINIMUM_VERSIONS } from './service-options.js';
+import {
+  auroraPostgresVersion,
+  averagingWindowSeconds,
+  blankToUndefined,
+  boolean,
+  email,
+  halfSteps,
+  httpsUrl,
+  list,
+  logRetentionDays,
+  oneOf,
+  openSearchVersion,
+  refined,
+  text,
+  textOrNumber,
+  wholeNumber,
+  type ValueKind,
+} from './values.js';
+
+/**
+ * Every deployment configuration key, in documentation order: how its value is read and
+ * checked, its default, and what it means. The schema, the defaults, the key list and the
+ * configuration table of lib/README.md are all derived from this one table; rules between
+ * keys are in ../config.ts.
+ */
+
+export const STREAM_MODES = ['on-demand', 'provisioned'] as const;
+export type StreamModeName = (typeof STREAM_MODES)[number];
+
+/** What the documentation says about a key. */
+interface KeyDocs {
+  /** What the key sets, in Markdown. */
+  readonly description: string;
+  /** Follows the default (or "unset") in the documentation: what it means or what happens without one. */
+  readonly note?: string;
+  /** A limit set by another key (checked by loadConfig), added to what the value kind accepts. */
+  readonly limit?: string;
+}
+
+export interface KeyDefinition<S extends z.ZodType = z.ZodType> {
+  /** Reads the context value; unset or blank takes the default. */
+  readonly schema: S;
+  /** The value when the key is unset; `undefined` for a key that may stay unset. */
+  readonly default: z.output<S>;
+  /** What the key accepts, in Markdown. */
+  readonly accepts: string;
+  readonly description: string;
+  readonly note: string | undefined;
+}
+
+/** A key with a default. */
+function key<T extends NonNullable<unknown>>(kind: ValueKind<T>, fallback: NoInfer<T>, docs: KeyDocs) {
+  return definition(z.preprocess(blankToUndefined, kind.schema.default(fallback as z.util.NoUndefined<T>)), fallback, kind, docs);
+}
+
+/** A key without a default: unset is a meaningful choice, given by the note. */
+function optionalKey<T>(kind: ValueKind<T>, docs: KeyDocs) {
+  return definition(z.preprocess(blankToUndefined, kind.schema.optional()), undefined, kind, docs);
+}
+
+function definition<S extends z.ZodType>(schema: S, fallback: z.output<S>, kind: ValueKind<unknown>, docs: KeyDocs): KeyDefinition<S> {
+  return {
+    schema,
+    default: fallback,
+    accepts: docs.limit === undefined ? kind.accepts : `${kind.accepts}, ${docs.limit}`,
+    description: docs.description,
+    note: docs.note,
+  };
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** A QuickSight user or group: `arn:<partition>:quicksight:<identity Region>:<account>:(user|group)/<namespace>/<name>`. */
+export const QUICKSIGHT_PRINCIPAL = /^arn:aws(-[a-z]+)*:quicksight:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):(user|group)\/[\w.-]+\/[\w+=,.@/-]+$/;
+
+const regionCode = (example: string) => text(REGION, `must be an AWS Region code such as ${example}`, 'Region code');
+
+export const CONFIG_KEY_DEFINITIONS = {
+  env: key(
+    text(
+      /^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/,
+      'must be 1-16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen',
+      '1–16 lowercase letters, digits, hyphens',
+    ),
+    'dev',
+    { description: 'Stage name: the stack is `GeotechMonitoring-<env>`, resources are named `geotech-<env>-…`' },
+  ),
+  account: optionalKey(text(/^\d{12}$/, 'must be a 12-digit AWS account ID', '12 digits'), {
+    note: 'environment-agnostic',
+    description: 'Account the stack is bound to',
+  }),
+  region: optionalKey(regionCode('ap-southeast-2'), { note: 'environment-agnostic', description: 'Region the stack is bound to' }),
+
+  sourceBaseUrl: optionalKey(httpsUrl(), {
+    description: 'Base URL of the real source API; required when `simulator=false`, refused when it is `true`',
+  }),
+  sourceApiKeySecretName: optionalKey(
+    text(/^[\w/+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)', 'Secrets Manager secret name'),
+    {
+      note: 'no key',
+      description:
+        'Existing secret holding the source API key (sent as `x-api-key`); the poller reads it at run time. Use the `aws/secretsmanager` key for it, or grant the poller `kms:Decrypt` on yours',
+    },
+  ),
+  pollIntervalSeconds: key(wholeNumber(1, 30), 10, { description: 'Time between polls within a poller invocation' }),
+
+  streamMode: key(oneOf(STREAM_MODES), 'on-demand', { description: 'Kinesis capacity mode' }),
+  shardCount: optionalKey(wholeNumber(1, 1000), {
+    note: '`1` when provisioned',
+    description: 'Shards of a provisioned stream; only with `streamMode=provisioned`',
+  }),
+  streamRetentionHours: key(wholeNumber(24, 8760), 24, { description: 'How long records stay in the stream' }),
+
+  windowSeconds: key(averagingWindowSeconds(), 10, {
+    description: "Event-time window the processors average each instrument's readings over (`WINDOW_SECONDS`)",
+  }),
+  tumblingWindowSeconds: key(wholeNumber(1, 900), 60, {
+    description:
+      "Lambda tumbling window of both event source mappings: how long a window's state is carried between invocations before its final invocation writes the aggregates",
+  }),
+  allowedLatenessSeconds: key(wholeNumber(0, 3600), 30, {
+    description:
+      "How late a reading may arrive after its window closes and still count for the window's trigger evaluation (batch processor, `ALLOWED_LATENESS_SECONDS`)",
+  }),
+  batchSize: key(wholeNumber(1, 10_000), 500, { description: 'Most records per processor invocation' }),
+  maxBatchingWindowSeconds: key(wholeNumber(0, 300), 5, { description: 'Longest wait to fill a batch' }),
+  retryAttempts: key(wholeNumber(0, 10_000), 3, {
+    description: 'Retries of a failing batch (each bisects it) before it goes to the on-failure queue',
+  }),
+  maxRecordAgeSeconds: key(wholeNumber(60, 604_800), 3600, {
+    limit: 'at most the retention',
+    description: 'Records older than this go to the on-failure queue unprocessed',
+  }),
+
+  auroraEngineVersion: key(auroraPostgresVersion(), '16.13', {
+    description:
+      'Engine version; the default is the newest 16.x aws-cdk-lib offers, pinned so an upgrade of the library never upgrades the database',
+  }),
+  auroraMinCapacity: key(halfSteps(0, 256), 0.5, {
+    description: `Serverless v2 minimum ACU; \`0\` lets the writer pause when idle (needs ${Object.values(AUTO_PAUSE_MINIMUM_VERSIONS)
+      .map((version) => `${version}+`)
+      .join(', ')})`,
+  }),
+  auroraMaxCapacity: key(halfSteps(1, 256), 4, { description: 'Serverless v2 maximum ACU' }),
+  backupRetentionDays: key(wholeNumber(1, 35), 7, { description: 'Automated backup retention' }),
+  deletionProtection: key(boolean(), true, {
+    description:
+      'Stack termination protection, Aurora deletion protection, Cognito deletion protection, and retention of the stream, domain, user pool, keys, queues and database logs when they leave the stack',
+  }),
+
+  openSearchEngineVersion: key(openSearchVersion(), '2.19', { description: 'Domain engine version' }),
+  openSearchInstanceType: key(
+    refined(
+      text(
+        /^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/,
+        'must be an OpenSearch instance type such as t3.medium.search or m7g.large.search',
+        '`<family>.<size>.search`, not t2',
+      ),
+      (type) => !type.startsWith('t2.'),
+      't2 instances do not support encryption at rest; choose t3 or a current generation',
+    ),
+    't3.medium.search',
+    { description: 'Data node instance type (for production consider `m7g.large.search` or `r7g.large.search`)' },
+  ),
+  openSearchInstanceCount: key(wholeNumber(1, 80), 2, {
+    description: 'Data nodes; two or more are spread over two zones (three when a multiple of three)',
+  }),
+  openSearchVolumeSizeGiB: key(wholeNumber(10, 16_384), 20, { description: 'gp3 volume per data node' }),
+  openSearchRetentionDays: key(wholeNumber(1, 3650), 30, {
+    description: 'How long the daily indices are kept (ISM policy, applied by the setup resource)',
+  }),
+  openSearchIndexPrefix: key(
+    text(
+      /^[a-z][a-z0-9-]{0,31}$/,
+      'must be 1-32 lowercase letters, digits or hyphens, starting with a letter',
+      '1–32 lowercase letters, digits, hyphens',
+    ),
+    'geotech',
+    { description: 'Prefix of every index, template and policy' },
+  ),
+  dashboardsDomainPrefix: optionalKey(
+    text(
+      /^(?!.*(aws|amazon|cognito))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+      'must be 1-63 lowercase letters, digits or hyphens, not containing "aws", "amazon" or "cognito"',
+      '1–63 lowercase letters, digits, hyphens, without `aws`, `amazon`, `cognito`',
+    ),
+    { note: '`geotech-<env>-<account id>`', description: 'Cognito hosted sign-in domain prefix' },
+  ),
+
+  alertEmails: key(list(email(), 'email addresses'), [], { description: 'Subscribed by email to the trigger-level alert topic' }),
+  alertSms: key(
+    list(
+      text(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form, e.g. +61400000000', 'E.164 number'),
+      'E.164 phone numbers',
+      'E.164 numbers, e.g. `+61400000000`',
+    ),
+    [],
+    { description: 'Subscribed by SMS to the alert topic' },
+  ),
+  opsEmails: key(list(email(), 'email addresses'), [], { description: 'Subscribed to the operations topic the alarms notify' }),
+
+  simulator: key(boolean(), true, { description: 'Deploy the simulated source and poll it (`SOURCE_AUTH=iam`)' }),
+  simulatorSeed: key(textOrNumber(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits or _.-', '1–64 letters, digits, `_.-`'), 'geotech', {
+    description: 'Seed of the simulated fleet',
+  }),
+
+  metricsNamespace: key(
+    text(/^[\w.#:/-]{1,255}$/, 'must be a CloudWatch namespace: 1-255 letters, digits or .-_/#:', 'CloudWatch namespace'),
+    'GeotechMonitoring',
+    {
+      description: 'Namespace of the Powertools metrics; give stages that share an account their own (e.g. `GeotechMonitoring/dev`)',
+    },
+  ),
+  logRetentionDays: key(logRetentionDays(), 30, { description: 'Retention of every log group' }),
+
+  quicksightPrincipals: key(
+    list(
+      text(
+        QUICKSIGHT_PRINCIPAL,
+        'must be a QuickSight user or group ARN, arn:aws:quicksight:<region>:<account>:user/<namespace>/<name> or …:group/<namespace>/<name> (IAM ARNs are not QuickSight principals)',
+        'QuickSight user or group ARN',
+      ),
+      'QuickSight user or group ARNs',
+      'QuickSight user or group ARNs, `arn:aws:quicksight:<region>:<account>:user/default/<name>` or `…:group/default/<name>`',
+    ),
+    [],
+    {
+      note: 'QuickSight off',
+      description:
+        "Turns on [QuickSight reporting](#quicksight-opt-in) and shares the data source, datasets and dashboard with these principals; each must be in the stack's account (when `account` is set) and in `quicksightRegion`",
+    },
+  ),
+  quicksightRegion: optionalKey(regionCode('us-east-1'), {
+    note: "the stack's Region",
+    description:
+      "The account's QuickSight identity Region, where its users and groups live (the Region in the principals' ARNs); only with `quicksightPrincipals`. The reporting assets are always created in the stack's Region",
+  }),
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEY_DEFINITIONS;
