@@ -15,6 +15,7 @@ import {
 import { createServer } from 'node:net';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { installDashboardModules } from './opensearch-modules.js';
 
 /**
  * A real OpenSearch server for tests and the local runtime, from OpenSearch's
@@ -157,6 +158,7 @@ export function fetchDistribution(options: DistributionOptions = {}): Distributi
     const home = join(root, version);
     if (existsSync(join(home, 'bin', 'opensearch'))) {
       log(`OpenSearch ${version} is already in the cache`);
+      installDashboardModules({ home, version, log });
       return { version, home };
     }
     log(`unpacking OpenSearch ${version}`);
@@ -170,6 +172,7 @@ export function fetchDistribution(options: DistributionOptions = {}): Distributi
     }
     rmSync(home, { recursive: true, force: true });
     renameSync(join(unpacked, top), home);
+    installDashboardModules({ home, version, log });
     return { version, home };
   } finally {
     rmSync(work, { recursive: true, force: true });

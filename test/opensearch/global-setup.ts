@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { installDashboardModules } from '../../local/opensearch-modules.js';
 import { fetchDistribution, findCachedDistribution, missingPrerequisites, startOpenSearch } from '../../local/opensearch-server.js';
 
 /** What the suites learn about the server: its URL, or why there is none. */
@@ -33,6 +34,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   distribution ??= fetchDistribution({ log });
+  // A distribution cached before the Dashboards modules were added gets them here (a no-op once present).
+  installDashboardModules({ home: distribution.home, version: distribution.version, log });
   const server = await startOpenSearch({ distribution, log });
   project.provide('opensearch', { url: server.url });
   return () => server.stop();
