@@ -3,11 +3,11 @@ import type { Client } from '@opensearch-project/opensearch';
 import { DEFAULT_INDEX_PREFIX } from '../realtime/config.js';
 
 /**
- * The Dashboards saved objects (index patterns, visualisations, the dashboard), kept as
- * NDJSON in `dashboards/geotech.ndjson` and embedded into `dashboards/saved-objects.generated.ts`
- * so the bundled setup function carries them (regenerate with
- * `npx tsx lambdas/opensearch/dashboards/embed.ts`). They are written for the default index
- * prefix; {@link renderSavedObjects} retargets them to another.
+ * The Dashboards saved objects (index patterns, visualisations, the dashboard), built in
+ * `dashboards/definition.ts`, written as NDJSON to `dashboards/geotech.ndjson` and embedded
+ * into `dashboards/saved-objects.generated.ts` so the bundled setup function carries them
+ * (regenerate both with `npx tsx lambdas/opensearch/dashboards/embed.ts`). They are written
+ * for the default index prefix; {@link renderSavedObjects} retargets them to another.
  */
 
 export interface SavedObject {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, wr
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { compareVersions } from '../../lambdas/shared/versions.js';
+import { installDashboardModules } from './modules.js';
 
 /**
  * The OpenSearch distribution the tests and the local runtime run: OpenSearch's
@@ -120,6 +121,7 @@ export function fetchDistribution(options: DistributionOptions = {}): Distributi
     const home = join(root, version);
     if (holdsDistribution(home)) {
       log(`OpenSearch ${version} is already in the cache`);
+      installDashboardModules({ home, version, log });
       return { version, home };
     }
     log(`unpacking OpenSearch ${version}`);
@@ -127,6 +129,7 @@ export function fetchDistribution(options: DistributionOptions = {}): Distributi
     prepareDistribution(unpacked);
     rmSync(home, { recursive: true, force: true });
     renameSync(unpacked, home);
+    installDashboardModules({ home, version, log });
     return { version, home };
   } finally {
     rmSync(work, { recursive: true, force: true });

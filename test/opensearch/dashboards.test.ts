@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { INSTRUMENT_TYPES } from '../../lambdas/domain/instrument-types.js';
+import { INSTRUMENT_TYPE_SPECS, INSTRUMENT_TYPES } from '../../lambdas/domain/instrument-types.js';
+import { DEFAULT_TRIGGER_LEVELS, TRIGGER_STATUSES } from '../../lambdas/domain/trigger-levels.js';
+import {
+  GRID_COLUMNS,
+  indexPatternFields,
+  savedObjectsNdjson,
+  TABLE_COLUMNS,
+  TOP_INSTRUMENTS,
+} from '../../lambdas/opensearch/dashboards/definition.js';
 import { SAVED_OBJECTS_NDJSON } from '../../lambdas/opensearch/dashboards/saved-objects.generated.js';
 import { embeddedModuleSource, parseSavedObjects, renderSavedObjects, type SavedObject } from '../../lambdas/opensearch/saved-objects.js';
-import { fieldMapping, indexTemplates, type Properties } from '../../lambdas/realtime/index-templates.js';
+import { fieldMapping, indexTemplates, STATUS_PROPERTIES, type Properties } from '../../lambdas/realtime/index-templates.js';
 
 const NDJSON_PATH = new URL('../../lambdas/opensearch/dashboards/geotech.ndjson', import.meta.url);
 const GENERATED_PATH = new URL('../../lambdas/opensearch/dashboards/saved-objects.generated.ts', import.meta.url);
@@ -15,6 +23,7 @@ const COMPATIBLE: Record<string, readonly string[]> = {
   min: NUMERIC,
   max: NUMERIC,
   sum: NUMERIC,
+  cardinality: ['keyword', ...NUMERIC],
   terms: ['keyword', ...NUMERIC],
   geohash_grid: ['geo_point'],
   date_histogram: ['date'],
@@ -56,7 +65,15 @@ function fieldUses(objects: readonly SavedObject[]): FieldUse[] {
     const visState = JSON.parse(String(object.attributes.visState)) as {
       type: string;
       params: Record<string, unknown>;
-      aggs: Array<{ type: string; params: { field?: string; sortField?: string } }>;
+      aggs: Array<{
+        type: string;
+        params: {
+          field?: string;
+          sortField?: string;
+          orderAgg?: { type: string; params: { field?: string } };
+          filters?: Array<{ input: { query: string } }>;
+        };
+      }>;
     };
     const searchSource = JSON.parse(String((object.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON)) as {
       indexRefName?: string;
@@ -80,11 +97,23 @@ function fieldUses(objects: readonly SavedObject[]): FieldUse[] {
       }
       continue;
     }
+    if (visState.type === 'input_control_vis') {
+      for (const control of visState.params.controls as Array<{ fieldName: string; indexPatternRefName: string }>) {
+        const ref = object.references.find((r) => r.name === control.indexPatternRefName);
+        const pattern = titleOfPattern.get(ref?.id ?? '') ?? `(unresolved index pattern of ${object.id})`;
+        uses.push({ object: object.id, pattern, field: control.fieldName, use: 'terms' });
+      }
+      continue;
+    }
     const reference = object.references.find((r) => r.name === searchSource.indexRefName);
     const pattern = titleOfPattern.get(reference?.id ?? '') ?? `(unresolved index pattern of ${object.id})`;
     for (const agg of visState.aggs) {
       if (agg.params.field) uses.push({ object: object.id, pattern, field: agg.params.field, use: agg.type });
       if (agg.params.sortField) uses.push({ object: object.id, pattern, field: agg.params.sortField, use: 'sort' });
+      if (agg.params.orderAgg?.params.field)
+        uses.push({ object: object.id, pattern, field: agg.params.orderAgg.params.field, use: agg.params.orderAgg.type });
+      for (const filter of agg.params.filters ?? [])
+        for (const { field, use } of kueryFields(filter.input.query)) uses.push({ object: object.id, pattern, field, use });
     }
     for (const { field, use } of kueryFields(searchSource.query?.query ?? '')) uses.push({ object: object.id, pattern, field, use });
   }
@@ -119,18 +148,49 @@ describe('Dashboards saved objects', () => {
     expect(faults).toEqual([]);
   });
 
-  it('draw a time series with all three trigger levels for every instrument type', () => {
+  it('draw a time series per instrument type: the window mean, and the default levels as lines over the whole range', () => {
     for (const type of INSTRUMENT_TYPES) {
       const series = visualisations.filter(
         ({ visState }) => visState.type === 'metrics' && visState.params.filter?.query === `instrument_type : "${type}"`,
       );
       expect(series, type).toHaveLength(1);
-      const fields = series[0]?.visState.params.series.flatMap((s: { metrics: Array<{ field: string }> }) => s.metrics.map((m) => m.field));
-      expect(fields).toEqual(expect.arrayContaining(['mean', 'trigger_alert', 'trigger_alarm', 'trigger_action']));
+      const all = series[0]?.visState.params.series as Array<{
+        split_mode: string;
+        metrics: Array<{ type: string; field?: string; value?: string }>;
+      }>;
+      // Levels are static series: drawn at every bucket of the range, whether or not an instrument reported.
+      const statics = all
+        .map((s) => s.metrics.at(-1))
+        .filter((m) => m?.type === 'static')
+        .map((m) => Number(m?.value));
+      const defaults = DEFAULT_TRIGGER_LEVELS[type];
+      const levels = typeof defaults === 'function' ? defaults(0) : defaults;
+      const expected = [levels.alert, levels.alarm, levels.action];
+      const twoSided = INSTRUMENT_TYPE_SPECS[type].triggerMode === 'magnitude';
+      expect(
+        statics.sort((a, b) => a - b),
+        type,
+      ).toEqual((twoSided ? [...expected, ...expected.map((v) => -v)] : expected).sort((a, b) => a - b));
+      // Each line per instrument plots the window mean (standpipes: relative to their surface), for a few ranked instruments.
+      const perInstrument = all.filter((s) => s.split_mode === 'terms');
+      expect(perInstrument.length, type).toBeGreaterThan(0);
+      for (const s of perInstrument) {
+        expect(s.metrics.map((m) => m.field)).toContain('mean');
+        expect(Number((s as { terms_size?: string }).terms_size)).toBeLessThanOrEqual(TOP_INSTRUMENTS);
+      }
     }
   });
 
-  it('map the instruments by position, coloured by status, and count those above normal', () => {
+  it('keep each time series legend short: a few named instruments, the envelope and the levels', () => {
+    for (const { object, visState } of visualisations.filter((v) => v.visState.type === 'metrics')) {
+      const entries = (visState.params.series as Array<{ split_mode: string; terms_size?: string; hide_in_legend?: number }>)
+        .filter((s) => !s.hide_in_legend)
+        .reduce((sum, s) => sum + (s.split_mode === 'terms' ? Number(s.terms_size) : 1), 0);
+      expect(entries, object.id).toBeLessThanOrEqual(12);
+    }
+  });
+
+  it('map the instruments by position, coloured by status, and count the instruments at each of the five statuses', () => {
     const map = visualisations.find(({ visState }) => visState.type === 'tile_map');
     expect(map?.visState.aggs).toEqual(
       expect.arrayContaining([
@@ -140,9 +200,8 @@ describe('Dashboards saved objects', () => {
     );
     const count = visualisations.find(({ visState }) => visState.type === 'metric');
     expect(count?.visState.aggs[0].type).toBe('count');
-    expect(
-      JSON.parse(String((count?.object.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON)).query.query,
-    ).toBe('status_rank >= 1');
+    const filters = count?.visState.aggs[1].params.filters as Array<{ input: { query: string } }>;
+    expect(filters.map((f) => f.input.query)).toEqual([...[...TRIGGER_STATUSES].reverse(), 'unknown'].map((s) => `status : "${s}"`));
   });
 
   it('tabulate the latest status and window mean per instrument', () => {
@@ -161,8 +220,9 @@ describe('Dashboards saved objects', () => {
     expect(onDashboard.sort()).toEqual(visualisations.map((v) => v.object.id).sort());
   });
 
-  it('are embedded for the bundled setup function exactly as kept in the NDJSON file', () => {
+  it('are embedded for the bundled setup function exactly as definition.ts builds them into the NDJSON file', () => {
     const ndjson = readFileSync(NDJSON_PATH, 'utf8');
+    expect(ndjson, 'run `npx tsx lambdas/opensearch/dashboards/embed.ts`').toBe(savedObjectsNdjson());
     expect(SAVED_OBJECTS_NDJSON).toBe(ndjson);
     expect(readFileSync(GENERATED_PATH, 'utf8')).toBe(embeddedModuleSource(ndjson));
   });
@@ -179,5 +239,103 @@ describe('Dashboards saved objects', () => {
   it('refuse malformed NDJSON with the line named', () => {
     expect(() => parseSavedObjects('{"type":"x","id":"a","attributes":{},"references":[]}\nnot json\n')).toThrow(/line 2 is not JSON/);
     expect(() => parseSavedObjects('{"type":"x"}')).toThrow(/line 1 lacks/);
+  });
+});
+
+describe('Dashboards layout', () => {
+  const dashboard = objects.find((o) => o.type === 'dashboard');
+  const panels = JSON.parse(String(dashboard?.attributes.panelsJSON)) as Array<{
+    panelRefName: string;
+    gridData: { x: number; y: number; w: number; h: number };
+  }>;
+  const visualisationOf = (panel: (typeof panels)[number]) => {
+    const id = dashboard?.references.find((r) => r.name === panel.panelRefName)?.id;
+    const found = visualisations.find((v) => v.object.id === id);
+    if (!found) throw new Error(`no visualisation for ${panel.panelRefName}`);
+    return found;
+  };
+
+  /** Dashboards' grid: 48 columns, 20 px rows, 8 px margins around and between panels (with margins on). */
+  const ROW_PX = 20;
+  const MARGIN_PX = 8;
+  /** The grid's width in a browser window this wide (the page keeps 8 px either side). */
+  const gridWidth = (viewport: number) => viewport - 2 * MARGIN_PX;
+  const widthPx = (w: number, viewport: number) => {
+    const column = (gridWidth(viewport) - MARGIN_PX * (GRID_COLUMNS + 1)) / GRID_COLUMNS;
+    return column * w + MARGIN_PX * (w - 1);
+  };
+  const heightPx = (h: number) => ROW_PX * h + MARGIN_PX * (h - 1);
+  const VIEWPORTS = [1280, 1600];
+
+  it('places every panel inside the grid, none overlapping another', () => {
+    for (const { gridData: g } of panels) {
+      expect(g.x).toBeGreaterThanOrEqual(0);
+      expect(g.x + g.w).toBeLessThanOrEqual(GRID_COLUMNS);
+    }
+    const overlaps: string[] = [];
+    panels.forEach((a, i) =>
+      panels.slice(i + 1).forEach((b) => {
+        const [p, q] = [a.gridData, b.gridData];
+        if (p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h)
+          overlaps.push(`${a.panelRefName} / ${b.panelRefName}`);
+      }),
+    );
+    expect(overlaps).toEqual([]);
+  });
+
+  it('leaves no empty area: every grid cell down to the last panel is covered', () => {
+    const bottom = Math.max(...panels.map((p) => p.gridData.y + p.gridData.h));
+    const holes: string[] = [];
+    for (let y = 0; y < bottom; y += 1)
+      for (let x = 0; x < GRID_COLUMNS; x += 1)
+        if (!panels.some(({ gridData: g }) => x >= g.x && x < g.x + g.w && y >= g.y && y < g.y + g.h)) holes.push(`${x},${y}`);
+    expect(holes).toEqual([]);
+  });
+
+  it('gives the table at least 110 px a column at 1280 and 1600 px', () => {
+    const panel = panels.find((p) => visualisationOf(p).visState.type === 'table');
+    if (!panel) throw new Error('no table');
+    const columns = visualisationOf(panel).visState.aggs.length;
+    expect(columns).toBe(2 + TABLE_COLUMNS.length);
+    for (const viewport of VIEWPORTS) expect(widthPx(panel.gridData.w, viewport) / columns, `${viewport} px`).toBeGreaterThanOrEqual(110);
+  });
+
+  it('makes the status counts panel tall enough for all five counts at 1280 and 1600 px', () => {
+    const panel = panels.find((p) => visualisationOf(p).visState.type === 'metric');
+    if (!panel) throw new Error('no metric');
+    const { visState } = visualisationOf(panel);
+    const countLabel = String(visState.aggs[0].params.customLabel);
+    const labels = (visState.aggs[1].params.filters as Array<{ label: string }>).map((f) => `${f.label} - ${countLabel}`);
+    expect(labels).toHaveLength(5);
+    // The metric visualisation lays its values out in wrapping rows: each value with its label under it, 16 px padding
+    // all round; a 14 px label is taken as 7.5 px a character, the value as 1.2 times its font size; 40 px of panel title.
+    const fontSize = Number(visState.params.metric.style.fontSize);
+    const itemWidth = Math.max(...labels.map((l) => l.length * 7.5)) + 32;
+    const itemHeight = fontSize * 1.2 + 21 + 32;
+    for (const viewport of VIEWPORTS) {
+      const perRow = Math.max(1, Math.floor(widthPx(panel.gridData.w, viewport) / itemWidth));
+      const needed = 40 + Math.ceil(labels.length / perRow) * itemHeight;
+      expect(heightPx(panel.gridData.h), `${viewport} px`).toBeGreaterThanOrEqual(needed);
+    }
+  });
+});
+
+describe('Dashboards index patterns', () => {
+  it('carry a field list with every mapped field, each searchable and aggregatable, and short dates for the status table', () => {
+    for (const pattern of objects.filter((o) => o.type === 'index-pattern')) {
+      const fields = JSON.parse(String(pattern.attributes.fields)) as Array<{ name: string; searchable: unknown; aggregatable: unknown }>;
+      expect(fields.length, pattern.id).toBeGreaterThan(10);
+      for (const field of fields) {
+        expect(typeof field.searchable, `${pattern.id} ${field.name}`).toBe('boolean');
+        expect(typeof field.aggregatable, `${pattern.id} ${field.name}`).toBe('boolean');
+      }
+    }
+    const status = objects.find((o) => o.id === 'geotech-status');
+    expect(JSON.parse(String(status?.attributes.fields))).toEqual(indexPatternFields(STATUS_PROPERTIES));
+    expect(JSON.parse(String(status?.attributes.fields)).map((f: { name: string }) => f.name)).toEqual(
+      expect.arrayContaining(['basis.status', 'position', 'status_rank', '_id']),
+    );
+    const formats = JSON.parse(String(status?.attributes.fieldFormatMap)) as Record<string, { id: string }>;
+    for (const field of ['status_since', 'window_end', 'last_observed_at']) expect(formats[field]?.id, field).toBe('date');
   });
 });

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { fetchDistribution, findCachedDistribution, missingPrerequisites } from '../../local/opensearch/distribution.js';
 import { startOpenSearch } from '../../local/opensearch/server.js';
+import { installDashboardModules } from '../../local/opensearch/modules.js';
 
 /** What the suites learn about the server: its URL, or why there is none. */
 export type OpenSearchUnderTest = { readonly url: string } | { readonly unavailable: string };
@@ -34,6 +35,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   distribution ??= fetchDistribution({ log });
+  // A distribution cached before the Dashboards modules were added gets them here (a no-op once present).
+  installDashboardModules({ home: distribution.home, version: distribution.version, log });
   const server = await startOpenSearch({ distribution, log });
   project.provide('opensearch', { url: server.url });
   return () => server.stop();

@@ -217,7 +217,11 @@ describeWithOpenSearch('setup with ISM, security and Dashboards faked (not in th
       );
       expect(created).toEqual({
         PhysicalResourceId: physicalResourceId(prefix),
-        Data: { Templates: `${prefix}-readings,${prefix}-windows,${prefix}-status`, Retention: 'updated', DashboardsObjects: '12' },
+        Data: {
+          Templates: `${prefix}-readings,${prefix}-windows,${prefix}-status`,
+          Retention: 'updated',
+          DashboardsObjects: String(SAVED_OBJECTS_NDJSON.trim().split('\n').length),
+        },
       });
       const callsBefore = fake.calls.length;
       expect(await handler(customResourceEvent('Delete', { IndexPrefix: prefix }))).toEqual({

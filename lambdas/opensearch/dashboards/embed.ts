@@ -1,8 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { embeddedModuleSource } from '../saved-objects.js';
+import { savedObjectsNdjson } from './definition.js';
 
-/** Rewrites `saved-objects.generated.ts` from `geotech.ndjson`. */
+/** Writes `geotech.ndjson` from `definition.ts`, and embeds it into `saved-objects.generated.ts`. */
 const source = new URL('./geotech.ndjson', import.meta.url);
 const target = new URL('./saved-objects.generated.ts', import.meta.url);
-writeFileSync(target, embeddedModuleSource(readFileSync(source, 'utf8')));
-console.log(`embedded ${source.pathname.split('/').at(-1)} into ${target.pathname.split('/').at(-1)}`);
+const ndjson = savedObjectsNdjson();
+writeFileSync(source, ndjson);
+writeFileSync(target, embeddedModuleSource(ndjson));
+console.log(`wrote ${source.pathname.split('/').at(-1)} and embedded it into ${target.pathname.split('/').at(-1)}`);
