@@ -37,6 +37,7 @@ import { startKinesisLocal, type KinesisLocal } from './kinesis-local.js';
 import { resolveLocalOpenSearch } from './opensearch/server.js';
 import { assertPortFree } from './ports.js';
 import { startSimulatorServer, type RunningSimulator } from './simulator-server.js';
+import { FAULT_KINDS } from '../lambdas/simulator/faults.js';
 
 /** Options of the embedded pipeline; every port 0 means "any free port". */
 export interface LocalPipelineOptions {
@@ -262,16 +263,8 @@ function localLogger(service: ServiceName): Logger {
 
 /** The source-API simulator, with every fault at the configured rate. */
 function startSimulator(options: LocalPipelineOptions): Promise<RunningSimulator> {
-  const faultKinds = [
-    'legacyNames',
-    'nullFields',
-    'emptyStrings',
-    'malformedTimestamps',
-    'nonNumericReadings',
-    'duplicateItems',
-    'http5xx',
-    'invalidJson',
-  ];
+  // Every fault the simulator knows except slow responses, which would only stall a local run.
+  const faultKinds = FAULT_KINDS.filter((kind) => kind !== 'slowResponses');
   return startSimulatorServer({
     port: options.simulatorPort,
     seed: options.seed,
