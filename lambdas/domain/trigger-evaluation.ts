@@ -1,47 +1,35 @@
-import type { TriggerMode } from './instrument-types.js';
 import { statusRank, type TriggerLevels, type TriggerStatus } from './trigger-levels.js';
 
 /**
- * Hysteresis as a fraction of the narrowest gap between consecutive levels. A status
- * rises as soon as the value reaches a level, but falls back only once the value has
- * dropped below that level by this dead band, so a value hovering on a level does
- * not flap between two statuses and flood the alert topic.
+ * The level comparison and hysteresis of one band, on a departure that grows towards the
+ * hazard with ascending levels (see `departure` and `ascendingLevels` in trigger-rules).
+ *
+ * A status rises as soon as the departure reaches a level, but falls back only once the
+ * departure has dropped below that level by the dead band (a fraction of the band's
+ * narrowest level gap), so a value hovering on a level does not flap between two statuses.
  */
-export const DEFAULT_HYSTERESIS_FRACTION = 0.2;
 
-export interface TriggerPolicy {
-  readonly levels: TriggerLevels;
-  readonly mode: TriggerMode;
-  /** Dead band as a fraction of the narrowest level gap. Default {@link DEFAULT_HYSTERESIS_FRACTION}. */
-  readonly hysteresisFraction?: number;
-}
-
-/** The status a value is in, ignoring history: the highest level it reaches. */
-export function classify(value: number, levels: TriggerLevels, mode: TriggerMode): TriggerStatus {
-  const measure = mode === 'magnitude' ? Math.abs(value) : value;
-  if (measure >= levels.action) return 'action';
-  if (measure >= levels.alarm) return 'alarm';
-  if (measure >= levels.alert) return 'alert';
+/** The status a departure is in, ignoring history: the highest level it reaches. */
+export function classify(departure: number, levels: TriggerLevels): TriggerStatus {
+  if (departure >= levels.action) return 'action';
+  if (departure >= levels.alarm) return 'alarm';
+  if (departure >= levels.alert) return 'alert';
   return 'normal';
 }
 
-/** The width of the dead band, in the type's unit. */
-export function deadBand(policy: TriggerPolicy): number {
-  const { alert, alarm, action } = policy.levels;
-  const fraction = policy.hysteresisFraction ?? DEFAULT_HYSTERESIS_FRACTION;
-  return fraction * Math.min(alarm - alert, action - alarm);
+/** The width of the dead band, in the band's unit. */
+export function deadBand(levels: TriggerLevels, hysteresisFraction: number): number {
+  return hysteresisFraction * Math.min(levels.alarm - levels.alert, levels.action - levels.alarm);
 }
 
 /**
- * The status after observing `value` when the instrument was in `previous`:
- * escalation is immediate; de-escalation needs the value to clear the lower level's
- * dead band. Never returns a status above what the value itself reaches.
+ * The status after observing `departure` when the band was in `previous`: escalation is
+ * immediate; de-escalation needs the departure to clear the lower level's dead band.
+ * Never returns a status above what the departure itself reaches.
  */
-export function nextStatus(previous: TriggerStatus, value: number, policy: TriggerPolicy): TriggerStatus {
-  const reached = classify(value, policy.levels, policy.mode);
+export function nextStatus(previous: TriggerStatus, departure: number, levels: TriggerLevels, hysteresisFraction: number): TriggerStatus {
+  const reached = classify(departure, levels);
   if (statusRank(reached) >= statusRank(previous)) return reached;
-  const band = deadBand(policy);
-  const towardsHazard = policy.mode === 'magnitude' ? Math.sign(value) || 1 : 1;
-  const heldBack = classify(value + towardsHazard * band, policy.levels, policy.mode);
+  const heldBack = classify(departure + deadBand(levels, hysteresisFraction), levels);
   return statusRank(heldBack) < statusRank(previous) ? heldBack : previous;
 }
