@@ -15,24 +15,45 @@ export interface AlertMessage {
   readonly body: string;
 }
 
-/** The message for one status change: instrument, type, level, window mean and time, position. */
+const CAUSES: Record<string, string> = {
+  'level:rise': 'rise',
+  'level:fall': 'fall',
+  'rate:rise': 'rate of rise',
+  'rate:fall': 'rate of fall',
+};
+
+/**
+ * The message for one status change: instrument, type, level and what reached it (the
+ * window mean, its change from baseline, the rate), the window, whether it was found late,
+ * and the position.
+ */
 export function formatAlert(event: TriggerEvent): AlertMessage {
   const direction = statusRank(event.to) > statusRank(event.from) ? 'rose' : 'fell';
-  const level = event.to === 'normal' ? 'normal' : `${event.to.toUpperCase()} (level ${event.levels[event.to]} ${event.unit})`;
-  const subject = `${event.instrumentId} ${event.instrumentType}: ${event.from} -> ${event.to}`.slice(0, 99);
+  const rateUnit = `${event.unit}/day`;
+  const onRate = event.cause?.startsWith('rate:') ?? false;
+  const levelUnit = onRate ? rateUnit : event.unit;
+  const level =
+    event.to === 'normal' || event.levels === null ? event.to : `${event.to.toUpperCase()} (level ${event.levels[event.to]} ${levelUnit})`;
+  const subject = `${event.late ? '[late] ' : ''}${event.instrumentId} ${event.instrumentType}: ${event.from} -> ${event.to}`.slice(0, 99);
   const position =
     event.position.latitude !== null && event.position.longitude !== null
       ? `${event.position.latitude.toFixed(6)}, ${event.position.longitude.toFixed(6)} (MGA55 E ${event.position.easting ?? '?'} N ${event.position.northing ?? '?'})`
       : 'position unknown';
-  const body = [
-    `Instrument ${event.instrumentId} (${event.instrumentType}) ${direction} from ${event.from} to ${level}.`,
+  const lines = [
+    `Instrument ${event.instrumentId} (${event.instrumentType}) ${direction} from ${event.from} to ${level}${event.cause ? ` on its ${CAUSES[event.cause]}` : ''}.`,
     `Window mean: ${round(event.mean)} ${event.unit}`,
-    `Window: ${new Date(event.windowStart).toISOString()} to ${new Date(event.windowEnd).toISOString()}`,
-    `Trigger levels: alert ${event.levels.alert}, alarm ${event.levels.alarm}, action ${event.levels.action} ${event.unit}`,
-    `Position: ${position}`,
-  ].join('\n');
-  return { id: `${event.instrumentId}@${event.windowStart}`, subject, body };
+  ];
+  if (event.baseline && event.change !== null)
+    lines.push(`Change from baseline: ${signed(event.change)} ${event.unit} (baseline ${round(event.baseline.value)} ${event.unit}, ${event.baseline.id})`);
+  if (event.rate !== null) lines.push(`Rate of change: ${signed(event.rate)} ${rateUnit}`);
+  lines.push(`Window: ${new Date(event.windowStart).toISOString()} to ${new Date(event.windowEnd).toISOString()}`);
+  if (event.levels) lines.push(`Trigger levels: alert ${event.levels.alert}, alarm ${event.levels.alarm}, action ${event.levels.action} ${levelUnit}`);
+  if (event.late) lines.push(`Found late: ${Math.round(event.delayMs / 60_000)} min after the window ended (data arrived late)`);
+  lines.push(`Position: ${position}`);
+  return { id: `${event.instrumentId}@${event.windowStart}:${event.from}-${event.to}`, subject, body: lines.join('\n') };
 }
+
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${round(value)}`;
 
 /** Publishes to an SNS topic, ten messages per call, with the change as message attributes for filtering. */
 export class SnsAlertPublisher implements AlertPublisher {

@@ -4,8 +4,6 @@
  * and every write is idempotent: a retried or replayed batch changes nothing.
  */
 
-const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
-
 export const UPSERT_INSTRUMENTS = `
 INSERT INTO instruments AS i (instrument_id, instrument_type, unit, surface_level, northing, easting, latitude, longitude,
   trigger_mode, trigger_alert, trigger_alarm, trigger_action, first_observed_at, last_observed_at)
@@ -57,56 +55,6 @@ ON CONFLICT (instrument_id, window_seconds, window_start) DO UPDATE SET
   reading_count = EXCLUDED.reading_count, sum_micro = EXCLUDED.sum_micro, mean = EXCLUDED.mean,
   min_value = EXCLUDED.min_value, max_value = EXCLUDED.max_value,
   first_observed_at = EXCLUDED.first_observed_at, last_observed_at = EXCLUDED.last_observed_at,
-  source_shard = EXCLUDED.source_shard`;
-
-export const SELECT_PENDING = `
-SELECT w.instrument_id, i.instrument_type, ${epochMs('w.window_start')} AS window_start_ms,
-  ${epochMs('w.window_end')} AS window_end_ms, w.mean,
-  i.trigger_mode, i.trigger_alert, i.trigger_alarm, i.trigger_action, i.latitude, i.longitude, i.northing, i.easting,
-  s.status, ${epochMs('s.status_since')} AS status_since_ms, ${epochMs('s.last_window_start')} AS last_window_start_ms, s.last_mean
-FROM window_aggregates w
-JOIN instruments i ON i.instrument_id = w.instrument_id
-LEFT JOIN instrument_status s ON s.instrument_id = w.instrument_id
-WHERE NOT w.evaluated AND w.source_shard = :shard AND w.window_seconds = :window_seconds
-  AND w.window_end <= :watermark::timestamptz
-ORDER BY w.instrument_id, w.window_start
-LIMIT :limit`;
-
-export const MARK_EVALUATED = `
-UPDATE window_aggregates AS w SET evaluated = true
-FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text, window_start timestamptz)
-WHERE w.instrument_id = k.instrument_id AND w.window_start = k.window_start AND w.window_seconds = :window_seconds`;
-
-export const UPSERT_STATUS = `
-INSERT INTO instrument_status AS s (instrument_id, status, status_since, last_window_start, last_mean)
-SELECT r.instrument_id, r.status, r.status_since, r.last_window_start, r.last_mean
-FROM jsonb_to_recordset(:rows::jsonb) AS r(instrument_id text, status text, status_since timestamptz,
-  last_window_start timestamptz, last_mean float8)
-ON CONFLICT (instrument_id) DO UPDATE SET status = EXCLUDED.status, status_since = EXCLUDED.status_since,
-  last_window_start = EXCLUDED.last_window_start, last_mean = EXCLUDED.last_mean
-WHERE s.last_window_start < EXCLUDED.last_window_start`;
-
-export const INSERT_EVENTS = `
-INSERT INTO trigger_events (instrument_id, window_start, window_end, from_status, to_status, window_mean,
-  trigger_alert, trigger_alarm, trigger_action)
-SELECT e.instrument_id, e.window_start, e.window_end, e.from_status, e.to_status, e.window_mean,
-  e.trigger_alert, e.trigger_alarm, e.trigger_action
-FROM jsonb_to_recordset(:rows::jsonb) AS e(instrument_id text, window_start timestamptz, window_end timestamptz,
-  from_status text, to_status text, window_mean float8, trigger_alert float8, trigger_alarm float8, trigger_action float8)
-ON CONFLICT (instrument_id, window_start) DO NOTHING`;
-
-export const SELECT_OUTBOX = `
-SELECT e.instrument_id, i.instrument_type, ${epochMs('e.window_start')} AS window_start_ms,
-  ${epochMs('e.window_end')} AS window_end_ms, e.from_status, e.to_status, e.window_mean,
-  e.trigger_alert, e.trigger_alarm, e.trigger_action, i.latitude, i.longitude, i.northing, i.easting
-FROM trigger_events e
-JOIN instruments i ON i.instrument_id = e.instrument_id
-JOIN window_aggregates w ON w.instrument_id = e.instrument_id AND w.window_start = e.window_start AND w.window_seconds = :window_seconds
-WHERE e.notified_at IS NULL AND w.source_shard = :shard
-ORDER BY e.window_start, e.instrument_id
-LIMIT :limit`;
-
-export const MARK_NOTIFIED = `
-UPDATE trigger_events AS e SET notified_at = now()
-FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text, window_start timestamptz)
-WHERE e.instrument_id = k.instrument_id AND e.window_start = k.window_start AND e.notified_at IS NULL`;
+  source_shard = EXCLUDED.source_shard,
+  -- A window whose readings changed (a late reading) is judged again; a replay changes nothing.
+  evaluated = w.evaluated AND w.reading_count = EXCLUDED.reading_count AND w.sum_micro = EXCLUDED.sum_micro`;

@@ -6,7 +6,7 @@ import type { AlertPublisher } from '../../lambdas/batch/alerts.js';
 import { AuroraBatchStore, type TriggerEvent } from '../../lambdas/batch/aurora-store.js';
 import { processBatch } from '../../lambdas/batch/batch-processor.js';
 import type { TumblingWindowResponse } from '../../lambdas/shared/tumbling-window.js';
-import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
+import { CLEAR_BATCH_STORE, startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
 import { describeWithPostgres } from '../support/postgres-server.js';
 import { piezometerReading, streamRecord, windowEvent } from '../support/tumbling-events.js';
 
@@ -26,7 +26,7 @@ function withEngine(engine: Engine) {
   });
   afterEach(async () => {
     published.length = 0;
-    await local.rows('TRUNCATE readings, window_aggregates, instrument_status, trigger_events, quarantined_readings, instruments');
+    await local.rows(CLEAR_BATCH_STORE);
   });
 }
 
@@ -128,7 +128,7 @@ function batchProcessorSuite(engine: Engine) {
         const records = readings.map((r, i) => streamRecord(r, i));
         await runWindow([records]);
         const baseline = await snapshot();
-        await local.rows('TRUNCATE readings, window_aggregates, instrument_status, trigger_events, quarantined_readings, instruments');
+        await local.rows(CLEAR_BATCH_STORE);
 
         const boundaries = [...new Set(cuts.map((c) => c % (records.length + 1)))].sort((a, b) => a - b);
         const batches: ReturnType<typeof streamRecord>[][] = [];
@@ -145,7 +145,7 @@ function batchProcessorSuite(engine: Engine) {
         const last = batches.at(-1)!;
         await processBatch(windowEvent(last, {}, false), options());
         expect(await snapshot()).toEqual(baseline);
-        await local.rows('TRUNCATE readings, window_aggregates, instrument_status, trigger_events, quarantined_readings, instruments');
+        await local.rows(CLEAR_BATCH_STORE);
       }),
       { numRuns: 12 },
     );
@@ -183,47 +183,108 @@ function batchProcessorSuite(engine: Engine) {
   });
 
   it('records each trigger-status change once and publishes it once, in event-time order', async () => {
-    // Piezometer levels: alert 150, alarm 175, action 200 kPa; hysteresis 5 kPa.
-    const means = [100, 160, 180, 178, 120, 110];
+    // Piezometer, default rule: change from baseline, alert +30, alarm +50, action +70 kPa, two windows to confirm.
+    // Windows 0-4 at 100 kPa set the baseline (mean of the first 5 readings) = 100. Windows 5-6 at 135 (+35): alert,
+    // confirmed at 6. Windows 7-8 at 155 (+55): alarm, confirmed at 8. Window 9 at 110 (+10): normal at once.
+    const means = [100, 100, 100, 100, 100, 135, 135, 155, 155, 110];
     const readings = means.map((mean, k) => piezometerReading('BH-8', T0 + k * 10_000 + 1_000, mean));
     const tail = piezometerReading('BH-8', T0 + means.length * 10_000 + 1_000, 110);
     const records = [...readings, tail].map((r, i) => streamRecord(r, i));
-    await runWindow([records.slice(0, 3), records.slice(3)]);
-    const events = await local.rows<{ from_status: string; to_status: string }>(
-      'SELECT from_status, to_status FROM trigger_events ORDER BY window_start',
+    await runWindow([records.slice(0, 6), records.slice(6)]);
+    const events = await local.rows<{ window_start: Date; from_status: string; to_status: string }>(
+      'SELECT window_start, from_status, to_status FROM trigger_events ORDER BY window_start',
     );
-    expect(events.map((e) => `${e.from_status}->${e.to_status}`)).toEqual(['normal->alert', 'alert->alarm', 'alarm->normal']);
-    expect(published.map((e) => `${e.instrumentId}:${e.from}->${e.to}`)).toEqual([
-      'BH-8:normal->alert',
-      'BH-8:alert->alarm',
-      'BH-8:alarm->normal',
+    expect(events.map((e) => `${(e.window_start.getTime() - T0) / 10_000}:${e.from_status}->${e.to_status}`)).toEqual([
+      '6:normal->alert',
+      '8:alert->alarm',
+      '9:alarm->normal',
     ]);
+    expect(published.map((e) => `${e.instrumentId}:${e.from}->${e.to}`)).toEqual(['BH-8:normal->alert', 'BH-8:alert->alarm', 'BH-8:alarm->normal']);
     expect(published[1]).toMatchObject({
-      mean: 180,
+      mean: 155,
+      change: 55,
+      baseline: { id: 'initial', value: 100, effectiveFrom: T0 + 50_000 },
+      cause: 'level:rise',
+      confirmedBy: 'windows',
+      late: false,
       instrumentType: 'piezometer',
       unit: 'kPa',
-      levels: { alert: 150, alarm: 175, action: 200 },
+      levels: { alert: 30, alarm: 50, action: 70 },
     });
     expect(published[1]!.position.latitude).toBeLessThan(-37);
     expect(await local.rows('SELECT count(*)::int AS n FROM trigger_events WHERE notified_at IS NULL')).toEqual([{ n: 0 }]);
+    expect(await local.rows('SELECT baseline_id, source, value FROM instrument_baselines')).toEqual([
+      { baseline_id: 'initial', source: 'initial', value: 100 },
+    ]);
+    const judged = await local.rows<{ status: string | null; change_value: number | null }>(
+      'SELECT status, change_value FROM window_aggregates ORDER BY window_start',
+    );
+    expect(judged.map((w) => [w.status, w.change_value])).toEqual([
+      ['normal', null],
+      ['normal', null],
+      ['normal', null],
+      ['normal', null],
+      ['normal', null],
+      ['normal', 35],
+      ['alert', 35],
+      ['alert', 55],
+      ['alarm', 55],
+      ['normal', 10],
+      [null, null], // the tail's window is not complete by the watermark
+    ]);
 
     await runWindow([records]);
     expect(published).toHaveLength(3);
     expect(await local.rows('SELECT status FROM instrument_status')).toEqual([{ status: 'normal' }]);
   });
 
+  it('records a one-window excursion as an unconfirmed spike and notifies nothing', async () => {
+    const means = [100, 100, 100, 100, 100, 190, 100, 100];
+    const records = means.map((mean, k) => streamRecord(piezometerReading('BH-S', T0 + k * 10_000 + 1_000, mean), k));
+    await runWindow([records]);
+    expect(await local.rows('SELECT * FROM trigger_events')).toEqual([]);
+    expect(published).toEqual([]);
+    const spikes = await local.rows<{ since: Date; until: Date; peak_status: string; cause: string }>(
+      'SELECT since, until, peak_status, cause FROM unconfirmed_spikes',
+    );
+    expect(spikes).toEqual([{ since: new Date(T0 + 50_000), until: new Date(T0 + 60_000), peak_status: 'action', cause: 'level:rise' }]);
+  });
+
+  it('judges a back-filled alarm late, in event time, and notifies it once even when replayed', async () => {
+    // Windows 0-9 and 12-14 at 100 kPa arrive and are judged; windows 10-11 (a comms outage) arrive later at 160 (+60).
+    const at = (k: number, mean: number, seq: number) =>
+      streamRecord(piezometerReading('BH-L', T0 + k * 10_000 + 1_000, mean), seq, T0 + (seq < 20 ? k * 10_000 + 2_000 : 300_000));
+    const onTime = [...Array.from({ length: 10 }, (_, k) => at(k, 100, k)), ...[12, 13, 14, 15].map((k) => at(k, 100, k))];
+    await runWindow([onTime]);
+    expect(published).toEqual([]);
+    const backFill = [at(10, 160, 20), at(11, 160, 21)];
+    await runWindow([backFill]);
+    expect(published.map((e) => [(e.windowStart - T0) / 10_000, e.from, e.to, e.late])).toEqual([
+      [11, 'normal', 'alarm', true],
+      [12, 'alarm', 'normal', true],
+    ]);
+    expect(published[0]!.delayMs).toBeGreaterThan(0);
+    await runWindow([backFill]);
+    expect(published).toHaveLength(2);
+    const late = await local.rows<{ correction: string; to_status: string }>(
+      'SELECT correction, to_status FROM report_late_corrections ORDER BY changed_at',
+    );
+    expect(late).toEqual([
+      { correction: 'late', to_status: 'alarm' },
+      { correction: 'late', to_status: 'normal' },
+    ]);
+  });
+
   it('evaluates more pending windows than one Data API response can carry, in order across pages', async () => {
     // 3 instruments x 900 windows = 2 700 pending windows: over 1 MiB as one response, so it takes pages.
+    // Each goes to alarm at window 601 (two windows at +60 kPa), back to normal at 602, and to alarm again at 899.
     const ids = ['BH-P1', 'BH-P2', 'BH-P3'];
-    const readings = ids.flatMap((id) =>
-      Array.from({ length: 900 }, (_, k) => piezometerReading(id, T0 + k * 10_000 + 500, k === 600 || k === 899 ? 160 : 100)),
-    );
+    const high = new Set([600, 601, 898, 899]);
+    const readings = ids.flatMap((id) => Array.from({ length: 900 }, (_, k) => piezometerReading(id, T0 + k * 10_000 + 500, high.has(k) ? 160 : 100)));
     const records = readings.map((r, i) => streamRecord(r, i, T0 + 10_000_000));
     await runWindow([records.slice(0, 1_400), records.slice(1_400)]);
     expect(await local.rows('SELECT count(*)::int AS n FROM window_aggregates WHERE NOT evaluated')).toEqual([{ n: 0 }]);
-    const events = await local.rows<{ instrument_id: string; n: number }>(
-      'SELECT instrument_id, count(*)::int AS n FROM trigger_events GROUP BY 1 ORDER BY 1',
-    );
+    const events = await local.rows<{ instrument_id: string; n: number }>('SELECT instrument_id, count(*)::int AS n FROM trigger_events GROUP BY 1 ORDER BY 1');
     expect(events).toEqual(ids.map((id) => ({ instrument_id: id, n: 3 })));
     expect(published).toHaveLength(9);
   });
@@ -271,18 +332,16 @@ function batchProcessorSuite(engine: Engine) {
 
   it('waits for a window to be complete by the watermark before judging it', async () => {
     const late = { ...options(), allowedLatenessMs: 30_000 };
-    const spike = piezometerReading('BH-4', T0 + 1_000, 190);
-    await processBatch(windowEvent([streamRecord(spike, 1)], {}, false), late).then((o) =>
-      processBatch(windowEvent([], o.response.state, true), late),
-    );
+    const run = (records: ReturnType<typeof streamRecord>[]) =>
+      processBatch(windowEvent(records, {}, false), late).then((o) => processBatch(windowEvent([], o.response.state, true), late));
+    // Baseline 100 kPa from windows 0-4, then +60 in windows 5-6: alarm once window 6 is judged.
+    const means = [100, 100, 100, 100, 100, 160, 160];
+    await run(means.map((mean, k) => streamRecord(piezometerReading('BH-4', T0 + k * 10_000 + 1_000, mean), k)));
+    // Arrivals reached 61 s: the watermark is 31 s, so only windows 0-2 are judged.
+    expect(await local.rows('SELECT count(*)::int AS n FROM window_aggregates WHERE evaluated')).toEqual([{ n: 3 }]);
     expect(await local.rows('SELECT * FROM trigger_events')).toEqual([]);
-    const later = piezometerReading('BH-4', T0 + 45_000, 100);
-    await processBatch(windowEvent([streamRecord(later, 2)], {}, false), late).then((o) =>
-      processBatch(windowEvent([], o.response.state, true), late),
-    );
-    expect(await local.rows<{ to_status: string }>('SELECT to_status FROM trigger_events ORDER BY window_start')).toEqual([
-      { to_status: 'alarm' },
-    ]);
+    await run([streamRecord(piezometerReading('BH-4', T0 + 105_000, 100), 9)]);
+    expect(await local.rows<{ to_status: string }>('SELECT to_status FROM trigger_events ORDER BY window_start')).toEqual([{ to_status: 'alarm' }]);
   });
 }
 

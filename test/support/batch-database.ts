@@ -114,3 +114,8 @@ export async function startLocalBatchDatabase(engine: Engine = 'pglite'): Promis
   };
   return handle;
 }
+
+/** Empties every table the batch path writes, between tests. */
+export const CLEAR_BATCH_STORE =
+  'TRUNCATE readings, window_aggregates, instrument_status, status_checkpoints, trigger_events, unconfirmed_spikes, ' +
+  'instrument_baselines, quarantined_readings, instruments';
