@@ -197,6 +197,7 @@ export class PipelineStack extends Stack {
         ...this.batchStore.dataApiEnvironment,
         ALERT_TOPIC_ARN: this.alerts.topicArn,
         ALLOWED_LATENESS_SECONDS: String(config.allowedLatenessSeconds),
+        LATE_HORIZON_SECONDS: String(config.lateHorizonHours * 3600),
       },
     });
     this.batchStore.grantDataApiAccess(this.batchProcessor);

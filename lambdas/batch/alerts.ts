@@ -44,10 +44,13 @@ export function formatAlert(event: TriggerEvent): AlertMessage {
     `Window mean: ${round(event.mean)} ${event.unit}`,
   ];
   if (event.baseline && event.change !== null)
-    lines.push(`Change from baseline: ${signed(event.change)} ${event.unit} (baseline ${round(event.baseline.value)} ${event.unit}, ${event.baseline.id})`);
+    lines.push(
+      `Change from baseline: ${signed(event.change)} ${event.unit} (baseline ${round(event.baseline.value)} ${event.unit}, ${event.baseline.id})`,
+    );
   if (event.rate !== null) lines.push(`Rate of change: ${signed(event.rate)} ${rateUnit}`);
   lines.push(`Window: ${new Date(event.windowStart).toISOString()} to ${new Date(event.windowEnd).toISOString()}`);
-  if (event.levels) lines.push(`Trigger levels: alert ${event.levels.alert}, alarm ${event.levels.alarm}, action ${event.levels.action} ${levelUnit}`);
+  if (event.levels)
+    lines.push(`Trigger levels: alert ${event.levels.alert}, alarm ${event.levels.alarm}, action ${event.levels.action} ${levelUnit}`);
   if (event.late) lines.push(`Found late: ${Math.round(event.delayMs / 60_000)} min after the window ended (data arrived late)`);
   lines.push(`Position: ${position}`);
   return { id: `${event.instrumentId}@${event.windowStart}:${event.from}-${event.to}`, subject, body: lines.join('\n') };

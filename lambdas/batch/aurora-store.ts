@@ -6,12 +6,7 @@ import { DEFAULT_LATE_HORIZON_MS } from '../domain/reevaluation.js';
 import type { WindowKey } from '../domain/window-accumulator.js';
 import type { SqlDatabase, SqlSession } from '../db/sql-client.js';
 import type { QuarantineEntry, SourcedReading } from '../shared/tumbling-window.js';
-import {
-  UPSERT_INSTRUMENTS,
-  INSERT_READINGS,
-  INSERT_QUARANTINE,
-  RECOMPUTE_WINDOWS,
-} from './aurora-sql.js';
+import { UPSERT_INSTRUMENTS, INSERT_READINGS, INSERT_QUARANTINE, RECOMPUTE_WINDOWS } from './aurora-sql.js';
 import { MARK_NOTIFIED, SELECT_OUTBOX } from './status-sql.js';
 import {
   evaluatePendingWindows,
@@ -40,7 +35,11 @@ export class AuroraBatchStore {
     private readonly windowSeconds: number,
     options: Partial<Omit<StatusEvaluationOptions, 'windowSeconds'>> & { readonly now?: () => number } = {},
   ) {
-    this.evaluation = { windowSeconds, lateHorizonMs: options.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS, onInvalidRule: options.onInvalidRule };
+    this.evaluation = {
+      windowSeconds,
+      lateHorizonMs: options.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS,
+      onInvalidRule: options.onInvalidRule,
+    };
     this.now = options.now ?? Date.now;
   }
 
@@ -110,7 +109,12 @@ export class AuroraBatchStore {
 
   async markNotified(events: readonly TriggerEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = events.map((e) => ({ instrument_id: e.instrumentId, window_start: iso(e.windowStart), from_status: e.from, to_status: e.to }));
+    const rows = events.map((e) => ({
+      instrument_id: e.instrumentId,
+      window_start: iso(e.windowStart),
+      from_status: e.from,
+      to_status: e.to,
+    }));
     await this.db.execute(MARK_NOTIFIED, { rows: { json: rows } });
   }
 }
@@ -178,4 +182,3 @@ function iso(epochMs: number): string {
 function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
-

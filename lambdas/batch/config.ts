@@ -8,6 +8,7 @@ import {
   windowSecondsVariable,
   type Environment,
 } from '../shared/environment.js';
+import { DEFAULT_LATE_HORIZON_MS } from '../domain/reevaluation.js';
 
 /** The batch processor's settings, from the variables the stack sets. */
 export interface BatchConfig {
@@ -18,6 +19,8 @@ export interface BatchConfig {
   readonly windowSeconds: number;
   /** How late a reading may arrive and still count for its window's trigger evaluation, ms. */
   readonly allowedLatenessMs: number;
+  /** How far before an instrument's latest judged window arriving windows are still judged, ms. */
+  readonly lateHorizonMs: number;
   /** SNS topic status changes are published to; unset to log them instead. */
   readonly alertTopicArn: string | undefined;
 }
@@ -30,6 +33,7 @@ const EnvironmentSchema = z.object({
   DB_NAME: unsetWhenBlank(z._default(z.string().check(z.trim(), z.minLength(1)), 'geotech')),
   WINDOW_SECONDS: windowSecondsVariable(10),
   ALLOWED_LATENESS_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 0, 86_400), DEFAULT_ALLOWED_LATENESS_SECONDS)),
+  LATE_HORIZON_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 3600, 90 * 86_400), DEFAULT_LATE_HORIZON_MS / 1000)),
   ALERT_TOPIC_ARN: optionalText(),
 });
 
@@ -42,6 +46,7 @@ export function readBatchConfig(env: Environment): BatchConfig {
     database: e.DB_NAME,
     windowSeconds: e.WINDOW_SECONDS,
     allowedLatenessMs: e.ALLOWED_LATENESS_SECONDS * 1000,
+    lateHorizonMs: e.LATE_HORIZON_SECONDS * 1000,
     alertTopicArn: e.ALERT_TOPIC_ARN,
   };
 }

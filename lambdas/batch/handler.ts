@@ -18,7 +18,11 @@ const database = new DataApiDatabase(new RDSDataClient({}), {
 });
 
 export const handler = createBatchHandler({
-  store: new AuroraBatchStore(database, config.windowSeconds),
+  store: new AuroraBatchStore(database, config.windowSeconds, {
+    lateHorizonMs: config.lateHorizonMs,
+    onInvalidRule: (instrumentId, problems) =>
+      logger.error('stored trigger rule fails its checks; the type default applies', { instrumentId, problems }),
+  }),
   alerts: config.alertTopicArn ? new SnsAlertPublisher(new SNSClient({}), config.alertTopicArn) : new LoggingAlertPublisher(logger),
   windowSeconds: config.windowSeconds,
   allowedLatenessMs: config.allowedLatenessMs,

@@ -174,9 +174,12 @@ async function evaluatePage(
   }
 
   let windowsBeyondHorizon = 0;
-  if (horizons.length > 0) windowsBeyondHorizon = await session.execute(MARK_BEYOND_HORIZON, { rows: { json: horizons }, window_seconds: ws });
+  if (horizons.length > 0)
+    windowsBeyondHorizon = await session.execute(MARK_BEYOND_HORIZON, { rows: { json: horizons }, window_seconds: ws });
   if (needCheckpoint.length > 0) {
-    const rows = await session.query<{ instrument_id: string; machine_state: string }>(SELECT_CHECKPOINTS, { rows: { json: needCheckpoint } });
+    const rows = await session.query<{ instrument_id: string; machine_state: string }>(SELECT_CHECKPOINTS, {
+      rows: { json: needCheckpoint },
+    });
     for (const row of rows) evaluands.get(row.instrument_id)!.from = JSON.parse(row.machine_state) as StatusMachineState;
   }
 
@@ -190,17 +193,26 @@ async function evaluatePage(
     SELECT_MANUAL_BASELINES,
     { rows: { json: ids } },
   ))
-    evaluands.get(row.instrument_id)!.baselines.push({ id: row.baseline_id, value: row.value, effectiveFrom: Number(row.effective_from_ms) });
-  for (const row of await session.query<{ instrument_id: string; window_start_ms: number | string; from_status: TriggerStatus; to_status: TriggerStatus }>(
-    SELECT_RECORDED_CHANGES,
-    { rows: { json: restartPoints } },
-  ))
+    evaluands
+      .get(row.instrument_id)!
+      .baselines.push({ id: row.baseline_id, value: row.value, effectiveFrom: Number(row.effective_from_ms) });
+  for (const row of await session.query<{
+    instrument_id: string;
+    window_start_ms: number | string;
+    from_status: TriggerStatus;
+    to_status: TriggerStatus;
+  }>(SELECT_RECORDED_CHANGES, { rows: { json: restartPoints } }))
     evaluands.get(row.instrument_id)!.changes.push(recordedChange(Number(row.window_start_ms), row.from_status, row.to_status));
-  for (const row of await session.query<{ instrument_id: string; since_ms: number | string; until_ms: number | string; peak_status: TriggerStatus; cause: BandKey }>(
-    SELECT_RECORDED_SPIKES,
-    { rows: { json: restartPoints } },
-  ))
-    evaluands.get(row.instrument_id)!.spikes.push({ since: Number(row.since_ms), until: Number(row.until_ms), peak: row.peak_status, cause: row.cause });
+  for (const row of await session.query<{
+    instrument_id: string;
+    since_ms: number | string;
+    until_ms: number | string;
+    peak_status: TriggerStatus;
+    cause: BandKey;
+  }>(SELECT_RECORDED_SPIKES, { rows: { json: restartPoints } }))
+    evaluands
+      .get(row.instrument_id)!
+      .spikes.push({ since: Number(row.since_ms), until: Number(row.until_ms), peak: row.peak_status, cause: row.cause });
 
   const writes = new PageWrites();
   let summary: EvaluationSummary = { ...NO_EVALUATION, windowsBeyondHorizon };
@@ -227,7 +239,8 @@ async function evaluatePage(
         rate_per_day: j.rate,
         baseline_id: j.baseline?.id ?? null,
       });
-    for (const state of result.checkpoints) writes.checkpoints.push({ instrument_id: id, window_start: iso(state.windowStart), machine_state: state });
+    for (const state of result.checkpoints)
+      writes.checkpoints.push({ instrument_id: id, window_start: iso(state.windowStart), machine_state: state });
     const state = result.state;
     const last = result.judgements[result.judgements.length - 1];
     if (state && last)
@@ -330,7 +343,18 @@ class PageWrites {
 
 /** The part of a recorded change the comparison needs. */
 function recordedChange(windowStart: number, from: TriggerStatus, to: TriggerStatus): StatusChange {
-  return { windowStart, windowEnd: windowStart, from, to, mean: 0, change: null, rate: null, baseline: null, cause: null, confirmedBy: 'windows' };
+  return {
+    windowStart,
+    windowEnd: windowStart,
+    from,
+    to,
+    mean: 0,
+    change: null,
+    rate: null,
+    baseline: null,
+    cause: null,
+    confirmedBy: 'windows',
+  };
 }
 
 function changeKeyRow(change: Pick<StatusChange, 'windowStart' | 'from' | 'to'>) {

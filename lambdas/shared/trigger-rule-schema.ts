@@ -24,7 +24,10 @@ export type RuleParse = { readonly ok: true; readonly rule: TriggerRule } | { re
 export function parseTriggerRule(value: unknown, type: InstrumentType): RuleParse {
   const shape = TRIGGER_RULE_SCHEMA.safeParse(value);
   if (!shape.success)
-    return { ok: false, problems: shape.error.issues.map((issue) => ({ field: issue.path.join('.') || '(rule)', message: issue.message })) };
+    return {
+      ok: false,
+      problems: shape.error.issues.map((issue) => ({ field: issue.path.join('.') || '(rule)', message: issue.message })),
+    };
   const problems = triggerRuleProblems(shape.data, type);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rule: shape.data };
 }

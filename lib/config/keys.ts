@@ -124,6 +124,10 @@ export const CONFIG_KEY_DEFINITIONS = {
     description:
       "How late a reading may arrive after its window closes and still count for the window's trigger evaluation (batch processor, `ALLOWED_LATENESS_SECONDS`)",
   }),
+  lateHorizonHours: key(wholeNumber(1, 24 * 90), 168, {
+    description:
+      "How far before an instrument's latest judged window a back-filled or late window is still judged, re-evaluating the instrument's status sequence from there; older windows are stored but not judged (batch processor, `LATE_HORIZON_SECONDS`)",
+  }),
   batchSize: key(wholeNumber(1, 10_000), 500, { description: 'Most records per processor invocation' }),
   maxBatchingWindowSeconds: key(wholeNumber(0, 300), 5, { description: 'Longest wait to fill a batch' }),
   retryAttempts: key(wholeNumber(0, 10_000), 3, {

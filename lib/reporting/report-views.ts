@@ -26,7 +26,7 @@ export interface ReportView {
   readonly columns: readonly ReportColumn[];
 }
 
-export const REPORT_VIEW_IDS = ['history', 'daily', 'exceedances', 'latest', 'silent'] as const;
+export const REPORT_VIEW_IDS = ['history', 'daily', 'exceedances', 'latest', 'silent', 'spikes', 'corrections', 'baselines'] as const;
 export type ReportViewId = (typeof REPORT_VIEW_IDS)[number];
 
 const text = (name: string): ReportColumn => ({ name, type: 'STRING' });
@@ -90,6 +90,14 @@ export const REPORT_VIEWS: Readonly<Record<ReportViewId, ReportView>> = {
       decimal('duration_seconds'),
       boolean('is_open'),
       datetime('notified_at'),
+      text('cause'),
+      text('confirmed_by'),
+      decimal('change_value'),
+      decimal('rate_per_day'),
+      text('baseline_id'),
+      decimal('baseline_value'),
+      boolean('late'),
+      decimal('delay_seconds'),
     ],
   },
   latest: {
@@ -128,6 +136,46 @@ export const REPORT_VIEWS: Readonly<Record<ReportViewId, ReportView>> = {
       datetime('last_reading_at'),
       decimal('silent_seconds'),
       integer('silent_after_seconds'),
+    ],
+  },
+  spikes: {
+    id: 'spikes',
+    view: 'report_unconfirmed_spikes',
+    title: 'Unconfirmed spikes',
+    columns: [...instrument, datetime('since'), datetime('until'), text('peak_status'), text('cause')],
+  },
+  corrections: {
+    id: 'corrections',
+    view: 'report_late_corrections',
+    title: 'Late and withdrawn status changes',
+    columns: [
+      text('instrument_id'),
+      text('instrument_type'),
+      datetime('changed_at'),
+      text('from_status'),
+      text('to_status'),
+      text('cause'),
+      boolean('late'),
+      decimal('delay_seconds'),
+      datetime('found_at'),
+      datetime('withdrawn_at'),
+      text('correction'),
+      datetime('notified_at'),
+    ],
+  },
+  baselines: {
+    id: 'baselines',
+    view: 'report_baselines',
+    title: 'Baselines',
+    columns: [
+      ...instrument,
+      text('baseline_id'),
+      text('source'),
+      decimal('value'),
+      datetime('effective_from'),
+      text('reason'),
+      text('set_by'),
+      datetime('recorded_at'),
     ],
   },
 };

@@ -199,7 +199,11 @@ function batchProcessorSuite(engine: Engine) {
       '8:alert->alarm',
       '9:alarm->normal',
     ]);
-    expect(published.map((e) => `${e.instrumentId}:${e.from}->${e.to}`)).toEqual(['BH-8:normal->alert', 'BH-8:alert->alarm', 'BH-8:alarm->normal']);
+    expect(published.map((e) => `${e.instrumentId}:${e.from}->${e.to}`)).toEqual([
+      'BH-8:normal->alert',
+      'BH-8:alert->alarm',
+      'BH-8:alarm->normal',
+    ]);
     expect(published[1]).toMatchObject({
       mean: 155,
       change: 55,
@@ -280,11 +284,15 @@ function batchProcessorSuite(engine: Engine) {
     // Each goes to alarm at window 601 (two windows at +60 kPa), back to normal at 602, and to alarm again at 899.
     const ids = ['BH-P1', 'BH-P2', 'BH-P3'];
     const high = new Set([600, 601, 898, 899]);
-    const readings = ids.flatMap((id) => Array.from({ length: 900 }, (_, k) => piezometerReading(id, T0 + k * 10_000 + 500, high.has(k) ? 160 : 100)));
+    const readings = ids.flatMap((id) =>
+      Array.from({ length: 900 }, (_, k) => piezometerReading(id, T0 + k * 10_000 + 500, high.has(k) ? 160 : 100)),
+    );
     const records = readings.map((r, i) => streamRecord(r, i, T0 + 10_000_000));
     await runWindow([records.slice(0, 1_400), records.slice(1_400)]);
     expect(await local.rows('SELECT count(*)::int AS n FROM window_aggregates WHERE NOT evaluated')).toEqual([{ n: 0 }]);
-    const events = await local.rows<{ instrument_id: string; n: number }>('SELECT instrument_id, count(*)::int AS n FROM trigger_events GROUP BY 1 ORDER BY 1');
+    const events = await local.rows<{ instrument_id: string; n: number }>(
+      'SELECT instrument_id, count(*)::int AS n FROM trigger_events GROUP BY 1 ORDER BY 1',
+    );
     expect(events).toEqual(ids.map((id) => ({ instrument_id: id, n: 3 })));
     expect(published).toHaveLength(9);
   });
@@ -341,7 +349,9 @@ function batchProcessorSuite(engine: Engine) {
     expect(await local.rows('SELECT count(*)::int AS n FROM window_aggregates WHERE evaluated')).toEqual([{ n: 3 }]);
     expect(await local.rows('SELECT * FROM trigger_events')).toEqual([]);
     await run([streamRecord(piezometerReading('BH-4', T0 + 105_000, 100), 9)]);
-    expect(await local.rows<{ to_status: string }>('SELECT to_status FROM trigger_events ORDER BY window_start')).toEqual([{ to_status: 'alarm' }]);
+    expect(await local.rows<{ to_status: string }>('SELECT to_status FROM trigger_events ORDER BY window_start')).toEqual([
+      { to_status: 'alarm' },
+    ]);
   });
 }
 
