@@ -1,10 +1,10 @@
 import { gridToLatLon } from '../domain/coordinates.js';
-import { INSTRUMENT_TYPE_SPECS, type InstrumentType, type TriggerMode } from '../domain/instrument-types.js';
+import { INSTRUMENT_TYPE_SPECS } from '../domain/instrument-types.js';
 import { toMicroUnits, type Reading } from '../domain/reading.js';
 import { defaultTriggerLevels } from '../domain/trigger-levels.js';
 import { DEFAULT_LATE_HORIZON_MS } from '../domain/reevaluation.js';
 import type { WindowKey } from '../domain/window-accumulator.js';
-import type { SqlDatabase, SqlSession } from '../db/sql-client.js';
+import type { SqlDatabase } from '../db/sql-client.js';
 import type { QuarantineEntry, SourcedReading } from '../shared/tumbling-window.js';
 import { UPSERT_INSTRUMENTS, INSERT_READINGS, INSERT_QUARANTINE, RECOMPUTE_WINDOWS } from './aurora-sql.js';
 import { MARK_NOTIFIED, SELECT_OUTBOX } from './status-sql.js';
