@@ -310,7 +310,10 @@ WHERE l.last_reading_at IS NULL
 
 -- NULL: the type's default rule. Otherwise a rule set by an engineer (trigger_levels_source
 -- 'manual'), as JSON in the shape of the domain's TriggerRule; the pipeline never overwrites it.
-ALTER TABLE instruments ADD COLUMN trigger_rule jsonb;
+ALTER TABLE instruments
+  ADD COLUMN trigger_rule        jsonb,
+  ADD COLUMN trigger_rule_set_by text,
+  ADD COLUMN trigger_rule_set_at timestamptz;
 
 -- Every baseline an instrument has had. 'initial' is the mean of its first readings, set by
 -- the pipeline; 'manual' ones are re-baselines by an engineer (after damage, replacement or
