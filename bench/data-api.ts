@@ -24,6 +24,7 @@ export function syntheticReadings(count: number, instruments: number, offset = 0
     reading: syntheticReading(i + offset, instruments),
     shardId: 'shardId-000000000000',
     sequenceNumber: String(i + offset),
+    arrivedAt: syntheticReading(i + offset, instruments).observedAt + 500,
   }));
 }
 

@@ -11,6 +11,7 @@ import { DataApiDatabase } from '../lambdas/db/sql-client.js';
 import type { RejectionReason } from '../lambdas/domain/rejection.js';
 import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
 import { parsePollerConfig } from '../lambdas/poller/config.js';
+import { triggerSummary, type TriggerSummary } from './trigger-summary.js';
 import { EMPTY_POLL_SUMMARY, addPollSummaries, type PollSummary } from '../lambdas/poller/poll-once.js';
 import { createPoller, type Poller } from '../lambdas/poller/poller.js';
 import { createOpenSearchClient } from '../lambdas/realtime/client.js';
@@ -120,6 +121,8 @@ export interface PipelineSummary {
   failedBatches: number;
   /** Records the real-time processor handled (0 when the real-time path is off). */
   realtimeRecordsProcessed: number;
+  /** What the trigger model did, over the whole data dir. */
+  triggers: TriggerSummary;
 }
 
 /** Whether the real-time path runs, and where it writes or why not. */
@@ -476,6 +479,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
         invocationErrors: processors.invocationErrors,
         failedBatches: processors.failedBatches,
         realtimeRecordsProcessed: processors.records.get('realtime-processor') ?? 0,
+        triggers: await triggerSummary(database, options.windowSeconds + options.allowedLatenessSeconds),
       };
     },
     async newAlerts() {

@@ -153,13 +153,14 @@ function instrumentRows(readings: readonly SourcedReading[]) {
   });
 }
 
-function readingRow({ reading, shardId, sequenceNumber }: SourcedReading) {
+function readingRow({ reading, shardId, sequenceNumber, arrivedAt }: SourcedReading) {
   return {
     instrument_id: reading.instrumentId,
     observed_at: iso(reading.observedAt),
     value_micro: toMicroUnits(reading.value),
     source_shard: shardId,
     source_sequence: sequenceNumber,
+    arrived_at: iso(arrivedAt),
   };
 }
 

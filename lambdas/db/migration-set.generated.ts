@@ -332,6 +332,10 @@ CREATE TABLE instrument_baselines (
   CHECK ((source = 'initial') = (baseline_id = 'initial'))
 );
 
+-- When each reading reached the stream: with observed_at, the data's age on arrival (a
+-- logger that back-fills after a comms outage shows here). NULL for readings stored before.
+ALTER TABLE readings ADD COLUMN arrived_at timestamptz;
+
 -- How each window was judged. NULL until evaluated; beyond_horizon marks a window that
 -- arrived more than the late horizon before the instrument's latest judged window: stored
 -- (its readings count in every aggregate) but not judged.

@@ -54,6 +54,8 @@ export interface SourcedReading {
   readonly reading: Reading;
   readonly shardId: string;
   readonly sequenceNumber: string;
+  /** When the record reached the stream (its approximate arrival timestamp), epoch ms. */
+  readonly arrivedAt: number;
 }
 
 /** A rejection with a deterministic id, so a redelivered poison record is kept once. */
@@ -202,7 +204,7 @@ export function decodeBatch(records: readonly KinesisStreamRecord[], shardId: st
     if (arrival > arrivedUpTo) arrivedUpTo = arrival;
     const decoded = readReadingRecord(data);
     if (!isRecordFault(decoded)) {
-      readings.push({ reading: decoded, shardId, sequenceNumber });
+      readings.push({ reading: decoded, shardId, sequenceNumber, arrivedAt: arrival });
       continue;
     }
     const source = `${shardId}/${sequenceNumber}`;

@@ -89,6 +89,7 @@ export function demoSiteReadings(period: { from: number; to: number }): SourcedR
         },
         shardId: 'shardId-000000000000',
         sequenceNumber: String((sequence += 1)).padStart(20, '0'),
+        arrivedAt: observedAt + 500,
       });
     }
   }

@@ -53,6 +53,7 @@ function reading(
     },
     shardId: 'shardId-000000000000',
     sequenceNumber: String(sequence).padStart(20, '0'),
+    arrivedAt: observedAt + 500,
   };
 }
 
