@@ -29,17 +29,24 @@ export interface EpisodePlan {
 const RAMP_SHARE = 0.35;
 
 /**
- * Which instruments of one type have episodes, and their plans. Instruments are ranked by a
+ * Which instruments of one type have episodes, and their plans (never one of `excluded`, the
+ * instruments with rising excursions, so the two never mix). Instruments are ranked by a
  * seeded hash; the first ones get `settlementRate` (markers), the next `heave` (markers) or
  * `drawdown` (standpipes, piezometers). Within a kind the episodes' offsets are spread evenly
  * over a cycle drawn once per kind and type, so some instrument is in an episode at any time.
  */
-export function createEpisodePlans(seed: string, instruments: readonly Instrument[]): Map<string, EpisodePlan> {
+export function createEpisodePlans(
+  seed: string,
+  instruments: readonly Instrument[],
+  excluded: ReadonlySet<string> = new Set(),
+): Map<string, EpisodePlan> {
   const plans = new Map<string, EpisodePlan>();
   const [first] = instruments;
   if (first === undefined) return plans;
   const type = first.type;
-  const ranked = [...instruments].sort((a, b) => unitHash(seed, 'episode-rank', a.id) - unitHash(seed, 'episode-rank', b.id));
+  const ranked = instruments
+    .filter(({ id }) => !excluded.has(id))
+    .sort((a, b) => unitHash(seed, 'episode-rank', a.id) - unitHash(seed, 'episode-rank', b.id));
   let next = 0;
   for (const kind of ['settlementRate', 'heave', 'drawdown'] as const) {
     const spec = EPISODES[kind];

@@ -119,8 +119,9 @@ export interface HistoryPage {
  * reaches the API when the outage ends, so it is served after readings logged later but
  * sent earlier, with its own logging time.
  */
-export function historyPage(instruments: readonly SimulatedInstrument[], at: number, query: HistoryQuery): HistoryPage {
+export function historyPage(instruments: readonly SimulatedInstrument[], requestedAt: number, query: HistoryQuery): HistoryPage {
   const { after, limit } = query;
+  const at = Math.floor(requestedAt);
   if (after.available >= at) return { readings: [], next: after, more: false };
   const memoryStart = at - MEMORY_MS;
   const heads: Head[] = instruments.map(({ instrument, profile, logging }, index) => {

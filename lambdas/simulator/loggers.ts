@@ -64,8 +64,8 @@ export function createLoggingPlans(seed: string, instruments: readonly Instrumen
     let outage: OutagePlan | null = null;
     if (withOutages.has(index)) {
       const random = createRandom(seed, 'outage', loggerId);
-      const cycleMs = random.between(LOGGING.outageCycleHours.min, LOGGING.outageCycleHours.max) * MS_PER_HOUR;
-      outage = { key: `${seed}\u001f${loggerId}`, cycleMs, offsetMs: random.between(0, cycleMs) };
+      const cycleMs = Math.round(random.between(LOGGING.outageCycleHours.min, LOGGING.outageCycleHours.max) * MS_PER_HOUR);
+      outage = { key: `${seed}\u001f${loggerId}`, cycleMs, offsetMs: Math.floor(random.between(0, cycleMs)) };
     }
     for (const instrument of group) {
       const random = createRandom(seed, 'logging', instrument.id);
@@ -89,10 +89,10 @@ const MAX_OUTAGE_MS = LOGGING.outageMinutes.max * MS_PER_MINUTE;
 
 /** The outage of `cycle`: its length is drawn per cycle, log-uniformly from 5 minutes to 3 hours. */
 export function outageOfCycle(plan: OutagePlan, cycle: number): Span {
-  const start = cycle * plan.cycleMs + plan.offsetMs;
+  const start = Math.round(cycle * plan.cycleMs + plan.offsetMs);
   const { min, max } = LOGGING.outageMinutes;
   const minutes = min * (max / min) ** unitHash(plan.key, 'length', cycle);
-  return { start, end: start + Math.min(minutes * MS_PER_MINUTE, MAX_OUTAGE_MS) };
+  return { start, end: start + Math.round(Math.min(minutes * MS_PER_MINUTE, MAX_OUTAGE_MS)) };
 }
 
 /** The outage that holds `t` back, or that ends exactly at `t`; null when there is none. */

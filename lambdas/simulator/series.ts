@@ -65,7 +65,6 @@ export function createSeriesProfiles(seed: string, instruments: readonly Instrum
     timing.cycleMinutes.min * MS_PER_MINUTE,
     timing.cycleMinutes.max * MS_PER_MINUTE,
   );
-  const episodes = createEpisodePlans(seed, instruments);
   const excursionCount = Math.min(
     instruments.length,
     Math.max(EXCURSIONS.minInstruments, Math.round(EXCURSIONS.share * instruments.length)),
@@ -76,6 +75,7 @@ export function createSeriesProfiles(seed: string, instruments: readonly Instrum
       .slice(0, excursionCount)
       .map((instrument, slot) => [instrument.id, slot]),
   );
+  const episodes = createEpisodePlans(seed, instruments, new Set(slotOf.keys()));
   for (const instrument of instruments) {
     const slot = slotOf.get(instrument.id);
     const slotting = slot === undefined ? null : { slot, slots: excursionCount, cycleMs };
