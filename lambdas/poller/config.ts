@@ -33,18 +33,19 @@ export interface InitialLookback {
 }
 
 /**
- * The default back-fill: 12 h 15 min of settlement markers (a settlement rate over a trailing
- * day is judged from 12 h of history on), an hour of standpipes, half an hour of piezometers,
- * ten and five minutes of the fast extensometers and strain gauges. On the simulator's default
- * site that is about 30,000 readings, which the local pipeline takes in within a 2-minute run.
+ * The default back-fill: 12 h 10 min of settlement markers (a settlement rate over a trailing
+ * day is judged from 12 h of history on), 20 minutes of standpipes, 10 of piezometers, 3 and 2
+ * of the fast extensometers and strain gauges: a baseline for every instrument. On the
+ * simulator's default site that is about 21,000 readings, which the local pipeline takes in
+ * within a default 2-minute run.
  */
 export const DEFAULT_INITIAL_LOOKBACK: InitialLookback = {
   byPath: {
-    'params/water_standpipe': 3_600,
-    'params/pore_pressure': 1_800,
-    'params/settlement/x': 44_100,
-    'params/settlement/y': 600,
-    'params/settlement/z': 300,
+    'params/water_standpipe': 1_200,
+    'params/pore_pressure': 600,
+    'params/settlement/x': 43_800,
+    'params/settlement/y': 180,
+    'params/settlement/z': 120,
   },
   otherSeconds: 3_600,
 };

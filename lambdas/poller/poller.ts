@@ -92,8 +92,8 @@ export function createPoller(options: PollerOptions): Poller {
     cursors: options.cursors ?? new MemoryCursorStore(),
     lookbackMs: (path) => initialLookbackMs(config.initialLookback, path),
     pageLimit: config.historyPageLimit,
-    // Half the interval, so a poll that pages is over before the next is due; the session sees how long polls take.
-    budgetMs: config.pollIntervalMs / 2,
+    // A poll pages for at most one interval; the session sees how long polls take before starting another.
+    budgetMs: config.pollIntervalMs,
     known: new Map(),
     snapshotPaths: new Set(),
   };

@@ -30,11 +30,11 @@ describe('parsePollerConfig', () => {
       historyMode: 'auto',
       initialLookback: {
         byPath: {
-          'params/water_standpipe': 3_600,
-          'params/pore_pressure': 1_800,
-          'params/settlement/x': 44_100,
-          'params/settlement/y': 600,
-          'params/settlement/z': 300,
+          'params/water_standpipe': 1_200,
+          'params/pore_pressure': 600,
+          'params/settlement/x': 43_800,
+          'params/settlement/y': 180,
+          'params/settlement/z': 120,
         },
         otherSeconds: 3_600,
       },
@@ -53,7 +53,7 @@ describe('parsePollerConfig', () => {
     });
     expect(config.historyMode).toBe('on');
     expect(initialLookbackMs(config.initialLookback, 'params/settlement/x')).toBe(86_400_000);
-    expect(initialLookbackMs(config.initialLookback, '/params/pore_pressure/')).toBe(1_800_000);
+    expect(initialLookbackMs(config.initialLookback, '/params/pore_pressure/')).toBe(600_000);
     expect(initialLookbackMs(config.initialLookback, 'api/other')).toBe(120_000);
     expect(config.historyPageLimit).toBe(500);
     expect(config.cursorTableName).toBe('cursors');

@@ -208,11 +208,11 @@ describe('history mode against the simulator and kinesis-local', () => {
     expect(stored.sort()).toEqual(historyIdentities(simulator, START - 10 * MINUTE, clock.now).sort());
   });
 
-  it('stops asking for pages once half the poll interval has gone, and goes on at the next poll', async () => {
+  it('stops asking for pages once the poll interval has gone, and goes on at the next poll', async () => {
     const clock = { now: START };
     simulator = await startSimulatorServer({ seed: 'history-poll', instrumentsPerType: 6, now: () => clock.now, recordServed: true });
     const { client, streamName } = await newStream();
-    // Every reading of the clock moves it on by a second, so the 5 s budget is spent after a few pages.
+    // Every reading of the clock moves it on by a second, so the 10 s budget is spent after a few pages.
     const ticking = {
       get now() {
         return (clock.now += 1_000);
