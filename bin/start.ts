@@ -10,6 +10,10 @@ import {
   type PipelineSummary,
 } from '../local/pipeline.js';
 import { windowSecondsProblem } from '../lambdas/domain/window-rules.js';
+import { DEFAULT_SOURCE_PATHS } from '../lambdas/domain/source-api.js';
+import { HISTORY_MODES, type HistoryMode } from '../lambdas/poller/config.js';
+import { describeProbe } from '../lambdas/poller/probe.js';
+import type { EndpointFailure } from '../lambdas/poller/source-client.js';
 
 const HELP = `usage: npm start [-- options]
 
@@ -26,6 +30,9 @@ options:
   --kinesis-port <n>           Kinesis emulator, plain HTTP (default ${DEFAULT_PIPELINE_OPTIONS.kinesisPort})
   --data-api-port <n>          local RDS Data API endpoint (default ${DEFAULT_PIPELINE_OPTIONS.dataApiPort})
   --psql-port <n>              embedded database over the PostgreSQL protocol (default ${DEFAULT_PIPELINE_OPTIONS.psqlPort})
+  --source-url <url>           poll this instrument API instead of starting the simulator (its history mode when it has one)
+  --source-paths <a,b,...>     paths polled beneath the source (default ${DEFAULT_SOURCE_PATHS.join(',')})
+  --history auto|on|off        the poller's history mode: auto uses it where the source has it (default auto)
   --seed <text>                simulator seed (default ${DEFAULT_PIPELINE_OPTIONS.seed})
   --instruments-per-type <n>   simulator fleet size per type (default: 50 to 150, from the seed)
   --fault-rate <0..1>          rate of each simulator fault (default ${DEFAULT_PIPELINE_OPTIONS.faultRate})
@@ -90,6 +97,9 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       'tumbling-window': { type: 'string' },
       shards: { type: 'string' },
       realtime: { type: 'string' },
+      'source-url': { type: 'string' },
+      'source-paths': { type: 'string' },
+      history: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -118,11 +128,47 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       tumblingWindowSeconds: whole('tumbling-window', d.tumblingWindowSeconds, 900),
       shards: whole('shards', d.shards, 50),
       realtime: realtimeMode(values.realtime),
+      ...sourceOptions(values['source-url'], values['source-paths']),
+      historyMode: historyMode(values.history),
     },
   };
 }
 
-function progressLine(summary: PipelineSummary, elapsedSeconds: number, ratePerSecond: number): string {
+function historyMode(value: string | undefined): HistoryMode {
+  if (value === undefined) return 'auto';
+  if ((HISTORY_MODES as readonly string[]).includes(value)) return value as HistoryMode;
+  throw new UsageError(`--history must be one of ${HISTORY_MODES.join(', ')} (got ${value})`);
+}
+
+function sourceOptions(url: string | undefined, paths: string | undefined): Pick<LocalPipelineOptions, 'sourceUrl' | 'sourcePaths'> {
+  if (url === undefined) {
+    if (paths !== undefined) throw new UsageError('--source-paths needs --source-url (the simulator serves the known paths)');
+    return {};
+  }
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new UsageError(`--source-url must be an http or https URL such as https://api.example.com/v1 (got ${url})`);
+  }
+  if (paths === undefined) return { sourceUrl: url };
+  const list = paths.split(',').map((path) => path.trim());
+  if (list.some((path) => path === ''))
+    throw new UsageError(`--source-paths has an empty entry (got ${paths}); separate paths with single commas`);
+  return { sourceUrl: url, sourcePaths: list };
+}
+
+/** The endpoints that failed in the latest poll, for the progress line. */
+function failureNote(failures: readonly EndpointFailure[]): string {
+  if (failures.length === 0) return '';
+  const [first] = failures;
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+  return ` | source failing: ${first!.path} ${first!.kind}: ${first!.message.slice(0, 160)}${more}`;
+}
+
+function progressLine(
+  summary: PipelineSummary,
+  elapsedSeconds: number,
+  ratePerSecond: number,
+  failures: readonly EndpointFailure[],
+): string {
   const reasons = Object.entries(summary.rejectedByReason)
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
@@ -133,7 +179,8 @@ function progressLine(summary: PipelineSummary, elapsedSeconds: number, ratePerS
     `put ${summary.recordsPut} | processed ${summary.recordsProcessed} | windows ${summary.windowsWritten} | alerts ${summary.alertsRaised}` +
     (summary.realtimeRecordsProcessed > 0 ? ` | real-time ${summary.realtimeRecordsProcessed}` : '') +
     (summary.invocationErrors > 0 ? ` | retried invocations ${summary.invocationErrors}` : '') +
-    (summary.failedBatches > 0 ? ` | failed batches ${summary.failedBatches}` : '')
+    (summary.failedBatches > 0 ? ` | failed batches ${summary.failedBatches}` : '') +
+    failureNote(failures)
   );
 }
 
@@ -158,7 +205,11 @@ async function main(): Promise<number> {
     console.error(`npm start: ${(error as Error).message}`);
     return 1;
   }
-  console.log(`  source API simulator   ${pipeline.simulatorUrl}/params/all`);
+  console.log(
+    pipeline.simulator
+      ? `  source API simulator   ${pipeline.sourceUrl}/params/all`
+      : `  source API             ${pipeline.sourceUrl} (paths ${pipeline.sourcePaths.join(', ')})`,
+  );
   console.log(`  Kinesis (kinesis-local) ${pipeline.kinesisEndpoint}  stream ${pipeline.streamName}`);
   console.log(`  RDS Data API endpoint  ${pipeline.dataApiUrl}`);
   console.log(`  PostgreSQL (psql)      ${pipeline.psqlCommand}`);
@@ -168,6 +219,12 @@ async function main(): Promise<number> {
       ? `  OpenSearch (real-time) ${pipeline.realtimeSink.url}${pipeline.realtimeSink.source === 'started' ? ' (started from the cached distribution)' : ''}`
       : `  real-time sink         off: ${pipeline.realtimeSink.reason}`,
   );
+  const probes = await pipeline.probe();
+  console.log('Source check (one request per path):');
+  for (const probe of probes) console.log(`  ${describeProbe(probe)}`);
+  if (probes.every((probe) => 'failure' in probe)) {
+    console.log('  No path answered with readings: the pipeline runs and keeps polling; the progress line shows why polls fail.');
+  }
   console.log(durationSeconds ? `Running for ${durationSeconds} s.` : 'Running. Ctrl-C to stop.');
 
   const started = Date.now();
@@ -184,7 +241,7 @@ async function main(): Promise<number> {
         `  ALERT ${alert.instrumentId} (${alert.instrumentType}) ${alert.from} -> ${alert.to}, window mean ${alert.mean} at ${alert.windowStart}`,
       );
     }
-    console.log(progressLine(summary, (now - started) / 1000, rate));
+    console.log(progressLine(summary, (now - started) / 1000, rate, pipeline.lastEndpointFailures()));
   };
   const progress = setInterval(
     () => void report().catch((error: unknown) => console.error(`progress: ${(error as Error).message}`)),

@@ -133,6 +133,9 @@ export class PipelineStack extends Stack {
       stream: this.stream,
       quarantine: this.quarantine,
       pollInterval: Duration.seconds(config.pollIntervalSeconds),
+      historyMode: config.sourceHistoryMode,
+      ...(config.sourceInitialLookback === undefined ? {} : { initialLookback: config.sourceInitialLookback }),
+      removalPolicy: stateful,
       metricsNamespace: namespace,
       logRetention,
     });

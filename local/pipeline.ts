@@ -10,10 +10,12 @@ import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../lambdas/db
 import { DataApiDatabase } from '../lambdas/db/sql-client.js';
 import type { RejectionReason } from '../lambdas/domain/rejection.js';
 import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
-import { parsePollerConfig } from '../lambdas/poller/config.js';
+import { parsePollerConfig, type HistoryMode, type PollerConfig } from '../lambdas/poller/config.js';
 import { triggerSummary, type TriggerSummary } from './trigger-summary.js';
 import { EMPTY_POLL_SUMMARY, addPollSummaries, type PollSummary } from '../lambdas/poller/poll-once.js';
 import { createPoller, type Poller } from '../lambdas/poller/poller.js';
+import { probeSource, type SourceProbe } from '../lambdas/poller/probe.js';
+import type { EndpointFailure } from '../lambdas/poller/source-client.js';
 import { createOpenSearchClient } from '../lambdas/realtime/client.js';
 import { DEFAULT_INDEX_PREFIX } from '../lambdas/realtime/config.js';
 import { createRealtimeHandler } from '../lambdas/realtime/realtime-handler.js';
@@ -32,6 +34,7 @@ import {
   type DataApiServer,
 } from './data-api/index.js';
 import { DatabaseQuarantineSink } from './database-quarantine.js';
+import { FileCursorStore } from './file-cursor-store.js';
 import { FileCheckpointStore } from './esm/checkpoint-store.js';
 import { LocalEventSourceMapping, type InvocationReport } from './esm/event-source-mapping.js';
 import { startKinesisLocal, type KinesisLocal } from './kinesis-local.js';
@@ -81,6 +84,15 @@ export interface LocalPipelineOptions {
    */
   readonly persistStream?: boolean;
   /**
+   * An external instrument API to poll instead of starting the simulator (base URL). Its
+   * history mode is used where it has one. Default: none (the simulator).
+   */
+  readonly sourceUrl?: string;
+  /** Paths polled beneath the source. Default: the five reading paths. */
+  readonly sourcePaths?: readonly string[];
+  /** The poller's history mode (`SOURCE_HISTORY_MODE`). Default `auto`. */
+  readonly historyMode?: HistoryMode;
+  /**
    * The real-time path into OpenSearch. `auto` (the default) writes to OPENSEARCH_URL when
    * it is set, else starts the cached OpenSearch distribution when there is one, else runs
    * without it and says why; `off` runs without it.
@@ -113,6 +125,8 @@ export interface PipelineSummary {
   recordsPut: number;
   recordsProcessed: number;
   windowsWritten: number;
+  /** Windows written in this run that average more than one reading. */
+  windowsWithSeveralReadings: number;
   alertsRaised: number;
   endpointFailures: number;
   /** Processor invocations that failed and were retried (a sink outage shows here). */
@@ -139,14 +153,18 @@ export interface RecentAlert {
 }
 
 export interface LocalPipeline {
-  readonly simulatorUrl: string;
+  /** The source polled: the simulator's URL, or the external API's. */
+  readonly sourceUrl: string;
+  /** The paths polled. */
+  readonly sourcePaths: readonly string[];
   readonly kinesisEndpoint: string;
   readonly dataApiUrl: string;
   readonly psqlCommand: string;
   readonly realtimeSink: RealtimeSinkStatus;
   readonly streamName: string;
   readonly dataDir: string;
-  readonly simulator: RunningSimulator;
+  /** The simulator, unless an external source is polled. */
+  readonly simulator: RunningSimulator | undefined;
   readonly database: DataApiDatabase;
   /** The batch processor's handler as the pipeline wired it, for a replay through another event source mapping. */
   readonly batchHandler: BatchHandler;
@@ -154,6 +172,10 @@ export interface LocalPipeline {
   run(): void;
   /** One poll now, outside the schedule. */
   pollNow(): Promise<PollSummary>;
+  /** What each path answered to a first probe at start: its mode, or why it failed. */
+  probe(): Promise<SourceProbe[]>;
+  /** The endpoints that failed in the latest poll (empty when none did). */
+  lastEndpointFailures(): readonly EndpointFailure[];
   /** Counters so far, with window and alert counts read from the database. */
   summary(): Promise<PipelineSummary>;
   /** Status changes recorded since the last call. */
@@ -201,8 +223,8 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
   await mkdir(dataDir, { recursive: true });
   const closers = new Closers();
   try {
-    const simulator = await startSimulator(options);
-    closers.add(() => simulator.close());
+    const simulator = options.sourceUrl === undefined ? await startSimulator(options) : undefined;
+    if (simulator) closers.add(() => simulator.close());
     const kinesis = await startStream(options, dataDir);
     closers.add(() => kinesis.stop());
     const batchStore = await startBatchStore(options, dataDir, closers);
@@ -232,7 +254,9 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
             metrics: METRICS_OFF,
           }),
         );
-    const poller = createLocalPoller(options, simulator, kinesis, quarantine);
+    const failures: { latest: readonly EndpointFailure[] } = { latest: [] };
+    const source = resolveSource(options, simulator);
+    const poller = createLocalPoller(options, source, dataDir, kinesis, quarantine, failures);
     return await pipelineHandle({
       options,
       dataDir,
@@ -245,6 +269,8 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       batchMapping,
       realtimeMapping,
       poller,
+      source,
+      failures,
       closers,
     });
   } catch (error) {
@@ -254,7 +280,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
 }
 
 async function assertPortsFree(options: LocalPipelineOptions): Promise<void> {
-  await assertPortFree(options.simulatorPort, '--simulator-port');
+  if (options.sourceUrl === undefined) await assertPortFree(options.simulatorPort, '--simulator-port');
   await assertPortFree(options.kinesisPort, '--kinesis-port');
   await assertPortFree(options.dataApiPort, '--data-api-port');
   await assertPortFree(options.psqlPort, '--psql-port');
@@ -392,26 +418,51 @@ class ProcessorMappings {
   }
 }
 
-/** The poller as the function runs it, reading the simulator; rejections go to the database's quarantine table. */
-function createLocalPoller(
-  options: LocalPipelineOptions,
-  simulator: RunningSimulator,
-  kinesis: KinesisLocal,
-  quarantine: DatabaseQuarantineSink,
-): Poller {
+/** The source the poller reads: the simulator, or an external API. */
+interface LocalSource {
+  readonly url: string;
+  readonly paths: readonly string[];
+  readonly config: PollerConfig;
+}
+
+function resolveSource(options: LocalPipelineOptions, simulator: RunningSimulator | undefined): LocalSource {
+  const url = options.sourceUrl ?? simulator!.url;
   const config = parsePollerConfig({
     STREAM_NAME,
-    SOURCE_BASE_URL: simulator.url,
+    SOURCE_BASE_URL: url,
     POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
-    AWS_REGION: kinesis.region,
+    SOURCE_HISTORY_MODE: options.historyMode ?? 'auto',
+    ...(options.sourcePaths ? { SOURCE_PATHS: options.sourcePaths.join(',') } : {}),
   });
-  return createPoller({ config, kinesis: kinesis.client, quarantine, logger: localLogger(SERVICE_NAMES.poller) });
+  return { url, paths: config.sourcePaths, config };
+}
+
+/**
+ * The poller as the function runs it; rejections go to the database's quarantine table and
+ * history cursors to `poller-cursors.json` in the data directory, so a restart resumes.
+ */
+function createLocalPoller(
+  options: LocalPipelineOptions,
+  source: LocalSource,
+  dataDir: string,
+  kinesis: KinesisLocal,
+  quarantine: DatabaseQuarantineSink,
+  failures: { latest: readonly EndpointFailure[] },
+): Poller {
+  return createPoller({
+    config: source.config,
+    kinesis: kinesis.client,
+    quarantine,
+    logger: localLogger(SERVICE_NAMES.poller),
+    cursors: new FileCursorStore(join(dataDir, 'poller-cursors.json')),
+    onEndpointFailures: (latest) => (failures.latest = latest),
+  });
 }
 
 interface RunningParts {
   readonly options: LocalPipelineOptions;
   readonly dataDir: string;
-  readonly simulator: RunningSimulator;
+  readonly simulator: RunningSimulator | undefined;
   readonly kinesis: KinesisLocal;
   readonly batchStore: LocalBatchStore;
   readonly openSearch: LocalRealtimeStore;
@@ -420,6 +471,8 @@ interface RunningParts {
   readonly batchMapping: LocalEventSourceMapping;
   readonly realtimeMapping: LocalEventSourceMapping | undefined;
   readonly poller: Poller;
+  readonly source: LocalSource;
+  readonly failures: { latest: readonly EndpointFailure[] };
   readonly closers: Closers;
 }
 
@@ -432,8 +485,10 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
   let polled: PollSummary = EMPTY_POLL_SUMMARY;
   let pollTimer: NodeJS.Timeout | undefined;
   let polling: Promise<unknown> = Promise.resolve();
+  let stopped = true;
   const stopPolling = async () => {
-    if (pollTimer) clearInterval(pollTimer);
+    stopped = true;
+    if (pollTimer) clearTimeout(pollTimer);
     pollTimer = undefined;
     await polling;
   };
@@ -443,7 +498,8 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
     return summary;
   };
   return {
-    simulatorUrl: parts.simulator.url,
+    sourceUrl: parts.source.url,
+    sourcePaths: parts.source.paths,
     kinesisEndpoint: parts.kinesis.endpoint,
     dataApiUrl: batchStore.dataApiUrl(),
     psqlCommand: batchStore.psqlCommand,
@@ -456,14 +512,25 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
     database,
     batchHandler: parts.batchHandler,
     run() {
+      // Polls never overlap (as in the function, one poll at a time): the next starts one interval after
+      // the last started, or at once when it took longer (a back-fill paging for a whole interval).
+      const intervalMs = options.pollIntervalSeconds * 1000;
       const tick = () => {
-        polling = pollNow().catch((error: unknown) => console.error(`poll failed: ${(error as Error).message}`));
+        const started = Date.now();
+        polling = pollNow()
+          .catch((error: unknown) => console.error(`poll failed: ${(error as Error).message}`))
+          .finally(() => {
+            if (stopped) return;
+            pollTimer = setTimeout(tick, Math.max(0, intervalMs - (Date.now() - started)));
+          });
       };
+      stopped = false;
       tick();
-      pollTimer = setInterval(tick, options.pollIntervalSeconds * 1000);
       processors.start();
     },
     pollNow,
+    probe: () => probeSource(parts.source.config, parts.source.paths),
+    lastEndpointFailures: () => parts.failures.latest,
     async summary() {
       const counts = await databaseCounts(database);
       return {
@@ -474,6 +541,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
         recordsPut: polled.recordsPut,
         recordsProcessed: processors.records.get('batch-processor') ?? 0,
         windowsWritten: counts.windows - baseline.windows,
+        windowsWithSeveralReadings: counts.severalReadings - baseline.severalReadings,
         alertsRaised: counts.alerts - baseline.alerts,
         endpointFailures: polled.endpointFailures,
         invocationErrors: processors.invocationErrors,
@@ -500,11 +568,13 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
   };
 }
 
-async function databaseCounts(database: DataApiDatabase): Promise<{ windows: number; alerts: number }> {
-  const [row] = await database.query<{ windows: number; alerts: number }>(
-    'SELECT (SELECT count(*) FROM window_aggregates)::int AS windows, (SELECT count(*) FROM trigger_events)::int AS alerts',
+async function databaseCounts(database: DataApiDatabase): Promise<{ windows: number; severalReadings: number; alerts: number }> {
+  const [row] = await database.query<{ windows: number; severalReadings: number; alerts: number }>(
+    `SELECT (SELECT count(*) FROM window_aggregates)::int AS windows,
+       (SELECT count(*) FROM window_aggregates WHERE reading_count > 1)::int AS "severalReadings",
+       (SELECT count(*) FROM trigger_events)::int AS alerts`,
   );
-  return row ?? { windows: 0, alerts: 0 };
+  return row ?? { windows: 0, severalReadings: 0, alerts: 0 };
 }
 
 async function recentAlerts(database: DataApiDatabase): Promise<RecentAlert[]> {

@@ -15,6 +15,51 @@ import { DEFAULT_SOURCE_PATHS } from '../domain/source-api.js';
 
 export const SOURCE_AUTH_MODES = ['none', 'iam', 'api-key'] as const;
 
+/**
+ * Whether the poller reads the source's history mode (`?since=` / `?cursor=` pages):
+ * `auto` uses it on every path whose answer carries a `next` cursor and reads snapshots
+ * elsewhere; `on` requires it (an answer without `next` is an endpoint failure); `off`
+ * reads snapshots only.
+ */
+export const HISTORY_MODES = ['auto', 'on', 'off'] as const;
+export type HistoryMode = (typeof HISTORY_MODES)[number];
+
+/** How far back a first start (no cursor yet) back-fills each path. */
+export interface InitialLookback {
+  /** Seconds by path. */
+  readonly byPath: Readonly<Record<string, number>>;
+  /** Seconds for a path not listed. */
+  readonly otherSeconds: number;
+}
+
+/**
+ * The default back-fill: 12 h 10 min of settlement markers (a settlement rate over a trailing
+ * day is judged from 12 h of history on), 20 minutes of standpipes, 10 of piezometers, 3 and 2
+ * of the fast extensometers and strain gauges: a baseline for every instrument. On the
+ * simulator's default site that is about 21,000 readings, which the local pipeline takes in
+ * within a default 2-minute run.
+ */
+export const DEFAULT_INITIAL_LOOKBACK: InitialLookback = {
+  byPath: {
+    'params/water_standpipe': 1_200,
+    'params/pore_pressure': 600,
+    'params/settlement/x': 43_800,
+    'params/settlement/y': 180,
+    'params/settlement/z': 120,
+  },
+  otherSeconds: 3_600,
+};
+
+/** The back-fill of `path` on a first start, milliseconds. */
+export function initialLookbackMs(lookback: InitialLookback, path: string): number {
+  const key = path.replace(/^\/+|\/+$/g, '');
+  return (lookback.byPath[key] ?? lookback.otherSeconds) * 1000;
+}
+
+export const DEFAULT_HISTORY_PAGE_LIMIT = 2_000;
+/** Longest back-fill a setting may ask for: the simulator's loggers remember 26 h, real ones rarely more than weeks. */
+export const MAX_INITIAL_LOOKBACK_SECONDS = 30 * 24 * 3_600;
+
 /** How requests to the source API are authorised. */
 export type SourceAuthConfig =
   | { readonly mode: 'none' }
@@ -41,6 +86,12 @@ export interface PollerConfig {
   readonly maxFutureSkewMs: number;
   /** SQS queue for rejected readings; unset where another quarantine is used. */
   readonly quarantineQueueUrl: string | undefined;
+  readonly historyMode: HistoryMode;
+  readonly initialLookback: InitialLookback;
+  /** Readings asked for per history page. */
+  readonly historyPageLimit: number;
+  /** DynamoDB table of the history cursors; unset where another store is used (locally a file). */
+  readonly cursorTableName: string | undefined;
 }
 
 export const DEFAULT_POLL_INTERVAL_SECONDS = 10;
@@ -66,6 +117,10 @@ const EnvironmentSchema = z.object({
     z._default(finiteNumber('seconds').check(z.nonnegative('must not be negative')), DEFAULT_MAX_FUTURE_SKEW_SECONDS),
   ),
   QUARANTINE_QUEUE_URL: unsetWhenBlank(z.optional(httpUrl('the SQS quarantine queue URL'))),
+  SOURCE_HISTORY_MODE: unsetWhenBlank(z._default(z.enum(HISTORY_MODES, { error: `must be one of ${HISTORY_MODES.join(', ')}` }), 'auto')),
+  INITIAL_LOOKBACK_SECONDS: unsetWhenBlank(z.optional(z.string())),
+  HISTORY_PAGE_LIMIT: unsetWhenBlank(z._default(wholeNumber('readings', 1, 10_000), DEFAULT_HISTORY_PAGE_LIMIT)),
+  CURSOR_TABLE_NAME: optionalText(),
 });
 
 /**
@@ -88,6 +143,8 @@ export function parsePollerConfig(env: Environment): PollerConfig {
       problems.push({ key: 'SOURCE_API_KEY_SECRET_ARN', message: 'is required when SOURCE_AUTH is api-key' });
     else sourceAuth = { mode: 'api-key', secretArn: e.SOURCE_API_KEY_SECRET_ARN };
   }
+  const initialLookback =
+    e.INITIAL_LOOKBACK_SECONDS === undefined ? DEFAULT_INITIAL_LOOKBACK : parseInitialLookback(e.INITIAL_LOOKBACK_SECONDS, problems);
   if (problems.length > 0) throw new ConfigError(SUBJECT, problems);
 
   return {
@@ -100,7 +157,47 @@ export function parsePollerConfig(env: Environment): PollerConfig {
     requestMaxAttempts: DEFAULT_REQUEST_MAX_ATTEMPTS,
     maxFutureSkewMs: Math.round(e.MAX_FUTURE_SKEW_SECONDS * 1000),
     quarantineQueueUrl: e.QUARANTINE_QUEUE_URL,
+    historyMode: e.SOURCE_HISTORY_MODE,
+    initialLookback,
+    historyPageLimit: e.HISTORY_PAGE_LIMIT,
+    cursorTableName: e.CURSOR_TABLE_NAME,
   };
+}
+
+/**
+ * `INITIAL_LOOKBACK_SECONDS`: one number of seconds for every path, or `path=seconds` entries
+ * separated by commas, which replace the defaults of the paths they name (`*=seconds` sets the
+ * one for paths not named).
+ */
+export function parseInitialLookback(text: string, problems: ConfigProblem[]): InitialLookback {
+  const key = 'INITIAL_LOOKBACK_SECONDS';
+  const seconds = (value: string): number | undefined => {
+    const number = Number(value.trim());
+    if (value.trim() !== '' && Number.isInteger(number) && number >= 0 && number <= MAX_INITIAL_LOOKBACK_SECONDS) return number;
+    problems.push({
+      key,
+      message: `has ${JSON.stringify(value.trim())} where a whole number of seconds from 0 to ${MAX_INITIAL_LOOKBACK_SECONDS} belongs`,
+    });
+    return undefined;
+  };
+  if (!text.includes('=')) {
+    const all = seconds(text);
+    return { byPath: {}, otherSeconds: all ?? DEFAULT_INITIAL_LOOKBACK.otherSeconds };
+  }
+  const byPath: Record<string, number> = { ...DEFAULT_INITIAL_LOOKBACK.byPath };
+  let otherSeconds = DEFAULT_INITIAL_LOOKBACK.otherSeconds;
+  for (const entry of text.split(',')) {
+    const [path = '', value, ...extra] = entry.split('=');
+    if (value === undefined || extra.length > 0 || path.trim() === '') {
+      problems.push({ key, message: `has the entry ${JSON.stringify(entry.trim())}; write path=seconds, e.g. params/settlement/x=44100` });
+      continue;
+    }
+    const parsed = seconds(value);
+    if (parsed === undefined) continue;
+    if (path.trim() === '*') otherSeconds = parsed;
+    else byPath[path.trim().replace(/^\/+|\/+$/g, '')] = parsed;
+  }
+  return { byPath, otherSeconds };
 }
 
 function splitPaths(text: string, problems: ConfigProblem[]): string[] {

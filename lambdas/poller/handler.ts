@@ -5,7 +5,9 @@ import { createLogger, createMetrics } from '../shared/powertools.js';
 import { SqsQuarantineSink } from '../shared/quarantine.js';
 import { SERVICE_NAMES } from '../shared/telemetry.js';
 import { ConfigError } from '../shared/config-error.js';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { parsePollerConfig } from './config.js';
+import { DynamoDbCursorStore } from './dynamodb-cursor-store.js';
 import { createPoller } from './poller.js';
 import type { SessionSummary } from './polling-session.js';
 
@@ -17,8 +19,15 @@ if (!config.quarantineQueueUrl) {
 }
 const logger = createLogger(SERVICE_NAMES.poller);
 const metrics = createMetrics(SERVICE_NAMES.poller);
+const cursors = config.cursorTableName
+  ? new DynamoDbCursorStore({ tableName: config.cursorTableName, region: process.env.AWS_REGION ?? '', credentials: defaultProvider() })
+  : undefined;
+if (!cursors && config.historyMode !== 'off') {
+  logger.warn('CURSOR_TABLE_NAME is not set: history cursors last only as long as this instance', { historyMode: config.historyMode });
+}
 const poller = createPoller({
   config,
+  ...(cursors ? { cursors } : {}),
   kinesis: createKinesisClient(),
   quarantine: new SqsQuarantineSink({ client: createSqsClient(), queueUrl: config.quarantineQueueUrl }),
   logger,

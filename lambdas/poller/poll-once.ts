@@ -6,6 +6,8 @@ import type { Rejection, RejectionReason } from '../domain/rejection.js';
 import { QuarantineWriteError, type QuarantineSink } from '../shared/quarantine.js';
 import type { KinesisWriter, StreamRecord } from './kinesis-writer.js';
 import type { SeenReadings } from './seen-readings.js';
+import type { HistoryMode } from './config.js';
+import type { CursorStore } from './cursor-store.js';
 import type { EndpointFailure, SourceClient } from './source-client.js';
 
 /**
@@ -56,8 +58,26 @@ export function addPollSummaries(a: PollSummary, b: PollSummary): PollSummary {
 
 export type PollLogger = Pick<Logger, 'warn' | 'error'>;
 
+/**
+ * How a poll reads history-mode sources, and what it keeps across polls. With no history
+ * reading given, every path is read as a snapshot.
+ */
+export interface HistoryReading {
+  readonly mode: HistoryMode;
+  readonly cursors: CursorStore;
+  /** How far back a path with no saved cursor back-fills, milliseconds. */
+  readonly lookbackMs: (path: string) => number;
+  readonly pageLimit: number;
+  /** A poll asks for no further page once it has run this long (its poll budget), milliseconds. */
+  readonly budgetMs: number;
+  /** Each path's cursor as last read or saved; kept across polls. */
+  readonly known: Map<string, string>;
+  /** Paths whose answers showed no history mode (in `auto`); kept across polls. */
+  readonly snapshotPaths: Set<string>;
+}
+
 export interface PollOnceDependencies {
-  readonly source: Pick<SourceClient, 'fetchAll'>;
+  readonly source: Pick<SourceClient, 'fetchEndpoint'>;
   readonly paths: readonly string[];
   readonly writer: Pick<KinesisWriter, 'put'>;
   readonly quarantine: QuarantineSink;
@@ -66,6 +86,10 @@ export interface PollOnceDependencies {
   readonly maxFutureSkewMs: number;
   readonly now: () => number;
   readonly logger: PollLogger;
+  /** History mode; absent: snapshots only. */
+  readonly history?: HistoryReading;
+  /** Called with the endpoints that failed in this poll (none: an empty list). */
+  readonly onEndpointFailures?: (failures: readonly EndpointFailure[]) => void;
 }
 
 /** An accepted reading and the endpoint it came from. */
@@ -77,55 +101,115 @@ interface SourcedReading {
 /**
  * One poll: reads every endpoint concurrently, validates the items, puts the accepted
  * readings to Kinesis (partition key = instrument id), and quarantines every rejection,
- * including readings Kinesis refused on every attempt (`put_failed`).
+ * including readings Kinesis refused on every attempt (`put_failed`). A history-mode path
+ * is read page by page from its cursor (or, on a first start, from `now - lookback`), each
+ * page put and quarantined before its `next` cursor is saved, until no page is ready or
+ * the poll budget is spent.
  */
 export async function pollOnce(deps: PollOnceDependencies): Promise<PollSummary> {
   const polledAt = deps.now();
   deps.seen.prune(polledAt);
-  const results = await deps.source.fetchAll(deps.paths);
-
-  const failures: EndpointFailure[] = [];
-  const accepted: SourcedReading[] = [];
-  const rejected: Rejection[] = [];
-  const seenThisPoll = deps.seen.identities();
-  let readingsPolled = 0;
-  for (const result of results) {
-    if (!result.ok) {
-      failures.push(result.failure);
-      continue;
-    }
-    readingsPolled += result.items.length;
-    const normalised = normaliseItems(
-      result.items,
-      { source: result.path, now: polledAt, maxFutureSkewMs: deps.maxFutureSkewMs },
-      seenThisPoll,
-    );
-    accepted.push(...normalised.accepted.map((reading) => ({ reading, source: result.path })));
-    rejected.push(...normalised.rejected);
-  }
+  const seenThisPoll = deps.seen.identities(polledAt);
+  const outcomes = await Promise.all(deps.paths.map((path) => pollPath(deps, path, polledAt, seenThisPoll)));
+  const failures = outcomes.flatMap((outcome) => outcome.failures);
   for (const failure of failures) deps.logger.warn('endpoint failed', { endpointFailure: failure });
+  deps.onEndpointFailures?.(failures);
+  return outcomes.reduce((total, outcome) => addPollSummaries(total, outcome.summary), EMPTY_POLL_SUMMARY);
+}
 
+interface PathOutcome {
+  readonly summary: PollSummary;
+  readonly failures: EndpointFailure[];
+}
+
+function failed(failure: EndpointFailure, summary: PollSummary = EMPTY_POLL_SUMMARY): PathOutcome {
+  return { summary: addPollSummaries(summary, { ...EMPTY_POLL_SUMMARY, endpointFailures: 1 }), failures: [failure] };
+}
+
+async function pollPath(deps: PollOnceDependencies, path: string, polledAt: number, seen: Set<string>): Promise<PathOutcome> {
+  const history = deps.history;
+  if (history === undefined || history.mode === 'off' || history.snapshotPaths.has(path)) {
+    const result = await deps.source.fetchEndpoint(path);
+    if (!result.ok) return failed(result.failure);
+    return { summary: await takeItems(deps, path, result.items, polledAt, seen), failures: [] };
+  }
+  let cursor = history.known.get(path);
+  if (cursor === undefined) {
+    try {
+      cursor = await history.cursors.get(path);
+    } catch (error) {
+      return failed(storeFailure(path, `could not read the saved cursor, so the path is not read: ${describe(error)}`));
+    }
+    if (cursor !== undefined) history.known.set(path, cursor);
+  }
+  let summary = EMPTY_POLL_SUMMARY;
+  const limit = history.pageLimit;
+  for (let page = 0; ; page++) {
+    const query = cursor === undefined ? { since: polledAt - history.lookbackMs(path), limit } : { cursor, limit };
+    const result = await deps.source.fetchEndpoint(path, query);
+    if (!result.ok) return failed(result.failure, summary);
+    if (result.history === undefined) {
+      if (history.mode === 'on') {
+        const message = 'history mode is on (SOURCE_HISTORY_MODE=on) but the answer to ?since= has no next cursor';
+        return failed({ path, url: path, kind: 'invalid_envelope', message, attempts: result.attempts }, summary);
+      }
+      // The source ignored the history query: it is a snapshot source, and this answer a snapshot.
+      history.snapshotPaths.add(path);
+      deps.logger.warn('source has no history mode on this path; reading snapshots', { path });
+      return { summary: addPollSummaries(summary, await takeItems(deps, path, result.items, polledAt, seen)), failures: [] };
+    }
+    summary = addPollSummaries(summary, await takeItems(deps, path, result.items, polledAt, seen));
+    cursor = result.history.next;
+    history.known.set(path, cursor);
+    try {
+      await history.cursors.put(path, cursor);
+    } catch (error) {
+      // The readings are in; a restart would read this page again (the batch store keeps each reading once).
+      return failed(storeFailure(path, `could not save the cursor after a page: ${describe(error)}`), summary);
+    }
+    if (!result.history.more || deps.now() - polledAt >= history.budgetMs) return { summary, failures: [] };
+  }
+}
+
+function storeFailure(path: string, message: string): EndpointFailure {
+  return { path, url: path, kind: 'cursor_store', message, attempts: 1 };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Validates one answer's items, puts the accepted ones and quarantines the rest. */
+async function takeItems(
+  deps: PollOnceDependencies,
+  path: string,
+  items: unknown[],
+  polledAt: number,
+  seen: Set<string>,
+): Promise<PollSummary> {
+  const normalised = normaliseItems(items, { source: path, now: polledAt, maxFutureSkewMs: deps.maxFutureSkewMs }, seen);
+  const accepted = normalised.accepted.map((reading) => ({ reading, source: path }));
+  const rejected: Rejection[] = [...normalised.rejected];
   const outcome = await deps.writer.put(accepted.map(toStreamRecord));
-  for (const { reading } of outcome.put) deps.seen.add(reading);
+  for (const { reading } of outcome.put) deps.seen.add(reading, polledAt);
   const failedAt = deps.now();
-  for (const failed of outcome.failed) {
+  for (const failure of outcome.failed) {
     rejected.push({
       reason: 'put_failed',
-      detail: `Kinesis refused the record ${failed.attempts} time(s); last error ${failed.errorCode}: ${failed.errorMessage}`,
-      raw: failed.item.reading,
-      source: failed.item.source,
+      detail: `Kinesis refused the record ${failure.attempts} time(s); last error ${failure.errorCode}: ${failure.errorMessage}`,
+      raw: failure.item.reading,
+      source: failure.item.source,
       rejectedAt: failedAt,
     });
   }
-
   const quarantineFailures = await quarantine(rejected, deps);
   return {
-    readingsPolled,
+    readingsPolled: items.length,
     readingsAccepted: outcome.put.length,
     readingsRejected: rejected.length,
     rejectedByReason: countByReason(rejected),
     recordsPut: outcome.put.length,
-    endpointFailures: failures.length,
+    endpointFailures: 0,
     quarantineFailures,
   };
 }

@@ -5,14 +5,15 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { QuarantineSink } from '../shared/quarantine.js';
 import { sleep as realSleep, type Sleep } from '../shared/retry.js';
 import { readApiKeySecret } from './api-key-secret.js';
-import type { PollerConfig } from './config.js';
+import { initialLookbackMs, type PollerConfig } from './config.js';
+import { MemoryCursorStore, type CursorStore } from './cursor-store.js';
 import { KinesisWriter } from './kinesis-writer.js';
 import { publishPollMetrics } from './poll-metrics.js';
-import { pollOnce, type PollSummary } from './poll-once.js';
+import { pollOnce, type HistoryReading, type PollSummary } from './poll-once.js';
 import { runPollingSession, type SessionSummary } from './polling-session.js';
 import { SeenReadings } from './seen-readings.js';
 import { authoriserFor, type RequestAuthoriser } from './source-auth.js';
-import { SourceClient } from './source-client.js';
+import { SourceClient, type EndpointFailure } from './source-client.js';
 
 /** Longest wait between two requests to one endpoint, milliseconds. */
 const SOURCE_BACKOFF = { baseMs: 250, maxMs: 2_000 } as const;
@@ -36,6 +37,13 @@ export interface PollerOptions {
   readonly sleep?: Sleep;
   /** Attempts per Kinesis record before it is quarantined as `put_failed`. Default 5. */
   readonly putMaxAttempts?: number;
+  /**
+   * Where history-mode cursors persist (DynamoDB in AWS, a file locally). Default: in memory,
+   * so a restarted poller back-fills again from `now - lookback`.
+   */
+  readonly cursors?: CursorStore;
+  /** Called after every poll with the endpoints that failed in it (an empty list when none did). */
+  readonly onEndpointFailures?: (failures: readonly EndpointFailure[]) => void;
 }
 
 export interface Poller {
@@ -79,6 +87,16 @@ export function createPoller(options: PollerOptions): Poller {
     sleep,
   });
   const seen = new SeenReadings();
+  const history: HistoryReading = {
+    mode: config.historyMode,
+    cursors: options.cursors ?? new MemoryCursorStore(),
+    lookbackMs: (path) => initialLookbackMs(config.initialLookback, path),
+    pageLimit: config.historyPageLimit,
+    // A poll pages for at most one interval; the session sees how long polls take before starting another.
+    budgetMs: config.pollIntervalMs,
+    known: new Map(),
+    snapshotPaths: new Set(),
+  };
 
   const poll = async (): Promise<PollSummary> => {
     const summary = await pollOnce({
@@ -90,6 +108,8 @@ export function createPoller(options: PollerOptions): Poller {
       maxFutureSkewMs: config.maxFutureSkewMs,
       now,
       logger,
+      history,
+      ...(options.onEndpointFailures ? { onEndpointFailures: options.onEndpointFailures } : {}),
     });
     logger.info('poll complete', { poll: summary });
     if (options.metrics) publishPollMetrics(options.metrics, summary);

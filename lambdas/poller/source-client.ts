@@ -9,9 +9,11 @@ import { noAuthorisation, type RequestAuthoriser } from './source-auth.js';
  * - `network`: the connection failed;
  * - `authorisation`: the request could not be authorised (credentials or API key unavailable);
  * - `invalid_json`: the body is not JSON;
- * - `invalid_envelope`: the JSON is not a readings envelope.
+ * - `invalid_envelope`: the JSON is not a readings envelope (or, with history mode on, not a history page);
+ * - `cursor_store`: the history cursor could not be read or saved, so the path was not read further.
  */
-export type EndpointFailureKind = 'http_status' | 'timeout' | 'network' | 'authorisation' | 'invalid_json' | 'invalid_envelope';
+export type EndpointFailureKind =
+  'http_status' | 'timeout' | 'network' | 'authorisation' | 'invalid_json' | 'invalid_envelope' | 'cursor_store';
 
 export interface EndpointFailure {
   readonly path: string;
@@ -24,9 +26,30 @@ export interface EndpointFailure {
   readonly attempts: number;
 }
 
+/**
+ * The paging fields of a history-mode answer. A source supports history mode when its answer
+ * to `?since=` carries `next` (a string: the cursor to ask with next, `?cursor=<next>`) and
+ * `more` (a boolean: whether another page is ready); a snapshot answer has neither.
+ */
+export interface HistoryPaging {
+  readonly next: string;
+  readonly more: boolean;
+}
+
 export type EndpointResult =
-  | { readonly ok: true; readonly path: string; readonly items: unknown[]; readonly attempts: number }
+  | {
+      readonly ok: true;
+      readonly path: string;
+      readonly items: unknown[];
+      readonly attempts: number;
+      /** Present when the answer is a history page; absent for a snapshot answer. */
+      readonly history?: HistoryPaging;
+    }
   | { readonly ok: false; readonly path: string; readonly failure: EndpointFailure };
+
+/** What to ask a reading path for: a snapshot (no query), or a history page from `since` or `cursor`. */
+export type EndpointQuery =
+  { readonly since: number; readonly limit: number } | { readonly cursor: string; readonly limit: number } | Record<string, never>;
 
 export interface SourceClientOptions {
   /** Base URL of the source API; paths resolve beneath it. */
@@ -58,7 +81,7 @@ export function endpointUrl(baseUrl: string, path: string): URL {
 }
 
 type AttemptOutcome =
-  | { readonly ok: true; readonly items: unknown[] }
+  | { readonly ok: true; readonly items: unknown[]; readonly history?: HistoryPaging }
   | {
       readonly ok: false;
       readonly retryable: boolean;
@@ -100,11 +123,16 @@ export class SourceClient {
     return Promise.all(paths.map((path) => this.fetchEndpoint(path)));
   }
 
-  async fetchEndpoint(path: string): Promise<EndpointResult> {
+  async fetchEndpoint(path: string, query: EndpointQuery = {}): Promise<EndpointResult> {
     const url = endpointUrl(this.#baseUrl, path);
+    if ('since' in query) url.searchParams.set('since', new Date(query.since).toISOString());
+    if ('cursor' in query) url.searchParams.set('cursor', query.cursor);
+    if ('limit' in query) url.searchParams.set('limit', String(query.limit));
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#attempt(path, url);
-      if (outcome.ok) return { ok: true, path, items: outcome.items, attempts: attempt };
+      if (outcome.ok) {
+        return { ok: true, path, items: outcome.items, attempts: attempt, ...(outcome.history ? { history: outcome.history } : {}) };
+      }
       if (!outcome.retryable || attempt >= this.#maxAttempts) {
         const { kind, status, message } = outcome;
         return {
@@ -145,12 +173,21 @@ export class SourceClient {
       return { ok: false, retryable: false, kind: 'invalid_json', message: `body is not JSON (${describe(error)}): ${excerpt(text)}` };
     }
     try {
-      return { ok: true, items: itemsOfResponse(path, body) };
+      const items = itemsOfResponse(path, body);
+      return { ok: true, items, ...historyPagingOf(body) };
     } catch (error) {
       if (error instanceof EnvelopeError) return { ok: false, retryable: false, kind: 'invalid_envelope', message: error.message };
       throw error;
     }
   }
+}
+
+/** The paging fields of an answer, when it is a history page. */
+function historyPagingOf(body: unknown): { history?: HistoryPaging } {
+  if (typeof body !== 'object' || body === null) return {};
+  const { next, more } = body as { next?: unknown; more?: unknown };
+  if (typeof next !== 'string' || next === '') return {};
+  return { history: { next, more: more === true } };
 }
 
 function isTimeout(error: unknown): boolean {

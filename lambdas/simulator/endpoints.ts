@@ -22,6 +22,16 @@ export interface Envelope {
   readonly items: readonly RawItem[];
 }
 
+/**
+ * A history-mode page (`?since=` or `?cursor=`): the envelope's fields and two more, which
+ * snapshot answers lack. `next` is the cursor to ask with next (`?cursor=<next>`); `more`
+ * says whether another page is ready now.
+ */
+export interface HistoryEnvelope extends Envelope {
+  readonly next: string;
+  readonly more: boolean;
+}
+
 export interface ReadingEndpoint {
   /** Path without leading or trailing slash. */
   readonly path: string;

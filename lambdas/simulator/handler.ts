@@ -27,7 +27,9 @@ export function createHandler(
   return async (event) => {
     simulator ??= createSimulator({ ...simulatorOptionsFromEnv(env), ...overrides });
     const method = event.requestContext.http.method;
-    const response = simulator.handle({ method, path: event.rawPath });
+    // The query string carries history mode (`since`, `cursor`, `limit`); a function URL hands it over apart from the path.
+    const path = event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath;
+    const response = simulator.handle({ method, path });
     if (response.delayMs > 0) await sleep(response.delayMs);
     return {
       statusCode: response.status,

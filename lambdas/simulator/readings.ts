@@ -1,21 +1,29 @@
 import type { ApiItem } from './endpoints.js';
 import type { Instrument } from './fleet.js';
+import { latestAvailableTime, type LoggingPlan } from './loggers.js';
 import { seriesValue, type SeriesProfile } from './series.js';
 
-/** What every instrument of a type reads at epoch-millisecond `at`, as clean source-API items. */
-export function readItems(instruments: readonly Instrument[], profiles: ReadonlyMap<string, SeriesProfile>, at: number): ApiItem[] {
-  const timestamp = new Date(at).toISOString();
-  return instruments.map((instrument) => {
-    const profile = profiles.get(instrument.id);
-    if (profile === undefined) throw new Error(`No series profile for instrument ${instrument.id}`);
-    return {
-      borehole_number: instrument.id,
-      instrument: instrument.type,
-      surface_level: instrument.surfaceLevel,
-      northing: instrument.northing,
-      easting: instrument.easting,
-      reading: seriesValue(profile, at),
-      timestamp,
-    };
-  });
+/** Everything the simulator knows about one instrument. */
+export interface SimulatedInstrument {
+  readonly instrument: Instrument;
+  readonly profile: SeriesProfile;
+  readonly logging: LoggingPlan;
+}
+
+/** The source-API item of the reading `instrument` logged at epoch-millisecond `loggedAt`. */
+export function itemAt(instrument: Instrument, profile: SeriesProfile, loggedAt: number): ApiItem {
+  return {
+    borehole_number: instrument.id,
+    instrument: instrument.type,
+    surface_level: instrument.surfaceLevel,
+    northing: instrument.northing,
+    easting: instrument.easting,
+    reading: seriesValue(profile, loggedAt),
+    timestamp: new Date(loggedAt).toISOString(),
+  };
+}
+
+/** Each instrument's latest reading the API has at `at` (snapshot mode), stamped at the logger's time. */
+export function latestItems(instruments: readonly SimulatedInstrument[], at: number): ApiItem[] {
+  return instruments.map(({ instrument, profile, logging }) => itemAt(instrument, profile, latestAvailableTime(logging, profile, at)));
 }

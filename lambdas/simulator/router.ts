@@ -1,12 +1,25 @@
-import { ALL_PATH, KNOWN_PATHS, PING_PATH, READING_ENDPOINTS, type Envelope, type RawItem, type ReadingEndpoint } from './endpoints.js';
+import type { InstrumentType } from '../domain/instrument-types.js';
+import {
+  ALL_PATH,
+  KNOWN_PATHS,
+  PING_PATH,
+  READING_ENDPOINTS,
+  type Envelope,
+  type HistoryEnvelope,
+  type RawItem,
+  type ReadingEndpoint,
+} from './endpoints.js';
 import { corruptJson, drawServerError, hitsResponseFault, injectItemFaults, type FaultContext, type FaultRates } from './faults.js';
 import type { Fleet } from './fleet.js';
-import { readItems } from './readings.js';
-import type { SeriesProfile } from './series.js';
+import { formatCursor, historyPage, HistoryQueryError, parseHistoryQuery, type HistoryQuery } from './history.js';
+import { itemAt, latestItems, type SimulatedInstrument } from './readings.js';
 
 export interface SimulatorRequest {
   readonly method: string;
-  /** The request path; a leading slash, one trailing slash and a query string are ignored. */
+  /**
+   * The request path; a leading slash and one trailing slash are ignored. A query string is
+   * ignored too, except `since`, `cursor` and `limit` on the five reading paths (history mode).
+   */
   readonly path: string;
 }
 
@@ -27,7 +40,8 @@ export interface SimulatorResponse {
 export interface RouterState {
   readonly seed: string;
   readonly fleet: Fleet;
-  readonly profiles: ReadonlyMap<string, SeriesProfile>;
+  /** Each type's instruments with their series and logging plans, in fleet order. */
+  readonly instruments: Readonly<Record<InstrumentType, readonly SimulatedInstrument[]>>;
   readonly faults: FaultRates;
   readonly slowDelayMs: number;
 }
@@ -54,6 +68,17 @@ export function route(state: RouterState, request: SimulatorRequest, at: number)
   if (path === PING_PATH) return json(200, { ping: 'pong!' }, [], at);
   const endpoint = ENDPOINT_BY_PATH.get(path);
   if (endpoint !== undefined) {
+    let history: HistoryQuery | null;
+    try {
+      history = parseHistoryQuery(new URLSearchParams(request.path.split('?')[1] ?? ''));
+    } catch (problem) {
+      if (problem instanceof HistoryQueryError) return error(400, 'bad_request', problem.message, at);
+      throw problem;
+    }
+    if (history !== null) {
+      const envelope = buildHistoryEnvelope(state, endpoint, at, history);
+      return withResponseFaults(state, path, envelope, envelope.items, at);
+    }
     const envelope = buildEnvelope(state, endpoint, at);
     return withResponseFaults(state, path, envelope, envelope.items, at);
   }
@@ -75,13 +100,35 @@ export function route(state: RouterState, request: SimulatorRequest, at: number)
 }
 
 function buildEnvelope(state: RouterState, endpoint: ReadingEndpoint, at: number): Envelope {
-  const instruments = state.fleet[endpoint.type];
-  const clean = readItems(instruments, state.profiles, at);
+  const instruments = state.instruments[endpoint.type];
+  const clean = latestItems(instruments, at);
   return {
     instruments: instruments.length,
     units: endpoint.units,
     timezone: 'UTC',
     items: injectItemFaults(clean, state.faults, { seed: state.seed, scope: endpoint.path, at }),
+  };
+}
+
+/**
+ * A history page. Item faults are drawn per reading (its instrument and logging time), so
+ * a reading is faulted the same way whichever page it falls on.
+ */
+function buildHistoryEnvelope(state: RouterState, endpoint: ReadingEndpoint, at: number, query: HistoryQuery): HistoryEnvelope {
+  const instruments = state.instruments[endpoint.type];
+  const page = historyPage(instruments, at, query);
+  const items = page.readings.flatMap(({ index, loggedAt }) => {
+    const { instrument, profile } = instruments[index]!;
+    const context = { seed: state.seed, scope: `${endpoint.path}|${instrument.id}`, at: loggedAt };
+    return injectItemFaults([itemAt(instrument, profile, loggedAt)], state.faults, context);
+  });
+  return {
+    instruments: instruments.length,
+    units: endpoint.units,
+    timezone: 'UTC',
+    next: formatCursor(page.next),
+    more: page.more,
+    items,
   };
 }
 

@@ -1,8 +1,9 @@
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../domain/instrument-types.js';
-import { defaultTriggerLevels } from '../domain/trigger-levels.js';
+import { createEpisodePlans, episodeElevated, episodeOffset, type EpisodePlan } from './episodes.js';
 import type { Instrument } from './fleet.js';
+import { EXCURSION_LEVELS } from './levels.js';
 import { createRandom, normalHash, unitHash, type Random } from './random.js';
-import { EXCURSIONS, SPIKE_RATE, TYPE_MODELS, type Interval, type WaveSpec } from './type-models.js';
+import { CONSOLIDATION_SETTLING_SHARE, EXCURSIONS, SPIKE_RATE, TYPE_MODELS, type Interval, type WaveSpec } from './type-models.js';
 
 const MS_PER_HOUR = 3_600_000;
 const MS_PER_MINUTE = 60_000;
@@ -14,8 +15,8 @@ interface Wave {
 }
 
 /**
- * When and how far an instrument's excursions go. The levels are the pipeline's default
- * trigger levels as offsets from the reference, signed in the excursion's direction.
+ * When and how far an instrument's excursions go. The levels are {@link EXCURSION_LEVELS}
+ * as offsets from the reference, signed in the excursion's direction.
  */
 interface ExcursionPlan {
   readonly cycleMs: number;
@@ -43,6 +44,8 @@ export interface SeriesProfile {
   readonly noiseSd: number;
   readonly spikeMagnitude: number;
   readonly excursion: ExcursionPlan | null;
+  /** A drawdown, heave or settlement-rate episode, relative to the instrument's own level. */
+  readonly episode: EpisodePlan | null;
   readonly decimals: number;
   readonly type: InstrumentType;
 }
@@ -57,9 +60,10 @@ export function createSeriesProfiles(seed: string, instruments: readonly Instrum
   const [first] = instruments;
   if (first === undefined) return profiles;
   const type = first.type;
+  const timing = TYPE_MODELS[type].excursionTiming;
   const cycleMs = createRandom(seed, 'excursion-cycle', type).between(
-    EXCURSIONS.cycleMinutes.min * MS_PER_MINUTE,
-    EXCURSIONS.cycleMinutes.max * MS_PER_MINUTE,
+    timing.cycleMinutes.min * MS_PER_MINUTE,
+    timing.cycleMinutes.max * MS_PER_MINUTE,
   );
   const excursionCount = Math.min(
     instruments.length,
@@ -71,10 +75,11 @@ export function createSeriesProfiles(seed: string, instruments: readonly Instrum
       .slice(0, excursionCount)
       .map((instrument, slot) => [instrument.id, slot]),
   );
+  const episodes = createEpisodePlans(seed, instruments, new Set(slotOf.keys()));
   for (const instrument of instruments) {
     const slot = slotOf.get(instrument.id);
     const slotting = slot === undefined ? null : { slot, slots: excursionCount, cycleMs };
-    profiles.set(instrument.id, createSeriesProfile(seed, instrument, slotting));
+    profiles.set(instrument.id, createSeriesProfile(seed, instrument, slotting, episodes.get(instrument.id) ?? null));
   }
   return profiles;
 }
@@ -83,14 +88,18 @@ function createSeriesProfile(
   seed: string,
   instrument: Instrument,
   slotting: { slot: number; slots: number; cycleMs: number } | null,
+  episode: EpisodePlan | null,
 ): SeriesProfile {
   const model = TYPE_MODELS[instrument.type];
   const random = createRandom(seed, 'series', instrument.id);
   const sign = model.eitherSign && random.next() < 0.5 ? -1 : 1;
   const baseline = sign * draw(random, model.baseline);
   const reference = instrument.type === 'water_standpipe' ? instrument.surfaceLevel : 0;
-  const levels = defaultTriggerLevels(instrument.type, instrument.surfaceLevel);
-  if (levels === null) throw new Error(`No default trigger levels for ${instrument.id}`);
+  const aim = EXCURSION_LEVELS[instrument.type];
+  const levels =
+    instrument.type === 'water_standpipe'
+      ? { alert: reference + aim.alert, alarm: reference + aim.alarm, action: reference + aim.action }
+      : aim;
   const direction = INSTRUMENT_TYPE_SPECS[instrument.type].triggerMode === 'rising' ? 1 : Math.sign(baseline);
   const trend = drawWave(random, model.trend);
   const waves = model.waves.map((spec) => drawWave(random, spec));
@@ -102,7 +111,10 @@ function createSeriesProfile(
       : {
           cycleMs: slotting.cycleMs,
           offsetMs: ((slotting.slot + random.between(-EXCURSIONS.slotJitter, EXCURSIONS.slotJitter)) * slotting.cycleMs) / slotting.slots,
-          durationMs: random.between(EXCURSIONS.durationMinutes.min * MS_PER_MINUTE, EXCURSIONS.durationMinutes.max * MS_PER_MINUTE),
+          durationMs: random.between(
+            model.excursionTiming.durationMinutes.min * MS_PER_MINUTE,
+            model.excursionTiming.durationMinutes.max * MS_PER_MINUTE,
+          ),
           alert: direction * (levels.alert - reference),
           alarm: direction * (levels.alarm - reference),
           action: direction * (levels.action - reference),
@@ -117,6 +129,7 @@ function createSeriesProfile(
     noiseSd,
     spikeMagnitude,
     excursion,
+    episode,
     decimals: model.decimals,
     type: instrument.type,
   };
@@ -136,11 +149,25 @@ function drawWave(random: Random, spec: WaveSpec): Wave {
 
 /** The instrument's reading at epoch-millisecond `t`, rounded as the source API reports it. */
 export function seriesValue(profile: SeriesProfile, t: number): number {
-  const offset = slowComponent(profile, t) + excursionComponent(profile, t) + noiseComponent(profile, t);
+  const offset =
+    slowComponent(profile, t) + excursionComponent(profile, t) + episodeOffset(profile.episode, t) + noiseComponent(profile, t);
   const { min, max } = INSTRUMENT_TYPE_SPECS[profile.type].physicalRange;
   const value = Math.min(max, Math.max(min, profile.reference + offset));
   const scale = 10 ** profile.decimals;
   return Math.round(value * scale) / scale;
+}
+
+/**
+ * Whether the instrument is near or beyond a level at `t`: in the middle half of an
+ * excursion, or half way into an episode (or settling fast). Loggers re-read more then.
+ */
+export function nearLevel(profile: SeriesProfile, t: number): boolean {
+  if (episodeElevated(profile.episode, t)) return true;
+  const plan = profile.excursion;
+  if (plan === null) return false;
+  const cycle = Math.floor((t - plan.offsetMs) / plan.cycleMs);
+  const progress = (t - (cycle * plan.cycleMs + plan.offsetMs)) / plan.durationMs;
+  return progress > 0.25 && progress < 0.75;
 }
 
 /** Baseline, trend and undulations: the smooth part of the series. */
@@ -153,9 +180,9 @@ function sine(wave: Wave, t: number): number {
   return wave.amplitude * Math.sin((2 * Math.PI * t) / wave.periodMs + wave.phase);
 }
 
-/** Settled fraction 0..1 over a cycle: settles quickly then slowly over 85% of it, rebounds smoothly over the rest. */
+/** Settled fraction 0..1 over a cycle: settles quickly then slowly over 60% of it, rebounds smoothly over the rest. */
 function consolidation(wave: Wave, t: number): number {
-  const settlingShare = 0.85;
+  const settlingShare = CONSOLIDATION_SETTLING_SHARE;
   const cycles = t / wave.periodMs + wave.phase / (2 * Math.PI);
   const phase = cycles - Math.floor(cycles);
   if (phase < settlingShare) return 1 - (1 - phase / settlingShare) ** 2;

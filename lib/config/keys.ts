@@ -105,6 +105,21 @@ export const CONFIG_KEY_DEFINITIONS = {
     },
   ),
   pollIntervalSeconds: key(wholeNumber(1, 30), 10, { description: 'Time between polls within a poller invocation' }),
+  sourceHistoryMode: key(oneOf(['auto', 'on', 'off'] as const), 'auto', {
+    description:
+      "The poller's history mode (`?since=` pages, cursors in a DynamoDB table): `auto` where the source's answers carry a `next` cursor, `on` required, `off` snapshots only",
+  }),
+  sourceInitialLookback: optionalKey(
+    text(
+      /^(\d+|[\w/*.-]+=\d+(,[\w/*.-]+=\d+)*)$/,
+      'must be seconds, or path=seconds entries separated by commas',
+      'seconds or path=seconds,…',
+    ),
+    {
+      note: 'per path: 12 h 10 min of settlement markers, minutes of the others',
+      description: 'How far back a first start back-fills in history mode (`INITIAL_LOOKBACK_SECONDS` of the poller)',
+    },
+  ),
 
   streamMode: key(oneOf(STREAM_MODES), 'on-demand', { description: 'Kinesis capacity mode' }),
   shardCount: optionalKey(wholeNumber(1, 1000), {

@@ -1,4 +1,5 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -6,6 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
 import { PipelineFunction } from '../constructs/pipeline-function.js';
+import { rotatingKey } from '../constructs/rotating-key.js';
 import { acknowledge, wildcardResource } from '../nag.js';
 import type { PollSource } from './poll-source.js';
 import type { ReadingStream } from './reading-stream.js';
@@ -30,6 +32,12 @@ export interface PollerProps {
   readonly serviceName?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** The source's history mode: `auto`, `on` or `off` (SOURCE_HISTORY_MODE). @default 'auto' */
+  readonly historyMode?: 'auto' | 'on' | 'off';
+  /** How far back a first start back-fills (INITIAL_LOOKBACK_SECONDS). @default the poller's per-path defaults */
+  readonly initialLookback?: string;
+  /** Of the history-cursor table and its key. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -39,6 +47,8 @@ export interface PollerProps {
  */
 export class Poller extends Construct implements iam.IGrantable {
   readonly handler: PipelineFunction;
+  /** The history cursor of each source path (key `path`), read and written by the poller only. */
+  readonly cursorTable: dynamodb.Table;
   readonly schedule: scheduler.Schedule;
   readonly serviceName: string;
 
@@ -63,6 +73,28 @@ export class Poller extends Construct implements iam.IGrantable {
       },
     });
     for (const [name, value] of Object.entries(props.source.bind(this.handler).environment)) this.handler.addEnvironment(name, value);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const cursorKey = rotatingKey(this, 'CursorKey', {
+      alias: `${props.functionName}/cursors`,
+      description: `Encrypts the history cursors of ${props.functionName}`,
+      removalPolicy,
+    });
+    this.cursorTable = new dynamodb.Table(this, 'Cursors', {
+      tableName: `${props.functionName}-cursors`,
+      partitionKey: { name: 'path', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: cursorKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+    this.handler.addEnvironment('CURSOR_TABLE_NAME', this.cursorTable.tableName);
+    this.handler.addEnvironment('SOURCE_HISTORY_MODE', props.historyMode ?? 'auto');
+    if (props.initialLookback !== undefined) this.handler.addEnvironment('INITIAL_LOOKBACK_SECONDS', props.initialLookback);
+    // Least privilege: the two calls the cursor store makes, and the key operations DynamoDB makes for them.
+    this.cursorTable.grant(this.handler, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    cursorKey.grant(this.handler, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
     props.stream.grantPutRecords(this.handler);
     props.quarantine.grantSend(this.handler);
 

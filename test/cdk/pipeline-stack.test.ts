@@ -68,6 +68,8 @@ describe('ingestion', () => {
       SOURCE_AUTH: 'iam',
       POLL_INTERVAL_SECONDS: '10',
       QUARANTINE_QUEUE_URL: ref(id('AWS::SQS::Queue', 'QuarantineQueue')),
+      CURSOR_TABLE_NAME: ref(id('AWS::DynamoDB::Table', 'PollerCursors')),
+      SOURCE_HISTORY_MODE: 'auto',
       POWERTOOLS_SERVICE_NAME: 'poller',
       POWERTOOLS_METRICS_NAMESPACE: 'GeotechMonitoring',
       NODE_OPTIONS: '--enable-source-maps',
@@ -440,7 +442,19 @@ describe('least privilege', () => {
         [['kms:Decrypt'], [id('AWS::KMS::Key', 'MessagingKey')]],
         [['sqs:SendMessage'], [id('AWS::SQS::Queue', 'QuarantineQueue')]],
         [['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'], [simulator]],
+        [['dynamodb:GetItem', 'dynamodb:PutItem'], [id('AWS::DynamoDB::Table', 'PollerCursors')]],
+        [['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], [id('AWS::KMS::Key', 'PollerCursorKey')]],
       ]),
+    });
+  });
+
+  it('keeps the poller’s history cursors in an encrypted table with point-in-time recovery', () => {
+    const table = id('AWS::DynamoDB::Table', 'PollerCursors');
+    expect(props(table)).toMatchObject({
+      KeySchema: [{ AttributeName: 'path', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arn(id('AWS::KMS::Key', 'PollerCursorKey')) },
     });
   });
 

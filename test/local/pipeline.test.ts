@@ -112,7 +112,7 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
     await pipeline.drain();
 
     const groups = new Map<string, { count: number; sum: bigint; min: number; max: number }>();
-    for (const served of pipeline.simulator.served) {
+    for (const served of pipeline.simulator!.served) {
       for (const item of served.items as Array<{ borehole_number: string; reading: number; timestamp: string }>) {
         const at = parseIsoInstant(item.timestamp)!;
         const start = at - (at % (WINDOW_SECONDS * 1000));
@@ -217,7 +217,7 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
     const [counts] = await pipeline.database.query<{ readings: number; distinct_readings: number }>(
       'SELECT count(*)::int AS readings, count(DISTINCT (instrument_id, observed_at))::int AS distinct_readings FROM readings',
     );
-    const servedItems = pipeline.simulator.served.reduce((n, s) => n + s.items.length, 0);
+    const servedItems = pipeline.simulator!.served.reduce((n, s) => n + s.items.length, 0);
     expect(counts!.readings).toBe(servedItems);
     const [windowTotal] = await pipeline.database.query<{ total: number }>(
       'SELECT sum(reading_count)::int AS total FROM window_aggregates',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePollerConfig } from '../../lambdas/poller/config.js';
+import { initialLookbackMs, parsePollerConfig } from '../../lambdas/poller/config.js';
 import { ConfigError } from '../../lambdas/shared/config-error.js';
 import { DEFAULT_SOURCE_PATHS } from '../../lambdas/domain/source-api.js';
 
@@ -27,7 +27,56 @@ describe('parsePollerConfig', () => {
       requestMaxAttempts: 3,
       maxFutureSkewMs: 60_000,
       quarantineQueueUrl: undefined,
+      historyMode: 'auto',
+      initialLookback: {
+        byPath: {
+          'params/water_standpipe': 1_200,
+          'params/pore_pressure': 600,
+          'params/settlement/x': 43_800,
+          'params/settlement/y': 180,
+          'params/settlement/z': 120,
+        },
+        otherSeconds: 3_600,
+      },
+      historyPageLimit: 2_000,
+      cursorTableName: undefined,
     });
+  });
+
+  it('reads the history settings: mode, one lookback for every path or per path, page size, cursor table', () => {
+    const config = parsePollerConfig({
+      ...MINIMAL,
+      SOURCE_HISTORY_MODE: 'on',
+      INITIAL_LOOKBACK_SECONDS: 'params/settlement/x=86400, *=120',
+      HISTORY_PAGE_LIMIT: '500',
+      CURSOR_TABLE_NAME: 'cursors',
+    });
+    expect(config.historyMode).toBe('on');
+    expect(initialLookbackMs(config.initialLookback, 'params/settlement/x')).toBe(86_400_000);
+    expect(initialLookbackMs(config.initialLookback, '/params/pore_pressure/')).toBe(600_000);
+    expect(initialLookbackMs(config.initialLookback, 'api/other')).toBe(120_000);
+    expect(config.historyPageLimit).toBe(500);
+    expect(config.cursorTableName).toBe('cursors');
+    const flat = parsePollerConfig({ ...MINIMAL, INITIAL_LOOKBACK_SECONDS: '900' });
+    expect(initialLookbackMs(flat.initialLookback, 'params/settlement/x')).toBe(900_000);
+  });
+
+  it('names every bad history setting', () => {
+    expect(() =>
+      parsePollerConfig({
+        ...MINIMAL,
+        SOURCE_HISTORY_MODE: 'sometimes',
+        INITIAL_LOOKBACK_SECONDS: 'params/x=-5,oops',
+        HISTORY_PAGE_LIMIT: '0',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        message: expect.stringMatching(/SOURCE_HISTORY_MODE: must be one of auto, on, off[\s\S]*HISTORY_PAGE_LIMIT/),
+      }),
+    );
+    expect(() => parsePollerConfig({ ...MINIMAL, INITIAL_LOOKBACK_SECONDS: 'params/x=-5,oops' })).toThrow(
+      /INITIAL_LOOKBACK_SECONDS: has "-5" where a whole number of seconds[\s\S]*INITIAL_LOOKBACK_SECONDS: has the entry "oops"/,
+    );
   });
 
   it('reads every variable', () => {

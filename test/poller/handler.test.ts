@@ -42,7 +42,8 @@ function stubLambdaEnvironment(overrides: Record<string, string> = {}): void {
 
 describe('poller Lambda handler', () => {
   it('polls the source and puts to the stream the SDK finds through AWS_ENDPOINT_URL_KINESIS, stopping before the timeout', async () => {
-    stubLambdaEnvironment();
+    // Snapshot mode: one answer per path, three instruments each (history mode is tested in history-mode.test.ts).
+    stubLambdaEnvironment({ SOURCE_HISTORY_MODE: 'off' });
     const { handler } = await import('../../lambdas/poller/handler.js');
     // 11 s left: room for one poll (7 s budget + 3 s margin), not for a second 10 s later.
     const session = await handler({} as ScheduledEvent, lambdaContext(11_000));

@@ -81,4 +81,20 @@ describe('simulator Lambda handler (function URL)', () => {
     const handler = createHandler({ SIMULATOR_FAULT_RATE_NULL: 'lots' });
     await expect(handler(functionUrlEvent('/ping'))).rejects.toThrow(/SIMULATOR_FAULT_RATE_NULL must be a number/);
   });
+
+  it('serves history mode from the query string a function URL hands over', async () => {
+    const handler = createHandler({ SIMULATOR_SEED: 'lambda', SIMULATOR_INSTRUMENTS_PER_TYPE: '4' }, { now: () => T0 });
+    const query = `since=${new Date(T0 - 3_600_000).toISOString()}&limit=3`;
+    const page = await handler(functionUrlEvent('/params/pore_pressure', 'GET', query));
+    expect(page.statusCode).toBe(200);
+    const body = JSON.parse(page.body!) as Envelope & { next: string; more: boolean };
+    expect(body.items).toHaveLength(3);
+    expect(body.more).toBe(true);
+    expect(page.body).toBe(
+      createSimulator({ seed: 'lambda', instrumentsPerType: 4 }).respond({ method: 'GET', path: `/params/pore_pressure?${query}` }, T0)
+        .body,
+    );
+    const bad = await handler(functionUrlEvent('/params/pore_pressure', 'GET', 'since=soon'));
+    expect(bad.statusCode).toBe(400);
+  });
 });

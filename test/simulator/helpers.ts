@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { seriesValue } from '../../lambdas/simulator/series.js';
 import type { Simulator } from '../../lambdas/simulator/simulator.js';
 
 /** The five reading paths and what the source API contract says each carries. */
@@ -38,7 +39,10 @@ export function allItems(body: AllBody): Item[] {
   return READING_PATHS.flatMap(({ allKey }) => body[allKey].items);
 }
 
-/** Reading series per instrument, sampled at `count` times `step` apart from `start`. */
+/**
+ * Each instrument's series (the value its logger would read), sampled at `count` times
+ * `step` apart from `start`, whether or not the logger logs then.
+ */
 export function sampleSeries(
   simulator: Simulator,
   start: number,
@@ -46,13 +50,9 @@ export function sampleSeries(
   count: number,
 ): Map<string, { instrument: string; surfaceLevel: number; readings: number[] }> {
   const series = new Map<string, { instrument: string; surfaceLevel: number; readings: number[] }>();
-  for (let index = 0; index < count; index++) {
-    for (const item of allItems(getJson<AllBody>(simulator, 'params/all', start + index * step))) {
-      const id = item.borehole_number as string;
-      const entry = series.get(id) ?? { instrument: item.instrument as string, surfaceLevel: item.surface_level as number, readings: [] };
-      entry.readings.push(item.reading as number);
-      series.set(id, entry);
-    }
+  for (const { instrument, profile } of Object.values(simulator.instruments).flat()) {
+    const readings = Array.from({ length: count }, (_, index) => seriesValue(profile, start + index * step));
+    series.set(instrument.id, { instrument: instrument.type, surfaceLevel: instrument.surfaceLevel, readings });
   }
   return series;
 }

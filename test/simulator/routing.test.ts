@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulator } from '../../lambdas/simulator/simulator.js';
-import { READING_PATHS, T0, getJson, isIsoUtcInstant, type AllBody, type Envelope } from './helpers.js';
+import { HOUR, MINUTE, READING_PATHS, T0, getJson, isIsoUtcInstant, type AllBody, type Envelope } from './helpers.js';
 
 const simulator = createSimulator({ seed: 'routing' });
 const at = T0;
@@ -33,7 +33,11 @@ describe('reading endpoints', () => {
           expect(item.borehole_number).toMatch(/^BH-\d{4}$/);
           for (const field of ['surface_level', 'northing', 'easting', 'reading']) expect(typeof item[field]).toBe('number');
           expect(isIsoUtcInstant(item.timestamp)).toBe(true);
-          expect(Date.parse(item.timestamp as string)).toBe(at);
+          // Stamped at the logger's time: the latest reading, at most one logging interval (15 minutes) old,
+          // or older while an outage (at most 3 hours) holds the logger's newer readings back.
+          const logged = Date.parse(item.timestamp as string);
+          expect(logged).toBeLessThanOrEqual(at);
+          expect(logged).toBeGreaterThan(at - 15 * MINUTE - 3 * HOUR);
         }
       });
     });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { createSimulator } from '../../lambdas/simulator/simulator.js';
+import { TYPE_MODELS } from '../../lambdas/simulator/type-models.js';
 import { MINUTE, READING_PATHS, SECOND, T0, allItems, anySeed, getJson, median, sampleSeries, type AllBody } from './helpers.js';
 
 /** The pipeline's default trigger levels (alert, alarm, action), as the instrument owners set them. */
@@ -109,14 +110,14 @@ describe('physical plausibility', () => {
     );
   });
 
-  it('stays within the original API’s ranges where the units agree', () => {
+  it('stays within the original API’s ranges where the units agree (piezometer drawdowns aside)', () => {
     const series = sampleSeries(createSimulator({ seed: 'ranges' }), T0, 30 * SECOND, 240);
     for (const { instrument, surfaceLevel, readings } of series.values()) {
       const [low, high] =
         instrument === 'water_standpipe'
           ? [surfaceLevel - 10, surfaceLevel + 2]
           : instrument === 'piezometer'
-            ? [20, 250]
+            ? [0, 250]
             : instrument === 'strain_gauge'
               ? [-3000, 3000]
               : [-30, 30];
@@ -134,7 +135,8 @@ describe('series', () => {
     const shuffledRatios = [...series.values()].map(({ readings }, index) => stepToSpread(seededShuffle(readings, index + 1)));
     expect(median(shuffledRatios)).toBeGreaterThan(1);
     expect(median(ratios)).toBeLessThan(0.25);
-    expect(Math.max(...ratios)).toBeLessThan(0.75);
+    // A standpipe whose swing over these six hours is a few centimetres moves by its 1 cm resolution.
+    expect(Math.max(...ratios)).toBeLessThan(1);
   });
 
   it('gives each instrument its own series', () => {
@@ -182,16 +184,33 @@ describe('series', () => {
 
 describe('trigger-level excursions', () => {
   const step = 20 * SECOND;
-  const series = sampleSeries(createSimulator({ seed: 'demo' }), T0, step, 360);
+  const samples = 6 * 180;
+  const simulator = createSimulator({ seed: 'demo' });
+  const series = sampleSeries(simulator, T0, step, samples);
+  /** Instruments without an episode: the episodes are judged on the change, tested in episodes.test.ts. */
+  const withoutEpisode = new Set(
+    Object.values(simulator.instruments)
+      .flat()
+      .filter(({ profile }) => profile.episode === null)
+      .map(({ instrument }) => instrument.id),
+  );
   const levelsOf = ({ instrument, surfaceLevel, readings }: { instrument: string; surfaceLevel: number; readings: number[] }) =>
     readings.map((reading) => triggerLevel(instrument as InstrumentType, reading, surfaceLevel));
+  /** How long a stretch without any exceedance may be: longer for the slowly logged types, whose excursions are longer. */
+  const coverMinutes: Record<InstrumentType, number> = {
+    strain_gauge: 10,
+    extensometer: 10,
+    piezometer: 30,
+    water_standpipe: 90,
+    settlement_marker: 90,
+  };
 
-  it('puts every type past its alert level within every ten minutes', () => {
-    const windowSamples = (10 * MINUTE) / step;
+  it('puts every type past its alert level within every 10 to 90 minutes (by type)', () => {
     for (const { instrument } of READING_PATHS) {
-      const exceeding = Array.from({ length: 360 }, () => false);
-      for (const entry of series.values()) {
-        if (entry.instrument !== instrument) continue;
+      const windowSamples = (coverMinutes[instrument] * MINUTE) / step;
+      const exceeding = Array.from({ length: samples }, () => false);
+      for (const [id, entry] of series) {
+        if (entry.instrument !== instrument || !withoutEpisode.has(id)) continue;
         levelsOf(entry).forEach((level, index) => (exceeding[index] ||= level > 0));
       }
       for (let start = 0; start + windowSamples <= exceeding.length; start += windowSamples / 2) {
@@ -200,20 +219,22 @@ describe('trigger-level excursions', () => {
     }
   });
 
-  it('reaches alarm on every type and action somewhere within two hours', () => {
+  it('reaches alarm on every type and action somewhere within six hours', () => {
     const highest = new Map<string, number>();
-    for (const entry of series.values()) {
+    for (const [id, entry] of series) {
+      if (!withoutEpisode.has(id)) continue;
       highest.set(entry.instrument, Math.max(highest.get(entry.instrument) ?? 0, ...levelsOf(entry)));
     }
     for (const { instrument } of READING_PATHS) expect(highest.get(instrument), instrument).toBeGreaterThanOrEqual(2);
     expect(Math.max(...highest.values())).toBe(3);
   });
 
-  it('keeps most instruments normal most of the time, and brings exceeding ones back within a quarter of an hour', () => {
+  it('keeps most instruments normal most of the time, and brings exceeding ones back within their excursion', () => {
     let exceeding = 0;
     let total = 0;
     const longestRuns = new Map<string, number>();
-    for (const entry of series.values()) {
+    for (const [id, entry] of series) {
+      if (!withoutEpisode.has(id)) continue;
       let run = 0;
       for (const level of levelsOf(entry)) {
         run = level > 0 ? run + 1 : 0;
@@ -222,7 +243,10 @@ describe('trigger-level excursions', () => {
         total++;
       }
     }
-    for (const [instrument, run] of longestRuns) expect(run * step, `${instrument} stayed past alert`).toBeLessThan(15 * MINUTE);
+    for (const [instrument, run] of longestRuns) {
+      const longest = TYPE_MODELS[instrument as InstrumentType].excursionTiming.durationMinutes.max;
+      expect(run * step, `${instrument} stayed past alert`).toBeLessThan(longest * MINUTE);
+    }
     expect(exceeding / total).toBeLessThan(0.05);
   });
 });
