@@ -28,7 +28,8 @@ function knownZones(): ReadonlySet<string> {
 }
 
 /**
- * Why `name` is not a usable site time zone, or undefined when it is: an IANA name exactly
+ * Why `name` is not a usable site time zone, or undefined when it is (the caller names the
+ * setting and the value): an IANA name exactly
  * as written in the time zone database (`Australia/Melbourne`, `UTC`). A name the runtime
  * reads but spells otherwise (other letter case, an alias) is refused with the name it means,
  * because PostgreSQL matches the names in `pg_timezone_names` exactly.
@@ -45,13 +46,13 @@ export function timeZoneProblem(name: string): string | undefined {
   const meant =
     resolved !== undefined && resolved !== name ? resolved : [...knownZones()].find((zone) => zone.toLowerCase() === name.toLowerCase());
   const hint = meant ? ` (did you mean ${meant}?)` : '';
-  return `must be an IANA time zone name such as ${DEFAULT_SITE_TIME_ZONE} or UTC; "${name}" is not one${hint}`;
+  return `must be an IANA time zone name such as ${DEFAULT_SITE_TIME_ZONE} or UTC${hint}`;
 }
 
 /** Throws a RangeError naming the zone when {@link timeZoneProblem} finds one. */
 export function assertTimeZone(name: string): void {
   const problem = timeZoneProblem(name);
-  if (problem) throw new RangeError(`site time zone ${problem}`);
+  if (problem) throw new RangeError(`site time zone ${problem} (got ${JSON.stringify(name)})`);
 }
 
 /** A local date and time of day, as a wall clock in the zone shows it. */

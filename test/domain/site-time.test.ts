@@ -131,12 +131,14 @@ describe('site time: other zones', () => {
     expect(timeZoneProblem(MELBOURNE)).toBeUndefined();
     expect(timeZoneProblem('UTC')).toBeUndefined();
     expect(timeZoneProblem('Australia/Perth')).toBeUndefined();
-    expect(timeZoneProblem('Mars/Olympus_Mons')).toBe(
-      'must be an IANA time zone name such as Australia/Melbourne or UTC; "Mars/Olympus_Mons" is not one',
+    expect(timeZoneProblem('Mars/Olympus_Mons')).toBe('must be an IANA time zone name such as Australia/Melbourne or UTC');
+    expect(timeZoneProblem('australia/melbourne')).toBe(
+      'must be an IANA time zone name such as Australia/Melbourne or UTC (did you mean Australia/Melbourne?)',
     );
-    expect(timeZoneProblem('australia/melbourne')).toMatch(/"australia\/melbourne" is not one \(did you mean Australia\/Melbourne\?\)/);
-    expect(timeZoneProblem('')).toMatch(/"" is not one/);
-    expect(() => localDay('2026-04-05', 'Mars/Olympus_Mons')).toThrow(/site time zone must be an IANA time zone name/);
+    expect(timeZoneProblem('')).toBe('must be an IANA time zone name such as Australia/Melbourne or UTC');
+    expect(() => localDay('2026-04-05', 'Mars/Olympus_Mons')).toThrow(
+      'site time zone must be an IANA time zone name such as Australia/Melbourne or UTC (got "Mars/Olympus_Mons")',
+    );
     expect(() => localDay('2026-02-30', MELBOURNE)).toThrow(/not a real date: 2026-02-30/);
   });
 });
