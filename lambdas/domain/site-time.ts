@@ -29,10 +29,11 @@ function knownZones(): ReadonlySet<string> {
 
 /**
  * Why `name` is not a usable site time zone, or undefined when it is (the caller names the
- * setting and the value): an IANA name exactly
- * as written in the time zone database (`Australia/Melbourne`, `UTC`). A name the runtime
- * reads but spells otherwise (other letter case, an alias) is refused with the name it means,
- * because PostgreSQL matches the names in `pg_timezone_names` exactly.
+ * setting and the value): a name of the IANA time zone database that the runtime's `Intl`
+ * knows (`Intl.supportedValuesOf('timeZone')`, or an alias `Intl.DateTimeFormat` reads,
+ * such as `Asia/Kolkata`), or `UTC`, spelled as the database spells it: PostgreSQL matches
+ * the names of `pg_timezone_names` exactly, so `australia/melbourne` is refused with the
+ * name it means.
  */
 export function timeZoneProblem(name: string): string | undefined {
   if (knownZones().has(name)) return undefined;
@@ -42,10 +43,12 @@ export function timeZoneProblem(name: string): string | undefined {
   } catch {
     resolved = undefined;
   }
-  if (resolved !== undefined && resolved === name) return undefined;
-  const meant =
-    resolved !== undefined && resolved !== name ? resolved : [...knownZones()].find((zone) => zone.toLowerCase() === name.toLowerCase());
-  const hint = meant ? ` (did you mean ${meant}?)` : '';
+  const caseVariant =
+    [...knownZones()].find((zone) => zone.toLowerCase() === name.toLowerCase()) ??
+    (resolved !== undefined && resolved.toLowerCase() === name.toLowerCase() ? resolved : undefined);
+  const spelledAsTheDatabase = name.split('/').every((segment) => /^[A-Z]/.test(segment));
+  if (resolved !== undefined && caseVariant === undefined && spelledAsTheDatabase) return undefined;
+  const hint = caseVariant ? ` (did you mean ${caseVariant}?)` : '';
   return `must be an IANA time zone name such as ${DEFAULT_SITE_TIME_ZONE} or UTC${hint}`;
 }
 

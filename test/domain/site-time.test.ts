@@ -131,6 +131,9 @@ describe('site time: other zones', () => {
     expect(timeZoneProblem(MELBOURNE)).toBeUndefined();
     expect(timeZoneProblem('UTC')).toBeUndefined();
     expect(timeZoneProblem('Australia/Perth')).toBeUndefined();
+    // An alias the runtime reads under another canonical name (ICU calls it Asia/Calcutta) is still a database name.
+    expect(timeZoneProblem('Asia/Kolkata')).toBeUndefined();
+    expect(timeZoneProblem('asia/kolkata')).toMatch(/^must be an IANA time zone name/);
     expect(timeZoneProblem('Mars/Olympus_Mons')).toBe('must be an IANA time zone name such as Australia/Melbourne or UTC');
     expect(timeZoneProblem('australia/melbourne')).toBe(
       'must be an IANA time zone name such as Australia/Melbourne or UTC (did you mean Australia/Melbourne?)',
