@@ -149,6 +149,7 @@ export class PipelineStack extends Stack {
     this.migrations = new SchemaMigrations(this, 'SchemaMigrations', {
       store: this.batchStore,
       functionName: `${prefix}-migrate`,
+      siteTimeZone: config.siteTimeZone,
       logRetention,
     });
 
@@ -158,6 +159,7 @@ export class PipelineStack extends Stack {
             store: this.batchStore,
             principals: config.quicksightPrincipals,
             namePrefix: prefix,
+            siteTimeZone: config.siteTimeZone,
             dependsOn: [this.migrations.customResource.resource],
           })
         : undefined;
