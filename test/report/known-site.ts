@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { SqlDatabase } from '../../lambdas/db/sql-client.js';
-import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
+import { INSTRUMENT_TYPES, type InstrumentType } from '../../lambdas/domain/instrument-types.js';
+import type { ReportSettings } from '../../local/report/report-data.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
 import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
@@ -36,6 +37,18 @@ export const KNOWN_SITE = {
 /** The known site's report settings: the report_settings defaults, in UTC. */
 const KNOWN_SITE_SETTINGS =
   "UPDATE report_settings SET window_seconds = 10, poll_interval_seconds = 10, silent_after_seconds = 900, site_time_zone = 'UTC'";
+
+/** Report settings as the report reads them: the known site's (UTC, readings every 10 s), with changes. */
+export function reportSettings(changes: Partial<Omit<ReportSettings, 'readingIntervalSeconds'>> = {}): ReportSettings {
+  const settings = { windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900, siteTimeZone: 'UTC', ...changes };
+  return {
+    ...settings,
+    readingIntervalSeconds: Object.fromEntries(INSTRUMENT_TYPES.map((type) => [type, settings.pollIntervalSeconds])) as Record<
+      InstrumentType,
+      number
+    >,
+  };
+}
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -96,11 +109,12 @@ export function knownSiteReadings(now: number): SourcedReading[] {
 }
 
 /**
- * Writes the known site through the batch store and evaluates every window. Returns the
- * instant the standpipe's readings were placed relative to.
+ * Writes the known site through the batch store and evaluates every window, and its report
+ * settings unless told not to. Returns the instant the standpipe's readings were placed relative to.
  */
-export async function writeKnownSite(db: SqlDatabase, now = Date.now()): Promise<number> {
-  await db.execute(KNOWN_SITE_SETTINGS);
+export async function writeKnownSite(db: SqlDatabase, now = Date.now(), options: { settings?: boolean } = {}): Promise<number> {
+  // Without the report views' migrations (an older database) there are no settings to write.
+  if (options.settings !== false) await db.execute(KNOWN_SITE_SETTINGS);
   const store = new AuroraBatchStore(db, KNOWN_SITE.windowSeconds);
   const readings = knownSiteReadings(now);
   await store.writeBatch(readings, []);
