@@ -193,7 +193,7 @@ export const CONFIG_KEY_DEFINITIONS = {
 
   siteTimeZone: key(timeZone(), DEFAULT_SITE_TIME_ZONE, {
     description:
-      "The site's time zone: the report views' days (daily summary, completeness) are its local days, of 23 or 25 hours on a daylight-saving change; timestamps stay UTC. Written to `report_settings` by the schema migration resource on every deployment",
+      "The site's time zone: the report views' days (daily summary, completeness) are its local days, of 23 or 25 hours on a daylight-saving change, and the QuickSight dashboard shows its time; timestamps stay UTC. The schema migration resource writes it to `report_settings` whenever it or the migrations change",
   }),
 
   alertEmails: key(list(email(), 'email addresses'), [], { description: 'Subscribed by email to the trigger-level alert topic' }),
