@@ -27,8 +27,11 @@ async function main(argv: string[]): Promise<number> {
     const outcome = await runReport(options);
     for (const migration of outcome.appliedMigrations) console.log(`applied migration ${migration}`);
     const { data } = outcome;
+    if (outcome.previousSiteTimeZone !== undefined) {
+      console.log(`site time zone set to ${data.settings.siteTimeZone} in report_settings (it was ${outcome.previousSiteTimeZone})`);
+    }
     console.log(
-      `report: ${data.instruments.length} instrument(s), ${data.series.size} with data in the period, ` +
+      `report (site time ${data.settings.siteTimeZone}): ${data.instruments.length} instrument(s), ${data.series.size} with data in the period, ` +
         `${data.exceedances.length} status change(s), ${data.daily.length} daily row(s), ${data.silent.length} silent`,
     );
     for (const file of outcome.files) console.log(`wrote ${displayPath(file)}`);

@@ -9,6 +9,7 @@ import {
   type LocalPipelineOptions,
   type PipelineSummary,
 } from '../local/pipeline.js';
+import { timeZoneProblem } from '../lambdas/domain/site-time.js';
 import { windowSecondsProblem } from '../lambdas/domain/window-rules.js';
 import { DEFAULT_SOURCE_PATHS } from '../lambdas/domain/source-api.js';
 import { HISTORY_MODES, type HistoryMode } from '../lambdas/poller/config.js';
@@ -40,6 +41,8 @@ options:
   --window <s>                 event-time averaging window (default ${DEFAULT_PIPELINE_OPTIONS.windowSeconds})
   --tumbling-window <s>        Lambda tumbling window of the event source mapping (default ${DEFAULT_PIPELINE_OPTIONS.tumblingWindowSeconds})
   --shards <n>                 shards of a new stream (default ${DEFAULT_PIPELINE_OPTIONS.shards})
+  --site-time-zone <IANA>      the site's time zone, written to report_settings: report days are its local days
+                               (default ${DEFAULT_PIPELINE_OPTIONS.siteTimeZone})
   --realtime auto|off          the real-time path into OpenSearch: auto uses OPENSEARCH_URL, else starts the
                                cached distribution (npx tsx bin/opensearch-dist.ts fetch), else runs without it (default auto)
   -h, --help                   this text`;
@@ -74,6 +77,14 @@ function windowSecondsOption(raw: unknown, fallback: number): number {
   return seconds;
 }
 
+/** `--site-time-zone`: an IANA name by the domain's rule, the one the deployment's siteTimeZone follows. */
+function siteTimeZoneOption(raw: string | undefined, fallback: string): string {
+  if (raw === undefined) return fallback;
+  const problem = timeZoneProblem(raw);
+  if (problem) throw new UsageError(`--site-time-zone ${problem} (got ${raw})`);
+  return raw;
+}
+
 function realtimeMode(value: string | undefined): 'auto' | 'off' {
   if (value === undefined || value === 'auto' || value === 'off') return value ?? 'auto';
   throw new UsageError(`--realtime must be auto or off (got ${value})`);
@@ -96,6 +107,7 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       window: { type: 'string' },
       'tumbling-window': { type: 'string' },
       shards: { type: 'string' },
+      'site-time-zone': { type: 'string' },
       realtime: { type: 'string' },
       'source-url': { type: 'string' },
       'source-paths': { type: 'string' },
@@ -127,6 +139,7 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       windowSeconds: windowSecondsOption(values.window, d.windowSeconds),
       tumblingWindowSeconds: whole('tumbling-window', d.tumblingWindowSeconds, 900),
       shards: whole('shards', d.shards, 50),
+      siteTimeZone: siteTimeZoneOption(values['site-time-zone'], d.siteTimeZone),
       realtime: realtimeMode(values.realtime),
       ...sourceOptions(values['source-url'], values['source-paths']),
       historyMode: historyMode(values.history),
@@ -214,6 +227,7 @@ async function main(): Promise<number> {
   console.log(`  RDS Data API endpoint  ${pipeline.dataApiUrl}`);
   console.log(`  PostgreSQL (psql)      ${pipeline.psqlCommand}`);
   console.log(`  data directory         ${pipeline.dataDir}`);
+  console.log(`  site time zone         ${pipeline.siteTimeZone} (report days are its local days)`);
   console.log(
     pipeline.realtimeSink.on
       ? `  OpenSearch (real-time) ${pipeline.realtimeSink.url}${pipeline.realtimeSink.source === 'started' ? ' (started from the cached distribution)' : ''}`

@@ -152,6 +152,7 @@ export class PipelineStack extends Stack {
     this.migrations = new SchemaMigrations(this, 'SchemaMigrations', {
       store: this.batchStore,
       functionName: `${prefix}-migrate`,
+      siteTimeZone: config.siteTimeZone,
       logRetention,
     });
 
@@ -161,6 +162,7 @@ export class PipelineStack extends Stack {
             store: this.batchStore,
             principals: config.quicksightPrincipals,
             namePrefix: prefix,
+            siteTimeZone: config.siteTimeZone,
             dependsOn: [this.migrations.customResource.resource],
           })
         : undefined;

@@ -6,6 +6,8 @@ import { LoggingAlertPublisher } from '../lambdas/batch/alerts.js';
 import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
 import { createBatchHandler, type BatchHandler } from '../lambdas/batch/batch-handler.js';
 import { runMigrations } from '../lambdas/db/migrate.js';
+import { applySiteSettings } from '../lambdas/db/site-settings.js';
+import { assertTimeZone, DEFAULT_SITE_TIME_ZONE } from '../lambdas/domain/site-time.js';
 import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../lambdas/db/migration-set.js';
 import { DataApiDatabase } from '../lambdas/db/sql-client.js';
 import type { RejectionReason } from '../lambdas/domain/rejection.js';
@@ -76,6 +78,11 @@ export interface LocalPipelineOptions {
   readonly batchSize: number;
   /** How late a reading may arrive and still count for its window's trigger evaluation, seconds. Default 15. */
   readonly allowedLatenessSeconds: number;
+  /**
+   * The site's IANA time zone, written to report_settings at start (the report views cut
+   * days in it), as the deployment's `siteTimeZone` is at deploy. Default Australia/Melbourne.
+   */
+  readonly siteTimeZone: string;
   /** Keep every item the simulator serves (for tests that recompute from them). Default false. */
   readonly recordServed?: boolean;
   /**
@@ -114,6 +121,7 @@ export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
   shards: 4,
   batchSize: 500,
   allowedLatenessSeconds: 15,
+  siteTimeZone: DEFAULT_SITE_TIME_ZONE,
 };
 
 /** Counters of one run; `readingsPolled = readingsAccepted + readingsRejected`. */
@@ -163,6 +171,8 @@ export interface LocalPipeline {
   readonly realtimeSink: RealtimeSinkStatus;
   readonly streamName: string;
   readonly dataDir: string;
+  /** The site time zone written to report_settings. */
+  readonly siteTimeZone: string;
   /** The simulator, unless an external source is polled. */
   readonly simulator: RunningSimulator | undefined;
   readonly database: DataApiDatabase;
@@ -218,6 +228,7 @@ class Closers {
  */
 export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions> = {}): Promise<LocalPipeline> {
   const options: LocalPipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...overrides };
+  assertTimeZone(options.siteTimeZone);
   const dataDir = resolve(options.dataDir);
   await assertPortsFree(options);
   await mkdir(dataDir, { recursive: true });
@@ -336,6 +347,7 @@ async function startBatchStore(options: LocalPipelineOptions, dataDir: string, c
   const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
   await runMigrations({ client: rdsData, ...target, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
   const database = new DataApiDatabase(rdsData, target);
+  await applySiteSettings(database, { siteTimeZone: options.siteTimeZone });
   return {
     database,
     store: new AuroraBatchStore(database, options.windowSeconds),
@@ -508,6 +520,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
       : { on: true, url: parts.openSearch.url, source: parts.openSearch.source },
     streamName: STREAM_NAME,
     dataDir: parts.dataDir,
+    siteTimeZone: parts.options.siteTimeZone,
     simulator: parts.simulator,
     database,
     batchHandler: parts.batchHandler,

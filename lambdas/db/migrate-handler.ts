@@ -3,13 +3,16 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { runMigrations, type Migration } from './migrate.js';
 import { bundledMigrations, migrationSetChecksum } from './migration-set.js';
+import { applySiteSettings, siteSettingsFromProperties } from './site-settings.js';
+import { DataApiDatabase } from './sql-client.js';
 
 /**
  * CloudFormation custom resource that brings the schema up to date, for the CDK
  * custom-resource provider framework (`cr.Provider` with this as `onEventHandler`):
- * Create and Update run the pending migrations through the Data API; Delete leaves
- * the schema alone (the data outlives the resource). Configured by the environment:
- * DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME.
+ * Create and Update run the pending migrations through the Data API, then write the
+ * site settings the resource is given (`SiteTimeZone`, see ./site-settings.ts); Delete
+ * leaves the schema alone (the data outlives the resource). Configured by the
+ * environment: DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME.
  *
  * CloudFormation only sends Update when a property changes, so the resource's
  * properties must change with the migrations (a hash of them, such as
@@ -45,7 +48,12 @@ export function createMigrateHandler(dependencies: MigrateHandlerDependencies) {
       dependencies.logger?.info('Delete: the schema is left in place');
       return { PhysicalResourceId: physicalResourceId };
     }
+    const site = siteSettingsFromProperties(event.ResourceProperties as Record<string, string | undefined>);
     const report = await runMigrations({ ...dependencies, log: (message) => dependencies.logger?.info(message) });
+    const { client, resourceArn, secretArn, database } = dependencies;
+    if (await applySiteSettings(new DataApiDatabase(client, { resourceArn, secretArn, database }), site)) {
+      dependencies.logger?.info('site settings written', { ...site });
+    }
     if (report.unknownVersions.length > 0) {
       dependencies.logger?.warn('the database has migrations this code does not know', { versions: report.unknownVersions });
     }

@@ -9,6 +9,11 @@ import type { BatchStore } from './batch-store.js';
 export interface SchemaMigrationsProps {
   readonly store: BatchStore;
   readonly functionName: string;
+  /**
+   * The site's IANA time zone, written to `report_settings.site_time_zone` after the migrations;
+   * a change of zone updates the resource, so the handler writes the new one.
+   */
+  readonly siteTimeZone: string;
   /** Handler module relative to the repository root. @default 'lambdas/db/migrate-handler.ts' */
   readonly entry?: string;
   /**
@@ -23,7 +28,10 @@ export interface SchemaMigrationsProps {
 /**
  * Applies the schema migrations to the batch store on every deployment that changes them: a
  * custom resource whose `MigrationsHash` property is a hash of the migration sources, handled
- * by the migration function through the Data API once the writer instance exists.
+ * by the migration function through the Data API once the writer instance exists. Its
+ * `SiteTimeZone` property is the deployment's site time zone, which the handler writes to
+ * `report_settings` after the migrations (on every Create and Update: whenever the
+ * migrations or the zone change).
  */
 export class SchemaMigrations extends Construct {
   readonly handler: PipelineFunction;
@@ -49,7 +57,7 @@ export class SchemaMigrations extends Construct {
     this.customResource = new FunctionCustomResource(this, 'Migrations', {
       handler: this.handler,
       resourceType: 'Custom::SchemaMigrations',
-      properties: { MigrationsHash: this.migrationsHash, DatabaseName: props.store.databaseName },
+      properties: { MigrationsHash: this.migrationsHash, DatabaseName: props.store.databaseName, SiteTimeZone: props.siteTimeZone },
       logRetention: props.logRetention,
     });
     this.customResource.resource.node.addDependency(props.store.cluster.node.defaultChild!, props.store.writer);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SITE_TIME_ZONE } from '../../lambdas/domain/site-time.js';
 import { AUTO_PAUSE_MINIMUM_VERSIONS } from './service-options.js';
 import {
   auroraPostgresVersion,
@@ -15,6 +16,7 @@ import {
   refined,
   text,
   textOrNumber,
+  timeZone,
   wholeNumber,
   type ValueKind,
 } from './values.js';
@@ -207,6 +209,11 @@ export const CONFIG_KEY_DEFINITIONS = {
     ),
     { note: '`geotech-<env>-<account id>`', description: 'Cognito hosted sign-in domain prefix' },
   ),
+
+  siteTimeZone: key(timeZone(), DEFAULT_SITE_TIME_ZONE, {
+    description:
+      "The site's time zone: the report views' days (daily summary, completeness) are its local days, of 23 or 25 hours on a daylight-saving change, and the QuickSight dashboard shows its time; timestamps stay UTC. The schema migration resource writes it to `report_settings` whenever it or the migrations change",
+  }),
 
   alertEmails: key(list(email(), 'email addresses'), [], { description: 'Subscribed by email to the trigger-level alert topic' }),
   alertSms: key(

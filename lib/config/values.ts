@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timeZoneProblem } from '../../lambdas/domain/site-time.js';
 import { WINDOW_SECONDS_RANGE, windowSecondsProblem } from '../../lambdas/domain/window-rules.js';
 import { AURORA_POSTGRES_VERSIONS, DATA_API_MINIMUM_VERSIONS, LOG_RETENTION_DAYS, major, OPENSEARCH_VERSIONS } from './service-options.js';
 
@@ -60,6 +61,17 @@ export function averagingWindowSeconds(): ValueKind<number> {
       }),
     ),
     accepts: `${min}–${max}, dividing 86400`,
+  };
+}
+
+/** An IANA time zone name, by the domain's rule (the names `Intl` knows, as written, and `UTC`). */
+export function timeZone(): ValueKind<string> {
+  return {
+    schema: z.string({ error: 'must be an IANA time zone name such as Australia/Melbourne or UTC' }).check((ctx) => {
+      const problem = timeZoneProblem(ctx.value);
+      if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+    }),
+    accepts: 'IANA time zone name, e.g. `Australia/Sydney`, `UTC`',
   };
 }
 

@@ -22,6 +22,8 @@ export interface QuickSightReportingProps {
   readonly principals: readonly string[];
   /** Prefix of every QuickSight asset ID and name and of the secret policy's name, e.g. `geotech-dev`. */
   readonly namePrefix: string;
+  /** The site's IANA time zone: the dashboard shows times in it (the views' days are already its local days). */
+  readonly siteTimeZone: string;
   /** What must exist before QuickSight connects, e.g. the schema migrations that create the report views. @default - nothing */
   readonly dependsOn?: readonly IDependable[];
   /**
@@ -191,6 +193,7 @@ export class QuickSightReporting extends Construct {
       name: `${prefix} monitoring report`,
       definition: reportDashboardDefinition(
         Object.fromEntries(REPORT_VIEW_IDS.map((viewId) => [viewId, dataSets[viewId].attrArn])) as Record<ReportViewId, string>,
+        props.siteTimeZone,
       ),
       dashboardPublishOptions: {
         adHocFilteringOption: { availabilityStatus: 'ENABLED' },

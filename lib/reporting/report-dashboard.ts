@@ -74,7 +74,7 @@ export const DASHBOARD_VISUALS: readonly (LineChartVisualSpec | TableVisualSpec)
     title: 'Daily summary',
     columns: [
       ...INSTRUMENT_COLUMNS,
-      { column: 'day', label: 'Day (UTC)' },
+      { column: 'day', label: 'Day (site time)' },
       { column: 'reading_count', label: 'Readings' },
       { column: 'min_value', label: 'Minimum' },
       { column: 'mean', label: 'Mean' },
@@ -128,10 +128,15 @@ export const DASHBOARD_VISUALS: readonly (LineChartVisualSpec | TableVisualSpec)
  * multi-select drop-downs, instrument type and instrument (the second cascading from the
  * first), set parameters that filter every visual; with nothing selected, nothing is filtered.
  *
+ * Times are shown in the site's time zone (the dashboard's time zone option), and days are the
+ * views' site-local days, so the hours of the chart and the days of the summary agree.
+ *
  * @param dataSetArns the ARN of the dataset over each report view
+ * @param siteTimeZone the site's IANA time zone (the `siteTimeZone` setting)
  */
-export function reportDashboardDefinition(dataSetArns: Readonly<Record<ReportViewId, string>>): Definition {
+export function reportDashboardDefinition(dataSetArns: Readonly<Record<ReportViewId, string>>, siteTimeZone: string): Definition {
   return {
+    options: { timezone: siteTimeZone },
     dataSetIdentifierDeclarations: REPORT_VIEW_IDS.map((id) => ({ identifier: id, dataSetArn: dataSetArns[id] })),
     parameterDeclarations: Object.values(FILTER_PARAMETERS).map((parameter) => ({
       stringParameterDeclaration: {

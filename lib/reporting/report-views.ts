@@ -4,7 +4,9 @@
  * type maps to (text → STRING; integer, bigint → INTEGER; double precision → DECIMAL;
  * timestamptz, date → DATETIME; boolean → BOOLEAN). `interval` columns (`duration`,
  * `silent_for`) have no QuickSight type and are left out; each has a `*_seconds` twin.
- * The views are created by the schema migrations in `lambdas/db/migrations`.
+ * The views are created by the schema migrations in `lambdas/db/migrations`; `day` columns are
+ * the site-local days of migration 0003 (a `date`), which QuickSight must group by rather
+ * than truncate the UTC instants itself.
  */
 
 /** Column types a QuickSight relational dataset declares. */
@@ -56,6 +58,7 @@ export const REPORT_VIEWS: Readonly<Record<ReportViewId, ReportView>> = {
       datetime('first_observed_at'),
       datetime('last_observed_at'),
       ...triggerLevels,
+      datetime('day'),
     ],
   },
   daily: {
@@ -72,6 +75,11 @@ export const REPORT_VIEWS: Readonly<Record<ReportViewId, ReportView>> = {
       decimal('max_value'),
       integer('readings_expected'),
       decimal('completeness'),
+      datetime('day_start'),
+      datetime('day_end'),
+      decimal('day_hours'),
+      text('site_time_zone'),
+      decimal('expected_interval_seconds'),
     ],
   },
   exceedances: {
@@ -90,6 +98,7 @@ export const REPORT_VIEWS: Readonly<Record<ReportViewId, ReportView>> = {
       decimal('duration_seconds'),
       boolean('is_open'),
       datetime('notified_at'),
+      datetime('day'),
       text('cause'),
       text('confirmed_by'),
       decimal('change_value'),

@@ -1,12 +1,21 @@
 import { parseArgs } from 'node:util';
 import { INSTRUMENT_TYPES, isInstrumentType, type InstrumentType } from '../../lambdas/domain/instrument-types.js';
+import { DEFAULT_SITE_TIME_ZONE, instantOfWallTime, localDayStart, nextDate, timeZoneProblem } from '../../lambdas/domain/site-time.js';
+
+/**
+ * The period as given, checked: `--from` and `--to` are read in the site's time zone, which
+ * may come from the database, so they become instants with {@link resolvePeriod}.
+ */
+export interface PeriodArguments {
+  readonly from: string;
+  readonly to: string;
+}
 
 /** What `npm run report` was asked for, validated. */
 export interface ReportOptions {
-  /** Start of the period, epoch ms (inclusive). */
-  readonly from: number;
-  /** End of the period, epoch ms (exclusive). A date-only `--to` means the end of that UTC day. */
-  readonly to: number;
+  readonly period: PeriodArguments;
+  /** The site's IANA time zone, written to the database's report_settings; unset: the zone the database has. */
+  readonly siteTimeZone?: string;
   /** Only instruments of this type. */
   readonly type?: InstrumentType;
   /** Only this instrument. */
@@ -41,11 +50,17 @@ status, the trigger exceedance log, the daily summary with data completeness, an
 the instruments that went silent. Stop \`npm start\` first: the embedded database
 admits one process at a time.
 
+Days and times are the site's: its time zone is report_settings.site_time_zone, which
+\`npm start\` sets (default ${DEFAULT_SITE_TIME_ZONE}).
+
 options:
-  --from <date>        start of the period: YYYY-MM-DD (start of that UTC day) or an
-                       ISO 8601 date-time (UTC unless it gives an offset)
-  --to <date>          end of the period: YYYY-MM-DD (end of that UTC day, inclusive) or
+  --from <date>        start of the period: YYYY-MM-DD (start of that site day) or an
+                       ISO 8601 date-time (site time unless it gives an offset)
+  --to <date>          end of the period: YYYY-MM-DD (end of that site day, inclusive) or
                        an ISO 8601 date-time (exclusive)
+  --site-time-zone <IANA>
+                       the site's time zone: written to the database's report_settings
+                       and used for this report (default: the zone the database has)
   --out <file.html>    the HTML report to write
   --csv <dir>          also write the report's tables as CSV files into this directory
   --type <type>        only instruments of this type: ${INSTRUMENT_TYPES.join(', ')}
@@ -69,6 +84,7 @@ export function parseReportArguments(argv: readonly string[]): ReportOptions | '
         'data-dir': { type: 'string' },
         out: { type: 'string' },
         csv: { type: 'string' },
+        'site-time-zone': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -91,11 +107,16 @@ export function parseReportArguments(argv: readonly string[]): ReportOptions | '
     return value;
   };
 
-  const from = parseInstant(required('from', 'the start of the period, e.g. 2024-03-01'), '--from', 'start');
-  const to = parseInstant(required('to', 'the end of the period, e.g. 2024-03-07'), '--to', 'end');
-  if (from >= to) {
-    throw new ReportUsageError('--from', `${new Date(from).toISOString()} is not before --to ${new Date(to).toISOString()}`);
-  }
+  const siteTimeZone = text('site-time-zone');
+  const problem = siteTimeZone === undefined ? undefined : timeZoneProblem(siteTimeZone);
+  if (problem) throw new ReportUsageError('--site-time-zone', `${problem} (got "${siteTimeZone}")`);
+  const period = {
+    from: required('from', 'the start of the period, e.g. 2024-03-01'),
+    to: required('to', 'the end of the period, e.g. 2024-03-07'),
+  };
+  // Checked now in the given zone, or in UTC until the database says which: the order of two
+  // wall times is the order of their instants except within an hour repeated by a clock change.
+  resolvePeriod(period, siteTimeZone ?? 'UTC');
   const type = text('type');
   if (type !== undefined && !isInstrumentType(type)) {
     throw new ReportUsageError('--type', `unknown instrument type "${type}"; known types: ${INSTRUMENT_TYPES.join(', ')}`);
@@ -105,8 +126,8 @@ export function parseReportArguments(argv: readonly string[]): ReportOptions | '
   const instrumentId = text('instrument');
   const csvDir = text('csv');
   return {
-    from,
-    to,
+    period,
+    ...(siteTimeZone !== undefined ? { siteTimeZone } : {}),
     ...(type !== undefined ? { type } : {}),
     ...(instrumentId !== undefined ? { instrumentId } : {}),
     dataDir: text('data-dir') ?? DEFAULT_DATA_DIR,
@@ -118,17 +139,29 @@ export function parseReportArguments(argv: readonly string[]): ReportOptions | '
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** The period's instants, epoch ms (`to` exclusive), reading its edges in `zone`; refuses a period that does not move forward. */
+export function resolvePeriod(period: PeriodArguments, zone: string): { from: number; to: number } {
+  const from = parseInstant(period.from, '--from', 'start', zone);
+  const to = parseInstant(period.to, '--to', 'end', zone);
+  if (from >= to) {
+    throw new ReportUsageError('--from', `${new Date(from).toISOString()} is not before --to ${new Date(to).toISOString()}`);
+  }
+  return { from, to };
+}
+
 /**
- * An instant from a date or an ISO 8601 date-time. A date alone is a UTC day: its
- * start for the start of a period, the start of the next day for the end (so a
- * period's end date is included). A date-time without an offset is UTC.
+ * An instant from a date or an ISO 8601 date-time. A date alone is a day of the site's
+ * time zone `zone`: its start for the start of a period, the start of the next day for the
+ * end (so a period's end date is included). A date-time without an offset is a wall time
+ * in `zone` (one the clocks skip takes the offset before the change, one they show twice
+ * is the later, as PostgreSQL reads them).
  */
-export function parseInstant(value: string, argument: string, edge: 'start' | 'end'): number {
+export function parseInstant(value: string, argument: string, edge: 'start' | 'end', zone: string): number {
   const dateOnly = DATE_ONLY.exec(value);
   if (dateOnly) {
     const [year, month, day] = dateOnly.slice(1).map(Number) as [number, number, number];
-    const start = validDate(year, month, day, 0, 0, 0, value, argument);
-    return edge === 'start' ? start : start + 86_400_000;
+    validDate(year, month, day, 0, 0, 0, value, argument);
+    return localDayStart(edge === 'start' ? value : nextDate(value), zone);
   }
   const dateTime = DATE_TIME.exec(value);
   if (dateTime) {
@@ -140,8 +173,9 @@ export function parseInstant(value: string, argument: string, edge: 'start' | 'e
       number,
       number,
     ];
-    const millis = dateTime[7] ? Math.round(Number(dateTime[7]) * 1000) : 0;
-    const utc = validDate(year, month, day, hour, minute, second, value, argument) + millis;
+    const millisecond = dateTime[7] ? Math.round(Number(dateTime[7]) * 1000) : 0;
+    const utc = validDate(year, month, day, hour, minute, second, value, argument) + millisecond;
+    if (dateTime[8] === undefined) return instantOfWallTime({ year, month, day, hour, minute, second, millisecond }, zone);
     return utc - offsetMinutes(dateTime[8]) * 60_000;
   }
   throw new ReportUsageError(
@@ -173,8 +207,8 @@ function validDate(
   return epoch;
 }
 
-function offsetMinutes(zone: string | undefined): number {
-  if (!zone || zone.toUpperCase() === 'Z') return 0;
+function offsetMinutes(zone: string): number {
+  if (zone.toUpperCase() === 'Z') return 0;
   const digits = zone.replace(':', '');
   const sign = digits.startsWith('-') ? -1 : 1;
   return sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));

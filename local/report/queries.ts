@@ -1,5 +1,6 @@
 import type { SqlDatabase } from '../../lambdas/db/sql-client.js';
 import { INSTRUMENT_TYPES, type InstrumentType, type TriggerMode } from '../../lambdas/domain/instrument-types.js';
+import { localDayOf, localDaysTouched } from '../../lambdas/domain/site-time.js';
 import type { TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
 import { ReportUsageError } from './options.js';
 import type {
@@ -60,9 +61,15 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
 
   const periodSeconds = (selection.to - selection.from) / 1000;
   const bucketSeconds = chooseBucketSeconds(periodSeconds, settings.windowSeconds, options.maxPointsPerSeries ?? DEFAULT_MAX_POINTS);
-  const pointsPerInstrument = Math.ceil(periodSeconds / bucketSeconds) + 1;
+  // Two periods of a clock change can meet in one bucket of site time: one point more per change.
+  const pointsPerInstrument = Math.ceil(periodSeconds / bucketSeconds) + 3;
   const seriesRows = await inChunks(ids, pointsPerInstrument, (chunk) =>
-    db.query<SeriesRow>(SELECT_SERIES, { ids: { json: chunk }, bucket: bucketSeconds, ...range }),
+    db.query<SeriesRow>(SELECT_SERIES, {
+      ids: { json: chunk },
+      bucket: bucketSeconds,
+      zone: bucketsInSiteTime(bucketSeconds) ? settings.siteTimeZone : 'UTC',
+      ...range,
+    }),
   );
   const series = new Map<string, SeriesPoint[]>();
   for (const row of seriesRows) {
@@ -83,8 +90,9 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
     db.query<ExceedanceSqlRow>(SELECT_EXCEEDANCES, { ids: { json: chunk }, ...range }),
   );
 
-  const days = { first_day: utcDay(selection.from), last_day: utcDay(selection.to - 1) };
-  const dayCount = (Date.parse(days.last_day) - Date.parse(days.first_day)) / 86_400_000 + 1;
+  const zone = settings.siteTimeZone;
+  const days = { first_day: localDayOf(selection.from, zone), last_day: localDayOf(selection.to - 1, zone) };
+  const dayCount = localDaysTouched(selection.from, selection.to, zone).length;
   const dailyRows = await inChunks(ids, dayCount, (chunk) => db.query<DailySqlRow>(SELECT_DAILY, { ids: { json: chunk }, ...days }));
   const silentRows = await inChunks(ids, 1, (chunk) => db.query<SilentSqlRow>(SELECT_SILENT, { ids: { json: chunk } }));
 
@@ -112,15 +120,45 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
 }
 
 async function readSettings(db: SqlDatabase): Promise<ReportSettings> {
-  const [row] = await db.query<{ window_seconds: number; poll_interval_seconds: number; silent_after_seconds: number }>(
-    'SELECT window_seconds, poll_interval_seconds, silent_after_seconds FROM report_settings',
+  const [row] = await db.query<{
+    window_seconds: number;
+    poll_interval_seconds: number;
+    silent_after_seconds: number;
+    site_time_zone: string;
+  }>('SELECT window_seconds, poll_interval_seconds, silent_after_seconds, site_time_zone FROM report_settings');
+  if (!row) throw new Error(NO_SETTINGS);
+  const intervals = await db.query<{ instrument_type: InstrumentType; expected_interval_seconds: number | null }>(
+    'SELECT instrument_type, expected_interval_seconds FROM report_reading_intervals',
   );
-  if (!row) throw new Error('report_settings has no row: restore it with INSERT INTO report_settings DEFAULT VALUES');
+  const own = new Map(intervals.map((r) => [r.instrument_type, r.expected_interval_seconds]));
   return {
     windowSeconds: row.window_seconds,
     pollIntervalSeconds: row.poll_interval_seconds,
     silentAfterSeconds: row.silent_after_seconds,
+    siteTimeZone: row.site_time_zone,
+    readingIntervalSeconds: Object.fromEntries(
+      INSTRUMENT_TYPES.map((type) => [type, own.get(type) ?? row.poll_interval_seconds]),
+    ) as Record<InstrumentType, number>,
   };
+}
+
+const NO_SETTINGS = 'report_settings has no row: restore it with INSERT INTO report_settings DEFAULT VALUES';
+
+/** The site time zone the database's report views cut days in (report_settings.site_time_zone). */
+export async function readSiteTimeZone(db: SqlDatabase): Promise<string> {
+  const [row] = await db.query<{ site_time_zone: string }>('SELECT site_time_zone FROM report_settings');
+  if (!row) throw new Error(NO_SETTINGS);
+  return row.site_time_zone;
+}
+
+/**
+ * Whether series buckets of this length follow the site's clocks (start at its midnights
+ * and whole hours) rather than UTC's: buckets longer than an hour do, so a day's bucket is
+ * the site's day. Buckets of an hour or less keep to UTC, where a clock change never folds
+ * two real hours into one bucket.
+ */
+export function bucketsInSiteTime(bucketSeconds: number): boolean {
+  return bucketSeconds > 3600;
 }
 
 /** Refuses an instrument or a type the database does not know, or that contradict each other. */
@@ -234,10 +272,6 @@ function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-function utcDay(epochMs: number): string {
-  return iso(epochMs).slice(0, 10);
-}
-
 const epochMs = (expression: string) => `(extract(epoch FROM ${expression}) * 1000)::bigint`;
 
 /** The selected instruments, as the ids of a JSON array parameter: an index condition on the views' keys. */
@@ -303,16 +337,25 @@ interface SeriesRow {
   reading_count: Numeric;
 }
 
+/**
+ * Buckets of whole `:bucket` seconds of the clock of `:zone` (the wall time of each window's
+ * start, floored), each placed at the first instant its clock shows its start (the earlier
+ * of an hour the clocks repeat). In UTC these are whole `:bucket` seconds since the epoch.
+ */
 const SELECT_SERIES = `
 SELECT instrument_id,
-  (floor(extract(epoch FROM window_start) / :bucket) * :bucket * 1000)::bigint AS bucket_start_ms,
+  (extract(epoch FROM least(b.wall AT TIME ZONE :zone::text, (b.wall - interval '1 hour') AT TIME ZONE :zone::text + interval '1 hour'))
+    * 1000)::bigint AS bucket_start_ms,
   sum(sum_micro)::double precision / (sum(reading_count) * 1000000)::double precision AS mean,
   min(mean) AS lowest_window_mean,
   max(mean) AS highest_window_mean,
   sum(reading_count)::bigint AS reading_count
-FROM report_instrument_history
+FROM report_instrument_history h
+CROSS JOIN LATERAL (
+  SELECT to_timestamp(floor(extract(epoch FROM h.window_start AT TIME ZONE :zone::text) / :bucket) * :bucket) AT TIME ZONE 'UTC' AS wall
+) b
 WHERE ${SELECTED} AND window_start >= :from::timestamptz AND window_start < :to::timestamptz
-GROUP BY instrument_id, bucket_start_ms
+GROUP BY instrument_id, b.wall
 ORDER BY instrument_id, bucket_start_ms`;
 
 interface DailySqlRow {
@@ -320,6 +363,7 @@ interface DailySqlRow {
   instrument_type: InstrumentType;
   unit: string;
   day: string;
+  day_hours: number;
   reading_count: Numeric;
   min_value: number | null;
   mean: number | null;
@@ -329,7 +373,8 @@ interface DailySqlRow {
 }
 
 const SELECT_DAILY = `
-SELECT instrument_id, instrument_type, unit, day::text AS day, reading_count, min_value, mean, max_value, readings_expected, completeness
+SELECT instrument_id, instrument_type, unit, day::text AS day, day_hours, reading_count, min_value, mean, max_value, readings_expected,
+  completeness
 FROM report_daily_summary
 WHERE ${SELECTED} AND day >= :first_day::date AND day <= :last_day::date
 ORDER BY instrument_id, day`;
@@ -340,6 +385,7 @@ function dailyFromRow(row: DailySqlRow): DailySummaryRow {
     type: row.instrument_type,
     unit: row.unit,
     day: row.day,
+    dayHours: row.day_hours,
     readingCount: Number(row.reading_count),
     min: row.min_value,
     mean: row.mean,

@@ -3,7 +3,7 @@ import type { TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
 
 /**
  * Everything a report shows, read from the report views. Instants are epoch
- * milliseconds (UTC); values are in the instrument's unit.
+ * milliseconds (UTC); days are the site's local days; values are in the instrument's unit.
  */
 export interface ReportData {
   /** When the data was read. */
@@ -22,11 +22,15 @@ export interface ReportData {
   readonly silent: readonly SilentInstrument[];
 }
 
-/** The row of `report_settings`. */
+/** The row of `report_settings`, and the reading interval each type is expected at (`report_reading_intervals`). */
 export interface ReportSettings {
   readonly windowSeconds: number;
   readonly pollIntervalSeconds: number;
   readonly silentAfterSeconds: number;
+  /** The site's IANA time zone: days are its local days, times are shown on its clocks. */
+  readonly siteTimeZone: string;
+  /** Seconds between readings each type is expected at: its own interval, else the polling interval. */
+  readonly readingIntervalSeconds: Readonly<Record<InstrumentType, number>>;
 }
 
 export interface TriggerLevelSet {
@@ -71,8 +75,10 @@ export interface DailySummaryRow {
   readonly instrumentId: string;
   readonly type: InstrumentType;
   readonly unit: string;
-  /** The UTC day, YYYY-MM-DD. */
+  /** The site-local day, YYYY-MM-DD. */
   readonly day: string;
+  /** How long the day is, hours: 24, or 23 / 25 on a daylight-saving change. */
+  readonly dayHours: number;
   readonly readingCount: number;
   readonly min: number | null;
   readonly mean: number | null;

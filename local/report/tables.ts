@@ -1,6 +1,6 @@
 import type { TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
 import { escapeHtml } from './html/escape.js';
-import { formatDuration, formatNumber, formatPercent, formatTime, formatValue, statusLabel, typeLabel } from './html/format.js';
+import { formatDuration, formatNumber, formatPercent, formatValue, statusLabel, timeElement, typeLabel } from './html/format.js';
 import type { DailySummaryRow, ExceedanceRow, InstrumentState, ReportData, SilentInstrument } from './report-data.js';
 
 /** A value as a CSV file holds it: full precision, ISO 8601 UTC times, empty when absent. */
@@ -37,19 +37,20 @@ export interface ReportTable<Row> {
   readonly rows: readonly Row[];
 }
 
-/** The report's tables, in the order the HTML shows them. */
+/** The report's tables, in the order the HTML shows them; the page shows times on the site's clocks, the CSV files in UTC. */
 export function reportTables(data: ReportData): {
   exceedances: ReportTable<ExceedanceRow>;
   daily: ReportTable<DailySummaryRow>;
   silent: ReportTable<SilentInstrument>;
   instruments: ReportTable<InstrumentState>;
 } {
+  const zone = data.settings.siteTimeZone;
   return {
     exceedances: {
       id: 'exceedances',
       title: 'Trigger exceedance log',
       fileName: 'exceedances.csv',
-      columns: EXCEEDANCE_COLUMNS,
+      columns: exceedanceColumns(zone),
       rows: data.exceedances,
     },
     daily: { id: 'daily-summary', title: 'Daily summary', fileName: 'daily-summary.csv', columns: DAILY_COLUMNS, rows: data.daily },
@@ -57,14 +58,14 @@ export function reportTables(data: ReportData): {
       id: 'silent-instruments',
       title: 'Silent instruments',
       fileName: 'silent-instruments.csv',
-      columns: SILENT_COLUMNS,
+      columns: silentColumns(zone),
       rows: data.silent,
     },
     instruments: {
       id: 'instruments',
       title: 'Instrument register',
       fileName: 'instruments.csv',
-      columns: INSTRUMENT_COLUMNS,
+      columns: instrumentColumns(zone),
       rows: data.instruments,
     },
   };
@@ -77,8 +78,8 @@ export function statusBadge(status: TriggerStatus | null): string {
   return `<span class="badge ${status ?? 'unevaluated'}">${escapeHtml(statusLabel(status))}</span>`;
 }
 
-const EXCEEDANCE_COLUMNS: ReadonlyArray<TableColumn<ExceedanceRow>> = [
-  { key: 'changed_at', label: 'Changed (UTC)', csv: (e) => iso(e.changedAt), html: (e) => formatTime(e.changedAt) },
+const exceedanceColumns = (zone: string): ReadonlyArray<TableColumn<ExceedanceRow>> => [
+  { key: 'changed_at', label: 'Changed', csv: (e) => iso(e.changedAt), html: (e) => timeElement(e.changedAt, zone) },
   { key: 'instrument_id', label: 'Instrument', csv: (e) => e.instrumentId },
   { key: 'instrument_type', label: 'Type', csv: (e) => e.type, html: (e) => escapeHtml(typeLabel(e.type)), wrap: true },
   { key: 'from_status', label: 'From', csv: (e) => e.fromStatus, html: (e) => statusBadge(e.fromStatus) },
@@ -90,9 +91,9 @@ const EXCEEDANCE_COLUMNS: ReadonlyArray<TableColumn<ExceedanceRow>> = [
   { key: 'trigger_action', label: 'Action', csv: (e) => e.levels.action, html: (e) => formatValue(e.type, e.levels.action), numeric: true },
   {
     key: 'ended_at',
-    label: 'Until (UTC)',
+    label: 'Until',
     csv: (e) => iso(e.endedAt),
-    html: (e) => (e.endedAt === null ? '<span class="open">current</span>' : formatTime(e.endedAt)),
+    html: (e) => (e.endedAt === null ? '<span class="open">current</span>' : timeElement(e.endedAt, zone)),
   },
   {
     key: 'duration_seconds',
@@ -104,7 +105,12 @@ const EXCEEDANCE_COLUMNS: ReadonlyArray<TableColumn<ExceedanceRow>> = [
 ];
 
 const DAILY_COLUMNS: ReadonlyArray<TableColumn<DailySummaryRow>> = [
-  { key: 'day', label: 'Day (UTC)', csv: (d) => d.day },
+  {
+    key: 'day',
+    label: 'Day',
+    csv: (d) => d.day,
+    html: (d) => (d.dayHours === 24 ? d.day : `${d.day} <span class="note">(${formatNumber(d.dayHours, 0)} h)</span>`),
+  },
   { key: 'instrument_id', label: 'Instrument', csv: (d) => d.instrumentId },
   { key: 'instrument_type', label: 'Type', csv: (d) => d.type, html: (d) => escapeHtml(typeLabel(d.type)), wrap: true },
   { key: 'unit', label: 'Unit', csv: (d) => d.unit },
@@ -129,14 +135,14 @@ const DAILY_COLUMNS: ReadonlyArray<TableColumn<DailySummaryRow>> = [
   },
 ];
 
-const SILENT_COLUMNS: ReadonlyArray<TableColumn<SilentInstrument>> = [
+const silentColumns = (zone: string): ReadonlyArray<TableColumn<SilentInstrument>> => [
   { key: 'instrument_id', label: 'Instrument', csv: (s) => s.instrumentId },
   { key: 'instrument_type', label: 'Type', csv: (s) => s.type, html: (s) => escapeHtml(typeLabel(s.type)), wrap: true },
-  { key: 'last_reading_at', label: 'Last reading (UTC)', csv: (s) => iso(s.lastReadingAt), html: (s) => formatTime(s.lastReadingAt) },
+  { key: 'last_reading_at', label: 'Last reading', csv: (s) => iso(s.lastReadingAt), html: (s) => timeElement(s.lastReadingAt, zone) },
   { key: 'silent_seconds', label: 'Silent for', csv: (s) => s.silentSeconds, html: (s) => formatDuration(s.silentSeconds), numeric: true },
 ];
 
-const INSTRUMENT_COLUMNS: ReadonlyArray<TableColumn<InstrumentState>> = [
+const instrumentColumns = (zone: string): ReadonlyArray<TableColumn<InstrumentState>> => [
   { key: 'instrument_id', label: 'Instrument', csv: (i) => i.instrumentId },
   { key: 'instrument_type', label: 'Type', csv: (i) => i.type, html: (i) => escapeHtml(typeLabel(i.type)), wrap: true },
   { key: 'unit', label: 'Unit', csv: (i) => i.unit },
@@ -168,7 +174,7 @@ const INSTRUMENT_COLUMNS: ReadonlyArray<TableColumn<InstrumentState>> = [
     only: 'html',
   },
   { key: 'status', label: 'Status', csv: (i) => i.status, html: (i) => statusBadge(i.status) },
-  { key: 'status_since', label: 'Since (UTC)', csv: (i) => iso(i.statusSince), html: (i) => formatTime(i.statusSince) },
-  { key: 'last_reading_at', label: 'Last reading (UTC)', csv: (i) => iso(i.lastReadingAt), html: (i) => formatTime(i.lastReadingAt) },
+  { key: 'status_since', label: 'Since', csv: (i) => iso(i.statusSince), html: (i) => timeElement(i.statusSince, zone) },
+  { key: 'last_reading_at', label: 'Last reading', csv: (i) => iso(i.lastReadingAt), html: (i) => timeElement(i.lastReadingAt, zone) },
   { key: 'last_value', label: 'Last value', csv: (i) => i.lastValue, html: (i) => formatValue(i.type, i.lastValue), numeric: true },
 ];

@@ -111,7 +111,7 @@ describe('deployed bundles', () => {
     }
   });
 
-  it('migrations: bring an empty database up to date through the Data API, then find nothing to do', async () => {
+  it("migrations: bring an empty database up to date through the Data API and write the site's time zone, then find nothing to do", async () => {
     const embedded = await openEmbeddedDatabase();
     const server = await startDataApiServer({ backend: pgliteBackend(embedded), port: 0 });
     try {
@@ -129,7 +129,7 @@ describe('deployed bundles', () => {
         RequestId: 'request-1',
         LogicalResourceId: 'Schema',
         ResourceType: 'Custom::SchemaMigrations',
-        ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:000000000000:function:provider' },
+        ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:000000000000:function:provider', SiteTimeZone: 'Australia/Adelaide' },
       } satisfies CloudFormationCustomResourceCreateEvent;
       const first = await migrate.invoke<{ Data: { AppliedCount: string } }>(create);
       expect(first.Data.AppliedCount).toBe(String(bundledMigrations().length));
@@ -139,6 +139,9 @@ describe('deployed bundles', () => {
         "SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('instruments', 'window_aggregates')",
       );
       expect(tables.rows[0]?.n).toBe(2);
+      expect((await embedded.pglite.query('SELECT site_time_zone FROM report_settings')).rows).toEqual([
+        { site_time_zone: 'Australia/Adelaide' },
+      ]);
     } finally {
       await server.close();
       await embedded.close();

@@ -40,6 +40,12 @@ describe('configuration defaults', () => {
   it('defaults to a stage named dev with the simulator as the source and deletion protection on', () => {
     expect(load({})).toMatchObject({ env: 'dev', simulator: true, deletionProtection: true, streamMode: 'on-demand' });
   });
+
+  it('puts the site in Melbourne unless told otherwise, and accepts UTC and other IANA names', () => {
+    expect(load({}).siteTimeZone).toBe('Australia/Melbourne');
+    expect(load({ siteTimeZone: 'UTC' }).siteTimeZone).toBe('UTC');
+    expect(load({ siteTimeZone: 'Pacific/Auckland' }).siteTimeZone).toBe('Pacific/Auckland');
+  });
 });
 
 describe('reading -c values', () => {
@@ -109,6 +115,12 @@ describe('invalid values', () => {
     [{ dashboardsDomainPrefix: 'my-cognito-login' }, 'dashboardsDomainPrefix: must be 1-63 lowercase letters'],
     [{ region: 'sydney' }, 'region: must be an AWS Region code'],
     [{ quicksightPrincipals: 'alice' }, 'quicksightPrincipals[0]: must be a QuickSight user or group ARN'],
+    [{ siteTimeZone: 'Melbourne' }, 'siteTimeZone: must be an IANA time zone name such as Australia/Melbourne or UTC (got "Melbourne")'],
+    [
+      { siteTimeZone: 'australia/sydney' },
+      'siteTimeZone: must be an IANA time zone name such as Australia/Melbourne or UTC (did you mean Australia/Sydney?) (got "australia/sydney")',
+    ],
+    [{ siteTimeZone: 10 }, 'siteTimeZone: must be an IANA time zone name such as Australia/Melbourne or UTC (got 10)'],
   ])('rejects %j naming the key and what it accepts', (context, expected) => {
     expect(problems(context).join('\n')).toContain(expected);
   });

@@ -203,6 +203,8 @@ describe('batch store', () => {
   it('applies the migrations through a custom resource that waits for the writer and changes with the migration sources', () => {
     const migrations = id('Custom::SchemaMigrations', 'SchemaMigrations');
     expect(props(migrations).MigrationsHash).toMatch(/^[0-9a-f]{64}$/);
+    // The deployment's site time zone: a change of siteTimeZone updates the resource, and the handler writes it.
+    expect(props(migrations).SiteTimeZone).toBe('Australia/Melbourne');
     expect(s.json.Resources[migrations]?.DependsOn).toEqual(
       expect.arrayContaining([id('AWS::RDS::DBCluster', 'BatchStoreCluster'), id('AWS::RDS::DBInstance', 'BatchStoreClusterwriter')]),
     );

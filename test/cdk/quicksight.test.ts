@@ -46,6 +46,7 @@ const dashboard = () => props(id('AWS::QuickSight::Dashboard'));
 const definition = () => dashboard().Definition as Definition;
 
 interface Definition {
+  Options?: { Timezone?: string };
   DataSetIdentifierDeclarations: { Identifier: string; DataSetArn: unknown }[];
   ParameterDeclarations: { StringParameterDeclaration?: { Name: string; ParameterValueType: string } }[];
   FilterGroups: {
@@ -331,6 +332,19 @@ describe('the dashboard', () => {
     expect(columnsRead(tables[3]!.body)).toEqual(
       expect.arrayContaining(['silent.instrument_id', 'silent.last_reading_at', 'silent.silent_seconds']),
     );
+  });
+
+  it("shows times in the site's time zone, and days as the views' site-local days", () => {
+    expect(definition().Options).toEqual({ Timezone: 'Australia/Melbourne' });
+    const withZone = synthesize({ ...REPORTING, siteTimeZone: 'Australia/Perth' });
+    try {
+      const dashboardId = onlyLogicalId(withZone.json, 'AWS::QuickSight::Dashboard');
+      expect((withZone.json.Resources[dashboardId]!.Properties as { Definition: Definition }).Definition.Options).toEqual({
+        Timezone: 'Australia/Perth',
+      });
+    } finally {
+      withZone.dispose();
+    }
   });
 
   it('reads only columns its datasets declare, and lays out every visual', () => {

@@ -12,7 +12,11 @@ import { describeOnBackend, type Endpoint } from '../data-api/endpoints.js';
 
 const run = promisify(execFile);
 
-function event(requestType: 'Create' | 'Update' | 'Delete', physicalResourceId?: string): CloudFormationCustomResourceEvent {
+function event(
+  requestType: 'Create' | 'Update' | 'Delete',
+  physicalResourceId?: string,
+  properties: Record<string, string> = {},
+): CloudFormationCustomResourceEvent {
   const common = {
     ServiceToken: 'arn:aws:lambda:ap-southeast-2:000000000000:function:provider',
     ResponseURL: 'https://example.invalid/response',
@@ -20,7 +24,11 @@ function event(requestType: 'Create' | 'Update' | 'Delete', physicalResourceId?:
     RequestId: 'request-1',
     LogicalResourceId: 'Migrations',
     ResourceType: 'Custom::SchemaMigrations',
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:ap-southeast-2:000000000000:function:provider', MigrationsHash: 'abc' },
+    ResourceProperties: {
+      ServiceToken: 'arn:aws:lambda:ap-southeast-2:000000000000:function:provider',
+      MigrationsHash: 'abc',
+      ...properties,
+    },
   };
   if (requestType === 'Create') return { ...common, RequestType: 'Create' };
   if (requestType === 'Update')
@@ -75,6 +83,32 @@ describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) 
     expect(await tableExists(e, 'schema_migrations')).toBe(false);
   });
 
+  describe("with the project's migrations and the deployment's site time zone", () => {
+    const projectHandler = (e: Endpoint) => createMigrateHandler({ client: e.client, ...e.target, migrations: bundledMigrations() });
+    const zone = async (e: Endpoint) => (await e.execute('SELECT site_time_zone FROM report_settings')).records![0]![0]!.stringValue;
+
+    it('writes SiteTimeZone to report_settings on Create, again on Update when it changes, and leaves it alone without one', async () => {
+      const e = endpoint();
+      await projectHandler(e)(event('Create', undefined, { SiteTimeZone: 'Australia/Perth' }));
+      expect(await zone(e)).toBe('Australia/Perth');
+      // The same zone again changes nothing; another zone replaces it.
+      await projectHandler(e)(event('Update', 'schema-migrations/postgres', { SiteTimeZone: 'Australia/Perth' }));
+      expect(await zone(e)).toBe('Australia/Perth');
+      await projectHandler(e)(event('Update', 'schema-migrations/postgres', { SiteTimeZone: 'UTC' }));
+      expect(await zone(e)).toBe('UTC');
+      await projectHandler(e)(event('Update', 'schema-migrations/postgres'));
+      expect(await zone(e)).toBe('UTC');
+    });
+
+    it('refuses an unknown SiteTimeZone naming the property and its value, before applying anything', async () => {
+      const e = endpoint();
+      await expect(projectHandler(e)(event('Create', undefined, { SiteTimeZone: 'Melbourne' }))).rejects.toThrow(
+        'SiteTimeZone: must be an IANA time zone name such as Australia/Melbourne or UTC (got "Melbourne")',
+      );
+      expect(await tableExists(e, 'schema_migrations')).toBe(false);
+    });
+  });
+
   describe('bundled by esbuild as for deployment', () => {
     let outDir: string;
 
@@ -95,7 +129,7 @@ describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) 
 
     it('carries the project’s migrations and applies them through the Data API endpoint it is pointed at', async () => {
       const e = endpoint();
-      const invoke = `require(${JSON.stringify(join(outDir, 'index.js'))}).handler(${JSON.stringify(event('Create'))})
+      const invoke = `require(${JSON.stringify(join(outDir, 'index.js'))}).handler(${JSON.stringify(event('Create', undefined, { SiteTimeZone: 'Australia/Brisbane' }))})
         .then((r) => console.log('RESULT ' + JSON.stringify(r)), (error) => { console.error(error); process.exit(1); });`;
       const { stdout } = await run(process.execPath, ['-e', invoke], {
         env: {
@@ -120,6 +154,7 @@ describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) 
       expect(stdout).toContain(`applying ${migrations[0]!.fileName}`);
       const { records } = await e.execute('SELECT count(*) FROM schema_migrations');
       expect(records).toEqual([[{ longValue: migrations.length }]]);
+      expect((await e.execute('SELECT site_time_zone FROM report_settings')).records).toEqual([[{ stringValue: 'Australia/Brisbane' }]]);
     });
   });
 });

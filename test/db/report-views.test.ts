@@ -86,7 +86,7 @@ function reportViewSuite(engine: Engine) {
     ]);
   });
 
-  it('keeps days in UTC whatever the session time zone', async () => {
+  it("keeps the site's days (here UTC days) whatever the session time zone", async () => {
     const inUtc = await daily();
     const inMelbourne = await site.local.db.transaction(async (session) => {
       await session.execute("SET LOCAL TimeZone TO 'Australia/Melbourne'");

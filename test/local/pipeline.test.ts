@@ -97,6 +97,7 @@ beforeAll(async () => {
     shards: 2,
     recordServed: true,
     realtime: 'off',
+    siteTimeZone: 'Australia/Perth',
   });
   kinesis = kinesisClientFor(pipeline.kinesisEndpoint);
 });
@@ -107,6 +108,14 @@ afterAll(async () => {
 });
 
 describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite behind the local Data API)', () => {
+  it('writes its site time zone into report_settings, and refuses one that is not an IANA name before starting anything', async () => {
+    expect(pipeline.siteTimeZone).toBe('Australia/Perth');
+    expect(await pipeline.database.query('SELECT site_time_zone FROM report_settings')).toEqual([{ site_time_zone: 'Australia/Perth' }]);
+    await expect(startLocalPipeline({ dataDir, siteTimeZone: 'Perth' })).rejects.toThrow(
+      'site time zone must be an IANA time zone name such as Australia/Melbourne or UTC (got "Perth")',
+    );
+  });
+
   it('stores window aggregates equal to a brute-force recomputation from what the simulator served', async () => {
     await pollTimes(8);
     await pipeline.drain();

@@ -53,7 +53,8 @@ describeWithChromium('the HTML report in headless Chromium', () => {
     await site.close();
     mkdirSync(ARTIFACTS, { recursive: true });
     const out = join(ARTIFACTS, 'report.html');
-    await runReport({ ...period, dataDir: site.dataDir, out, csvDir: join(ARTIFACTS, 'report-csv') });
+    const edges = { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString() };
+    await runReport({ period: edges, dataDir: site.dataDir, out, csvDir: join(ARTIFACTS, 'report-csv') });
     reportUrl = pathToFileURL(out).href;
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

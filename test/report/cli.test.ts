@@ -44,7 +44,7 @@ async function refusal(promise: Promise<unknown>): Promise<ReportUsageError> {
   throw new Error('expected the report to be refused');
 }
 
-const period = { from: Date.parse('2024-03-01T00:00:00Z'), to: Date.parse('2024-03-03T00:00:00Z') };
+const period = { period: { from: '2024-03-01', to: '2024-03-02' } };
 
 describe('npm run report', () => {
   let scratch: string;
@@ -68,7 +68,7 @@ describe('npm run report', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual([
-      'report: 3 instrument(s), 2 with data in the period, 4 status change(s), 3 daily row(s), 2 silent',
+      'report (site time UTC): 3 instrument(s), 2 with data in the period, 4 status change(s), 3 daily row(s), 2 silent',
       `wrote ${out}`,
       `wrote ${join(csv, 'exceedances.csv')}`,
       `wrote ${join(csv, 'daily-summary.csv')}`,
@@ -140,13 +140,15 @@ describe('npm run report', () => {
     const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
     const [coreSchema] = loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY);
     await runMigrations({ client, ...target, migrations: [coreSchema!] });
-    await writeKnownSite(new DataApiDatabase(client, target));
+    await writeKnownSite(new DataApiDatabase(client, target), Date.now(), { settings: false });
     client.destroy();
     await server.close();
     await embedded.close();
 
-    const outcome = await runReport({ ...period, dataDir: older, out: join(scratch, 'older.html') });
-    expect(outcome.appliedMigrations).toEqual(['0002_report_views.sql']);
+    // The known site's days are UTC days; the new settings row starts in Melbourne.
+    const outcome = await runReport({ ...period, siteTimeZone: 'UTC', dataDir: older, out: join(scratch, 'older.html') });
+    expect(outcome.appliedMigrations).toEqual(['0002_report_views.sql', '0003_site_time_zone.sql']);
+    expect(outcome.previousSiteTimeZone).toBe('Australia/Melbourne');
     expect(outcome.data.daily.map((d) => [d.instrumentId, d.day, d.readingCount])).toEqual([
       ['PZ-01', '2024-03-01', 30],
       ['PZ-01', '2024-03-02', 30],

@@ -7,7 +7,7 @@ import { loadReportData } from '../../local/report/queries.js';
 import type { ReportData } from '../../local/report/report-data.js';
 import { reportTables, type ReportTable } from '../../local/report/tables.js';
 import { startLocalBatchDatabase, type LocalBatchDatabase } from '../support/batch-database.js';
-import { writeKnownSite } from './known-site.js';
+import { reportSettings, writeKnownSite } from './known-site.js';
 
 describe('CSV quoting', () => {
   it('quotes fields holding a comma, a quote or a line break, doubles quotes, and leaves absent values empty', () => {
@@ -45,7 +45,7 @@ describe('CSV quoting', () => {
       generatedAt: 0,
       period: { from: 0, to: 1 },
       selection: {},
-      settings: { windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900 },
+      settings: reportSettings(),
       bucketSeconds: 10,
       instruments: [],
       series: new Map(),

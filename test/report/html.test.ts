@@ -5,7 +5,7 @@ import { renderTimeSeriesChart } from '../../local/report/html/time-series-chart
 import { loadReportData } from '../../local/report/queries.js';
 import type { InstrumentState, ReportData, SeriesPoint } from '../../local/report/report-data.js';
 import { startLocalBatchDatabase, type LocalBatchDatabase } from '../support/batch-database.js';
-import { writeKnownSite } from './known-site.js';
+import { reportSettings, writeKnownSite } from './known-site.js';
 
 /** The text of each body cell of a table, row by row. */
 function cells(document: HTMLElement, tableId: string): string[][] {
@@ -193,7 +193,7 @@ describe('HTML rendering', () => {
       generatedAt: 0,
       period: { from: Date.parse('2024-03-02T00:00:00Z'), to: Date.parse('2024-03-02T01:00:00Z') },
       selection: { instrumentId: instrument.instrumentId },
-      settings: { windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900 },
+      settings: reportSettings(),
       bucketSeconds: 60,
       instruments: [instrument],
       series: new Map([[instrument.instrumentId, [point(0, 100), point(1, 101)]]]),
@@ -230,7 +230,7 @@ describe('HTML rendering', () => {
       generatedAt: 0,
       period: { from: Date.parse('2024-03-02T00:00:00Z'), to: Date.parse('2024-03-02T01:00:00Z') },
       selection: { type: 'water_standpipe' },
-      settings: { windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900 },
+      settings: reportSettings(),
       bucketSeconds: 60,
       instruments: [standpipe('WS-1', 50, 'normal'), standpipe('WS-2', 40, 'alert')],
       series: new Map([
@@ -247,6 +247,110 @@ describe('HTML rendering', () => {
     expect(charts[1]!.querySelector('.levels text')!.text).toBe('Alert 37.000');
     expect(charts[1]!.querySelector('.badge')!.text).toBe('Alert');
     expect(document.querySelector('#plan')!.text).toContain('Not on the plan (no grid position): WS-1, WS-2.');
+  });
+
+  it("labels days and times on the site's clocks, across Melbourne's 25-hour 5 April 2026", () => {
+    const at = (iso: string) => Date.parse(iso);
+    const instrument: InstrumentState = {
+      instrumentId: 'EX-M1',
+      type: 'extensometer',
+      unit: 'mm',
+      easting: 320000,
+      northing: 5812000,
+      latitude: null,
+      longitude: null,
+      surfaceLevel: null,
+      triggerMode: 'magnitude',
+      levels: { alert: 10, alarm: 15, action: 20 },
+      status: 'normal',
+      statusSince: at('2026-04-04T16:30:00Z'),
+      lastReadingAt: at('2026-04-04T16:30:00Z'),
+      lastValue: 4,
+    };
+    const change = (changedAt: string, fromStatus: 'normal' | 'alert', toStatus: 'normal' | 'alert', endedAt: string | null) => ({
+      instrumentId: 'EX-M1',
+      type: 'extensometer' as const,
+      unit: 'mm',
+      changedAt: at(changedAt),
+      fromStatus,
+      toStatus,
+      windowMean: toStatus === 'alert' ? 12 : 4,
+      levels: { alert: 10, alarm: 15, action: 20 },
+      endedAt: endedAt === null ? null : at(endedAt),
+      durationSeconds: endedAt === null ? null : (at(endedAt) - at(changedAt)) / 1000,
+    });
+    const data: ReportData = {
+      generatedAt: at('2026-04-05T22:00:00Z'),
+      // The site day 5 April: 00:00 AEDT (13:00Z on the 4th) to 00:00 AEST on the 6th (14:00Z on the 5th).
+      period: { from: at('2026-04-04T13:00:00Z'), to: at('2026-04-05T14:00:00Z') },
+      selection: {},
+      settings: reportSettings({ siteTimeZone: 'Australia/Melbourne' }),
+      bucketSeconds: 300,
+      instruments: [instrument],
+      series: new Map([
+        [
+          'EX-M1',
+          [
+            { bucketStart: at('2026-04-04T15:30:00Z'), mean: 12, lowestWindowMean: 12, highestWindowMean: 12, readingCount: 1 },
+            { bucketStart: at('2026-04-04T16:30:00Z'), mean: 4, lowestWindowMean: 4, highestWindowMean: 4, readingCount: 1 },
+          ],
+        ],
+      ]),
+      daily: [
+        {
+          instrumentId: 'EX-M1',
+          type: 'extensometer',
+          unit: 'mm',
+          day: '2026-04-05',
+          dayHours: 25,
+          readingCount: 2,
+          min: 4,
+          mean: 8,
+          max: 12,
+          readingsExpected: 9000,
+          completeness: 2 / 9000,
+        },
+      ],
+      // 02:30 AEDT, then 02:30 AEST an hour later.
+      exceedances: [
+        change('2026-04-04T15:30:00Z', 'normal', 'alert', '2026-04-04T16:30:00Z'),
+        change('2026-04-04T16:30:00Z', 'alert', 'normal', null),
+      ],
+      silent: [],
+    };
+    const document = parse(renderReportHtml(data));
+    const header = document.querySelector('header.masthead')!.text.replace(/\s+/g, ' ');
+    expect(header).toContain('Period2026-04-05 (Australia/Melbourne)');
+    expect(header).toContain('Site timeAustralia/Melbourne (UTC+11:00, then UTC+10:00)');
+    expect(header).toContain('Generated2026-04-06 08:00:00 Australia/Melbourne');
+
+    // Local midnight, then every 3 hours of the site's clock (03:00 AEST is 17:00Z, 4/25 of the axis), then the next midnight.
+    const axis = document.querySelector('[data-chart="extensometer"] svg .axis')!;
+    const ticks = axis
+      .querySelectorAll('text[text-anchor="middle"]')
+      .filter((t) => !t.classList.contains('unit'))
+      .map((t) => [t.text, Number(t.getAttribute('x'))]);
+    expect(ticks).toEqual([
+      ['05 Apr', 64],
+      ['03:00', 192.6],
+      ['06:00', 289.1],
+      ['09:00', 385.6],
+      ['12:00', 482.1],
+      ['15:00', 578.6],
+      ['18:00', 675],
+      ['21:00', 771.5],
+      ['06 Apr', 868],
+    ]);
+
+    expect(cells(document, 'exceedances').map((row) => row[0])).toEqual(['2026-04-05 02:30:00', '2026-04-05 02:30:00']);
+    expect(document.querySelectorAll('table#exceedances tbody tr td:first-child time').map((t) => t.getAttribute('title'))).toEqual([
+      '2026-04-04T15:30:00Z (UTC+11:00)',
+      '2026-04-04T16:30:00Z (UTC+10:00)',
+    ]);
+    expect(cells(document, 'daily-summary')[0]![0]).toBe('2026-04-05 (25 h)');
+    expect(document.querySelector('#daily .note')!.text).toContain(
+      'Per instrument and site day (Australia/Melbourne, midnight to midnight',
+    );
   });
 
   it('breaks a line where data are missing and marks a lone point', () => {

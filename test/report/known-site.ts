@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { SqlDatabase } from '../../lambdas/db/sql-client.js';
-import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
+import { INSTRUMENT_TYPES, type InstrumentType } from '../../lambdas/domain/instrument-types.js';
+import type { ReportSettings } from '../../local/report/report-data.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
 import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
@@ -12,7 +13,9 @@ import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '.
  * (readings, then window aggregates and trigger evaluation), so every figure the views
  * and the report show can be worked out by hand from the readings below.
  *
- * Windows are 10 s, readings are due every 10 s (the report_settings defaults).
+ * Windows are 10 s, readings are due every 10 s (the report_settings defaults). The site's
+ * days are UTC days (report_settings.site_time_zone = 'UTC', set when the site is written), so
+ * the figures below read in UTC; the Melbourne days are tested in test/db/site-days.test.ts.
  *
  * PZ-01, piezometer (levels 150 / 175 / 200 kPa, rising), E 320000 N 5812000:
  *   2024-03-01 23:50:00 to 23:59:40, every 20 s: 30 readings alternating 100.1, 100.2 kPa.
@@ -30,6 +33,22 @@ export const KNOWN_SITE = {
   settlementMarker: 'SM-01',
   standpipe: 'WS-01',
 } as const;
+
+/** The known site's report settings: the report_settings defaults, in UTC. */
+const KNOWN_SITE_SETTINGS =
+  "UPDATE report_settings SET window_seconds = 10, poll_interval_seconds = 10, silent_after_seconds = 900, site_time_zone = 'UTC'";
+
+/** Report settings as the report reads them: the known site's (UTC, readings every 10 s), with changes. */
+export function reportSettings(changes: Partial<Omit<ReportSettings, 'readingIntervalSeconds'>> = {}): ReportSettings {
+  const settings = { windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900, siteTimeZone: 'UTC', ...changes };
+  return {
+    ...settings,
+    readingIntervalSeconds: Object.fromEntries(INSTRUMENT_TYPES.map((type) => [type, settings.pollIntervalSeconds])) as Record<
+      InstrumentType,
+      number
+    >,
+  };
+}
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -91,10 +110,12 @@ export function knownSiteReadings(now: number): SourcedReading[] {
 }
 
 /**
- * Writes the known site through the batch store and evaluates every window. Returns the
- * instant the standpipe's readings were placed relative to.
+ * Writes the known site through the batch store and evaluates every window, and its report
+ * settings unless told not to. Returns the instant the standpipe's readings were placed relative to.
  */
-export async function writeKnownSite(db: SqlDatabase, now = Date.now()): Promise<number> {
+export async function writeKnownSite(db: SqlDatabase, now = Date.now(), options: { settings?: boolean } = {}): Promise<number> {
+  // Without the report views' migrations (an older database) there are no settings to write.
+  if (options.settings !== false) await db.execute(KNOWN_SITE_SETTINGS);
   const store = new AuroraBatchStore(db, KNOWN_SITE.windowSeconds);
   const readings = knownSiteReadings(now);
   await store.writeBatch(readings, []);
@@ -123,7 +144,7 @@ function windowsOf(readings: readonly SourcedReading[], windowSeconds: number): 
 
 /**
  * The known site written to a fresh database on `engine` before the suite's tests, closed
- * after them, with the report settings put back to their defaults after each test.
+ * after them, with the report settings put back to the known site's after each test.
  */
 export function useKnownSiteDatabase(engine: Engine): { readonly local: LocalBatchDatabase; readonly writtenAt: number } {
   let local: LocalBatchDatabase | undefined;
@@ -136,7 +157,8 @@ export function useKnownSiteDatabase(engine: Engine): { readonly local: LocalBat
     await local?.close();
   });
   afterEach(async () => {
-    await local?.db.execute('UPDATE report_settings SET window_seconds = 10, poll_interval_seconds = 10, silent_after_seconds = 900');
+    await local?.db.execute(KNOWN_SITE_SETTINGS);
+    await local?.db.execute('UPDATE report_reading_intervals SET expected_interval_seconds = NULL');
   });
   return {
     get local() {

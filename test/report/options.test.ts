@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstant, parseReportArguments, ReportUsageError } from '../../local/report/options.js';
+import { parseInstant, parseReportArguments, ReportUsageError, resolvePeriod } from '../../local/report/options.js';
 import { chooseBucketSeconds } from '../../local/report/series-buckets.js';
+
+/** A period's instants as ISO text, its edges read in `zone`. */
+function resolved(from: string, to: string, zone: string): string[] {
+  const period = resolvePeriod({ from, to }, zone);
+  return [new Date(period.from).toISOString(), new Date(period.to).toISOString()];
+}
 
 const base = ['--from', '2024-03-01', '--to', '2024-03-07', '--out', 'report.html'];
 
@@ -16,12 +22,20 @@ function usageError(argv: string[]): ReportUsageError {
 
 describe('report arguments', () => {
   it('reads a whole-day period with the end date included, and the defaults', () => {
-    expect(parseReportArguments(base)).toEqual({
-      from: Date.parse('2024-03-01T00:00:00Z'),
-      to: Date.parse('2024-03-08T00:00:00Z'),
-      dataDir: '.data',
-      out: 'report.html',
-    });
+    const options = parseReportArguments(base);
+    expect(options).toEqual({ period: { from: '2024-03-01', to: '2024-03-07' }, dataDir: '.data', out: 'report.html' });
+    // The days are the site's: in UTC, and in Melbourne (AEDT, UTC+11, in March 2024).
+    expect(resolved('2024-03-01', '2024-03-07', 'UTC')).toEqual(['2024-03-01T00:00:00.000Z', '2024-03-08T00:00:00.000Z']);
+    expect(resolved('2024-03-01', '2024-03-07', 'Australia/Melbourne')).toEqual(['2024-02-29T13:00:00.000Z', '2024-03-07T13:00:00.000Z']);
+  });
+
+  it('reads the period in the site time zone across a clock change: 5 April 2026 in Melbourne is 25 hours', () => {
+    expect(resolved('2026-04-05', '2026-04-05', 'Australia/Melbourne')).toEqual(['2026-04-04T13:00:00.000Z', '2026-04-05T14:00:00.000Z']);
+    // Wall times without an offset are site time; one with an offset is that instant.
+    expect(resolved('2026-04-05T01:30', '2026-04-05T12:00+10:00', 'Australia/Melbourne')).toEqual([
+      '2026-04-04T14:30:00.000Z',
+      '2026-04-05T02:00:00.000Z',
+    ]);
   });
 
   it('reads every option', () => {
@@ -41,9 +55,9 @@ describe('report arguments', () => {
       '--csv',
       'out/csv',
     ];
-    expect(parseReportArguments(argv)).toEqual({
-      from: Date.parse('2024-03-01T06:00:00Z'),
-      to: Date.parse('2024-03-01T08:30:00Z'),
+    expect(parseReportArguments([...argv, '--site-time-zone', 'Australia/Perth'])).toEqual({
+      period: { from: '2024-03-01T06:00:00Z', to: '2024-03-01T18:30+10:00' },
+      siteTimeZone: 'Australia/Perth',
       type: 'piezometer',
       instrumentId: 'PZ-01',
       dataDir: 'site-data',
@@ -79,6 +93,11 @@ describe('report arguments', () => {
     [['--from', '2024-03-01', '--to', '2024-03-07', '--out', 'report.pdf'], '--out', /should name an \.html file/],
     [[...base, '--instrument', '  '], '--instrument', /needs a value/],
     [[...base, '--colour', 'red'], '--colour', /Unknown option '--colour'/],
+    [
+      [...base, '--site-time-zone', 'Melbourne'],
+      '--site-time-zone',
+      /must be an IANA time zone name such as Australia\/Melbourne or UTC \(got "Melbourne"\)/,
+    ],
     [[...base, 'extra'], 'arguments', /Unexpected argument 'extra'/],
   ])('refuses %j, naming %s', (argv, argument, message) => {
     const error = usageError(argv);
@@ -87,12 +106,18 @@ describe('report arguments', () => {
     expect(error.message).toMatch(message);
   });
 
-  it('reads instants: a date is a UTC day, a date-time without offset is UTC', () => {
-    expect(parseInstant('2024-02-29', '--from', 'start')).toBe(Date.parse('2024-02-29T00:00:00Z'));
-    expect(parseInstant('2024-02-29', '--to', 'end')).toBe(Date.parse('2024-03-01T00:00:00Z'));
-    expect(parseInstant('2024-02-29T23:15', '--to', 'end')).toBe(Date.parse('2024-02-29T23:15:00Z'));
-    expect(parseInstant('2024-02-29 23:15:30.250', '--to', 'end')).toBe(Date.parse('2024-02-29T23:15:30.250Z'));
-    expect(parseInstant('2024-03-01T09:00:00-0330', '--from', 'start')).toBe(Date.parse('2024-03-01T12:30:00Z'));
+  it('reads instants in the site zone: a date is a site day, a date-time without offset is site time', () => {
+    expect(parseInstant('2024-02-29', '--from', 'start', 'UTC')).toBe(Date.parse('2024-02-29T00:00:00Z'));
+    expect(parseInstant('2024-02-29', '--to', 'end', 'UTC')).toBe(Date.parse('2024-03-01T00:00:00Z'));
+    expect(parseInstant('2024-02-29T23:15', '--to', 'end', 'UTC')).toBe(Date.parse('2024-02-29T23:15:00Z'));
+    expect(parseInstant('2024-02-29 23:15:30.250', '--to', 'end', 'UTC')).toBe(Date.parse('2024-02-29T23:15:30.250Z'));
+    expect(parseInstant('2024-03-01T09:00:00-0330', '--from', 'start', 'UTC')).toBe(Date.parse('2024-03-01T12:30:00Z'));
+    expect(parseInstant('2024-03-01T09:00:00-0330', '--from', 'start', 'Australia/Melbourne')).toBe(Date.parse('2024-03-01T12:30:00Z'));
+    // 4 October 2026 in Melbourne: 02:30 is skipped (read at the offset before, +10:00), the day is 23 hours.
+    expect(parseInstant('2026-10-04T02:30', '--from', 'start', 'Australia/Melbourne')).toBe(Date.parse('2026-10-03T16:30:00Z'));
+    expect(parseInstant('2026-10-04', '--to', 'end', 'Australia/Melbourne')).toBe(Date.parse('2026-10-04T13:00:00Z'));
+    // 5 April 2026: 02:30 comes twice, the later (+10:00) is taken, as PostgreSQL does.
+    expect(parseInstant('2026-04-05T02:30', '--from', 'start', 'Australia/Melbourne')).toBe(Date.parse('2026-04-04T16:30:00Z'));
   });
 });
 

@@ -3,7 +3,9 @@ import { ReportUsageError } from '../../local/report/options.js';
 import { loadReportData, type ReportSelection } from '../../local/report/queries.js';
 import { startLocalBatchDatabase, type Engine } from '../support/batch-database.js';
 import { describeWithPostgres } from '../support/postgres-server.js';
-import { useKnownSiteDatabase } from './known-site.js';
+import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
+import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
+import { reportSettings, useKnownSiteDatabase } from './known-site.js';
 
 const at = (iso: string) => Date.parse(iso);
 const day = (from: string, to: string): ReportSelection => ({ from: at(`${from}T00:00:00Z`), to: at(`${to}T00:00:00Z`) + 86_400_000 });
@@ -21,10 +23,34 @@ async function refusal(promise: Promise<unknown>): Promise<ReportUsageError> {
 function reportQuerySuite(engine: Engine) {
   const site = useKnownSiteDatabase(engine);
 
+  it("reads the known site's day in Melbourne: its UTC evening and morning are one site morning", async () => {
+    await site.local.db.execute("UPDATE report_settings SET site_time_zone = 'Australia/Melbourne'");
+    // 2 March 2024 in Melbourne (AEDT, UTC+11) runs from 2024-03-01T13:00Z to 2024-03-02T13:00Z.
+    const data = await loadReportData(site.local.db, { from: at('2024-03-01T13:00:00Z'), to: at('2024-03-02T13:00:00Z') });
+    expect(data.settings.siteTimeZone).toBe('Australia/Melbourne');
+    const pz = data.daily.find((row) => row.instrumentId === 'PZ-01');
+    // All 60 readings (23:50Z to 00:04:50Z) are on the site's 2 March, from 10:50 local: 13 h 10 min = 47 400 s, 4 740 due.
+    // Mean (30 × 100.15 + 30 × 140) / 60 = 120.075.
+    expect(pz).toEqual({
+      instrumentId: 'PZ-01',
+      type: 'piezometer',
+      unit: 'kPa',
+      day: '2024-03-02',
+      dayHours: 24,
+      readingCount: 60,
+      min: 100.1,
+      mean: expect.closeTo(120.075, 9),
+      max: 180,
+      readingsExpected: 4740,
+      completeness: 60 / 4740,
+    });
+    expect(data.daily.filter((row) => row.instrumentId === 'PZ-01').map((row) => row.day)).toEqual(['2024-03-02']);
+  });
+
   it('reads a day of the known site: instruments by type, 5-minute buckets, daily rows, status changes and silent instruments', async () => {
     const data = await loadReportData(site.local.db, day('2024-03-02', '2024-03-02'), { now: () => 1_234 });
     expect(data.generatedAt).toBe(1_234);
-    expect(data.settings).toEqual({ windowSeconds: 10, pollIntervalSeconds: 10, silentAfterSeconds: 900 });
+    expect(data.settings).toEqual(reportSettings());
     // A day over at most 400 points: 216 s wanted, 300 s is the next round length.
     expect(data.bucketSeconds).toBe(300);
     expect(data.instruments.map((i) => [i.instrumentId, i.type, i.status])).toEqual([
@@ -62,6 +88,7 @@ function reportQuerySuite(engine: Engine) {
         type: 'piezometer',
         unit: 'kPa',
         day: '2024-03-02',
+        dayHours: 24,
         readingCount: 30,
         min: 120,
         mean: 140,
@@ -74,6 +101,7 @@ function reportQuerySuite(engine: Engine) {
         type: 'settlement_marker',
         unit: 'mm',
         day: '2024-03-02',
+        dayHours: 24,
         readingCount: 6,
         min: -12.5,
         mean: -12.25,
@@ -219,6 +247,69 @@ function reportQuerySuite(engine: Engine) {
 
 describe('report queries (PGlite)', () => reportQuerySuite('pglite'));
 describeWithPostgres('report queries (PostgreSQL)', () => reportQuerySuite('postgres'));
+
+/**
+ * Series buckets longer than an hour follow the site's clocks. EX-M1 reads 10 mm at
+ * 2026-04-04T13:00Z (00:00 AEDT on 5 April), 20 mm at 2026-04-05T13:30Z (23:30 AEST, still
+ * 5 April: a 25-hour day) and 30 mm at 2026-04-05T14:00Z (00:00 AEST on 6 April).
+ */
+function siteBucketSuite(engine: Engine) {
+  it('averages into site days: the 25-hour 5 April is one bucket, starting at its midnight', async () => {
+    const local = await startLocalBatchDatabase(engine);
+    try {
+      const readings = [
+        ['2026-04-04T13:00:00Z', 10],
+        ['2026-04-05T13:30:00Z', 20],
+        ['2026-04-05T14:00:00Z', 30],
+      ].map(([observed, value], i) => ({
+        reading: {
+          instrumentId: 'EX-M1',
+          type: 'extensometer' as const,
+          value: value as number,
+          observedAt: at(observed as string),
+          surfaceLevel: null,
+          easting: 320000,
+          northing: 5812000,
+        },
+        shardId: 'shardId-000000000000',
+        sequenceNumber: String(i + 1).padStart(20, '0'),
+        arrivedAt: at(observed as string) + 500,
+      }));
+      const store = new AuroraBatchStore(local.db, 10);
+      await store.writeBatch(readings, []);
+      await store.finaliseWindows(
+        readings.map(({ reading }) => ({ instrumentId: reading.instrumentId, windowStart: windowStartOf(reading.observedAt, 10_000) })),
+        'shardId-000000000000',
+        0,
+      );
+      // 5 and 6 April in Melbourne: 49 hours; at most 3 points a series wants 58 800 s, so 1-day buckets.
+      const period = { from: at('2026-04-04T13:00:00Z'), to: at('2026-04-06T14:00:00Z') };
+      const data = await loadReportData(local.db, period, { maxPointsPerSeries: 3 });
+      expect(data.bucketSeconds).toBe(86_400);
+      expect(data.series.get('EX-M1')!.map((p) => [new Date(p.bucketStart).toISOString(), p.mean, p.readingCount])).toEqual([
+        ['2026-04-04T13:00:00.000Z', 15, 2],
+        ['2026-04-05T14:00:00.000Z', 30, 1],
+      ]);
+      expect(data.daily.map((d) => [d.day, d.dayHours, d.readingCount])).toEqual([
+        ['2026-04-05', 25, 2],
+        ['2026-04-06', 24, 1],
+      ]);
+
+      // In UTC the same readings fall on 4 April (10) and 5 April (20, 30).
+      await local.db.execute("UPDATE report_settings SET site_time_zone = 'UTC'");
+      const utc = await loadReportData(local.db, period, { maxPointsPerSeries: 3 });
+      expect(utc.series.get('EX-M1')!.map((p) => [new Date(p.bucketStart).toISOString(), p.mean])).toEqual([
+        ['2026-04-04T00:00:00.000Z', 10],
+        ['2026-04-05T00:00:00.000Z', 25],
+      ]);
+    } finally {
+      await local.close();
+    }
+  });
+}
+
+describe('report series in site time (PGlite)', () => siteBucketSuite('pglite'));
+describeWithPostgres('report series in site time (PostgreSQL)', () => siteBucketSuite('postgres'));
 
 describe('report queries on an empty database', () => {
   it('refuses, pointing at npm start', async () => {

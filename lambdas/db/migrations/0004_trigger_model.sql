@@ -114,6 +114,7 @@ SELECT
   extract(epoch FROM lead(e.window_start) OVER by_instrument - e.window_start)::double precision AS duration_seconds,
   lead(e.window_start) OVER by_instrument IS NULL AS is_open,
   e.notified_at,
+  (e.window_start AT TIME ZONE (SELECT site_time_zone FROM report_settings))::date AS day,
   e.cause,
   e.confirmed_by,
   e.change_value,

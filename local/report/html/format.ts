@@ -1,5 +1,15 @@
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../../../lambdas/domain/instrument-types.js';
+import {
+  formatUtcOffset,
+  formatWallTime,
+  localDayOf,
+  localDaysTouched,
+  localDayStart,
+  nextDate,
+  utcOffsetMinutes,
+} from '../../../lambdas/domain/site-time.js';
 import type { TriggerStatus } from '../../../lambdas/domain/trigger-levels.js';
+import { escapeHtml } from './escape.js';
 
 /** Decimal places a value of each type is shown with: a resolution engineers read these instruments to. */
 const DECIMALS: Readonly<Record<InstrumentType, number>> = {
@@ -34,25 +44,46 @@ export function formatPercent(fraction: number | null): string {
   return fraction === null ? '—' : `${formatNumber(fraction * 100, 1)} %`;
 }
 
-/** An instant in UTC as `YYYY-MM-DD HH:MM:SS`; an em dash when absent. */
-export function formatTime(epochMs: number | null): string {
-  return epochMs === null ? '—' : new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+/** An instant on the clocks of `zone` (default UTC) as `YYYY-MM-DD HH:MM:SS`; an em dash when absent. */
+export function formatTime(epochMs: number | null, zone = 'UTC'): string {
+  return epochMs === null ? '—' : formatWallTime(epochMs, zone);
 }
 
-const DAY_MS = 86_400_000;
+/**
+ * An instant as a `<time>` element: the wall time in `zone`, with the UTC instant as its
+ * `datetime` and tooltip (which tells the two 02:30s of a clock change apart); an em dash when absent.
+ */
+export function timeElement(epochMs: number | null, zone: string): string {
+  if (epochMs === null) return '—';
+  const utc = new Date(epochMs).toISOString().replace(/\.000Z$/, 'Z');
+  const offset = formatUtcOffset(utcOffsetMinutes(epochMs, zone));
+  return `<time datetime="${utc}" title="${escapeHtml(`${utc} (${offset})`)}">${escapeHtml(formatWallTime(epochMs, zone))}</time>`;
+}
 
 /**
- * A period: whole UTC days as their dates, the end date included (`2024-03-01 to
- * 2024-03-07 (UTC)`), otherwise as instants to the minute (`2024-03-01 06:00 to
- * 2024-03-01 18:00 UTC`).
+ * A period in `zone`: whole site days as their dates, the end date included
+ * (`2024-03-01 to 2024-03-07 (Australia/Melbourne)`), otherwise as wall times to the minute
+ * (`2024-03-01 06:00 to 2024-03-01 18:00 Australia/Melbourne`).
  */
-export function formatPeriod(from: number, to: number): string {
-  if (from % DAY_MS === 0 && to % DAY_MS === 0) {
-    const first = formatTime(from).slice(0, 10);
-    const last = formatTime(to - DAY_MS).slice(0, 10);
-    return first === last ? `${first} (UTC)` : `${first} to ${last} (UTC)`;
+export function formatPeriod(from: number, to: number, zone = 'UTC'): string {
+  const first = localDayOf(from, zone);
+  const last = localDayOf(to - 1, zone);
+  if (from === localDayStart(first, zone) && to === localDayStart(nextDate(last), zone)) {
+    return first === last ? `${first} (${zone})` : `${first} to ${last} (${zone})`;
   }
-  return `${formatTime(from).slice(0, 16)} to ${formatTime(to).slice(0, 16)} UTC`;
+  return `${formatTime(from, zone).slice(0, 16)} to ${formatTime(to, zone).slice(0, 16)} ${zone}`;
+}
+
+/** The zone with the offsets its clocks keep over a period, e.g. `Australia/Melbourne (UTC+11:00, then UTC+10:00)`. */
+export function zoneLabel(zone: string, from: number, to: number): string {
+  if (zone === 'UTC') return 'UTC';
+  const instants = [...localDaysTouched(from, to, zone).map((day) => Math.max(from, day.start)), to - 1];
+  const offsets: string[] = [];
+  for (const t of instants) {
+    const offset = formatUtcOffset(utcOffsetMinutes(t, zone));
+    if (offsets.at(-1) !== offset) offsets.push(offset);
+  }
+  return `${zone} (${offsets.join(', then ')})`;
 }
 
 /** A duration in words of at most two units, e.g. `45 s`, `2 min 30 s`, `3 h 05 min`, `2 d 4 h`. */

@@ -25,6 +25,8 @@ export interface PlanViewOptions {
   readonly instruments: readonly InstrumentState[];
   /** Instruments drawn hollow: no reading for longer than the silent period. */
   readonly silentIds: ReadonlySet<string>;
+  /** The site's time zone, for the times in the tooltips. Default UTC. */
+  readonly timeZone?: string;
   /** Default 720 × 520. */
   readonly width?: number;
   readonly height?: number;
@@ -103,7 +105,7 @@ export function renderPlanView(options: PlanViewOptions): PlanView {
       typeLabel(instrument.type),
       statusLabel(instrument.status),
       `E ${formatNumber(instrument.easting, 1)} N ${formatNumber(instrument.northing, 1)}`,
-      `last reading ${formatTime(instrument.lastReadingAt)} UTC${silent ? ' (silent)' : ''}`,
+      `last reading ${formatTime(instrument.lastReadingAt, options.timeZone ?? 'UTC')} ${options.timeZone ?? 'UTC'}${silent ? ' (silent)' : ''}`,
     ].join(' · ');
     const paint = silent ? `fill="#ffffff" stroke="${colour}" stroke-width="2.5"` : `fill="${colour}" stroke="#ffffff" stroke-width="1.2"`;
     parts.push(

@@ -11,6 +11,7 @@ import {
   formatTime,
   formatValue,
   quantityLabel,
+  zoneLabel,
   STATUS_LABELS,
   typeLabel,
   typePluralLabel,
@@ -34,7 +35,9 @@ export function renderReportHtml(data: ReportData, options: RenderReportOptions 
   const title = options.title ?? 'Geotechnical monitoring report';
   const tables = reportTables(data);
   const silentIds = new Set(data.silent.map((s) => s.instrumentId));
-  const period = formatPeriod(data.period.from, data.period.to);
+  const zone = data.settings.siteTimeZone;
+  const period = formatPeriod(data.period.from, data.period.to, zone);
+  const clocks = zoneLabel(zone, data.period.from, data.period.to);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -51,7 +54,8 @@ export function renderReportHtml(data: ReportData, options: RenderReportOptions 
 <dl>
 <div><dt>Period</dt><dd>${escapeHtml(period)}</dd></div>
 <div><dt>Instruments</dt><dd>${escapeHtml(selectionText(data))}</dd></div>
-<div><dt>Generated</dt><dd>${escapeHtml(formatTime(data.generatedAt))} UTC</dd></div>
+<div><dt>Site time</dt><dd id="site-time-zone">${escapeHtml(clocks)}</dd></div>
+<div><dt>Generated</dt><dd>${escapeHtml(formatTime(data.generatedAt, zone))} ${escapeHtml(zone)}</dd></div>
 </dl>
 </header>
 <main>
@@ -59,14 +63,22 @@ ${summaryCards(data, silentIds)}
 ${planSection(data, silentIds)}
 ${seriesSection(data)}
 ${tableSection(tables.exceedances, 'exceedances', `Every trigger status change in the period, with how long the status it entered lasted (until the instrument's next change; open while it is the current status). Levels are those in force at the change.`, 'No trigger status changed in this period.')}
-${tableSection(tables.daily, 'daily', `Per instrument and UTC day: minimum, exact mean and maximum of the readings; completeness is readings received over readings expected at one reading every ${formatDuration(data.settings.pollIntervalSeconds)} from the instrument's first reading (up to now for today).`, 'No days in this period.')}
-${tableSection(tables.silent, 'silent', `Instruments with no reading for longer than ${formatDuration(data.settings.silentAfterSeconds)}, as of ${formatTime(data.generatedAt)} UTC.`, 'Every instrument has reported recently.')}
+${tableSection(tables.daily, 'daily', `Per instrument and site day (${zone}, midnight to midnight: 23 or 25 hours when the clocks change): minimum, exact mean and maximum of the readings; completeness is readings received over readings expected at ${intervalsText(data)} from the instrument's first reading (up to now for today).`, 'No days in this period.')}
+${tableSection(tables.silent, 'silent', `Instruments with no reading for longer than ${formatDuration(data.settings.silentAfterSeconds)}, as of ${formatTime(data.generatedAt, zone)} ${zone}.`, 'Every instrument has reported recently.')}
 ${tableSection(tables.instruments, 'register', 'Position on the site grid (MGA zone 55), trigger levels and latest status of each instrument in the report (the CSV file adds latitude and longitude, WGS84).', 'No instruments.')}
 ${footer(data)}
 </main>
 </body>
 </html>
 `;
+}
+
+/** The expected reading interval of the types in the report: one when they share it, else per type. */
+function intervalsText(data: ReportData): string {
+  const types = INSTRUMENT_TYPES.filter((t) => data.instruments.some((i) => i.type === t));
+  const seconds = types.map((t) => data.settings.readingIntervalSeconds[t]);
+  if (seconds.every((s) => s === seconds[0])) return `one reading every ${formatDuration(seconds[0] ?? data.settings.pollIntervalSeconds)}`;
+  return `one reading every ${types.map((t, i) => `${formatDuration(seconds[i]!)} (${typePluralLabel(t).toLowerCase()})`).join(', ')}`;
 }
 
 function selectionText(data: ReportData): string {
@@ -100,7 +112,7 @@ ${card('completeness', 'Data completeness', escapeHtml(formatPercent(expected > 
 }
 
 function planSection(data: ReportData, silentIds: ReadonlySet<string>): string {
-  const plan = renderPlanView({ instruments: data.instruments, silentIds });
+  const plan = renderPlanView({ instruments: data.instruments, silentIds, timeZone: data.settings.siteTimeZone });
   const counts = new Map<string, number>();
   for (const i of data.instruments) counts.set(i.status ?? 'unevaluated', (counts.get(i.status ?? 'unevaluated') ?? 0) + 1);
   const statusItems = [...TRIGGER_STATUSES, 'unevaluated' as const].map(
@@ -139,7 +151,7 @@ function seriesSection(data: ReportData): string {
       : `Means of ${windowText}.`;
   return `<section id="time-series" class="long">
 <h2>Time series</h2>
-<p class="note">${escapeHtml(averaging)} Gaps show missing data. Dashed lines and shaded zones: trigger levels (alert, alarm, action). Times UTC.</p>
+<p class="note">${escapeHtml(averaging)} Gaps show missing data. Dashed lines and shaded zones: trigger levels (alert, alarm, action). Times are site time, ${escapeHtml(zoneLabel(data.settings.siteTimeZone, data.period.from, data.period.to))}.</p>
 ${types.map((type) => typeSeries(data, type)).join('\n')}
 </section>`;
 }
@@ -152,7 +164,7 @@ function typeSeries(data: ReportData, type: InstrumentType): string {
   const missing = without.length ? `<p class="note">No readings in this period: ${escapeHtml(without.join(', '))}.</p>` : '';
   if (withData.length === 0) return `${heading}\n<p class="empty">No readings in this period.</p>`;
   const spec = INSTRUMENT_TYPE_SPECS[type];
-  const maxGapMs = 2.5 * Math.max(data.bucketSeconds, data.settings.pollIntervalSeconds) * 1000;
+  const maxGapMs = 2.5 * Math.max(data.bucketSeconds, data.settings.readingIntervalSeconds[type]) * 1000;
   const format = (value: number) => formatValue(type, value);
   const shared = sharedLevels(withData);
 
@@ -168,6 +180,7 @@ function typeSeries(data: ReportData, type: InstrumentType): string {
       description: `${typePluralLabel(type)}: ${spec.measures} over the period, ${withData.length} instrument${withData.length === 1 ? '' : 's'}`,
       from: data.period.from,
       to: data.period.to,
+      timeZone: data.settings.siteTimeZone,
       unit: spec.unit,
       series,
       levels: shared,
@@ -199,6 +212,7 @@ ${missing}`;
       description: `${instrument.instrumentId}: ${spec.measures} over the period`,
       from: data.period.from,
       to: data.period.to,
+      timeZone: data.settings.siteTimeZone,
       unit: spec.unit,
       series: [{ label: instrument.instrumentId, colour: SERIES_COLOURS[0]!, points: data.series.get(instrument.instrumentId)! }],
       levels: instrument.levels,
@@ -265,8 +279,8 @@ function footer(data: ReportData): string {
 <ul>
 <li>Readings are stored once per instrument and event time; window means are exact means of the readings in each ${escapeHtml(formatDuration(s.windowSeconds))} event-time window.</li>
 <li>Trigger status is evaluated on each completed window mean: it rises as soon as a level is reached and falls back only once the mean has cleared the level by a dead band.</li>
-<li>Settings (table report_settings): window ${escapeHtml(formatDuration(s.windowSeconds))}, expected polling interval ${escapeHtml(formatDuration(s.pollIntervalSeconds))}, silent after ${escapeHtml(formatDuration(s.silentAfterSeconds))}.</li>
-<li>All times are UTC. Generated ${escapeHtml(formatTime(data.generatedAt))} UTC.</li>
+<li>Settings (tables report_settings and report_reading_intervals): window ${escapeHtml(formatDuration(s.windowSeconds))}, polling interval ${escapeHtml(formatDuration(s.pollIntervalSeconds))}, expected readings ${escapeHtml(intervalsText(data))}, silent after ${escapeHtml(formatDuration(s.silentAfterSeconds))}, site time zone ${escapeHtml(s.siteTimeZone)}.</li>
+<li>Times are site time (${escapeHtml(s.siteTimeZone)}), and days are site days, from midnight to midnight; stored times are UTC, as in the CSV files (hover a time in a table for its UTC instant). Generated ${escapeHtml(formatTime(data.generatedAt, s.siteTimeZone))} ${escapeHtml(s.siteTimeZone)}.</li>
 </ul>
 </footer>`;
 }

@@ -1,6 +1,7 @@
 import { scaleLinear, scaleUtc } from 'd3-scale';
 import { area, line } from 'd3-shape';
 import type { TriggerMode } from '../../../lambdas/domain/instrument-types.js';
+import { instantOfWallTime, localDaysTouched, wallTimeAt } from '../../../lambdas/domain/site-time.js';
 import type { SeriesPoint, TriggerLevelSet } from '../report-data.js';
 import { escapeHtml } from './escape.js';
 import { STATUS_COLOURS } from './palette.js';
@@ -20,6 +21,8 @@ export interface TimeSeriesChartOptions {
   /** The period on the time axis, epoch ms. */
   readonly from: number;
   readonly to: number;
+  /** The time zone whose clocks the time axis is labelled in (the site's). Default UTC. */
+  readonly timeZone?: string;
   readonly unit: string;
   readonly series: readonly ChartSeries[];
   /** Drawn as dashed lines over faint zones; none when null. */
@@ -56,7 +59,8 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
   const [low, high] = y.domain() as [number, number];
   const clip = `clip-${options.id}`;
 
-  const xTicks = x.ticks(Math.max(2, Math.floor((plot.right - plot.left) / 120)));
+  const zone = options.timeZone ?? 'UTC';
+  const xTicks = siteTimeTicks(x.ticks(Math.max(2, Math.floor((plot.right - plot.left) / 120))), options.from, options.to, zone);
   const yTicks = y.ticks(6);
   const parts: string[] = [];
   parts.push(
@@ -84,7 +88,7 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
   parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${plot.bottom}" y2="${plot.bottom}"/>`);
   parts.push(`<line x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${plot.bottom}"/>`);
   for (const tick of xTicks)
-    parts.push(`<text x="${r(x(tick))}" y="${plot.bottom + 18}" text-anchor="middle">${escapeHtml(timeTickLabel(tick))}</text>`);
+    parts.push(`<text x="${r(x(tick))}" y="${plot.bottom + 18}" text-anchor="middle">${escapeHtml(timeTickLabel(tick, zone))}</text>`);
   const yTickLabel = y.tickFormat(6);
   for (const tick of yTicks)
     parts.push(`<text x="${plot.left - 8}" y="${r(y(tick))}" dy="0.32em" text-anchor="end">${escapeHtml(yTickLabel(tick))}</text>`);
@@ -218,11 +222,44 @@ function isolated(joined: ReadonlyArray<SeriesPoint | null>): SeriesPoint[] {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** `02 Mar` at midnight UTC, else `HH:MM`, or `HH:MM:SS` off the minute. */
-function timeTickLabel(tick: Date): string {
-  const time = tick.toISOString().slice(11, 19);
-  if (time === '00:00:00') return `${String(tick.getUTCDate()).padStart(2, '0')} ${MONTHS[tick.getUTCMonth()]}`;
-  return time.endsWith(':00') ? time.slice(0, 5) : time;
+/** `02 Mar` at the zone's midnight, else `HH:MM`, or `HH:MM:SS` off the minute, on the clocks of `zone`. */
+function timeTickLabel(tick: Date, zone: string): string {
+  const wall = wallTimeAt(tick.getTime(), zone);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (wall.hour === 0 && wall.minute === 0 && wall.second === 0) return `${pad(wall.day)} ${MONTHS[wall.month - 1]}`;
+  const time = `${pad(wall.hour)}:${pad(wall.minute)}`;
+  return wall.second === 0 ? time : `${time}:${pad(wall.second)}`;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The time axis' ticks on the clocks of `zone`: d3 picks the step for UTC; steps of an hour
+ * or more are laid again on the zone's whole hours and midnights (so a day's tick is the
+ * site's midnight, also on a 23- or 25-hour day). Shorter steps keep d3's ticks.
+ */
+function siteTimeTicks(utcTicks: readonly Date[], from: number, to: number, zone: string): Date[] {
+  const step = utcTicks.length >= 2 ? utcTicks[1]!.getTime() - utcTicks[0]!.getTime() : 0;
+  if (zone === 'UTC' || step < HOUR_MS) return [...utcTicks];
+  const days = localDaysTouched(from, to + 1, zone);
+  const ticks: number[] = [];
+  if (step >= DAY_MS) {
+    const everyDays = Math.max(1, Math.round(step / DAY_MS));
+    days.forEach((day, i) => {
+      if (i % everyDays === 0) ticks.push(day.start);
+    });
+  } else {
+    const everyHours = Math.max(1, Math.round(step / HOUR_MS));
+    for (const day of days) {
+      const [year, month, date] = day.day.split('-').map(Number) as [number, number, number];
+      for (let hour = 0; hour < 24; hour += everyHours) {
+        const at = hour === 0 ? day.start : instantOfWallTime({ year, month, day: date, hour, minute: 0, second: 0 }, zone);
+        if (at >= day.start && at < day.end) ticks.push(at);
+      }
+    }
+  }
+  return [...new Set(ticks)].filter((t) => t >= from && t <= to).map((t) => new Date(t));
 }
 
 function capitalise(word: string): string {
