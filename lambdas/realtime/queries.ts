@@ -2,8 +2,8 @@ import type { Client } from '@opensearch-project/opensearch';
 import { isInstrumentType } from '../domain/instrument-types.js';
 import type { WindowKey } from '../domain/window-accumulator.js';
 import type { WindowAggregate } from '../domain/window-aggregate.js';
-import type { InstrumentDescription, StatusDocument, WindowDocument } from './documents.js';
-import { readingsIndex, statusIndex, windowsIndexPattern } from './index-names.js';
+import type { CheckpointDocument, InstrumentDescription, StatusDocument, WindowDocument } from './documents.js';
+import { checkpointsIndex, readingsIndex, statusIndex, windowsIndexPattern } from './index-names.js';
 
 /** A window's aggregate recomputed from every reading the readings index holds for it. */
 export interface RecomputedWindow {
@@ -198,6 +198,57 @@ export async function windowsOfInstrument(
     },
     [{ window_start: 'asc' }],
   );
+}
+
+/**
+ * The judged windows of one instrument that start after `after` (all of them when null),
+ * oldest first, paged: what the status machine judges again from a stored state. Windows
+ * not judged (older than the late horizon when they arrived) carry no status and are left out.
+ */
+export async function judgedWindowsAfter(client: Client, prefix: string, instrumentId: string, after: number | null): Promise<WindowDocument[]> {
+  const filter: object[] = [{ term: { instrument_id: instrumentId } }, { exists: { field: 'status' } }];
+  if (after !== null) filter.push({ range: { window_start: { gt: after, format: 'epoch_millis' } } });
+  return searchAll<WindowDocument>(client, windowsIndexPattern(prefix), { bool: { filter } }, [{ window_start: 'asc' }]);
+}
+
+/** The latest checkpoint of an instrument before `before`, or null when there is none. */
+export async function latestCheckpointBefore(
+  client: Client,
+  prefix: string,
+  instrumentId: string,
+  before: number,
+): Promise<CheckpointDocument | null> {
+  const response = await client.search({
+    index: checkpointsIndex(prefix),
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body: {
+      size: 1,
+      query: {
+        bool: {
+          filter: [{ term: { instrument_id: instrumentId } }, { range: { window_start: { lt: before, format: 'epoch_millis' } } }],
+        },
+      },
+      sort: [{ window_start: 'desc' }],
+    } as never,
+  });
+  const hit = (response.body.hits.hits as Array<{ _source: CheckpointDocument }>)[0];
+  return hit?._source ?? null;
+}
+
+/** Deletes the checkpoints of an instrument after `after` (all of them when null), visible to searches at once. */
+export async function deleteCheckpointsAfter(client: Client, prefix: string, instrumentId: string, after: number | null): Promise<number> {
+  const filter: object[] = [{ term: { instrument_id: instrumentId } }];
+  if (after !== null) filter.push({ range: { window_start: { gt: after, format: 'epoch_millis' } } });
+  const response = await client.deleteByQuery({
+    index: checkpointsIndex(prefix),
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    refresh: true,
+    conflicts: 'proceed',
+    body: { query: { bool: { filter } } } as never,
+  });
+  return Number((response.body as { deleted?: number }).deleted ?? 0);
 }
 
 /** Every hit of a query, paged with search_after on a sort that is unique per document. */
