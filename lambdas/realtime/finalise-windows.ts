@@ -123,10 +123,12 @@ async function judgeInstruments(deps: WindowFinaliserDeps, touched: ReadonlyMap<
   for (let round = 1; pending.length > 0; round += 1) {
     const held = await statusDocuments(client, indexPrefix, pending);
     const plans: InstrumentPlan[] = [];
-    for (const instrumentId of pending) plans.push(await planInstrument(deps, instrumentId, touched.get(instrumentId) ?? [], held.get(instrumentId)));
+    for (const instrumentId of pending)
+      plans.push(await planInstrument(deps, instrumentId, touched.get(instrumentId) ?? [], held.get(instrumentId)));
 
     for (const plan of plans)
-      if (plan.deleteCheckpointsAfter !== undefined) await deleteCheckpointsAfter(client, indexPrefix, plan.instrumentId, plan.deleteCheckpointsAfter);
+      if (plan.deleteCheckpointsAfter !== undefined)
+        await deleteCheckpointsAfter(client, indexPrefix, plan.instrumentId, plan.deleteCheckpointsAfter);
     const documents: BulkOperation<WindowDocument | CheckpointDocument>[] = plans.flatMap((plan) => [
       ...plan.windows.map((document) => ({
         action: 'index' as const,
@@ -190,11 +192,18 @@ async function planInstrument(
   const late = touched.filter((w) => beyondLateHorizon(w.window_start, judgedUpTo, deps.lateHorizonMs));
   const toJudge = touched.filter((w) => !late.includes(w));
   const unjudged = late.map((w) => ({ ...w, ...UNJUDGED }));
-  const nothing = { instrumentId, rejudged: 0, beyondHorizon: late.length, checkpoints: [], deleteCheckpointsAfter: undefined, statusChanged: false };
+  const nothing = {
+    instrumentId,
+    rejudged: 0,
+    beyondHorizon: late.length,
+    checkpoints: [],
+    deleteCheckpointsAfter: undefined,
+    statusChanged: false,
+  };
   if (toJudge.length === 0) return { ...nothing, windows: unjudged, status: null };
 
   const earliest = Math.min(...toJudge.map((w) => w.window_start));
-  let from: Restart | null = null;
+  let from: Restart | null;
   let readBack = true;
   let deleteAfter: number | null | undefined;
   if (held && earliest > held.machine_state.windowStart) {
@@ -212,7 +221,8 @@ async function planInstrument(
   const windows = new Map<number, WindowDocument>();
   if (readBack && held) {
     await refreshIndices(deps.client, [windowsIndexPattern(deps.indexPrefix)]);
-    for (const w of await judgedWindowsAfter(deps.client, deps.indexPrefix, instrumentId, from?.state.windowStart ?? null)) windows.set(w.window_start, w);
+    for (const w of await judgedWindowsAfter(deps.client, deps.indexPrefix, instrumentId, from?.state.windowStart ?? null))
+      windows.set(w.window_start, w);
   }
   for (const w of toJudge) windows.set(w.window_start, w);
   const ordered = [...windows.values()].sort((a, b) => a.window_start - b.window_start);
@@ -249,7 +259,12 @@ async function planInstrument(
   };
   const document = statusDocument(
     last,
-    { status: state.status, status_since: state.statusSince, previous_status: previousAt.get(state.windowStart) ?? null, machine_state: state },
+    {
+      status: state.status,
+      status_since: state.statusSince,
+      previous_status: previousAt.get(state.windowStart) ?? null,
+      machine_state: state,
+    },
     basis,
     deps.now(),
   );
