@@ -123,8 +123,11 @@ async function judgeInstruments(deps: WindowFinaliserDeps, touched: ReadonlyMap<
   for (let round = 1; pending.length > 0; round += 1) {
     const held = await statusDocuments(client, indexPrefix, pending);
     const plans: InstrumentPlan[] = [];
+    // Windows written by the previous close may not be searchable yet: refreshed once a round, when a late window needs them.
+    let refreshed: Promise<void> | undefined;
+    const refreshWindows = () => (refreshed ??= refreshIndices(client, [windowsIndexPattern(indexPrefix)]));
     for (const instrumentId of pending)
-      plans.push(await planInstrument(deps, instrumentId, touched.get(instrumentId) ?? [], held.get(instrumentId)));
+      plans.push(await planInstrument(deps, refreshWindows, instrumentId, touched.get(instrumentId) ?? [], held.get(instrumentId)));
 
     for (const plan of plans)
       if (plan.deleteCheckpointsAfter !== undefined)
@@ -183,11 +186,13 @@ async function judgeInstruments(deps: WindowFinaliserDeps, touched: ReadonlyMap<
 /** Judges one instrument's touched windows from the right stored state; reads what that needs. */
 async function planInstrument(
   deps: WindowFinaliserDeps,
+  refreshWindows: () => Promise<void>,
   instrumentId: string,
   touched: readonly WindowDocument[],
   stored: Versioned<StatusDocument> | undefined,
 ): Promise<InstrumentPlan> {
-  const held = stored?.document;
+  // A status document written before the machine state was kept has none: the instrument is judged again from its windows.
+  const held = stored?.document.machine_state ? stored.document : undefined;
   const judgedUpTo = held?.machine_state.windowStart ?? null;
   const late = touched.filter((w) => beyondLateHorizon(w.window_start, judgedUpTo, deps.lateHorizonMs));
   const toJudge = touched.filter((w) => !late.includes(w));
@@ -211,7 +216,9 @@ async function planInstrument(
     readBack = false;
   } else if (held?.basis.machine_state && held.basis.machine_state.windowStart < earliest) {
     from = { state: held.basis.machine_state, previousStatus: held.basis.previous_status };
-    if (earliest < held.machine_state.windowStart) deleteAfter = from.state.windowStart;
+    // The latest window itself again: it is the only window after the basis, and it is touched.
+    if (earliest === held.machine_state.windowStart) readBack = false;
+    else deleteAfter = from.state.windowStart;
   } else {
     const checkpoint = held ? await latestCheckpointBefore(deps.client, deps.indexPrefix, instrumentId, earliest) : null;
     from = checkpoint ? { state: checkpoint.machine_state, previousStatus: checkpoint.previous_status } : null;
@@ -219,8 +226,8 @@ async function planInstrument(
   }
 
   const windows = new Map<number, WindowDocument>();
-  if (readBack && held) {
-    await refreshIndices(deps.client, [windowsIndexPattern(deps.indexPrefix)]);
+  if (readBack && stored) {
+    await refreshWindows();
     for (const w of await judgedWindowsAfter(deps.client, deps.indexPrefix, instrumentId, from?.state.windowStart ?? null))
       windows.set(w.window_start, w);
   }

@@ -136,6 +136,31 @@ describeWithOpenSearch("real-time judgement on the domain's status machine, agai
     });
   });
 
+  it('judges an instrument again from its windows when its status document holds no machine state (written before it was kept)', async () => {
+    const at = (k: number, value: number) => piezometer('P-830', T0 + k * 10_000 + 1_000, value);
+    await lambdaWindow([0, 1, 2, 3, 4].map((k) => at(k, 100)).concat([at(5, 160), at(6, 160)]));
+    const current = (await statuses()).get('P-830')!;
+    expect(current).toMatchObject({ status: 'alarm', status_since: T0 + 60_000 });
+    // The status document as the earlier real-time path wrote it: its own status, no machine state.
+    const { machine_state: _m, basis, ...older } = current;
+    const { machine_state: _b, ...olderBasis } = basis;
+    await client.index({
+      index: `${prefix}-status`,
+      id: 'P-830',
+      body: { ...older, status: 'normal', status_rank: 0, basis: olderBasis } as never,
+      refresh: true,
+    });
+    await lambdaWindow([at(7, 100)]);
+    // Judged from the first window again: Alarm from window 6, back to normal at 7 (+0 kPa).
+    expect((await statuses()).get('P-830')).toMatchObject({
+      status: 'normal',
+      previous_status: 'alarm',
+      status_since: T0 + 70_000,
+      basis: { status: 'alarm', status_since: T0 + 60_000, previous_status: 'normal' },
+    });
+    expect((await statuses()).get('P-830')?.machine_state.windowStart).toBe(T0 + 70_000);
+  });
+
   it('writes a window older than the late horizon without judging it, and leaves the status as it was', async () => {
     const at = (offsetMs: number, value: number) => piezometer('P-820', T0 + offsetMs + 1_000, value);
     await lambdaWindow([...[0, 1, 2, 3, 4].map((k) => at(k * 10_000, 100)), at(2 * HOUR, 100)]);
