@@ -161,6 +161,32 @@ describeWithOpenSearch("real-time judgement on the domain's status machine, agai
     expect((await statuses()).get('P-830')?.machine_state.windowStart).toBe(T0 + 70_000);
   });
 
+  it('reads the status document again and judges again when another writer changed it in between (a real version conflict)', async () => {
+    const at = (k: number, value: number) => piezometer('P-840', T0 + k * 10_000 + 1_000, value);
+    await lambdaWindow([0, 1, 2, 3, 4].map((k) => at(k, 100)).concat([at(5, 160)]));
+    // A client whose first status read is followed, before it returns, by another write of the status document.
+    let reads = 0;
+    const racing = new Proxy(client, {
+      get(target, property) {
+        if (property === 'mget')
+          return async (params: Parameters<typeof client.mget>[0]) => {
+            const response = await target.mget(params);
+            if ((reads += 1) === 1) {
+              const stored = (await statuses()).get('P-840')!;
+              await target.index({ index: `${prefix}-status`, id: 'P-840', body: stored as never, refresh: true });
+            }
+            return response;
+          };
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const closed = await lambdaWindow([at(6, 160)], deps({ client: racing }));
+    expect(reads).toBe(2);
+    expect(closed).toMatchObject({ statusesWritten: 1, statusChanges: 1 });
+    expect((await statuses()).get('P-840')).toMatchObject({ status: 'alarm', previous_status: 'normal', status_since: T0 + 60_000 });
+  });
+
   it('writes a window older than the late horizon without judging it, and leaves the status as it was', async () => {
     const at = (offsetMs: number, value: number) => piezometer('P-820', T0 + offsetMs + 1_000, value);
     await lambdaWindow([...[0, 1, 2, 3, 4].map((k) => at(k * 10_000, 100)), at(2 * HOUR, 100)]);
