@@ -1,4 +1,4 @@
-import { INSTRUMENT_TYPE_SPECS, type InstrumentType, type TriggerMode } from './instrument-types.js';
+import type { InstrumentType } from './instrument-types.js';
 
 /** The three ascending trigger levels of an instrument, in the type's unit. */
 export interface TriggerLevels {
@@ -16,11 +16,12 @@ export function statusRank(status: TriggerStatus): number {
 }
 
 /**
- * Default levels per type, used when an instrument's registry entry has none of its own.
- * Groundwater levels are set relative to the ground surface (water rising towards the
- * surface is the hazard); the others are absolute, on the magnitude for two-sided types.
+ * The single-band levels of the model before trigger rules (absolute values; standpipes
+ * relative to the ground surface), still read by the simulator's series and the batch
+ * registry's level columns. Instruments are judged by `defaultTriggerRule` in
+ * trigger-rules.ts, not by these.
  */
-export const DEFAULT_TRIGGER_LEVELS: Readonly<Record<InstrumentType, TriggerLevels | ((surfaceLevel: number) => TriggerLevels)>> = {
+const SINGLE_BAND_LEVELS: Readonly<Record<InstrumentType, TriggerLevels | ((surfaceLevel: number) => TriggerLevels)>> = {
   water_standpipe: (surfaceLevel) => ({ alert: surfaceLevel - 3, alarm: surfaceLevel - 2, action: surfaceLevel - 1 }),
   piezometer: { alert: 150, alarm: 175, action: 200 },
   settlement_marker: { alert: 10, alarm: 15, action: 20 },
@@ -29,28 +30,15 @@ export const DEFAULT_TRIGGER_LEVELS: Readonly<Record<InstrumentType, TriggerLeve
 };
 
 /**
- * The default trigger levels of an instrument, or null when they cannot be set
- * (a groundwater standpipe whose surface level is unknown).
+ * The single-band levels of an instrument, or null when they cannot be set (a
+ * groundwater standpipe whose surface level is unknown).
  */
 export function defaultTriggerLevels(type: InstrumentType, surfaceLevel: number | null): TriggerLevels | null {
-  const levels = DEFAULT_TRIGGER_LEVELS[type];
+  const levels = SINGLE_BAND_LEVELS[type];
   if (typeof levels !== 'function') return levels;
   if (surfaceLevel === null || !Number.isFinite(surfaceLevel)) return null;
   const relative = levels(surfaceLevel);
   return { alert: round(relative.alert), alarm: round(relative.alarm), action: round(relative.action) };
-}
-
-/** Checks that levels are finite and strictly ascending; returns a description of the fault, or null. */
-export function triggerLevelsFault(levels: TriggerLevels, mode: TriggerMode): string | null {
-  const { alert, alarm, action } = levels;
-  if (![alert, alarm, action].every(Number.isFinite)) return 'trigger levels must be finite numbers';
-  if (!(alert < alarm && alarm < action)) return `trigger levels must ascend (alert ${alert} < alarm ${alarm} < action ${action})`;
-  if (mode === 'magnitude' && alert <= 0) return `magnitude trigger levels must be positive (alert ${alert})`;
-  return null;
-}
-
-export function triggerModeOf(type: InstrumentType): TriggerMode {
-  return INSTRUMENT_TYPE_SPECS[type].triggerMode;
 }
 
 function round(value: number): number {

@@ -1,23 +1,19 @@
+import type { Baseline } from '../domain/baselines.js';
 import { gridToLatLon } from '../domain/coordinates.js';
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../domain/instrument-types.js';
 import { readingIdentity } from '../domain/normalise-items.js';
 import { toMicroUnits, type Reading } from '../domain/reading.js';
-import { classify } from '../domain/trigger-evaluation.js';
-import { defaultTriggerLevels, statusRank, triggerModeOf, type TriggerLevels, type TriggerStatus } from '../domain/trigger-levels.js';
+import type { BandKey, StatusMachineState, WindowFacts, WindowJudgement } from '../domain/status-machine.js';
+import { statusRank, type TriggerLevels, type TriggerStatus } from '../domain/trigger-levels.js';
+import { defaultTriggerRule, type Direction, type TriggerRule } from '../domain/trigger-rules.js';
 import { maxOf, meanOf, minOf, type WindowAggregate } from '../domain/window-aggregate.js';
 
 /**
  * The documents the real-time path writes, field for field as the index templates map
  * them (the templates are `dynamic: strict`, so a field missing there is refused).
- * Times are epoch milliseconds.
+ * Times are epoch milliseconds. The judgement fields are what the domain's status
+ * machine gave the window (see status-machine.ts); this module only lays them out.
  */
-
-/** An instrument's status, or `unknown` while it has no trigger levels (a standpipe without a surface level). */
-export type InstrumentStatus = TriggerStatus | 'unknown';
-
-export function instrumentStatusRank(status: InstrumentStatus): number {
-  return status === 'unknown' ? -1 : statusRank(status);
-}
 
 export interface GeoPoint {
   readonly lat: number;
@@ -41,11 +37,36 @@ interface InstrumentFields {
   position: GeoPoint | null;
 }
 
-interface TriggerFields {
+/**
+ * A window's judgement. The levels are drawn in absolute terms (the type's unit, as the
+ * window mean): `trigger_*` the rise band's, `lower_*` the fall band's; a band on the
+ * change from baseline is drawn as baseline + levels, so it is null until there is a
+ * baseline, as is a band the rule does not have.
+ */
+export interface JudgementFields {
+  /** The confirmed status after the window. */
+  status: TriggerStatus;
+  status_rank: number;
+  /** The status the levels give the window (with hysteresis), before confirmation. */
+  raw_status: TriggerStatus;
+  /** Window mean minus the baseline in force, or null before there is one. */
+  change: number | null;
+  /** Rate of change, unit per day, or null when not judged. */
+  rate: number | null;
+  baseline: number | null;
+  baseline_id: string | null;
+  /** The band behind the raw status (`level:rise` …), null when normal. */
+  cause: BandKey | null;
   trigger_alert: number | null;
   trigger_alarm: number | null;
   trigger_action: number | null;
+  lower_alert: number | null;
+  lower_alarm: number | null;
+  lower_action: number | null;
 }
+
+/** The judgement fields of a window that was not judged (older than the late horizon). */
+export type UnjudgedFields = { [K in keyof JudgementFields]: null };
 
 export interface ReadingDocument extends InstrumentFields {
   observed_at: number;
@@ -55,40 +76,55 @@ export interface ReadingDocument extends InstrumentFields {
   easting: number | null;
 }
 
-export interface WindowDocument extends InstrumentFields, TriggerFields {
+interface WindowValues {
   window_start: number;
   window_end: number;
   count: number;
-  sum_micro: number;
   mean: number;
   min: number;
   max: number;
-  first_observed_at: number;
   last_observed_at: number;
-  /** The level the window mean reaches, without hysteresis (the status index carries the hysteretic status). */
-  status: InstrumentStatus;
-  status_rank: number;
-  computed_at: number;
 }
 
+export type WindowDocument = InstrumentFields &
+  WindowValues &
+  (JudgementFields | UnjudgedFields) & {
+    sum_micro: number;
+    first_observed_at: number;
+    computed_at: number;
+  };
+
+/** A window document that was judged. */
+export type JudgedWindowDocument = WindowDocument & JudgementFields;
+
+/** The confirmed status at a stored machine state, with what it was before. */
 export interface StatusBasis {
-  status: InstrumentStatus;
+  status: TriggerStatus;
+  /** Null in the basis of an instrument's first window. */
   status_since: number | null;
-  previous_status: InstrumentStatus | null;
+  previous_status: TriggerStatus | null;
+  /** The machine state; null in the basis of an instrument's first window (there was none before it). */
+  machine_state: StatusMachineState | null;
 }
 
-export interface StatusDocument extends InstrumentFields, TriggerFields, StatusBasis {
-  status_rank: number;
-  window_start: number;
-  window_end: number;
-  mean: number;
-  min: number;
-  max: number;
-  count: number;
-  last_observed_at: number;
+export interface StatusDocument extends InstrumentFields, WindowValues, JudgementFields {
+  /** Start of the window in which the confirmed status began. */
+  status_since: number;
+  previous_status: TriggerStatus | null;
+  /** The machine state after the latest window judged. */
+  machine_state: StatusMachineState;
   updated_at: number;
-  /** The status before the latest window was applied, so a recomputed latest window is re-evaluated from the same point. */
+  /** The state before the latest window was judged, so a recomputed latest window is judged again from the same point. */
   basis: StatusBasis;
+}
+
+/** A stored machine state an instrument's windows can be judged again from: the state after the first window judged in an hour. */
+export interface CheckpointDocument {
+  instrument_id: string;
+  window_start: number;
+  status: TriggerStatus;
+  previous_status: TriggerStatus | null;
+  machine_state: StatusMachineState;
 }
 
 /** Deterministic id of a reading: a replay overwrites instead of adding. */
@@ -117,8 +153,13 @@ export function positionOf(northing: number | null, easting: number | null): Geo
   return point;
 }
 
-export function triggerLevelsOf(instrument: Pick<InstrumentDescription, 'type' | 'surfaceLevel'>): TriggerLevels | null {
-  return defaultTriggerLevels(instrument.type, instrument.surfaceLevel);
+/** The rule the real-time path judges an instrument by: its type's default (there is no registry here). */
+export function ruleOf(instrument: Pick<InstrumentDescription, 'type' | 'surfaceLevel'>): TriggerRule {
+  return defaultTriggerRule(instrument.type, instrument.surfaceLevel);
+}
+
+export function checkpointDocumentId(instrumentId: string, windowStart: number): string {
+  return `${instrumentId}@${windowStart}`;
 }
 
 function instrumentFields(instrument: InstrumentDescription): InstrumentFields {
@@ -131,8 +172,56 @@ function instrumentFields(instrument: InstrumentDescription): InstrumentFields {
   };
 }
 
-function triggerFields(levels: TriggerLevels | null): TriggerFields {
-  return { trigger_alert: levels?.alert ?? null, trigger_alarm: levels?.alarm ?? null, trigger_action: levels?.action ?? null };
+/** A band's levels in absolute terms for a window judged against `baseline`, or null when not known. */
+export function absoluteLevels(rule: TriggerRule, direction: Direction, baseline: Baseline | null): TriggerLevels | null {
+  const band = rule.bands.find((candidate) => candidate.direction === direction);
+  if (!band) return null;
+  if (band.quantity === 'absolute') return band.levels;
+  if (baseline === null) return null;
+  const at = (level: number) => Math.round((baseline.value + level) * 1e6) / 1e6;
+  return { alert: at(band.levels.alert), alarm: at(band.levels.alarm), action: at(band.levels.action) };
+}
+
+export function judgementFields(judgement: WindowJudgement, rule: TriggerRule): JudgementFields {
+  const rise = absoluteLevels(rule, 'rise', judgement.baseline);
+  const fall = absoluteLevels(rule, 'fall', judgement.baseline);
+  return {
+    status: judgement.status,
+    status_rank: statusRank(judgement.status),
+    raw_status: judgement.rawStatus,
+    change: judgement.change,
+    rate: judgement.rate,
+    baseline: judgement.baseline?.value ?? null,
+    baseline_id: judgement.baseline?.id ?? null,
+    cause: judgement.cause,
+    trigger_alert: rise?.alert ?? null,
+    trigger_alarm: rise?.alarm ?? null,
+    trigger_action: rise?.action ?? null,
+    lower_alert: fall?.alert ?? null,
+    lower_alarm: fall?.alarm ?? null,
+    lower_action: fall?.action ?? null,
+  };
+}
+
+export const UNJUDGED: UnjudgedFields = {
+  status: null,
+  status_rank: null,
+  raw_status: null,
+  change: null,
+  rate: null,
+  baseline: null,
+  baseline_id: null,
+  cause: null,
+  trigger_alert: null,
+  trigger_alarm: null,
+  trigger_action: null,
+  lower_alert: null,
+  lower_alarm: null,
+  lower_action: null,
+};
+
+export function isJudged(window: WindowDocument): window is JudgedWindowDocument {
+  return window.status !== null;
 }
 
 export function readingDocument(reading: Reading): ReadingDocument {
@@ -146,56 +235,57 @@ export function readingDocument(reading: Reading): ReadingDocument {
   };
 }
 
-export interface WindowFacts {
+/** A window recomputed from the readings index. */
+export interface RecomputedWindowFacts {
   readonly instrument: InstrumentDescription;
   readonly windowStart: number;
   readonly windowMs: number;
   readonly aggregate: WindowAggregate;
 }
 
-export function windowDocument(facts: WindowFacts, computedAt: number): WindowDocument {
-  const levels = triggerLevelsOf(facts.instrument);
-  const mean = meanOf(facts.aggregate);
-  const status: InstrumentStatus = levels ? classify(mean, levels, triggerModeOf(facts.instrument.type)) : 'unknown';
+/** A window document's values and instrument, without a judgement yet. */
+export function windowDocument(facts: RecomputedWindowFacts, computedAt: number): WindowDocument {
   return {
     ...instrumentFields(facts.instrument),
-    ...triggerFields(levels),
     window_start: facts.windowStart,
     window_end: facts.windowStart + facts.windowMs,
     count: facts.aggregate.count,
     sum_micro: facts.aggregate.sumMicro,
-    mean,
+    mean: meanOf(facts.aggregate),
     min: minOf(facts.aggregate),
     max: maxOf(facts.aggregate),
     first_observed_at: facts.aggregate.firstAt,
     last_observed_at: facts.aggregate.lastAt,
-    status,
-    status_rank: instrumentStatusRank(status),
+    ...UNJUDGED,
     computed_at: computedAt,
   };
 }
 
-/** The latest-status document for an instrument after its status advanced to `window`. */
-export function statusDocument(window: WindowDocument, current: StatusBasis, basis: StatusBasis, updatedAt: number): StatusDocument {
+/** The window as the domain's status machine takes it. */
+export function windowFactsOf(window: WindowDocument): WindowFacts {
   return {
-    instrument_id: window.instrument_id,
-    instrument_type: window.instrument_type,
-    unit: window.unit,
-    surface_level: window.surface_level,
-    position: window.position,
-    trigger_alert: window.trigger_alert,
-    trigger_alarm: window.trigger_alarm,
-    trigger_action: window.trigger_action,
-    ...current,
-    status_rank: instrumentStatusRank(current.status),
-    window_start: window.window_start,
-    window_end: window.window_end,
+    windowStart: window.window_start,
+    windowEnd: window.window_end,
+    count: window.count,
+    sumMicro: window.sum_micro,
     mean: window.mean,
     min: window.min,
     max: window.max,
-    count: window.count,
-    last_observed_at: window.last_observed_at,
-    updated_at: updatedAt,
-    basis,
   };
+}
+
+/** The instrument a window document describes. */
+export function instrumentOf(window: WindowDocument): Pick<InstrumentDescription, 'type' | 'surfaceLevel'> {
+  return { type: window.instrument_type, surfaceLevel: window.surface_level };
+}
+
+/** The latest-status document of an instrument whose latest judged window is `window`. */
+export function statusDocument(
+  window: JudgedWindowDocument,
+  current: { status: TriggerStatus; status_since: number; previous_status: TriggerStatus | null; machine_state: StatusMachineState },
+  basis: StatusBasis,
+  updatedAt: number,
+): StatusDocument {
+  const { sum_micro: _sum, first_observed_at: _first, computed_at: _computed, ...fields } = window;
+  return { ...fields, ...current, updated_at: updatedAt, basis };
 }

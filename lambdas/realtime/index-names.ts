@@ -23,6 +23,11 @@ export function statusIndex(prefix: string): string {
   return `${prefix}-status`;
 }
 
+/** The status machine's checkpoints: one document per instrument and hour it was judged in. */
+export function checkpointsIndex(prefix: string): string {
+  return `${prefix}-status-checkpoints`;
+}
+
 export function readingsIndexPattern(prefix: string): string {
   return `${prefix}-readings-*`;
 }

@@ -1,15 +1,18 @@
-import { readingsIndexPattern, statusIndex, windowsIndexPattern } from './index-names.js';
+import { checkpointsIndex, readingsIndexPattern, statusIndex, windowsIndexPattern } from './index-names.js';
 
 /**
- * Composable index templates for the three kinds of index. Mappings are explicit and
+ * Composable index templates for the four kinds of index. Mappings are explicit and
  * strict: a document with a field not listed here is refused (and quarantined) rather
- * than growing the mapping.
+ * than growing the mapping. The status machine's state is kept in `_source` only, as an
+ * object that is neither indexed nor mapped (`enabled: false`): it is read back whole,
+ * never searched.
  */
 
 export type FieldMapping =
   | { readonly type: 'keyword' | 'double' | 'long' | 'integer' | 'short' | 'geo_point' }
   | { readonly type: 'date'; readonly format: string }
-  | { readonly type: 'object'; readonly properties: Readonly<Record<string, FieldMapping>> };
+  | { readonly type: 'object'; readonly properties: Readonly<Record<string, FieldMapping>> }
+  | { readonly type: 'object'; readonly enabled: false };
 
 export type Properties = Readonly<Record<string, FieldMapping>>;
 
@@ -36,6 +39,10 @@ const double = { type: 'double' } as const;
 const long = { type: 'long' } as const;
 const date = { type: 'date', format: 'epoch_millis||strict_date_optional_time' } as const;
 const geoPoint = { type: 'geo_point' } as const;
+const status = keyword;
+const rank = { type: 'short' } as const;
+/** Kept in `_source`, not indexed. */
+const stored = { type: 'object', enabled: false } as const;
 
 const INSTRUMENT: Properties = {
   instrument_id: keyword,
@@ -45,10 +52,22 @@ const INSTRUMENT: Properties = {
   position: geoPoint,
 };
 
-const TRIGGER_LEVELS: Properties = {
+/** A window's judgement: see `JudgementFields` in documents.ts. */
+const JUDGEMENT: Properties = {
+  status,
+  status_rank: rank,
+  raw_status: status,
+  change: double,
+  rate: double,
+  baseline: double,
+  baseline_id: keyword,
+  cause: keyword,
   trigger_alert: double,
   trigger_alarm: double,
   trigger_action: double,
+  lower_alert: double,
+  lower_alarm: double,
+  lower_action: double,
 };
 
 const WINDOW_VALUES: Properties = {
@@ -72,29 +91,35 @@ export const READING_PROPERTIES: Properties = {
 
 export const WINDOW_PROPERTIES: Properties = {
   ...INSTRUMENT,
-  ...TRIGGER_LEVELS,
+  ...JUDGEMENT,
   ...WINDOW_VALUES,
   sum_micro: long,
   first_observed_at: date,
-  status: keyword,
-  status_rank: { type: 'short' },
   computed_at: date,
 };
 
 const STATUS_BASIS: Properties = {
-  status: keyword,
+  status,
   status_since: date,
-  previous_status: keyword,
+  previous_status: status,
+  machine_state: stored,
 };
 
 export const STATUS_PROPERTIES: Properties = {
   ...INSTRUMENT,
-  ...TRIGGER_LEVELS,
+  ...JUDGEMENT,
   ...WINDOW_VALUES,
   ...STATUS_BASIS,
-  status_rank: { type: 'short' },
   updated_at: date,
   basis: { type: 'object', properties: STATUS_BASIS },
+};
+
+export const CHECKPOINT_PROPERTIES: Properties = {
+  instrument_id: keyword,
+  window_start: date,
+  status,
+  previous_status: status,
+  machine_state: stored,
 };
 
 export function readingsTemplateName(prefix: string): string {
@@ -107,6 +132,10 @@ export function windowsTemplateName(prefix: string): string {
 
 export function statusTemplateName(prefix: string): string {
   return `${prefix}-status`;
+}
+
+export function checkpointsTemplateName(prefix: string): string {
+  return `${prefix}-status-checkpoints`;
 }
 
 export function indexTemplates(prefix: string, options: IndexTemplateOptions = {}): IndexTemplate[] {
@@ -140,6 +169,13 @@ export function indexTemplates(prefix: string, options: IndexTemplateOptions = {
       'one document per instrument and event-time window, daily',
     ),
     template(statusTemplateName(prefix), statusIndex(prefix), STATUS_PROPERTIES, '1s', 'the latest status of each instrument'),
+    template(
+      checkpointsTemplateName(prefix),
+      checkpointsIndex(prefix),
+      CHECKPOINT_PROPERTIES,
+      '1s',
+      "the status machine's state after the first window judged in each hour, per instrument",
+    ),
   ];
 }
 
@@ -148,5 +184,5 @@ export function fieldMapping(properties: Properties, path: string): FieldMapping
   const [head, ...rest] = path.split('.');
   const mapping = head === undefined ? undefined : properties[head];
   if (rest.length === 0 || mapping === undefined) return mapping;
-  return mapping.type === 'object' ? fieldMapping(mapping.properties, rest.join('.')) : undefined;
+  return mapping.type === 'object' && 'properties' in mapping ? fieldMapping(mapping.properties, rest.join('.')) : undefined;
 }

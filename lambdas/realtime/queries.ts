@@ -2,8 +2,14 @@ import type { Client } from '@opensearch-project/opensearch';
 import { isInstrumentType } from '../domain/instrument-types.js';
 import type { WindowKey } from '../domain/window-accumulator.js';
 import type { WindowAggregate } from '../domain/window-aggregate.js';
-import type { InstrumentDescription, StatusDocument, WindowDocument } from './documents.js';
-import { readingsIndex, statusIndex, windowsIndexPattern } from './index-names.js';
+import {
+  checkpointDocumentId,
+  type CheckpointDocument,
+  type InstrumentDescription,
+  type StatusDocument,
+  type WindowDocument,
+} from './documents.js';
+import { checkpointsIndex, readingsIndex, statusIndex, windowsIndexPattern } from './index-names.js';
 
 /** A window's aggregate recomputed from every reading the readings index holds for it. */
 export interface RecomputedWindow {
@@ -198,6 +204,74 @@ export async function windowsOfInstrument(
     },
     [{ window_start: 'asc' }],
   );
+}
+
+/**
+ * The judged windows of one instrument that start after `after` (all of them when null),
+ * oldest first, paged: what the status machine judges again from a stored state. Windows
+ * not judged (older than the late horizon when they arrived) carry no status and are left out.
+ */
+export async function judgedWindowsAfter(
+  client: Client,
+  prefix: string,
+  instrumentId: string,
+  after: number | null,
+): Promise<WindowDocument[]> {
+  const filter: object[] = [{ term: { instrument_id: instrumentId } }, { exists: { field: 'status' } }];
+  if (after !== null) filter.push({ range: { window_start: { gt: after, format: 'epoch_millis' } } });
+  return searchAll<WindowDocument>(client, windowsIndexPattern(prefix), { bool: { filter } }, [{ window_start: 'asc' }]);
+}
+
+/** The latest checkpoint of an instrument before `before`, or null when there is none. */
+export async function latestCheckpointBefore(
+  client: Client,
+  prefix: string,
+  instrumentId: string,
+  before: number,
+): Promise<CheckpointDocument | null> {
+  const response = await client.search({
+    index: checkpointsIndex(prefix),
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body: {
+      size: 1,
+      query: {
+        bool: {
+          filter: [{ term: { instrument_id: instrumentId } }, { range: { window_start: { lt: before, format: 'epoch_millis' } } }],
+        },
+      },
+      sort: [{ window_start: 'desc' }],
+    } as never,
+  });
+  const hit = (response.body.hits.hits as Array<{ _source: CheckpointDocument }>)[0];
+  return hit?._source ?? null;
+}
+
+/**
+ * Deletes the checkpoints of an instrument after `after` (all of them when null), visible
+ * to searches at once. By id with the bulk API, not `_delete_by_query`, which needs the
+ * reindex module (absent from the integration-test distribution).
+ */
+export async function deleteCheckpointsAfter(client: Client, prefix: string, instrumentId: string, after: number | null): Promise<number> {
+  const index = checkpointsIndex(prefix);
+  const filter: object[] = [{ term: { instrument_id: instrumentId } }];
+  if (after !== null) filter.push({ range: { window_start: { gt: after, format: 'epoch_millis' } } });
+  await refreshIndices(client, [index]);
+  const found = await searchAll<CheckpointDocument>(client, index, { bool: { filter } }, [{ window_start: 'asc' }]);
+  if (found.length === 0) return 0;
+  const lines = found.map(
+    (checkpoint) =>
+      `${JSON.stringify({ delete: { _index: index, _id: checkpointDocumentId(checkpoint.instrument_id, checkpoint.window_start) } })}\n`,
+  );
+  const response = await client.bulk({ body: lines.join('') as never, refresh: true });
+  const refused = (response.body.items as Array<Record<string, { status: number; error?: { reason?: string } }>>)
+    .map((item) => Object.values(item)[0])
+    .filter((result) => result && result.status >= 300 && result.status !== 404);
+  if (refused.length > 0)
+    throw new Error(
+      `OpenSearch refused to delete ${refused.length} checkpoints of ${instrumentId}: ${refused[0]?.error?.reason ?? refused[0]?.status}`,
+    );
+  return found.length;
 }
 
 /** Every hit of a query, paged with search_after on a sort that is unique per document. */

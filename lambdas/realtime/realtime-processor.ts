@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { encodeReading } from '../domain/reading-codec.js';
+import { DEFAULT_LATE_HORIZON_MS } from '../domain/reevaluation.js';
 import type { Rejection } from '../domain/rejection.js';
 import type { QuarantineSink } from '../shared/quarantine.js';
 import {
@@ -24,6 +25,8 @@ export interface RealtimeProcessorDeps {
   readonly quarantine: QuarantineSink;
   /** Default: a {@link BulkWriter} on `client` with its default retries. */
   readonly writer?: BulkWriter;
+  /** How far before an instrument's latest judged window arriving windows are still judged. Default 7 days. */
+  readonly lateHorizonMs?: number;
   /** Default: `Date.now`. */
   readonly now?: () => number;
 }
@@ -31,8 +34,12 @@ export interface RealtimeProcessorDeps {
 /** What the close of a Lambda window did in OpenSearch. */
 export interface RealtimeClose {
   readonly windowsWritten: number;
+  /** Earlier windows judged again after a late window, whose judgement changed. */
+  readonly windowsRejudged: number;
+  /** Touched windows older than the late horizon: written, not judged. */
+  readonly windowsBeyondHorizon: number;
   readonly statusesWritten: number;
-  /** Status documents whose status changed with the window they were advanced to. */
+  /** Instruments whose confirmed status is not the one their status document held before. */
   readonly statusChanges: number;
   /** Window and status documents OpenSearch refused (quarantined). */
   readonly refused: number;
@@ -42,8 +49,10 @@ export type RealtimeOutcome = InvocationOutcome<RealtimeClose>;
 
 /**
  * The real-time path's sink: readings are indexed under deterministic ids as they arrive;
- * the close recomputes the touched windows from the readings index and advances each
- * instrument's latest status. Poison records and documents OpenSearch refuses go to the
+ * the close recomputes the touched windows from the readings index and judges them with
+ * the domain's status machine (see finalise-windows.ts). It notifies nobody: alerts come
+ * from the batch path. Every instrument is judged by its type's default rule and its
+ * initial baseline (the real-time path has no registry). Poison records and documents OpenSearch refuses go to the
  * quarantine with the reason; documents still refused with a retryable status after the
  * writer's retries are handed back to Lambda for redelivery.
  */
@@ -76,7 +85,14 @@ export function realtimeWindowSink(deps: RealtimeProcessorDeps): WindowSink<Real
 
     async close(close: WindowClose): Promise<RealtimeClose> {
       const outcome = await finaliseWindows(
-        { client: deps.client, writer, indexPrefix: deps.indexPrefix, windowMs: deps.windowMs, now },
+        {
+          client: deps.client,
+          writer,
+          indexPrefix: deps.indexPrefix,
+          windowMs: deps.windowMs,
+          lateHorizonMs: deps.lateHorizonMs ?? DEFAULT_LATE_HORIZON_MS,
+          now,
+        },
         close.touched,
       );
       const source = `${close.shardId}/window ${close.window.start}..${close.window.end}`;
@@ -85,8 +101,10 @@ export function realtimeWindowSink(deps: RealtimeProcessorDeps): WindowSink<Real
       }
       return {
         windowsWritten: outcome.windows.length,
+        windowsRejudged: outcome.windowsRejudged,
+        windowsBeyondHorizon: outcome.windowsBeyondHorizon,
         statusesWritten: outcome.statuses.length,
-        statusChanges: outcome.statuses.filter((status) => status.status !== status.basis.status).length,
+        statusChanges: outcome.statusChanges,
         refused: outcome.failures.length,
       };
     },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { INSTRUMENT_TYPE_SPECS, INSTRUMENT_TYPES } from '../../lambdas/domain/instrument-types.js';
-import { DEFAULT_TRIGGER_LEVELS, TRIGGER_STATUSES } from '../../lambdas/domain/trigger-levels.js';
+import { INSTRUMENT_TYPES } from '../../lambdas/domain/instrument-types.js';
+import { TRIGGER_STATUSES } from '../../lambdas/domain/trigger-levels.js';
 import {
   GRID_COLUMNS,
   indexPatternFields,
@@ -148,34 +148,51 @@ describe('Dashboards saved objects', () => {
     expect(faults).toEqual([]);
   });
 
-  it('draw a time series per instrument type: the window mean, and the default levels as lines over the whole range', () => {
-    for (const type of INSTRUMENT_TYPES) {
-      const series = visualisations.filter(
-        ({ visState }) => visState.type === 'metrics' && visState.params.filter?.query === `instrument_type : "${type}"`,
-      );
-      expect(series, type).toHaveLength(1);
-      const all = series[0]?.visState.params.series as Array<{
-        split_mode: string;
-        metrics: Array<{ type: string; field?: string; value?: string }>;
-      }>;
+  it('draw per instrument type the judged quantity, with the levels of its default rule as lines over the whole range', () => {
+    // The default rules (trigger-rules.ts), by hand: the plotted field and the static levels in its frame.
+    const expected: Record<string, { type: string; field: string; relative: boolean; levels: number[] }> = {
+      'geotech-timeseries-water-standpipe': { type: 'water_standpipe', field: 'mean', relative: true, levels: [-3, -2, -1] },
+      'geotech-timeseries-water-standpipe-change': { type: 'water_standpipe', field: 'change', relative: false, levels: [-2, -1.5, -1] },
+      'geotech-timeseries-piezometer': { type: 'piezometer', field: 'change', relative: false, levels: [-40, -30, -20, 30, 50, 70] },
+      'geotech-timeseries-settlement-marker': {
+        type: 'settlement_marker',
+        field: 'change',
+        relative: false,
+        levels: [-20, -15, -10, 5, 8, 10],
+      },
+      'geotech-timeseries-settlement-marker-rate': { type: 'settlement_marker', field: 'rate', relative: false, levels: [-10, -5, -2] },
+      'geotech-timeseries-extensometer': { type: 'extensometer', field: 'change', relative: false, levels: [-20, -15, -10, 10, 15, 20] },
+      'geotech-timeseries-strain-gauge': {
+        type: 'strain_gauge',
+        field: 'change',
+        relative: false,
+        levels: [-2000, -1500, -1000, 1000, 1500, 2000],
+      },
+    };
+    const series = visualisations.filter(({ object }) => object.id.startsWith('geotech-timeseries-'));
+    expect(series.map(({ object }) => object.id).sort()).toEqual(Object.keys(expected).sort());
+    expect(new Set(series.map(({ visState }) => visState.params.filter?.query))).toEqual(
+      new Set(INSTRUMENT_TYPES.map((type) => `instrument_type : "${type}"`)),
+    );
+    for (const { object, visState } of series) {
+      const want = expected[object.id]!;
+      expect(visState.params.filter?.query, object.id).toBe(`instrument_type : "${want.type}"`);
+      const all = visState.params.series as Array<{ split_mode: string; metrics: Array<{ type: string; field?: string; value?: string }> }>;
       // Levels are static series: drawn at every bucket of the range, whether or not an instrument reported.
       const statics = all
         .map((s) => s.metrics.at(-1))
         .filter((m) => m?.type === 'static')
         .map((m) => Number(m?.value));
-      const defaults = DEFAULT_TRIGGER_LEVELS[type];
-      const levels = typeof defaults === 'function' ? defaults(0) : defaults;
-      const expected = [levels.alert, levels.alarm, levels.action];
-      const twoSided = INSTRUMENT_TYPE_SPECS[type].triggerMode === 'magnitude';
       expect(
         statics.sort((a, b) => a - b),
-        type,
-      ).toEqual((twoSided ? [...expected, ...expected.map((v) => -v)] : expected).sort((a, b) => a - b));
-      // Each line per instrument plots the window mean (standpipes: relative to their surface), for a few ranked instruments.
+        object.id,
+      ).toEqual(want.levels);
+      // Each line per instrument plots the judged quantity (standpipe levels: relative to their surface), for a few ranked instruments.
       const perInstrument = all.filter((s) => s.split_mode === 'terms');
-      expect(perInstrument.length, type).toBeGreaterThan(0);
+      expect(perInstrument.length, object.id).toBeGreaterThan(0);
       for (const s of perInstrument) {
-        expect(s.metrics.map((m) => m.field)).toContain('mean');
+        expect(s.metrics.map((m) => m.field)).toContain(want.field);
+        expect(s.metrics.at(-1)?.type, object.id).toBe(want.relative ? 'math' : 'avg');
         expect(Number((s as { terms_size?: string }).terms_size)).toBeLessThanOrEqual(TOP_INSTRUMENTS);
       }
     }
@@ -190,7 +207,7 @@ describe('Dashboards saved objects', () => {
     }
   });
 
-  it('map the instruments by position, coloured by status, and count the instruments at each of the five statuses', () => {
+  it('map the instruments by position, coloured by status, and count the instruments at each of the four statuses', () => {
     const map = visualisations.find(({ visState }) => visState.type === 'tile_map');
     expect(map?.visState.aggs).toEqual(
       expect.arrayContaining([
@@ -201,13 +218,15 @@ describe('Dashboards saved objects', () => {
     const count = visualisations.find(({ visState }) => visState.type === 'metric');
     expect(count?.visState.aggs[0].type).toBe('count');
     const filters = count?.visState.aggs[1].params.filters as Array<{ input: { query: string } }>;
-    expect(filters.map((f) => f.input.query)).toEqual([...[...TRIGGER_STATUSES].reverse(), 'unknown'].map((s) => `status : "${s}"`));
+    expect(filters.map((f) => f.input.query)).toEqual([...TRIGGER_STATUSES].reverse().map((s) => `status : "${s}"`));
   });
 
-  it('tabulate the latest status and window mean per instrument', () => {
+  it('tabulate the latest status, window mean, change from baseline and rate per instrument', () => {
     const table = visualisations.find(({ visState }) => visState.type === 'table');
     const fields = table?.visState.aggs.map((a: { params: { field: string } }) => a.params.field);
-    expect(fields).toEqual(expect.arrayContaining(['instrument_id', 'status', 'mean', 'status_since', 'last_observed_at']));
+    expect(fields).toEqual(
+      expect.arrayContaining(['instrument_id', 'status', 'mean', 'change', 'rate', 'cause', 'status_since', 'last_observed_at']),
+    );
   });
 
   it('put every visualisation on the dashboard, and every reference resolves', () => {
@@ -300,13 +319,13 @@ describe('Dashboards layout', () => {
     for (const viewport of VIEWPORTS) expect(widthPx(panel.gridData.w, viewport) / columns, `${viewport} px`).toBeGreaterThanOrEqual(110);
   });
 
-  it('makes the status counts panel tall enough for all five counts at 1280 and 1600 px', () => {
+  it('makes the status counts panel tall enough for all four counts at 1280 and 1600 px', () => {
     const panel = panels.find((p) => visualisationOf(p).visState.type === 'metric');
     if (!panel) throw new Error('no metric');
     const { visState } = visualisationOf(panel);
     const countLabel = String(visState.aggs[0].params.customLabel);
     const labels = (visState.aggs[1].params.filters as Array<{ label: string }>).map((f) => `${f.label} - ${countLabel}`);
-    expect(labels).toHaveLength(5);
+    expect(labels).toHaveLength(4);
     // The metric visualisation lays its values out in wrapping rows: each value with its label under it, 16 px padding
     // all round; a 14 px label is taken as 7.5 px a character, the value as 1.2 times its font size; 40 px of panel title.
     const fontSize = Number(visState.params.metric.style.fontSize);
@@ -333,7 +352,11 @@ describe('Dashboards index patterns', () => {
     const status = objects.find((o) => o.id === 'geotech-status');
     expect(JSON.parse(String(status?.attributes.fields))).toEqual(indexPatternFields(STATUS_PROPERTIES));
     expect(JSON.parse(String(status?.attributes.fields)).map((f: { name: string }) => f.name)).toEqual(
-      expect.arrayContaining(['basis.status', 'position', 'status_rank', '_id']),
+      expect.arrayContaining(['basis.status', 'position', 'status_rank', 'change', 'lower_alert', '_id']),
+    );
+    // The machine state is kept in the source only: not a field of the pattern.
+    expect(JSON.parse(String(status?.attributes.fields)).map((f: { name: string }) => f.name)).not.toEqual(
+      expect.arrayContaining(['machine_state']),
     );
     const formats = JSON.parse(String(status?.attributes.fieldFormatMap)) as Record<string, { id: string }>;
     for (const field of ['status_since', 'window_end', 'last_observed_at']) expect(formats[field]?.id, field).toBe('date');

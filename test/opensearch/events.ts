@@ -44,7 +44,7 @@ export function tumblingEvent(
   };
 }
 
-/** A piezometer (rising; default levels alert 150, alarm 175, action 200 kPa) on the Melbourne grid. */
+/** A piezometer on the Melbourne grid (default rule: +30/+50/+70 kPa and -20/-30/-40 kPa from its baseline). */
 export function piezometer(instrumentId: string, observedAt: number, value: number): Reading {
   return { instrumentId, type: 'piezometer', value, observedAt, surfaceLevel: 31.2, northing: 5_813_400, easting: 320_150 };
 }

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { signsRequests } from '../../lambdas/realtime/client.js';
 import { realtimeConfigFrom, retentionDaysFrom } from '../../lambdas/realtime/config.js';
 import { ConfigError } from '../../lambdas/shared/config-error.js';
-import { dayOfDailyIndex, readingsIndex, statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
+import { checkpointsIndex, dayOfDailyIndex, readingsIndex, statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
 import {
+  CHECKPOINT_PROPERTIES,
   fieldMapping,
   indexTemplates,
   READING_PROPERTIES,
@@ -44,8 +45,9 @@ describe('index names', () => {
 describe('index templates', () => {
   const templates = indexTemplates('geotech');
 
-  it('cover the readings, windows and status indices and nothing else', () => {
-    const names = [readingsIndex('geotech', T), windowsIndex('geotech', T), statusIndex('geotech')];
+  it('cover the readings, windows, status and checkpoint indices and nothing else', () => {
+    const names = [readingsIndex('geotech', T), windowsIndex('geotech', T), statusIndex('geotech'), checkpointsIndex('geotech')];
+    expect(checkpointsIndex('geotech')).toBe('geotech-status-checkpoints');
     for (const name of names) expect(templates.filter((t) => t.body.index_patterns.some((p) => matches(p, name)))).toHaveLength(1);
     expect(templates.some((t) => t.body.index_patterns.some((p) => matches(p, 'geotech-other')))).toBe(false);
   });
@@ -59,6 +61,20 @@ describe('index templates', () => {
     expect(fieldMapping(WINDOW_PROPERTIES, 'sum_micro')).toEqual({ type: 'long' });
     expect(fieldMapping(STATUS_PROPERTIES, 'basis.status')).toEqual({ type: 'keyword' });
     expect(fieldMapping(STATUS_PROPERTIES, 'basis.nothing')).toBeUndefined();
+    // The judgement of a window, and the levels drawn in absolute terms both ways.
+    for (const field of ['status', 'raw_status', 'baseline_id', 'cause'])
+      expect(fieldMapping(WINDOW_PROPERTIES, field), field).toEqual({ type: 'keyword' });
+    for (const field of ['change', 'rate', 'baseline', 'trigger_alert', 'trigger_action', 'lower_alert', 'lower_action'])
+      expect(fieldMapping(WINDOW_PROPERTIES, field), field).toEqual({ type: 'double' });
+    // The machine state is kept whole in the source, not indexed, in the status document (after and before the
+    // latest window) and in each checkpoint.
+    for (const [properties, path] of [
+      [STATUS_PROPERTIES, 'machine_state'],
+      [STATUS_PROPERTIES, 'basis.machine_state'],
+      [CHECKPOINT_PROPERTIES, 'machine_state'],
+    ] as const)
+      expect(fieldMapping(properties, path), path).toEqual({ type: 'object', enabled: false });
+    expect(fieldMapping(STATUS_PROPERTIES, 'machine_state.status')).toBeUndefined();
   });
 
   it('take the replica count as an option (1 by default, for a multi-AZ domain)', () => {
@@ -78,6 +94,7 @@ describe('retention', () => {
     expect(patterns.some((p) => matches(p, readingsIndex('geotech', T)))).toBe(true);
     expect(patterns.some((p) => matches(p, windowsIndex('geotech', T)))).toBe(true);
     expect(patterns.some((p) => matches(p, statusIndex('geotech')))).toBe(false);
+    expect(patterns.some((p) => matches(p, checkpointsIndex('geotech')))).toBe(false);
   });
 
   it('refuses a retention that is not a positive whole number of days', () => {

@@ -1,20 +1,30 @@
 import { expect, it } from 'vitest';
 import { WindowAccumulator } from '../../lambdas/domain/window-accumulator.js';
 import { BulkWriter } from '../../lambdas/realtime/bulk-writer.js';
-import { statusDocument, windowDocument, windowDocumentId, type WindowDocument } from '../../lambdas/realtime/documents.js';
+import { judgeWindows } from '../../lambdas/domain/status-machine.js';
+import {
+  judgementFields,
+  ruleOf,
+  statusDocument,
+  windowDocument,
+  windowDocumentId,
+  windowFactsOf,
+  type JudgedWindowDocument,
+  type WindowDocument,
+} from '../../lambdas/realtime/documents.js';
 import { statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
 import { latestStatuses, refreshIndices, windowsOfInstrument } from '../../lambdas/realtime/queries.js';
-import { INITIAL_STATUS } from '../../lambdas/realtime/status-timeline.js';
 import { describeWithOpenSearch, useSuiteIndices } from './support.js';
 
 const WINDOW_MS = 10_000;
 const HOUR = 3_600_000;
 const MIDNIGHT = Date.parse('2026-03-03T00:00:00Z');
 
-function window(instrumentId: string, windowStart: number, value: number): WindowDocument {
+/** A settlement marker's window, judged by the domain's machine as the first window of the instrument. */
+function window(instrumentId: string, windowStart: number, value: number): JudgedWindowDocument {
   const accumulator = new WindowAccumulator(WINDOW_MS);
   accumulator.add(instrumentId, value, windowStart + 1_234);
-  return windowDocument(
+  const document = windowDocument(
     {
       instrument: { instrumentId, type: 'settlement_marker', surfaceLevel: null, northing: 5_812_000, easting: 321_000 },
       windowStart,
@@ -23,6 +33,9 @@ function window(instrumentId: string, windowStart: number, value: number): Windo
     },
     windowStart + WINDOW_MS,
   );
+  const rule = ruleOf({ type: 'settlement_marker', surfaceLevel: null });
+  const [judgement] = judgeWindows(null, [windowFactsOf(document)], rule, []).judgements;
+  return { ...document, ...judgementFields(judgement!, rule) };
 }
 
 describeWithOpenSearch('real-time queries against OpenSearch', () => {
@@ -30,14 +43,16 @@ describeWithOpenSearch('real-time queries against OpenSearch', () => {
 
   it('lists the latest status of every instrument, past a page of results', async () => {
     const ids = Array.from({ length: 1_234 }, (_, i) => `SM-${String(i).padStart(5, '0')}`);
-    const documents = ids.map((id, i) =>
-      statusDocument(
-        window(id, MIDNIGHT, i % 25),
-        { ...INITIAL_STATUS, status: i % 25 >= 10 ? 'alert' : 'normal', status_since: MIDNIGHT },
-        INITIAL_STATUS,
+    const documents = ids.map((id, i) => {
+      const latest = window(id, MIDNIGHT, i % 25);
+      const state = judgeWindows(null, [windowFactsOf(latest)], ruleOf({ type: 'settlement_marker', surfaceLevel: null }), []).state!;
+      return statusDocument(
+        latest,
+        { status: i % 25 >= 10 ? 'alert' : 'normal', status_since: MIDNIGHT, previous_status: null, machine_state: state },
+        { status: 'normal', status_since: null, previous_status: null, machine_state: null },
         MIDNIGHT,
-      ),
-    );
+      );
+    });
     const result = await new BulkWriter(client).write(
       documents.map((document) => ({ action: 'index', index: statusIndex(prefix), id: document.instrument_id, document })),
     );

@@ -114,9 +114,15 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
         first_observed_at: aggregate.firstAt,
         last_observed_at: aggregate.lastAt,
         window_end: windowStart + WINDOW_MS,
-        trigger_alert: 150,
-        trigger_alarm: 175,
-        trigger_action: 200,
+        // Five readings are needed for the initial baseline: before it, nothing on the change is judged or drawn.
+        status: 'normal',
+        raw_status: 'normal',
+        change: null,
+        baseline: null,
+        baseline_id: null,
+        cause: null,
+        trigger_alert: null,
+        lower_alert: null,
       });
       expect(doc?.position?.lat).toBeCloseTo(-37.806, 2);
     }
@@ -127,14 +133,23 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
       mean: meanOf(truth.get('P-100', T0 + 10_000)!),
       previous_status: null,
       status_since: T0,
+      basis: { status: 'normal', status_since: T0, previous_status: null },
     });
+    // The second window completes the baseline: the mean of its first five readings, in force from that window's end.
+    expect(status?.machine_state.initialBaseline).toEqual({
+      id: 'initial',
+      value: (120.5 + 121.25 + 119.750001 + 130.1 + 129.9) / 5,
+      effectiveFrom: T0 + 20_000,
+    });
+    expect(status?.basis.machine_state?.windowStart).toBe(T0);
   });
 
   it('changes nothing when the same records are delivered twice', async () => {
+    // Baseline 100 kPa from five readings in windows 0-1; window 2's two re-reads (+35, +36) confirm Alert at once.
     const readings = [
-      piezometer('P-200', T0 + 2_000, 151.5),
-      piezometer('P-200', T0 + 6_000, 158.25),
-      piezometer('P-200', T0 + 14_000, 149.0),
+      ...[1_000, 3_000, 5_000, 12_000, 14_000].map((t) => piezometer('P-200', T0 + t, 100)),
+      piezometer('P-200', T0 + 22_000, 135),
+      piezometer('P-200', T0 + 26_000, 136),
       piezometer('P-201', T0 + 3_000, 10),
     ];
     const batch = records(readings);
@@ -146,7 +161,7 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
         return rest;
       });
     const ids = {
-      windows: [`P-200@${T0}`, `P-200@${T0 + 10_000}`, `P-201@${T0}`],
+      windows: [`P-200@${T0}`, `P-200@${T0 + 10_000}`, `P-200@${T0 + 20_000}`, `P-201@${T0}`],
       statuses: ['P-200', 'P-201'],
       readings: readings.map((r) => `${r.instrumentId}@${r.observedAt}`),
     };
@@ -155,8 +170,8 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
       s: strip(await statuses(), ids.statuses),
       r: strip(await readingsStored(), ids.readings),
     };
-    expect(before.w[0]).toMatchObject({ count: 2, mean: (151.5 + 158.25) / 2 });
-    expect(before.s[0]).toMatchObject({ status: 'alert', previous_status: 'normal', status_since: T0 });
+    expect(before.w[2]).toMatchObject({ count: 2, mean: 135.5, change: 35.5, baseline: 100, status: 'alert', raw_status: 'alert' });
+    expect(before.s[0]).toMatchObject({ status: 'alert', previous_status: 'normal', status_since: T0 + 20_000, cause: 'level:rise' });
 
     await lambdaWindow([batch.slice(0, 2), batch]);
     const after = {
@@ -168,29 +183,46 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
   });
 
   it('ends with the exact mean and status of an event window that straddles two Lambda windows', async () => {
-    const early = [piezometer('P-300', T0 + 1_000, 176.000001), piezometer('P-300', T0 + 3_000, 175.999999)];
-    const late = [piezometer('P-300', T0 + 6_000, 168.123456), piezometer('P-300', T0 + 9_000, 167.876544)];
-    await lambdaWindow([records(early)]);
-    expect((await windows()).get(`P-300@${T0}`)).toMatchObject({ count: 2, mean: 176 });
-    expect((await statuses()).get('P-300')).toMatchObject({ status: 'alarm' });
+    // Windows 0-4 at 100 kPa set the baseline; window 5 first holds two re-reads at +76 kPa: Action, confirmed by them.
+    const baseline = [0, 1, 2, 3, 4].map((k) => piezometer('P-300', T0 + k * 10_000 + 1_000, 100));
+    const early = [piezometer('P-300', T0 + 51_000, 176.000001), piezometer('P-300', T0 + 53_000, 175.999999)];
+    const late = [piezometer('P-300', T0 + 56_000, 168.123456), piezometer('P-300', T0 + 59_000, 167.876544)];
+    await lambdaWindow([records([...baseline, ...early])]);
+    expect((await windows()).get(`P-300@${T0 + 50_000}`)).toMatchObject({ count: 2, mean: 176, status: 'action' });
+    expect((await statuses()).get('P-300')).toMatchObject({ status: 'action', previous_status: 'normal' });
 
     await lambdaWindow([records(late)]);
-    const all = expected([...early, ...late]).get('P-300', T0)!;
+    const all = expected([...early, ...late]).get('P-300', T0 + 50_000)!;
     expect(all.sumMicro).toBe(688_000_000);
-    expect((await windows()).get(`P-300@${T0}`)).toMatchObject({
+    // Judged again from the state before window 5: mean 172 (+72, raw Action), but its re-reads only confirm Alarm
+    // (the least, 167.876544, is +67.9); from the Action it had been given, it would have stayed Action.
+    expect((await windows()).get(`P-300@${T0 + 50_000}`)).toMatchObject({
       count: 4,
       sum_micro: 688_000_000,
       mean: meanOf(all),
       min: 167.876544,
       max: 176.000001,
+      change: 72,
+      baseline: 100,
+      baseline_id: 'initial',
+      raw_status: 'action',
+      status: 'alarm',
+      cause: 'level:rise',
+      trigger_alert: 130,
+      trigger_alarm: 150,
+      trigger_action: 170,
+      lower_alert: 80,
+      lower_alarm: 70,
+      lower_action: 60,
     });
-    // From alarm, 172 would be held by the 5 kPa dead band; the recomputed window is re-applied from the status before it.
     expect((await statuses()).get('P-300')).toMatchObject({
-      status: 'alert',
+      status: 'alarm',
       previous_status: 'normal',
-      status_since: T0,
+      status_since: T0 + 50_000,
       mean: 172,
       count: 4,
+      change: 72,
+      basis: { status: 'normal' },
     });
   });
 
@@ -271,20 +303,6 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     expect((await windows()).get(`P-700@${T0}`)).toMatchObject({ count: 1 });
   });
 
-  it('moves the latest status only forward in window time', async () => {
-    await lambdaWindow([records([piezometer('P-800', T0 + 51_000, 160)])]);
-    await lambdaWindow([records([piezometer('P-800', T0 + 31_000, 230)])]);
-    expect((await windows()).get(`P-800@${T0 + 30_000}`)).toMatchObject({ status: 'action', mean: 230 });
-    expect((await statuses()).get('P-800')).toMatchObject({ status: 'alert', window_start: T0 + 50_000, mean: 160 });
-    await lambdaWindow([records([piezometer('P-800', T0 + 61_000, 205)])]);
-    expect((await statuses()).get('P-800')).toMatchObject({
-      status: 'action',
-      previous_status: 'alert',
-      status_since: T0 + 60_000,
-      window_start: T0 + 60_000,
-    });
-  });
-
   it('completes the windows carried in the state at an empty final invocation', async () => {
     const first = await processRealtimeEvent(tumblingEvent(records([piezometer('P-910', T0 + 1_000, 60)]), {}), deps());
     expect((await windows()).has(`P-910@${T0}`)).toBe(false);
@@ -340,6 +358,7 @@ describeWithOpenSearch('real-time Lambda handler', () => {
       await prepareIndices(client, prefix);
       const { handler } = await import('../../lambdas/realtime/handler.js');
       const readings = [piezometer('H-1', T0 + 1_000, 201), piezometer('H-1', T0 + 2_000, 203)];
+      // Two readings: no baseline yet, so nothing on the change is judged.
       const first = await handler(
         tumblingEvent(
           readings.map((r, i) => streamRecord(r, 900 + i)),
@@ -349,9 +368,10 @@ describeWithOpenSearch('real-time Lambda handler', () => {
       const final = await handler(tumblingEvent([], { state: first.state, final: true }));
       expect(final).toEqual({ state: {}, batchItemFailures: [] });
       expect((await documentsById<StatusDocument>(client, `${prefix}-status`)).get('H-1')).toMatchObject({
-        status: 'action',
+        status: 'normal',
         mean: 202,
         count: 2,
+        change: null,
       });
     } finally {
       process.env = env;

@@ -1,5 +1,6 @@
 import { INSTRUMENT_TYPE_SPECS, INSTRUMENT_TYPES, type InstrumentType } from '../../domain/instrument-types.js';
-import { DEFAULT_TRIGGER_LEVELS, type TriggerLevels } from '../../domain/trigger-levels.js';
+import { TRIGGER_STATUSES } from '../../domain/trigger-levels.js';
+import { DEFAULT_RULE_SPECS, defaultTriggerRule, type Direction } from '../../domain/trigger-rules.js';
 import { DEFAULT_INDEX_PREFIX } from '../../realtime/config.js';
 import { readingsIndexPattern, statusIndex, windowsIndexPattern } from '../../realtime/index-names.js';
 import { READING_PROPERTIES, STATUS_PROPERTIES, WINDOW_PROPERTIES, type Properties } from '../../realtime/index-templates.js';
@@ -45,87 +46,138 @@ interface Ranking {
   readonly size: number;
 }
 
+/** A level drawn as a static line, in the plotted frame. */
+export interface LevelLine {
+  readonly level: (typeof LEVELS)[number];
+  readonly direction: Direction;
+  readonly value: number;
+}
+
 /**
- * What one instrument type's time series plots. `quantity` is the windows field drawn per
- * instrument (the window mean today). Once baselines exist, a change-from-baseline field
- * in the windows documents (and the index template) can be plotted by adding it here as
- * the quantity, with levels set on that change; nothing else in the panel depends on it.
+ * What one time series plots: a windows field per instrument, and the levels of the
+ * default rule's bands on that quantity as static lines. The real-time path judges every
+ * instrument by its type's default rule (`DEFAULT_RULE_SPECS`), so in the plotted frame
+ * the levels are the same for every instrument of the type:
+ * - bands on the change from baseline: the `change` field, levels as they are;
+ * - bands on the absolute value set below the ground surface (standpipes): the window mean
+ *   relative to each standpipe's surface, levels relative to it;
+ * - rate bands: the `rate` field (unit per day).
+ * Each window document also carries the levels in absolute terms (`trigger_*` for the rise
+ * band, `lower_*` for the fall band), which the status table shows.
  */
 interface TimeSeriesSpec {
   readonly type: InstrumentType;
   readonly id: string;
   readonly title: string;
   readonly plural: string;
-  readonly quantity: { readonly field: string; readonly label: string };
+  readonly quantity: { readonly field: 'mean' | 'change' | 'rate'; readonly label: string };
   /** Plots `quantity - surface_level` (standpipe levels are set below each standpipe's surface). */
   readonly relativeToSurface: boolean;
-  /** The default trigger levels in the plotted frame, drawn as static lines over the whole time range. */
-  readonly levels: TriggerLevels;
-  /** Magnitude types are compared by absolute value: levels are drawn on both sides and instruments ranked both ways. */
-  readonly twoSided: boolean;
+  readonly levels: readonly LevelLine[];
   readonly rankings: readonly Ranking[];
   readonly envelope: boolean;
 }
 
-function levelsOf(type: InstrumentType): TriggerLevels {
-  const levels = DEFAULT_TRIGGER_LEVELS[type];
-  return typeof levels === 'function' ? levels(0) : levels;
-}
-
-const TIME_SERIES_TITLES: Readonly<Record<InstrumentType, { title: string; plural: string }>> = {
-  water_standpipe: { title: 'Groundwater level relative to ground surface (m): water standpipes', plural: 'standpipes' },
-  piezometer: { title: 'Pore water pressure (kPa): piezometers', plural: 'piezometers' },
-  settlement_marker: { title: 'Settlement (mm): settlement markers', plural: 'settlement markers' },
-  extensometer: { title: 'Displacement (mm): extensometers', plural: 'extensometers' },
-  strain_gauge: { title: 'Strain (microstrain): strain gauges', plural: 'strain gauges' },
+const TYPE_WORDS: Readonly<Record<InstrumentType, { measure: string; change: string; plural: string }>> = {
+  water_standpipe: {
+    measure: 'Groundwater level relative to ground surface',
+    change: 'Groundwater level change from baseline',
+    plural: 'standpipes',
+  },
+  piezometer: { measure: 'Pore water pressure', change: 'Pore water pressure change from baseline', plural: 'piezometers' },
+  settlement_marker: { measure: 'Settlement', change: 'Settlement from baseline', plural: 'settlement markers' },
+  extensometer: { measure: 'Displacement', change: 'Displacement from baseline', plural: 'extensometers' },
+  strain_gauge: { measure: 'Strain', change: 'Strain change from baseline', plural: 'strain gauges' },
 };
 
-export const TIME_SERIES: readonly TimeSeriesSpec[] = INSTRUMENT_TYPES.map((type): TimeSeriesSpec => {
-  const twoSided = INSTRUMENT_TYPE_SPECS[type].triggerMode === 'magnitude';
-  const relativeToSurface = typeof DEFAULT_TRIGGER_LEVELS[type] === 'function';
-  const rankings: Ranking[] = twoSided
-    ? [
-        { label: 'largest positive', type: 'max', field: 'max', direction: 'desc', size: 3 },
-        { label: 'largest negative', type: 'min', field: 'min', direction: 'asc', size: 3 },
-      ]
-    : relativeToSurface
-      ? // Levels differ per standpipe, so the highest reduced level is not the nearest one: rank by the level reached.
-        [{ label: 'highest status', type: 'max', field: 'status_rank', direction: 'desc', size: TOP_INSTRUMENTS }]
-      : [{ label: 'highest', type: 'max', field: 'max', direction: 'desc', size: TOP_INSTRUMENTS }];
-  return {
-    type,
-    id: `geotech-timeseries-${type.replace(/_/g, '-')}`,
-    title: TIME_SERIES_TITLES[type].title,
-    plural: TIME_SERIES_TITLES[type].plural,
-    quantity: { field: 'mean', label: 'window mean' },
-    relativeToSurface,
-    levels: levelsOf(type),
-    twoSided,
-    rankings,
-    envelope: !relativeToSurface,
-  };
-});
+function lines(bands: ReadonlyArray<{ direction: Direction; levels: { alert: number; alarm: number; action: number } }>): LevelLine[] {
+  return bands.flatMap((band) => LEVELS.map((level) => ({ level, direction: band.direction, value: band.levels[level] })));
+}
+
+/** Ranked both ways when the quantity has a band each way, else towards its one band. */
+function rankingsOf(field: string, directions: readonly Direction[]): Ranking[] {
+  const rise: Ranking = { label: 'largest rise', type: 'max', field, direction: 'desc', size: 3 };
+  const fall: Ranking = { label: 'largest fall', type: 'min', field, direction: 'asc', size: 3 };
+  if (directions.includes('rise') && directions.includes('fall')) return [rise, fall];
+  return [{ ...(directions.includes('rise') ? rise : fall), size: TOP_INSTRUMENTS }];
+}
+
+function timeSeriesOf(type: InstrumentType): TimeSeriesSpec[] {
+  const spec = DEFAULT_RULE_SPECS[type];
+  const { unit } = INSTRUMENT_TYPE_SPECS[type];
+  const words = TYPE_WORDS[type];
+  const base = `geotech-timeseries-${type.replace(/_/g, '-')}`;
+  const series: TimeSeriesSpec[] = [];
+  const absolute = spec.bands.filter((band) => band.quantity === 'absolute');
+  if (absolute.length > 0) {
+    // Standpipes: the rule's levels below a surface at 0 are the levels relative to any surface.
+    const atZero = defaultTriggerRule(type, 0).bands.filter((band) => band.quantity === 'absolute');
+    series.push({
+      type,
+      id: base,
+      title: `${words.measure} (${unit}): ${words.plural}`,
+      plural: words.plural,
+      quantity: { field: 'mean', label: 'window mean' },
+      relativeToSurface: true,
+      levels: lines(atZero),
+      // Levels differ per standpipe, so the highest reduced level is not the nearest one: rank by the status reached.
+      rankings: [{ label: 'highest status', type: 'max', field: 'status_rank', direction: 'desc', size: TOP_INSTRUMENTS }],
+      envelope: false,
+    });
+  }
+  const change = spec.bands.filter((band) => band.quantity === 'change');
+  if (change.length > 0) {
+    const fixed = change.flatMap((band) => (band.levels === 'below-surface' ? [] : [{ direction: band.direction, levels: band.levels }]));
+    series.push({
+      type,
+      id: absolute.length > 0 ? `${base}-change` : base,
+      title: `${words.change} (${unit}): ${words.plural}`,
+      plural: words.plural,
+      quantity: { field: 'change', label: 'change from baseline' },
+      relativeToSurface: false,
+      levels: lines(fixed),
+      rankings: rankingsOf(
+        'change',
+        fixed.map((band) => band.direction),
+      ),
+      envelope: true,
+    });
+  }
+  for (const band of spec.rateBands) {
+    series.push({
+      type,
+      id: `${base}-rate`,
+      title: `${words.measure} rate (${unit}/day over ${band.periodHours} h): ${words.plural}`,
+      plural: words.plural,
+      quantity: { field: 'rate', label: 'rate of change' },
+      relativeToSurface: false,
+      levels: lines([band]),
+      rankings: rankingsOf('rate', [band.direction]),
+      envelope: true,
+    });
+  }
+  return series;
+}
+
+export const TIME_SERIES: readonly TimeSeriesSpec[] = INSTRUMENT_TYPES.flatMap(timeSeriesOf);
 
 /** The columns of the latest-status table, most useful first (after the instrument and its type). */
 export const TABLE_COLUMNS: ReadonlyArray<{ readonly field: string; readonly label: string }> = [
   { field: 'status', label: 'Status' },
   { field: 'mean', label: 'Window mean' },
+  { field: 'change', label: 'Change from baseline' },
+  { field: 'rate', label: 'Rate per day' },
   { field: 'unit', label: 'Unit' },
-  { field: 'trigger_alert', label: 'Alert level' },
+  { field: 'cause', label: 'Cause' },
   { field: 'window_end', label: 'Window end' },
   { field: 'status_since', label: 'Status since' },
-  { field: 'previous_status', label: 'Previous status' },
   { field: 'last_observed_at', label: 'Last reading' },
 ];
 
 /** The statuses counted by the status metric, worst first, with the label each is shown under. */
-export const STATUS_COUNTS: ReadonlyArray<{ readonly status: string; readonly label: string }> = [
-  { status: 'action', label: 'Action' },
-  { status: 'alarm', label: 'Alarm' },
-  { status: 'alert', label: 'Alert' },
-  { status: 'normal', label: 'Normal' },
-  { status: 'unknown', label: 'Not evaluated' },
-];
+export const STATUS_COUNTS: ReadonlyArray<{ readonly status: string; readonly label: string }> = [...TRIGGER_STATUSES]
+  .reverse()
+  .map((status) => ({ status, label: `${status[0]?.toUpperCase()}${status.slice(1)}` }));
 
 /** Short dates in the status index pattern, so the table's time columns fit. */
 const SHORT_DATE = { id: 'date', params: { pattern: 'D MMM HH:mm:ss' } } as const;
@@ -157,7 +209,7 @@ const OSD_TYPE: Readonly<Record<string, string>> = {
 function mappedFields(properties: Properties, parent = ''): FieldSpec[] {
   return Object.entries(properties).flatMap(([name, mapping]) => {
     const path = parent === '' ? name : `${parent}.${name}`;
-    if (mapping.type === 'object') return mappedFields(mapping.properties, path);
+    if (mapping.type === 'object') return 'properties' in mapping ? mappedFields(mapping.properties, path) : [];
     const type = OSD_TYPE[mapping.type];
     if (!type) throw new Error(`no Dashboards field type for ${mapping.type} (${path})`);
     return [
@@ -333,16 +385,17 @@ function timeSeries(spec: TimeSeriesSpec): SavedObject {
       point_size: 1,
     };
   });
+  const field = spec.quantity.field;
   const envelope = spec.envelope
     ? (
         [
-          ['highest', 'max', 'max'],
-          ['lowest', 'min', 'min'],
+          ['highest', 'max'],
+          ['lowest', 'min'],
         ] as const
-      ).map(([word, type, field]) => ({
+      ).map(([word, type]) => ({
         ...SERIES_DEFAULTS,
         id: `${id}-all-${word}`,
-        label: `All ${spec.plural}: ${word} window ${field}`,
+        label: `All ${spec.plural}: ${word} ${spec.quantity.label}`,
         color: ENVELOPE_COLOUR,
         split_mode: 'everything',
         metrics: [{ id: `${id}-all-${word}-m`, type, field }],
@@ -350,27 +403,32 @@ function timeSeries(spec: TimeSeriesSpec): SavedObject {
         point_size: 0,
       }))
     : [];
-  const levelLines = LEVELS.flatMap((level) => {
-    const value = spec.levels[level];
-    const line = (sign: 1 | -1) => ({
+  const perDay = field === 'rate' ? '/day' : '';
+  // One legend entry per level (the colour is the level); a second direction's line of the same level is not repeated there.
+  const levelLines = spec.levels.map((line) => {
+    const same = spec.levels.filter((other) => other.level === line.level);
+    const first = same[0] === line;
+    const signed = (value: number) => `${value > 0 && field !== 'mean' ? '+' : ''}${formatLevel(value)}`;
+    const lineId = `${id}-${line.direction}-${line.level}`;
+    return {
       ...SERIES_DEFAULTS,
-      id: `${id}-${level}${sign < 0 ? '-negative' : ''}`,
-      label: `${level[0]?.toUpperCase()}${level.slice(1)} level ${spec.twoSided ? '±' : ''}${formatLevel(Math.abs(value))} ${unit}`,
-      color: LEVEL_COLOURS[level],
+      id: lineId,
+      label: `${line.level[0]?.toUpperCase()}${line.level.slice(1)} level ${same.map((l) => signed(l.value)).join(' / ')} ${unit}${perDay}`,
+      color: LEVEL_COLOURS[line.level],
       split_mode: 'everything',
-      metrics: [{ id: `${id}-${level}${sign < 0 ? '-negative' : ''}-m`, type: 'static', value: formatLevel(sign * value) }],
+      metrics: [{ id: `${lineId}-m`, type: 'static', value: formatLevel(line.value) }],
       line_width: 2,
       point_size: 0,
-      hide_in_legend: sign < 0 ? 1 : 0,
-    });
-    return spec.twoSided ? [line(1), line(-1)] : [line(1)];
+      hide_in_legend: first ? 0 : 1,
+    };
   });
-  const relative = spec.relativeToSurface ? ' relative to each standpipe’s ground surface,' : '';
+  const directions = [...new Set(spec.levels.map((line) => line.direction))];
+  const relative = spec.relativeToSurface ? ' relative to each standpipe’s ground surface' : '';
   const description =
-    `Window means of the ${spec.plural}${relative} for the ` +
+    `${spec.quantity.label[0]?.toUpperCase()}${spec.quantity.label.slice(1)} per window of the ${spec.plural}${relative} for the ` +
     `${spec.rankings.map((r) => `${r.size} ${r.label}`).join(' and ')} in the time range` +
-    (spec.envelope ? ', the highest and lowest window of all of them' : '') +
-    `, and the type's default alert, alarm and action levels${spec.twoSided ? ' on both sides (compared by magnitude)' : ''} across the whole time range`;
+    (spec.envelope ? ', the highest and lowest of all of them' : '') +
+    `, and the levels of the type's default ${directions.join(' and ')} band${directions.length > 1 ? 's' : ''} across the whole time range`;
   return visualization(id, spec.title, description, {
     type: 'metrics',
     aggs: [],
@@ -445,7 +503,7 @@ function statusCount(): SavedObject {
   return visualization(
     'geotech-alert-count',
     'Instruments by status now',
-    "How many instruments are at each status now, worst first; 'Not evaluated' instruments have no trigger levels (a standpipe without a surface level)",
+    'How many instruments are at each status now, worst first (the confirmed status after their latest window)',
     {
       type: 'metric',
       params: {
@@ -485,7 +543,7 @@ function statusMap(): SavedObject {
   return visualization(
     'geotech-status-map',
     'Instruments by status',
-    'Each instrument at its surveyed position, coloured by its latest status rank (0 normal, 1 alert, 2 alarm, 3 action; -1 not evaluated); instruments sharing a grid cell show the worst of them',
+    'Each instrument at its surveyed position, coloured by its latest status rank (0 normal, 1 alert, 2 alarm, 3 action); instruments sharing a grid cell show the worst of them',
     {
       type: 'tile_map',
       params: {
@@ -533,7 +591,7 @@ function statusTable(): SavedObject {
   return visualization(
     'geotech-latest-status-table',
     'Latest window and status per instrument',
-    'One row per instrument, worst status first: its status, latest window mean, unit and alert level, when its latest window ended, since when it has had its status, the status before, and its last reading',
+    'One row per instrument, worst status first: its status, latest window mean, its change from baseline and rate of change, unit, the band behind the status, when its latest window ended, since when it has had its status, and its last reading',
     {
       type: 'table',
       params: {
@@ -630,19 +688,30 @@ function instrumentPicker(): SavedObject {
 
 /** Each panel and its place: full-width bands, top to bottom. */
 export function dashboardPanels(): Array<{ readonly object: SavedObject; readonly grid: GridData }> {
-  const [standpipe, piezometer, settlement, extensometer, strain] = TIME_SERIES.map(timeSeries);
-  if (!standpipe || !piezometer || !settlement || !extensometer || !strain) throw new Error('one time series per instrument type');
+  const series = TIME_SERIES.map(timeSeries);
+  if (series.length !== 7) throw new Error(`the layout places 7 time series, not ${series.length}`);
+  const [standpipe, drawdown, piezometer, settlement, settlementRate, extensometer, strain] = series as [
+    SavedObject,
+    SavedObject,
+    SavedObject,
+    SavedObject,
+    SavedObject,
+    SavedObject,
+    SavedObject,
+  ];
   return [
     { object: statusCount(), grid: { x: 0, y: 0, w: 32, h: 10 } },
     { object: instrumentPicker(), grid: { x: 32, y: 0, w: 16, h: 10 } },
     { object: statusTable(), grid: { x: 0, y: 10, w: 48, h: 18 } },
     { object: statusMap(), grid: { x: 0, y: 28, w: 24, h: 18 } },
     { object: standpipe, grid: { x: 24, y: 28, w: 24, h: 18 } },
-    { object: piezometer, grid: { x: 0, y: 46, w: 24, h: 16 } },
-    { object: settlement, grid: { x: 24, y: 46, w: 24, h: 16 } },
-    { object: extensometer, grid: { x: 0, y: 62, w: 24, h: 16 } },
-    { object: strain, grid: { x: 24, y: 62, w: 24, h: 16 } },
-    { object: readingsReporting(), grid: { x: 0, y: 78, w: 48, h: 12 } },
+    { object: drawdown, grid: { x: 0, y: 46, w: 24, h: 16 } },
+    { object: piezometer, grid: { x: 24, y: 46, w: 24, h: 16 } },
+    { object: settlement, grid: { x: 0, y: 62, w: 24, h: 16 } },
+    { object: settlementRate, grid: { x: 24, y: 62, w: 24, h: 16 } },
+    { object: extensometer, grid: { x: 0, y: 78, w: 24, h: 16 } },
+    { object: strain, grid: { x: 24, y: 78, w: 24, h: 16 } },
+    { object: readingsReporting(), grid: { x: 0, y: 94, w: 48, h: 12 } },
   ];
 }
 
@@ -654,7 +723,8 @@ function dashboard(panels: ReturnType<typeof dashboardPanels>): SavedObject {
       title: 'Geotechnical monitoring: real time',
       description:
         'How many instruments are at each status, the latest status per instrument (worst first), the instruments on the map, ' +
-        'window means per instrument type against the trigger levels, and which instruments are reporting',
+        'per instrument type the judged quantity (change from baseline, level below the surface, rate) against the levels of its default rule, ' +
+        'and which instruments are reporting',
       hits: 0,
       timeRestore: true,
       timeFrom: 'now-1h',
