@@ -1,7 +1,7 @@
 import type { ApiItem } from './endpoints.js';
 import type { Instrument } from './fleet.js';
 import { latestAvailableTime, type LoggingPlan } from './loggers.js';
-import { seriesValue, type SeriesProfile } from './series.js';
+import { loggedValue, type SeriesProfile } from './series.js';
 
 /** Everything the simulator knows about one instrument. */
 export interface SimulatedInstrument {
@@ -18,7 +18,7 @@ export function itemAt(instrument: Instrument, profile: SeriesProfile, loggedAt:
     surface_level: instrument.surfaceLevel,
     northing: instrument.northing,
     easting: instrument.easting,
-    reading: seriesValue(profile, loggedAt),
+    reading: loggedValue(profile, loggedAt),
     timestamp: new Date(loggedAt).toISOString(),
   };
 }

@@ -3,7 +3,16 @@ import { createEpisodePlans, episodeElevated, episodeOffset, type EpisodePlan } 
 import type { Instrument } from './fleet.js';
 import { EXCURSION_LEVELS } from './levels.js';
 import { createRandom, normalHash, unitHash, type Random } from './random.js';
-import { CONSOLIDATION_SETTLING_SHARE, EXCURSIONS, SPIKE_RATE, TYPE_MODELS, type Interval, type WaveSpec } from './type-models.js';
+import {
+  CONSOLIDATION_SETTLING_SHARE,
+  EXCURSIONS,
+  GLITCH_MAGNITUDE,
+  GLITCH_RATE,
+  SPIKE_RATE,
+  TYPE_MODELS,
+  type Interval,
+  type WaveSpec,
+} from './type-models.js';
 
 const MS_PER_HOUR = 3_600_000;
 const MS_PER_MINUTE = 60_000;
@@ -151,6 +160,23 @@ function drawWave(random: Random, spec: WaveSpec): Wave {
 export function seriesValue(profile: SeriesProfile, t: number): number {
   const offset =
     slowComponent(profile, t) + excursionComponent(profile, t) + episodeOffset(profile.episode, t) + noiseComponent(profile, t);
+  return reported(profile, offset);
+}
+
+/**
+ * What the logger records at `t`: the instrument's reading, or now and then a gross glitch
+ * (one misread far past the type's change levels) that the pipeline must record as an
+ * unconfirmed spike and never notify. The series itself ({@link seriesValue}) never has one.
+ */
+export function loggedValue(profile: SeriesProfile, t: number): number {
+  if (unitHash(profile.key, 'glitch', t) >= GLITCH_RATE) return seriesValue(profile, t);
+  const { min, max } = GLITCH_MAGNITUDE[profile.type];
+  const sign = unitHash(profile.key, 'glitch-sign', t) < 0.5 ? -1 : 1;
+  const glitch = sign * (min + unitHash(profile.key, 'glitch-size', t) * (max - min));
+  return reported(profile, seriesValue(profile, t) - profile.reference + glitch);
+}
+
+function reported(profile: SeriesProfile, offset: number): number {
   const { min, max } = INSTRUMENT_TYPE_SPECS[profile.type].physicalRange;
   const value = Math.min(max, Math.max(min, profile.reference + offset));
   const scale = 10 ** profile.decimals;

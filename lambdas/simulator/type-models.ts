@@ -122,6 +122,22 @@ export const TYPE_MODELS: Readonly<Record<InstrumentType, TypeModel>> = {
 export const SPIKE_RATE = 0.003;
 
 /**
+ * Chance that any one reading is a gross glitch (a vibrating-wire misread, a dropped
+ * digit): one reading far past the type's change levels, which the pipeline must record as
+ * an unconfirmed spike and never notify.
+ */
+export const GLITCH_RATE = 0.0005;
+
+/** Size of a gross glitch, per type: beyond the type's Action change level. */
+export const GLITCH_MAGNITUDE: Readonly<Record<InstrumentType, Interval>> = {
+  water_standpipe: { min: 2.5, max: 4 },
+  piezometer: { min: 80, max: 120 },
+  settlement_marker: { min: 22, max: 35 },
+  extensometer: { min: 22, max: 35 },
+  strain_gauge: { min: 2200, max: 3500 },
+};
+
+/**
  * Excursions: on each type, a handful of instruments rise into trigger territory once
  * per cycle (the type's `excursionTiming`) and come back, their slots spread evenly over
  * the cycle so that every type has an exceedance at any time of the day.

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { episodeMagnitude } from '../../lambdas/simulator/episodes.js';
 import { CHANGE_LEVELS, NORMAL_CHANGE_BOUND } from '../../lambdas/simulator/levels.js';
-import { seriesValue } from '../../lambdas/simulator/series.js';
+import { loggedValue, seriesValue } from '../../lambdas/simulator/series.js';
 import { createSimulator } from '../../lambdas/simulator/simulator.js';
-import { TYPE_MODELS } from '../../lambdas/simulator/type-models.js';
+import { GLITCH_MAGNITUDE, GLITCH_RATE, TYPE_MODELS } from '../../lambdas/simulator/type-models.js';
 import { HOUR, MINUTE, T0 } from './helpers.js';
 
 const simulator = createSimulator({ seed: 'episodes' });
@@ -127,5 +127,29 @@ describe('normal instruments', () => {
         expect(start - values[24 * 12]!, instrument.id).toBeLessThan(CHANGE_LEVELS.settlementRate.alert);
       }
     }
+  });
+});
+
+describe('gross glitches', () => {
+  it('replace about one logged reading in 2000 by one far past the change levels, leaving the series itself untouched', () => {
+    let glitches = 0;
+    let readings = 0;
+    for (const { instrument, profile } of everyone) {
+      for (let index = 0; index < 200; index++) {
+        const t = T0 + index * 10_000;
+        const logged = loggedValue(profile, t);
+        const series = seriesValue(profile, t);
+        readings++;
+        if (logged === series) continue;
+        glitches++;
+        const { min, max } = GLITCH_MAGNITUDE[instrument.type];
+        const size = Math.abs(logged - series);
+        expect(size, instrument.id).toBeGreaterThanOrEqual(min - 0.01);
+        expect(size, instrument.id).toBeLessThanOrEqual(max + 0.01);
+      }
+    }
+    // 200 readings of every instrument at a rate of 1/2000: a count of the right order, never none.
+    expect(glitches).toBeGreaterThan(0);
+    expect(glitches / readings).toBeLessThan(GLITCH_RATE * 3);
   });
 });
