@@ -73,13 +73,15 @@ export class AuroraBatchStore {
   /**
    * Recomputes the aggregates of the touched windows from the stored readings, then
    * evaluates, in event-time order, every window of this shard that is complete by the
-   * watermark and not yet evaluated. Returns how many windows were written and the
-   * status changes recorded.
+   * watermark and not yet evaluated. `arrivedUpTo`, the latest arrival time of the data,
+   * is what a change's lateness is measured to (default: the watermark). Returns how many
+   * windows were written and what the evaluation found.
    */
   async finaliseWindows(
     touched: readonly WindowKey[],
     shardId: string,
     watermark: number,
+    arrivedUpTo: number = watermark,
   ): Promise<{ windowsWritten: number; evaluation: EvaluationSummary }> {
     return this.db.transaction(async (session) => {
       let windowsWritten = 0;
@@ -96,7 +98,7 @@ export class AuroraBatchStore {
           shard: shardId,
         });
       }
-      const evaluation = await evaluatePendingWindows(session, shardId, watermark, this.now(), this.evaluation);
+      const evaluation = await evaluatePendingWindows(session, shardId, watermark, arrivedUpTo, this.evaluation);
       return { windowsWritten, evaluation };
     });
   }

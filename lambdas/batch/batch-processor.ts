@@ -51,7 +51,12 @@ export function batchWindowSink(deps: BatchProcessorDeps): WindowSink<BatchClose
 }
 
 async function closeBatchWindow(deps: BatchProcessorDeps, close: WindowClose): Promise<BatchClose> {
-  const { windowsWritten } = await deps.store.finaliseWindows(close.touched, close.shardId, close.arrivedUpTo - deps.allowedLatenessMs);
+  const { windowsWritten } = await deps.store.finaliseWindows(
+    close.touched,
+    close.shardId,
+    close.arrivedUpTo - deps.allowedLatenessMs,
+    close.arrivedUpTo,
+  );
   let alertsPublished = 0;
   for (;;) {
     const pending = await deps.store.pendingAlerts(close.shardId, ALERTS_PER_ROUND);

@@ -127,6 +127,7 @@ export async function evaluatePendingWindows(
   session: SqlSession,
   shardId: string,
   watermark: number,
+  /** The latest arrival time of the data being judged: what lateness is measured to. */
   now: number,
   options: StatusEvaluationOptions,
 ): Promise<EvaluationSummary> {
@@ -149,6 +150,7 @@ async function evaluatePage(
   session: SqlSession,
   page: readonly PendingInstrumentRow[],
   watermark: number,
+  /** The latest arrival time of the data being judged: what lateness is measured to. */
   now: number,
   options: StatusEvaluationOptions,
 ): Promise<EvaluationSummary> {

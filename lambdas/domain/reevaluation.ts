@@ -28,8 +28,15 @@ export interface RecordedOutcomes {
   readonly spikes: readonly UnconfirmedSpike[];
 }
 
+/**
+ * A change is **late** when it was found by judging again windows already judged (data for
+ * a period already judged), or when the data that found it arrived more than
+ * {@link LATE_CHANGE_AFTER_MS} after the window ended (a logger back-filling after a comms
+ * outage). Both depend only on the data and its arrival times, so a replay flags the same.
+ */
+export const LATE_CHANGE_AFTER_MS = 15 * 60_000;
+
 export interface LateStatusChange extends StatusChange {
-  /** Whether the change was found for a window before the latest one already judged. */
   readonly late: boolean;
   /** For a late change, from the window's end to `now`, milliseconds; else 0. */
   readonly delayMs: number;
@@ -59,7 +66,10 @@ export interface ReevaluationInput {
   readonly recorded: RecordedOutcomes;
   /** Start of the latest window judged before this evaluation, or null. */
   readonly judgedUpTo: number | null;
+  /** When the data being judged arrived (the latest arrival time of the batch), epoch ms. */
   readonly now: number;
+  /** Default {@link LATE_CHANGE_AFTER_MS}. */
+  readonly lateAfterMs?: number;
 }
 
 export function changeKey(change: Pick<StatusChange, 'windowStart' | 'from' | 'to'>): string {
@@ -83,7 +93,8 @@ export function reevaluate(input: ReevaluationInput): Reevaluation {
     addedChanges: run.changes
       .filter((change) => !recordedChanges.has(changeKey(change)))
       .map((change) => {
-        const late = input.judgedUpTo !== null && change.windowStart < input.judgedUpTo;
+        const rejudged = input.judgedUpTo !== null && change.windowStart < input.judgedUpTo;
+        const late = rejudged || input.now - change.windowEnd > (input.lateAfterMs ?? LATE_CHANGE_AFTER_MS);
         return { ...change, late, delayMs: late ? Math.max(0, input.now - change.windowEnd) : 0 };
       }),
     withdrawnChanges: input.recorded.changes.filter((change) => !foundChanges.has(changeKey(change))),

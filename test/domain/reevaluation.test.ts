@@ -134,3 +134,14 @@ describe('evaluation in event time', () => {
     expect(beyondLateHorizon(0, 1001, 1000)).toBe(true);
   });
 });
+
+describe('late changes by arrival', () => {
+  it('flags a change found from data that arrived more than 15 minutes after its window, with the delay', () => {
+    const windows = [w(0, -2), w(10, -14), w(20, -14)];
+    const run = (now: number) =>
+      reevaluate({ from: null, windows, rule, baselines: [], recorded: { changes: [], spikes: [] }, judgedUpTo: null, now }).addedChanges;
+    // The alert at minute 20 (window end 20:10): found at 30:10 it is on time, at 40:11 it is 20 min 1 s late.
+    expect(run(30 * MINUTE + 10_000).map((c) => c.late)).toEqual([false]);
+    expect(run(40 * MINUTE + 11_000).map((c) => [c.late, c.delayMs])).toEqual([[true, 20 * MINUTE + 1_000]]);
+  });
+});
