@@ -236,6 +236,30 @@ describe('the status sequence depends only on the windows', () => {
   });
 });
 
+describe('re-baselining', () => {
+  it('never changes how windows before its effective time were judged', () => {
+    const marker = defaultTriggerRule('settlement_marker', null);
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -30, max: 15, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.nat({ max: 40 }),
+        fc.double({ min: -20, max: 10, noNaN: true }),
+        (means, at, value) => {
+          const windows = means.map((mean, i) => w(i, Math.round(mean * 100) / 100));
+          const effectiveFrom = at * WINDOW;
+          const without = judgeWindows(null, windows, marker, []);
+          const withBaseline = judgeWindows(null, windows, marker, [{ id: 'b', value, effectiveFrom }]);
+          const before = (run: typeof without) => run.judgements.filter((j) => j.windowStart < effectiveFrom);
+          expect(before(withBaseline)).toEqual(before(without));
+          expect(withBaseline.changes.filter((c) => c.windowStart < effectiveFrom)).toEqual(
+            without.changes.filter((c) => c.windowStart < effectiveFrom),
+          );
+        },
+      ),
+    );
+  });
+});
+
 describe('rule validation', () => {
   const base = defaultTriggerRule('settlement_marker', null);
 
