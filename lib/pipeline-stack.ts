@@ -233,24 +233,24 @@ export class PipelineStack extends Stack {
       namePrefix: prefix,
       metricsNamespace: namespace,
       opsTopic: this.opsNotifications,
-      poller: { label: 'Poller', handler: this.poller.handler, serviceName: this.poller.serviceName, consumesStream: false },
+      poller: { label: 'Poller', lambdaFunction: this.poller.lambdaFunction, serviceName: this.poller.serviceName, consumesStream: false },
       processors: [
         {
           label: 'Batch processor',
-          handler: this.batchProcessor.handler,
+          lambdaFunction: this.batchProcessor.lambdaFunction,
           serviceName: this.batchProcessor.serviceName,
           consumesStream: true,
         },
         {
           label: 'Realtime processor',
-          handler: this.realtimeProcessor.handler,
+          lambdaFunction: this.realtimeProcessor.lambdaFunction,
           serviceName: this.realtimeProcessor.serviceName,
           consumesStream: true,
         },
       ],
       quarantineRecorder: {
         label: 'Quarantine recorder',
-        handler: this.quarantineRecorder.handler,
+        lambdaFunction: this.quarantineRecorder.lambdaFunction,
         serviceName: this.quarantineRecorder.serviceName,
         consumesStream: false,
       },

@@ -38,7 +38,7 @@ export interface PollerProps {
  * the stream, rejected ones in the quarantine.
  */
 export class Poller extends Construct implements iam.IGrantable {
-  readonly handler: PipelineFunction;
+  readonly lambdaFunction: PipelineFunction;
   readonly schedule: scheduler.Schedule;
   readonly serviceName: string;
 
@@ -46,7 +46,7 @@ export class Poller extends Construct implements iam.IGrantable {
     super(scope, id);
     this.serviceName = props.serviceName ?? 'poller';
 
-    this.handler = new PipelineFunction(this, 'Handler', {
+    this.lambdaFunction = new PipelineFunction(this, 'Handler', {
       entry: 'lambdas/poller/handler.ts',
       functionName: props.functionName,
       description: 'Polls the source API and puts canonical readings on the Kinesis stream',
@@ -62,12 +62,13 @@ export class Poller extends Construct implements iam.IGrantable {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'GeotechMonitoring',
       },
     });
-    for (const [name, value] of Object.entries(props.source.bind(this.handler).environment)) this.handler.addEnvironment(name, value);
-    props.stream.grantPutRecords(this.handler);
-    props.quarantine.grantSend(this.handler);
+    for (const [name, value] of Object.entries(props.source.bind(this.lambdaFunction).environment))
+      this.lambdaFunction.addEnvironment(name, value);
+    props.stream.grantPutRecords(this.lambdaFunction);
+    props.quarantine.grantSend(this.lambdaFunction);
 
     // A start that cannot run (the previous poll still holds the single slot) is dropped, not queued.
-    this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    this.lambdaFunction.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
 
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       description: `Lets EventBridge Scheduler start ${props.functionName}`,
@@ -79,16 +80,20 @@ export class Poller extends Construct implements iam.IGrantable {
       scheduleName: props.functionName,
       description: 'Starts a polling session every minute',
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
-      target: new targets.LambdaInvoke(this.handler.function, { role: scheduleRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+      target: new targets.LambdaInvoke(this.lambdaFunction.function, {
+        role: scheduleRole,
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(1),
+      }),
     });
     acknowledge(
       scheduleRole,
-      wildcardResource(this, `${this.handler.functionArn}:*`),
+      wildcardResource(this, `${this.lambdaFunction.functionArn}:*`),
       'The LambdaInvoke target grants lambda:InvokeFunction on the poller and its versions (ARN:*); the role can invoke nothing else.',
     );
   }
 
   get grantPrincipal(): iam.IPrincipal {
-    return this.handler.grantPrincipal;
+    return this.lambdaFunction.grantPrincipal;
   }
 }

@@ -25,7 +25,7 @@ export const PIPELINE_METRICS = {
 export interface WatchedFunction {
   /** Label on the dashboard and in alarm names, e.g. `Batch processor`. */
   readonly label: string;
-  readonly handler: PipelineFunction;
+  readonly lambdaFunction: PipelineFunction;
   readonly serviceName: string;
   /** Whether it consumes the stream (its iterator age is watched). */
   readonly consumesStream: boolean;
@@ -91,7 +91,7 @@ export class Operations extends Construct {
     for (const consumer of consumers) {
       const thresholdMs = Math.max(Duration.minutes(5).toMilliseconds(), 3 * props.window.toMilliseconds());
       alarm(`${compact(consumer.label)}IteratorAge`, `${consumer.label} is more than ${thresholdMs / 1000} s behind the stream`, {
-        metric: consumer.handler.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+        metric: consumer.lambdaFunction.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
         threshold: thresholdMs,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
@@ -101,7 +101,7 @@ export class Operations extends Construct {
     }
     for (const fn of functions) {
       alarm(`${compact(fn.label)}Errors`, `${fn.label} invocations are failing`, {
-        metric: fn.handler.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        metric: fn.lambdaFunction.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
@@ -109,7 +109,7 @@ export class Operations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       alarm(`${compact(fn.label)}Throttles`, `${fn.label} invocations are throttled`, {
-        metric: fn.handler.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+        metric: fn.lambdaFunction.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
         threshold: 1,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
@@ -219,7 +219,7 @@ export class Operations extends Construct {
             title: 'Iterator age (ms, max)',
             width: 6,
             left: consumers.map((consumer) =>
-              consumer.handler.function.metric('IteratorAge', { statistic: 'Maximum', period: minute, label: consumer.label }),
+              consumer.lambdaFunction.function.metric('IteratorAge', { statistic: 'Maximum', period: minute, label: consumer.label }),
             ),
           }),
         ],
@@ -228,14 +228,16 @@ export class Operations extends Construct {
             title: 'Function errors and throttles',
             width: 8,
             left: functions.flatMap((fn) => [
-              fn.handler.function.metricErrors({ period: fiveMinutes, statistic: 'Sum', label: `${fn.label} errors` }),
-              fn.handler.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum', label: `${fn.label} throttles` }),
+              fn.lambdaFunction.function.metricErrors({ period: fiveMinutes, statistic: 'Sum', label: `${fn.label} errors` }),
+              fn.lambdaFunction.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum', label: `${fn.label} throttles` }),
             ]),
           }),
           new cloudwatch.GraphWidget({
             title: 'Function duration (ms, p99)',
             width: 8,
-            left: functions.map((fn) => fn.handler.function.metricDuration({ period: fiveMinutes, statistic: 'p99', label: fn.label })),
+            left: functions.map((fn) =>
+              fn.lambdaFunction.function.metricDuration({ period: fiveMinutes, statistic: 'p99', label: fn.label }),
+            ),
           }),
           new cloudwatch.GraphWidget({
             title: 'Queue depth (messages visible)',

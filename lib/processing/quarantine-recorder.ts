@@ -44,7 +44,7 @@ export interface QuarantineRecorderProps {
  * takes it. The function's `RejectionsNotRecorded` metric counts those deliveries.
  */
 export class QuarantineRecorder extends Construct implements iam.IGrantable {
-  readonly handler: PipelineFunction;
+  readonly lambdaFunction: PipelineFunction;
   readonly eventSourceMapping: lambda.EventSourceMapping;
   readonly serviceName: string;
 
@@ -58,7 +58,7 @@ export class QuarantineRecorder extends Construct implements iam.IGrantable {
       );
     }
 
-    this.handler = new PipelineFunction(this, 'Handler', {
+    this.lambdaFunction = new PipelineFunction(this, 'Handler', {
       entry: 'lambdas/batch/quarantine-handler.ts',
       functionName: props.functionName,
       description: 'Writes each rejection from the quarantine queue to the quarantined_readings table in Aurora',
@@ -71,10 +71,10 @@ export class QuarantineRecorder extends Construct implements iam.IGrantable {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'GeotechMonitoring',
       },
     });
-    props.queue.grantConsume(this.handler);
-    props.store.grantDataApiAccess(this.handler);
+    props.queue.grantConsume(this.lambdaFunction);
+    props.store.grantDataApiAccess(this.lambdaFunction);
 
-    this.eventSourceMapping = this.handler.function.addEventSourceMapping('Quarantine', {
+    this.eventSourceMapping = this.lambdaFunction.function.addEventSourceMapping('Quarantine', {
       eventSourceArn: props.queue.queue.queueArn,
       batchSize: props.batchSize ?? 10,
       maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(10),
@@ -84,6 +84,6 @@ export class QuarantineRecorder extends Construct implements iam.IGrantable {
   }
 
   get grantPrincipal(): iam.IPrincipal {
-    return this.handler.grantPrincipal;
+    return this.lambdaFunction.grantPrincipal;
   }
 }

@@ -55,7 +55,7 @@ export interface StreamProcessorProps extends TumblingWindowConsumerOptions {
  * age, and an SQS on-failure destination.
  */
 export class StreamProcessor extends Construct implements iam.IGrantable {
-  readonly handler: PipelineFunction;
+  readonly lambdaFunction: PipelineFunction;
   readonly eventSource: sources.KinesisEventSource;
   readonly serviceName: string;
 
@@ -64,7 +64,7 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
     const window = props.window ?? Duration.seconds(60);
     this.serviceName = props.serviceName;
 
-    this.handler = new PipelineFunction(this, 'Handler', {
+    this.lambdaFunction = new PipelineFunction(this, 'Handler', {
       entry: props.entry,
       functionName: props.functionName,
       description: props.description,
@@ -91,10 +91,10 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
       parallelizationFactor: 1,
       onFailure: new QueueFailureDestination(props.onFailure),
     });
-    this.handler.function.addEventSource(this.eventSource);
+    this.lambdaFunction.function.addEventSource(this.eventSource);
   }
 
   get grantPrincipal(): iam.IPrincipal {
-    return this.handler.grantPrincipal;
+    return this.lambdaFunction.grantPrincipal;
   }
 }
