@@ -1,18 +1,16 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
-import { PipelineFunction } from '../constructs/pipeline-function.js';
+import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
 import { acknowledge, wildcardResource } from '../nag.js';
 import type { PollSource } from './poll-source.js';
 import type { ReadingStream } from './reading-stream.js';
 
-export interface PollerProps {
-  /** Physical name of the function; the schedule is named after it. */
-  readonly functionName: string;
+export interface PollerProps extends ServiceFunctionOptions {
   readonly source: PollSource;
   readonly stream: ReadingStream;
   /** Where rejected readings are kept. */
@@ -24,32 +22,25 @@ export interface PollerProps {
    * minute and the reserved concurrency of 1 keeps them from overlapping. @default Duration.seconds(60)
    */
   readonly timeout?: Duration;
-  /** @default 'GeotechMonitoring' */
-  readonly metricsNamespace?: string;
   /** Powertools service name: the `service` dimension of the poller's metrics. @default 'poller' */
   readonly serviceName?: string;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
  * The poller: a function started every minute by EventBridge Scheduler that polls the source
  * API every `pollInterval` until shortly before its timeout and puts the accepted readings on
- * the stream, rejected ones in the quarantine.
+ * the stream, rejected ones in the quarantine. The schedule is named after the function.
  */
-export class Poller extends Construct implements iam.IGrantable {
-  readonly lambdaFunction: PipelineFunction;
+export class Poller extends ServiceFunction {
   readonly schedule: scheduler.Schedule;
-  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: PollerProps) {
-    super(scope, id);
-    this.serviceName = props.serviceName ?? 'poller';
-
-    this.lambdaFunction = new PipelineFunction(this, 'Handler', {
+    super(scope, id, {
       entry: 'lambdas/poller/handler.ts',
       functionName: props.functionName,
       description: 'Polls the source API and puts canonical readings on the Kinesis stream',
+      serviceName: props.serviceName ?? SERVICE_NAMES.poller,
+      metricsNamespace: props.metricsNamespace,
       timeout: props.timeout ?? Duration.seconds(60),
       memorySize: 512,
       reservedConcurrentExecutions: 1,
@@ -58,8 +49,6 @@ export class Poller extends Construct implements iam.IGrantable {
         STREAM_NAME: props.stream.streamName,
         POLL_INTERVAL_SECONDS: String((props.pollInterval ?? Duration.seconds(10)).toSeconds()),
         QUARANTINE_QUEUE_URL: props.quarantine.queueUrl,
-        POWERTOOLS_SERVICE_NAME: this.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'GeotechMonitoring',
       },
     });
     for (const [name, value] of Object.entries(props.source.bind(this.lambdaFunction).environment))
@@ -91,9 +80,5 @@ export class Poller extends Construct implements iam.IGrantable {
       wildcardResource(this, `${this.lambdaFunction.functionArn}:*`),
       'The LambdaInvoke target grants lambda:InvokeFunction on the poller and its versions (ARN:*); the role can invoke nothing else.',
     );
-  }
-
-  get grantPrincipal(): iam.IPrincipal {
-    return this.lambdaFunction.grantPrincipal;
   }
 }
