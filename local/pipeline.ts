@@ -21,9 +21,7 @@ import { SERVICE_NAMES, type ServiceName } from '../lambdas/shared/telemetry.js'
 import type { TumblingWindowEvent, TumblingWindowResponse } from '../lambdas/shared/tumbling-window.js';
 import {
   createLocalRdsDataClient,
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
+  LOCAL_TARGET,
   openEmbeddedDatabase,
   pgliteBackend,
   startDataApiServer,
@@ -304,9 +302,8 @@ async function startBatchStore(options: LocalPipelineOptions, dataDir: string, c
 
   const rdsData = createLocalRdsDataClient(dataApi.url);
   closers.add(async () => rdsData.destroy());
-  const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
-  await runMigrations({ client: rdsData, ...target, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
-  const database = new DataApiDatabase(rdsData, target);
+  await runMigrations({ client: rdsData, ...LOCAL_TARGET, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
+  const database = new DataApiDatabase(rdsData, LOCAL_TARGET);
   return {
     database,
     store: new AuroraBatchStore(database, options.windowSeconds),

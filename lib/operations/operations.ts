@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
@@ -99,23 +100,25 @@ export class Operations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
+    const invocationProblems = [
+      { name: 'Errors', says: 'failing', metric: (fn: lambda.IFunction) => fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }) },
+      {
+        name: 'Throttles',
+        says: 'throttled',
+        metric: (fn: lambda.IFunction) => fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+      },
+    ];
     for (const fn of functions) {
-      alarm(`${compact(fn.label)}Errors`, `${fn.label} invocations are failing`, {
-        metric: fn.lambdaFunction.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm(`${compact(fn.label)}Throttles`, `${fn.label} invocations are throttled`, {
-        metric: fn.lambdaFunction.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      for (const problem of invocationProblems) {
+        alarm(`${compact(fn.label)}${problem.name}`, `${fn.label} invocations are ${problem.says}`, {
+          metric: problem.metric(fn.lambdaFunction.function),
+          threshold: 1,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
     }
     alarm('ProcessingFailuresDepth', 'Batches exhausted their retries and were sent to the on-failure queue; inspect and replay them', {
       metric: props.failureQueue.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
