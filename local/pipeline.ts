@@ -57,7 +57,7 @@ export interface LocalPipelineOptions {
   readonly faultRate: number;
   /** How often the poller polls, seconds. Default 10. */
   readonly pollIntervalSeconds: number;
-  /** Event-time window the processor averages over, seconds. Default 10. */
+  /** Event-time window both processors average over, seconds. Default 10. */
   readonly windowSeconds: number;
   /** Lambda tumbling window of the event source mapping, seconds. Default 30. */
   readonly tumblingWindowSeconds: number;
@@ -66,9 +66,9 @@ export interface LocalPipelineOptions {
    * so more shards keep a long local run responsive.
    */
   readonly shards: number;
-  /** Most records per processor invocation. Default 500. */
+  /** Most records per invocation of either processor. Default 500. */
   readonly batchSize: number;
-  /** How late a reading may arrive and still count for its window's trigger evaluation, seconds. Default 15. */
+  /** How late a reading may arrive and still count for its window's trigger evaluation (the batch processor's), seconds. Default 15. */
   readonly allowedLatenessSeconds: number;
   /** Keep every item the simulator serves (for tests that recompute from them). Default false. */
   readonly recordServed?: boolean;
@@ -108,13 +108,16 @@ export interface PipelineSummary {
   readingsRejected: number;
   rejectedByReason: Partial<Record<RejectionReason, number>>;
   recordsPut: number;
+  /** Records the batch processor handled. */
   recordsProcessed: number;
+  /** Window aggregates the batch processor wrote to the batch store. */
   windowsWritten: number;
+  /** Status changes (trigger events) the batch processor wrote to the batch store. */
   alertsRaised: number;
   endpointFailures: number;
-  /** Processor invocations that failed and were retried (a sink outage shows here). */
+  /** Invocations of either processor that failed and were retried (a sink outage shows here). */
   invocationErrors: number;
-  /** Batches sent to the on-failure destination after retries ran out. */
+  /** Batches of either processor sent to the on-failure destination after retries ran out. */
   failedBatches: number;
   /** Records the real-time processor handled (0 when the real-time path is off). */
   realtimeRecordsProcessed: number;
