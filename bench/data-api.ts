@@ -9,9 +9,7 @@ import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
 import type { SourcedReading } from '../lambdas/shared/tumbling-window.js';
 import {
   createLocalRdsDataClient,
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
+  LOCAL_TARGET,
   openEmbeddedDatabase,
   pgliteBackend,
   startDataApiServer,
@@ -38,9 +36,8 @@ export async function benchDataApi(): Promise<Metric[]> {
   const server = await startDataApiServer({ backend: pgliteBackend(embedded), port: 0 });
   const client = createLocalRdsDataClient(server.url);
   try {
-    const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
-    await runMigrations({ client, ...target, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
-    const database = new DataApiDatabase(client, target);
+    await runMigrations({ client, ...LOCAL_TARGET, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
+    const database = new DataApiDatabase(client, LOCAL_TARGET);
     const store = new AuroraBatchStore(database, 10);
 
     const batched = syntheticReadings(10_000, 500);

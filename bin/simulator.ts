@@ -37,6 +37,7 @@ function parseOptions(argv: readonly string[]): SimulatorServerOptions | 'help' 
   const faultFlags = Object.fromEntries(FAULT_KNOBS.map((knob) => [knob.flag, { type: 'string' } as const]));
   let parsed;
   try {
+    // The same strict parseArgs set-up as the report's command line (local/report/options.ts) on purpose; the options are this command's own.
     parsed = parseArgs({
       args: [...argv],
       strict: true,

@@ -18,10 +18,11 @@ import { ReadingStream } from './ingestion/reading-stream.js';
 import { acknowledge } from './nag.js';
 import { Operations } from './operations/operations.js';
 import { QuarantineRecorder } from './processing/quarantine-recorder.js';
-import { StreamProcessor, type TumblingWindowConsumerOptions } from './processing/stream-processor.js';
+import { StreamProcessor, type StreamProcessorProps } from './processing/stream-processor.js';
 import { RealtimeStore } from './realtime-store/realtime-store.js';
 import { QuickSightReporting } from './reporting/quicksight-reporting.js';
 import { SourceSimulator } from './simulator/source-simulator.js';
+import { SERVICE_NAMES } from '../lambdas/shared/telemetry.js';
 
 export interface PipelineStackProps extends StackProps {
   /** The configuration as loadConfig returns it: every key and every rule between keys already checked. */
@@ -180,7 +181,12 @@ export class PipelineStack extends Stack {
       logRetention,
     });
 
-    const consumption: TumblingWindowConsumerOptions = {
+    // What the two stream processors share; each states its entry, its store and its service.
+    const consumption: Omit<StreamProcessorProps, 'entry' | 'functionName' | 'description' | 'serviceName'> = {
+      stream: this.stream,
+      onFailure: this.processingFailures,
+      metricsNamespace: namespace,
+      logRetention,
       window: Duration.seconds(config.tumblingWindowSeconds),
       averagingWindow: Duration.seconds(config.windowSeconds),
       batchSize: config.batchSize,
@@ -193,11 +199,7 @@ export class PipelineStack extends Stack {
       entry: 'lambdas/batch/handler.ts',
       functionName: `${prefix}-batch-processor`,
       description: 'Folds readings into tumbling windows and writes readings, windows and trigger status to Aurora',
-      stream: this.stream,
-      onFailure: this.processingFailures,
-      serviceName: 'batch-processor',
-      metricsNamespace: namespace,
-      logRetention,
+      serviceName: SERVICE_NAMES.batchProcessor,
       environment: {
         ...this.batchStore.dataApiEnvironment,
         ALERT_TOPIC_ARN: this.alerts.topicArn,
@@ -208,16 +210,13 @@ export class PipelineStack extends Stack {
     this.batchStore.grantDataApiAccess(this.batchProcessor);
     this.alerts.grantPublish(this.batchProcessor);
 
+    // Alike the batch processor above on purpose: each states only its entry, names, service and store variables.
     this.realtimeProcessor = new StreamProcessor(this, 'RealtimeProcessor', {
       ...consumption,
       entry: 'lambdas/realtime/handler.ts',
       functionName: `${prefix}-realtime-processor`,
       description: 'Folds readings into tumbling windows and indexes readings, windows and status in OpenSearch',
-      stream: this.stream,
-      onFailure: this.processingFailures,
-      serviceName: 'realtime-processor',
-      metricsNamespace: namespace,
-      logRetention,
+      serviceName: SERVICE_NAMES.realtimeProcessor,
       environment: {
         OPENSEARCH_ENDPOINT: this.realtimeStore.endpointUrl,
         OPENSEARCH_INDEX_PREFIX: this.realtimeStore.indexPrefix,
@@ -239,24 +238,24 @@ export class PipelineStack extends Stack {
       namePrefix: prefix,
       metricsNamespace: namespace,
       opsTopic: this.opsNotifications,
-      poller: { label: 'Poller', handler: this.poller.handler, serviceName: this.poller.serviceName, consumesStream: false },
+      poller: { label: 'Poller', lambdaFunction: this.poller.lambdaFunction, serviceName: this.poller.serviceName, consumesStream: false },
       processors: [
         {
           label: 'Batch processor',
-          handler: this.batchProcessor.handler,
+          lambdaFunction: this.batchProcessor.lambdaFunction,
           serviceName: this.batchProcessor.serviceName,
           consumesStream: true,
         },
         {
           label: 'Realtime processor',
-          handler: this.realtimeProcessor.handler,
+          lambdaFunction: this.realtimeProcessor.lambdaFunction,
           serviceName: this.realtimeProcessor.serviceName,
           consumesStream: true,
         },
       ],
       quarantineRecorder: {
         label: 'Quarantine recorder',
-        handler: this.quarantineRecorder.handler,
+        lambdaFunction: this.quarantineRecorder.lambdaFunction,
         serviceName: this.quarantineRecorder.serviceName,
         consumesStream: false,
       },

@@ -26,9 +26,7 @@ import { SERVICE_NAMES, type ServiceName } from '../lambdas/shared/telemetry.js'
 import type { TumblingWindowEvent, TumblingWindowResponse } from '../lambdas/shared/tumbling-window.js';
 import {
   createLocalRdsDataClient,
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
+  LOCAL_TARGET,
   openEmbeddedDatabase,
   pgliteBackend,
   startDataApiServer,
@@ -65,7 +63,7 @@ export interface LocalPipelineOptions {
   readonly faultRate: number;
   /** How often the poller polls, seconds. Default 10. */
   readonly pollIntervalSeconds: number;
-  /** Event-time window the processor averages over, seconds. Default 10. */
+  /** Event-time window both processors average over, seconds. Default 10. */
   readonly windowSeconds: number;
   /** Lambda tumbling window of the event source mapping, seconds. Default 30. */
   readonly tumblingWindowSeconds: number;
@@ -74,9 +72,9 @@ export interface LocalPipelineOptions {
    * so more shards keep a long local run responsive.
    */
   readonly shards: number;
-  /** Most records per processor invocation. Default 500. */
+  /** Most records per invocation of either processor. Default 500. */
   readonly batchSize: number;
-  /** How late a reading may arrive and still count for its window's trigger evaluation, seconds. Default 15. */
+  /** How late a reading may arrive and still count for its window's trigger evaluation (the batch processor's), seconds. Default 15. */
   readonly allowedLatenessSeconds: number;
   /**
    * The site's IANA time zone, written to report_settings at start (the report views cut
@@ -131,15 +129,18 @@ export interface PipelineSummary {
   readingsRejected: number;
   rejectedByReason: Partial<Record<RejectionReason, number>>;
   recordsPut: number;
+  /** Records the batch processor handled. */
   recordsProcessed: number;
+  /** Window aggregates the batch processor wrote to the batch store. */
   windowsWritten: number;
   /** Windows written in this run that average more than one reading. */
   windowsWithSeveralReadings: number;
+  /** Status changes (trigger events) the batch processor wrote to the batch store. */
   alertsRaised: number;
   endpointFailures: number;
-  /** Processor invocations that failed and were retried (a sink outage shows here). */
+  /** Invocations of either processor that failed and were retried (a sink outage shows here). */
   invocationErrors: number;
-  /** Batches sent to the on-failure destination after retries ran out. */
+  /** Batches of either processor sent to the on-failure destination after retries ran out. */
   failedBatches: number;
   /** Records the real-time processor handled (0 when the real-time path is off). */
   realtimeRecordsProcessed: number;
@@ -344,9 +345,8 @@ async function startBatchStore(options: LocalPipelineOptions, dataDir: string, c
 
   const rdsData = createLocalRdsDataClient(dataApi.url);
   closers.add(async () => rdsData.destroy());
-  const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
-  await runMigrations({ client: rdsData, ...target, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
-  const database = new DataApiDatabase(rdsData, target);
+  await runMigrations({ client: rdsData, ...LOCAL_TARGET, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
+  const database = new DataApiDatabase(rdsData, LOCAL_TARGET);
   await applySiteSettings(database, { siteTimeZone: options.siteTimeZone });
   return {
     database,

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import {
+  dataApiTargetVariables,
   optionalText,
   parseEnvironment,
-  requiredText,
   unsetWhenBlank,
   wholeNumber,
   windowSecondsVariable,
@@ -28,9 +28,7 @@ export interface BatchConfig {
 export const DEFAULT_ALLOWED_LATENESS_SECONDS = 30;
 
 const EnvironmentSchema = z.object({
-  DB_CLUSTER_ARN: requiredText('the Aurora cluster ARN'),
-  DB_SECRET_ARN: requiredText('the database secret ARN'),
-  DB_NAME: unsetWhenBlank(z._default(z.string().check(z.trim(), z.minLength(1)), 'geotech')),
+  ...dataApiTargetVariables,
   WINDOW_SECONDS: windowSecondsVariable(10),
   ALLOWED_LATENESS_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 0, 86_400), DEFAULT_ALLOWED_LATENESS_SECONDS)),
   LATE_HORIZON_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 3600, 90 * 86_400), DEFAULT_LATE_HORIZON_MS / 1000)),

@@ -5,7 +5,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { REJECTION_REASONS, type Rejection } from '../domain/rejection.js';
 import type { DataApiTarget } from '../db/sql-client.js';
-import { parseEnvironment, requiredText, unsetWhenBlank, type Environment } from '../shared/environment.js';
+import { dataApiTargetVariables, parseEnvironment, type Environment } from '../shared/environment.js';
 import type { QuarantineEntry } from '../shared/tumbling-window.js';
 import type { AuroraBatchStore } from './aurora-store.js';
 
@@ -30,11 +30,7 @@ export const RECORDER_METRICS = {
 
 const SUBJECT = 'quarantine recorder environment';
 
-const EnvironmentSchema = z.object({
-  DB_CLUSTER_ARN: requiredText('the Aurora cluster ARN'),
-  DB_SECRET_ARN: requiredText('the database secret ARN'),
-  DB_NAME: unsetWhenBlank(z._default(z.string().check(z.trim()), 'geotech')),
-});
+const EnvironmentSchema = z.object(dataApiTargetVariables);
 
 /**
  * The Data API target from the function's environment (DB_CLUSTER_ARN, DB_SECRET_ARN,

@@ -22,7 +22,7 @@ export const REJECTION_REASONS = [
   'invalid_timestamp',
   /** The timestamp lies further in the future than the allowed clock skew. */
   'future_timestamp',
-  /** The same instrument and timestamp were already seen, in this poll or one of the last hour (see `lambdas/poller/seen-readings.ts`). */
+  /** The same instrument and timestamp were already seen: the poller remembers each reading for an hour after its event time (`lambdas/poller/seen-readings.ts`), across polls and warm invocations. */
   'duplicate_reading',
   /** A stream record that does not decode as a canonical reading. */
   'undecodable_record',

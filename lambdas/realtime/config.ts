@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError, type ConfigProblem } from '../shared/config-error.js';
+// Alike the other config modules' imports on purpose: every function reads its environment with the same helpers.
 import {
   httpUrl,
   optionalText,

@@ -4,6 +4,7 @@ import { processRealtimeEvent, type RealtimeProcessorDeps } from './realtime-pro
 export type RealtimeHandlerDeps = RealtimeProcessorDeps & HandlerTelemetry;
 export type RealtimeHandler = TumblingWindowHandler;
 
+// Alike the batch handler (batch-handler.ts) on purpose: both are the shared tumbling-window handler given their own processing and counts.
 /** The real-time processor's Lambda handler, with its dependencies given (the deployed entry, the local runtime, tests). */
 export function createRealtimeHandler(deps: RealtimeHandlerDeps): RealtimeHandler {
   return createTumblingWindowHandler({

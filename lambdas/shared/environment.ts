@@ -36,6 +36,16 @@ export const wholeNumber = (unit: string, min: number, max: number) =>
     z.refine((n) => Number.isInteger(n) && n >= min && n <= max, `must be a whole number of ${unit} from ${min} to ${max}`),
   );
 
+/**
+ * DB_CLUSTER_ARN, DB_SECRET_ARN and DB_NAME (default `geotech`): the Data API target the
+ * stack gives every function that uses the batch store (`BatchStore.dataApiEnvironment`).
+ */
+export const dataApiTargetVariables = {
+  DB_CLUSTER_ARN: requiredText('the Aurora cluster ARN'),
+  DB_SECRET_ARN: requiredText('the database secret ARN'),
+  DB_NAME: unsetWhenBlank(z._default(z.string().check(z.trim(), z.minLength(1)), 'geotech')),
+};
+
 export const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http or https URL (${what})` });
 
 /**

@@ -96,6 +96,7 @@ export class SqsQuarantineSink implements QuarantineSink {
   readonly #limits: BatchLimits;
   readonly #sleep: Sleep;
 
+  // Alike the poller's KinesisWriter constructor on purpose: both are batching writers with the same retry options and their own service limits.
   constructor(options: SqsQuarantineSinkOptions) {
     this.#client = options.client;
     this.#queueUrl = options.queueUrl;

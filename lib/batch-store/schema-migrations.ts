@@ -34,7 +34,7 @@ export interface SchemaMigrationsProps {
  * migrations or the zone change).
  */
 export class SchemaMigrations extends Construct {
-  readonly handler: PipelineFunction;
+  readonly lambdaFunction: PipelineFunction;
   readonly customResource: FunctionCustomResource;
   readonly migrationsHash: string;
 
@@ -42,7 +42,7 @@ export class SchemaMigrations extends Construct {
     super(scope, id);
     this.migrationsHash = contentHash(PROJECT_ROOT, props.sources ?? ['lambdas/db']);
 
-    this.handler = new PipelineFunction(this, 'Handler', {
+    this.lambdaFunction = new PipelineFunction(this, 'Handler', {
       entry: props.entry ?? 'lambdas/db/migrate-handler.ts',
       functionName: props.functionName,
       description: 'Applies the batch store schema migrations through the Data API (custom resource)',
@@ -52,10 +52,10 @@ export class SchemaMigrations extends Construct {
       logRetention: props.logRetention,
       environment: props.store.dataApiEnvironment,
     });
-    props.store.grantDataApiAccess(this.handler);
+    props.store.grantDataApiAccess(this.lambdaFunction);
 
     this.customResource = new FunctionCustomResource(this, 'Migrations', {
-      handler: this.handler,
+      lambdaFunction: this.lambdaFunction,
       resourceType: 'Custom::SchemaMigrations',
       properties: { MigrationsHash: this.migrationsHash, DatabaseName: props.store.databaseName, SiteTimeZone: props.siteTimeZone },
       logRetention: props.logRetention,

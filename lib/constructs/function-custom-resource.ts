@@ -7,8 +7,8 @@ import { acknowledge, wildcardResource } from '../nag.js';
 import type { PipelineFunction } from './pipeline-function.js';
 
 export interface FunctionCustomResourceProps {
-  /** The onEvent handler (custom_resources.Provider contract: returns `{ PhysicalResourceId?, Data? }`). */
-  readonly handler: PipelineFunction;
+  /** The function that handles onEvent (custom_resources.Provider contract: returns `{ PhysicalResourceId?, Data? }`). */
+  readonly lambdaFunction: PipelineFunction;
   /** CloudFormation type, `Custom::<Name>`. */
   readonly resourceType: string;
   /** Passed to the handler as `ResourceProperties`; a changed value makes CloudFormation send Update. */
@@ -34,13 +34,13 @@ export class FunctionCustomResource extends Construct {
     });
     logGroup.grantWrite(frameworkRole);
     this.provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: props.handler.function,
+      onEventHandler: props.lambdaFunction.function,
       frameworkOnEventRole: frameworkRole,
       logGroup,
     });
     acknowledge(
       frameworkRole,
-      wildcardResource(this, `${props.handler.functionArn}:*`),
+      wildcardResource(this, `${props.lambdaFunction.functionArn}:*`),
       "The provider framework may invoke its one handler function and that function's versions (ARN:*), nothing else.",
     );
     this.resource = new CustomResource(this, 'Resource', {

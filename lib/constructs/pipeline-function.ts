@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/telemetry.js';
 import { ESM_REQUIRE_BANNER, LAMBDA_MAIN_FIELDS, lambdaEsbuildArgs } from './lambda-bundling.js';
 
 /** The repository root: handler entries and the lock file are resolved from here. */
@@ -117,5 +118,47 @@ export class PipelineFunction extends Construct implements iam.IGrantable {
   addEnvironment(name: string, value: string): this {
     this.function.addEnvironment(name, value);
     return this;
+  }
+}
+
+/** What every service construct (poller, processors, quarantine recorder) is told about its function. */
+export interface ServiceFunctionOptions {
+  /** Physical name of the function; also names its log group `/aws/lambda/<functionName>`. */
+  readonly functionName: string;
+  /** Namespace of its Powertools metrics (POWERTOOLS_METRICS_NAMESPACE). @default 'GeotechMonitoring' */
+  readonly metricsNamespace?: string;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export interface ServiceFunctionProps extends PipelineFunctionProps, ServiceFunctionOptions {
+  /** Powertools service name (POWERTOOLS_SERVICE_NAME): the `service` dimension of its metrics. */
+  readonly serviceName: string;
+}
+
+/**
+ * A construct built around one function that publishes Powertools metrics: the function
+ * (construct ID `Handler`), its service name, and the function's role as the construct's
+ * grant principal. Subclasses add what triggers the function and what it may reach.
+ */
+export abstract class ServiceFunction extends Construct implements iam.IGrantable {
+  readonly lambdaFunction: PipelineFunction;
+  readonly serviceName: string;
+
+  protected constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    this.serviceName = props.serviceName;
+    this.lambdaFunction = new PipelineFunction(this, 'Handler', {
+      ...props,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
+      },
+    });
+  }
+
+  get grantPrincipal(): iam.IPrincipal {
+    return this.lambdaFunction.grantPrincipal;
   }
 }

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
@@ -25,7 +26,7 @@ export const PIPELINE_METRICS = {
 export interface WatchedFunction {
   /** Label on the dashboard and in alarm names, e.g. `Batch processor`. */
   readonly label: string;
-  readonly handler: PipelineFunction;
+  readonly lambdaFunction: PipelineFunction;
   readonly serviceName: string;
   /** Whether it consumes the stream (its iterator age is watched). */
   readonly consumesStream: boolean;
@@ -91,7 +92,7 @@ export class Operations extends Construct {
     for (const consumer of consumers) {
       const thresholdMs = Math.max(Duration.minutes(5).toMilliseconds(), 3 * props.window.toMilliseconds());
       alarm(`${compact(consumer.label)}IteratorAge`, `${consumer.label} is more than ${thresholdMs / 1000} s behind the stream`, {
-        metric: consumer.handler.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+        metric: consumer.lambdaFunction.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
         threshold: thresholdMs,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
@@ -99,23 +100,25 @@ export class Operations extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
+    const invocationProblems = [
+      { name: 'Errors', says: 'failing', metric: (fn: lambda.IFunction) => fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }) },
+      {
+        name: 'Throttles',
+        says: 'throttled',
+        metric: (fn: lambda.IFunction) => fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+      },
+    ];
     for (const fn of functions) {
-      alarm(`${compact(fn.label)}Errors`, `${fn.label} invocations are failing`, {
-        metric: fn.handler.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm(`${compact(fn.label)}Throttles`, `${fn.label} invocations are throttled`, {
-        metric: fn.handler.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      for (const problem of invocationProblems) {
+        alarm(`${compact(fn.label)}${problem.name}`, `${fn.label} invocations are ${problem.says}`, {
+          metric: problem.metric(fn.lambdaFunction.function),
+          threshold: 1,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
     }
     alarm('ProcessingFailuresDepth', 'Batches exhausted their retries and were sent to the on-failure queue; inspect and replay them', {
       metric: props.failureQueue.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
@@ -219,7 +222,7 @@ export class Operations extends Construct {
             title: 'Iterator age (ms, max)',
             width: 6,
             left: consumers.map((consumer) =>
-              consumer.handler.function.metric('IteratorAge', { statistic: 'Maximum', period: minute, label: consumer.label }),
+              consumer.lambdaFunction.function.metric('IteratorAge', { statistic: 'Maximum', period: minute, label: consumer.label }),
             ),
           }),
         ],
@@ -228,14 +231,16 @@ export class Operations extends Construct {
             title: 'Function errors and throttles',
             width: 8,
             left: functions.flatMap((fn) => [
-              fn.handler.function.metricErrors({ period: fiveMinutes, statistic: 'Sum', label: `${fn.label} errors` }),
-              fn.handler.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum', label: `${fn.label} throttles` }),
+              fn.lambdaFunction.function.metricErrors({ period: fiveMinutes, statistic: 'Sum', label: `${fn.label} errors` }),
+              fn.lambdaFunction.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum', label: `${fn.label} throttles` }),
             ]),
           }),
           new cloudwatch.GraphWidget({
             title: 'Function duration (ms, p99)',
             width: 8,
-            left: functions.map((fn) => fn.handler.function.metricDuration({ period: fiveMinutes, statistic: 'p99', label: fn.label })),
+            left: functions.map((fn) =>
+              fn.lambdaFunction.function.metricDuration({ period: fiveMinutes, statistic: 'p99', label: fn.label }),
+            ),
           }),
           new cloudwatch.GraphWidget({
             title: 'Queue depth (messages visible)',

@@ -1,14 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 import type { BatchStore } from '../batch-store/batch-store.js';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
-import { PipelineFunction } from '../constructs/pipeline-function.js';
+import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
 
-export interface QuarantineRecorderProps {
-  readonly functionName: string;
+export interface QuarantineRecorderProps extends ServiceFunctionOptions {
   /** The quarantine queue the poller and the real-time processor send their rejections to. */
   readonly queue: EncryptedQueue;
   /** The batch store whose `quarantined_readings` table the rejections are written to. */
@@ -21,14 +19,10 @@ export interface QuarantineRecorderProps {
   readonly maxConcurrency?: number;
   /** Powertools service name: the `service` dimension of its metrics. @default 'quarantine-recorder' */
   readonly serviceName?: string;
-  /** @default 'GeotechMonitoring' */
-  readonly metricsNamespace?: string;
   /** At most the queue's visibility timeout (AWS advises a sixth of it). @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -43,47 +37,36 @@ export interface QuarantineRecorderProps {
  * again, for as long as the queue keeps messages, so it is stored as soon as the database
  * takes it. The function's `RejectionsNotRecorded` metric counts those deliveries.
  */
-export class QuarantineRecorder extends Construct implements iam.IGrantable {
-  readonly handler: PipelineFunction;
+export class QuarantineRecorder extends ServiceFunction {
   readonly eventSourceMapping: lambda.EventSourceMapping;
-  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: QuarantineRecorderProps) {
-    super(scope, id);
-    this.serviceName = props.serviceName ?? 'quarantine-recorder';
     const timeout = props.timeout ?? Duration.seconds(30);
     if (timeout.toSeconds() > props.queue.visibilityTimeout.toSeconds()) {
       throw new Error(
         `the quarantine recorder's timeout (${timeout.toSeconds()} s) exceeds the queue's visibility timeout (${props.queue.visibilityTimeout.toSeconds()} s); Lambda refuses such a mapping`,
       );
     }
-
-    this.handler = new PipelineFunction(this, 'Handler', {
+    super(scope, id, {
       entry: 'lambdas/batch/quarantine-handler.ts',
       functionName: props.functionName,
       description: 'Writes each rejection from the quarantine queue to the quarantined_readings table in Aurora',
+      serviceName: props.serviceName ?? SERVICE_NAMES.quarantineRecorder,
+      metricsNamespace: props.metricsNamespace,
       timeout,
       memorySize: props.memorySize ?? 256,
       logRetention: props.logRetention,
-      environment: {
-        ...props.store.dataApiEnvironment,
-        POWERTOOLS_SERVICE_NAME: this.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'GeotechMonitoring',
-      },
+      environment: props.store.dataApiEnvironment,
     });
-    props.queue.grantConsume(this.handler);
-    props.store.grantDataApiAccess(this.handler);
+    props.queue.grantConsume(this.lambdaFunction);
+    props.store.grantDataApiAccess(this.lambdaFunction);
 
-    this.eventSourceMapping = this.handler.function.addEventSourceMapping('Quarantine', {
+    this.eventSourceMapping = this.lambdaFunction.function.addEventSourceMapping('Quarantine', {
       eventSourceArn: props.queue.queue.queueArn,
       batchSize: props.batchSize ?? 10,
       maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(10),
       maxConcurrency: props.maxConcurrency ?? 2,
       reportBatchItemFailures: true,
     });
-  }
-
-  get grantPrincipal(): iam.IPrincipal {
-    return this.handler.grantPrincipal;
   }
 }

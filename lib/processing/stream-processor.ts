@@ -1,11 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
-import { PipelineFunction } from '../constructs/pipeline-function.js';
+import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
 import type { ReadingStream } from '../ingestion/reading-stream.js';
 import { QueueFailureDestination } from './queue-failure-destination.js';
 
@@ -27,10 +25,9 @@ export interface TumblingWindowConsumerOptions {
   readonly startingPosition?: lambda.StartingPosition;
 }
 
-export interface StreamProcessorProps extends TumblingWindowConsumerOptions {
+export interface StreamProcessorProps extends TumblingWindowConsumerOptions, ServiceFunctionOptions {
   /** Handler module relative to the repository root. */
   readonly entry: string;
-  readonly functionName: string;
   readonly description: string;
   readonly stream: ReadingStream;
   /** Where the metadata of batches that exhausted their retries is sent. */
@@ -39,14 +36,10 @@ export interface StreamProcessorProps extends TumblingWindowConsumerOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** Powertools service name: the `service` dimension of its metrics. */
   readonly serviceName: string;
-  /** @default 'GeotechMonitoring' */
-  readonly metricsNamespace?: string;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -54,34 +47,28 @@ export interface StreamProcessorProps extends TumblingWindowConsumerOptions {
  * tumbling windows, partial batch responses, bisect-on-error, bounded retries and record
  * age, and an SQS on-failure destination.
  */
-export class StreamProcessor extends Construct implements iam.IGrantable {
-  readonly handler: PipelineFunction;
+export class StreamProcessor extends ServiceFunction {
   readonly eventSource: sources.KinesisEventSource;
-  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: StreamProcessorProps) {
-    super(scope, id);
-    const window = props.window ?? Duration.seconds(60);
-    this.serviceName = props.serviceName;
-
-    this.handler = new PipelineFunction(this, 'Handler', {
+    super(scope, id, {
       entry: props.entry,
       functionName: props.functionName,
       description: props.description,
+      serviceName: props.serviceName,
+      metricsNamespace: props.metricsNamespace,
       timeout: props.timeout ?? Duration.seconds(60),
       memorySize: props.memorySize ?? 512,
       logRetention: props.logRetention,
       environment: {
         ...props.environment,
         WINDOW_SECONDS: String((props.averagingWindow ?? Duration.seconds(10)).toSeconds()),
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'GeotechMonitoring',
       },
     });
 
     this.eventSource = new sources.KinesisEventSource(props.stream.stream, {
       startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
-      tumblingWindow: window,
+      tumblingWindow: props.window ?? Duration.seconds(60),
       batchSize: props.batchSize ?? 500,
       maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(5),
       reportBatchItemFailures: true,
@@ -91,10 +78,6 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
       parallelizationFactor: 1,
       onFailure: new QueueFailureDestination(props.onFailure),
     });
-    this.handler.function.addEventSource(this.eventSource);
-  }
-
-  get grantPrincipal(): iam.IPrincipal {
-    return this.handler.grantPrincipal;
+    this.lambdaFunction.function.addEventSource(this.eventSource);
   }
 }

@@ -194,7 +194,7 @@ export class RealtimeStore extends Construct {
     );
 
     this.setupResource = new FunctionCustomResource(this, 'SetupResource', {
-      handler: this.setup,
+      lambdaFunction: this.setup,
       resourceType: 'Custom::OpenSearchSetup',
       logRetention,
       properties: {

@@ -46,6 +46,7 @@ const INSTRUMENT_COLUMNS: readonly TableColumn[] = [
   { column: 'instrument_type', label: 'Type' },
 ];
 
+// Data, not logic: the table visuals are alike in shape on purpose, one entry a column of their view.
 /** The visuals of the sheet, top to bottom, and the view each one shows. */
 export const DASHBOARD_VISUALS: readonly (LineChartVisualSpec | TableVisualSpec)[] = [
   { id: 'instrument-history', kind: 'line', view: 'history', title: 'Hourly mean per instrument', cells: { columnSpan: 36, rowSpan: 12 } },

@@ -18,12 +18,12 @@ export interface SourceSimulatorProps {
  * SigV4-signed requests (AWS_IAM auth), so nothing outside the account can call it.
  */
 export class SourceSimulator extends Construct {
-  readonly handler: PipelineFunction;
+  readonly lambdaFunction: PipelineFunction;
   readonly url: lambda.FunctionUrl;
 
   constructor(scope: Construct, id: string, props: SourceSimulatorProps) {
     super(scope, id);
-    this.handler = new PipelineFunction(this, 'Handler', {
+    this.lambdaFunction = new PipelineFunction(this, 'Handler', {
       entry: 'lambdas/simulator/handler.ts',
       functionName: props.functionName,
       description: 'Simulated geotechnical source API behind an IAM-authorised function URL',
@@ -32,11 +32,11 @@ export class SourceSimulator extends Construct {
       logRetention: props.logRetention,
       environment: { SIMULATOR_SEED: props.seed ?? 'geotech' },
     });
-    this.url = this.handler.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    this.url = this.lambdaFunction.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
   }
 
   /** The simulator as the poller's source. */
   asPollSource(): PollSource {
-    return PollSource.functionUrl(this.url, this.handler.function);
+    return PollSource.functionUrl(this.url, this.lambdaFunction.function);
   }
 }

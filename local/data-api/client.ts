@@ -5,6 +5,8 @@ export const LOCAL_CLUSTER_ARN = 'arn:aws:rds:ap-southeast-2:000000000000:cluste
 export const LOCAL_SECRET_ARN = 'arn:aws:secretsmanager:ap-southeast-2:000000000000:secret:local';
 /** The database name the local runtime uses; the endpoint runs every statement on its backend's database. */
 export const LOCAL_DATABASE = 'postgres';
+/** The Data API target (as `DataApiTarget` in lambdas/db/sql-client.ts) of the local endpoint. */
+export const LOCAL_TARGET = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE } as const;
 
 export interface LocalClientOptions {
   /** Region the client signs for. Default ap-southeast-2; any region works locally. */

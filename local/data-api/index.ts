@@ -11,7 +11,14 @@
  * const client = createLocalRdsDataClient(endpoint.url);
  */
 export type { DataApiBackend, EngineResult, EngineSession } from './backend.js';
-export { createLocalRdsDataClient, LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN, type LocalClientOptions } from './client.js';
+export {
+  createLocalRdsDataClient,
+  LOCAL_CLUSTER_ARN,
+  LOCAL_DATABASE,
+  LOCAL_SECRET_ARN,
+  LOCAL_TARGET,
+  type LocalClientOptions,
+} from './client.js';
 export { openEmbeddedDatabase, pgliteBackend, type EmbeddedDatabase, type EmbeddedDatabaseOptions } from './embedded-database.js';
 export { DataApiError, type DataApiErrorType } from './errors.js';
 export { postgresBackend, type PostgresBackendOptions } from './postgres-backend.js';

@@ -40,6 +40,7 @@ export const JDBC = {
 
 const UNBOUNDED = 2147483647;
 
+// A data table (PostgreSQL's catalogue as the Data API reports it), alike row to row on purpose.
 const BASE_TYPES: readonly PostgresType[] = [
   { oid: 16, name: 'bool', kind: 'boolean', jdbcType: JDBC.BIT, precision: 1 },
   { oid: 17, name: 'bytea', kind: 'blob', jdbcType: JDBC.BINARY, precision: UNBOUNDED },

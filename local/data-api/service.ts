@@ -99,24 +99,26 @@ export class DataApiService {
     }
   }
 
-  async commitTransaction(body: unknown): Promise<{ transactionStatus: string }> {
-    const { transactionId } = parseRequest(endTransactionRequest, body);
-    try {
-      await this.transactions.commit(transactionId);
-    } catch (error) {
-      throw toServiceError(error);
-    }
-    return { transactionStatus: 'Transaction Committed' };
+  commitTransaction(body: unknown): Promise<{ transactionStatus: string }> {
+    return this.endTransaction(body, (id) => this.transactions.commit(id), 'Transaction Committed');
   }
 
-  async rollbackTransaction(body: unknown): Promise<{ transactionStatus: string }> {
+  rollbackTransaction(body: unknown): Promise<{ transactionStatus: string }> {
+    return this.endTransaction(body, (id) => this.transactions.rollback(id), 'Rollback Complete');
+  }
+
+  private async endTransaction(
+    body: unknown,
+    end: (transactionId: string) => Promise<unknown>,
+    transactionStatus: string,
+  ): Promise<{ transactionStatus: string }> {
     const { transactionId } = parseRequest(endTransactionRequest, body);
     try {
-      await this.transactions.rollback(transactionId);
+      await end(transactionId);
     } catch (error) {
       throw toServiceError(error);
     }
-    return { transactionStatus: 'Rollback Complete' };
+    return { transactionStatus };
   }
 
   /** Rolls back open transactions. The backend stays open: its owner closes it. */

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { compareVersions } from '../../lambdas/shared/versions.js';
+import { copyMavenDependencies } from './maven.js';
 import { installDashboardModules } from './modules.js';
 
 /**
@@ -149,41 +150,29 @@ function prepareDistribution(home: string): void {
 
 /** Downloads the zip of `versionSpec` (a version or a Maven range) into `work`; returns it and the version it holds. */
 function resolveWithMaven(versionSpec: string, work: string): { zip: string; version: string } {
-  writeFileSync(join(work, 'pom.xml'), resolverPom(versionSpec));
-  const out = join(work, 'out');
-  const maven = spawnSync(
-    'mvn',
-    ['-B', '-q', 'dependency:copy-dependencies', `-DoutputDirectory=${out}`, '-DexcludeTransitive=true', '-DincludeTypes=zip'],
-    { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  const out = copyMavenDependencies(
+    work,
+    {
+      resolver: 'opensearch-resolver',
+      dependency: distributionDependency(versionSpec),
+      flags: ['-DexcludeTransitive=true', '-DincludeTypes=zip'],
+    },
+    (output) => new OpenSearchDistributionError(`Maven could not resolve OpenSearch ${versionSpec}:\n${output}`),
   );
-  if (maven.status !== 0) {
-    throw new OpenSearchDistributionError(
-      `Maven could not resolve OpenSearch ${versionSpec}:\n${tail(`${maven.stdout}${maven.stderr}`, 30)}`,
-    );
-  }
   const zip = readdirSync(out).find((name) => name.endsWith('.zip'));
   const version = zip ? /^opensearch-(.+)\.zip$/.exec(zip)?.[1] : undefined;
   if (!zip || !version) throw new OpenSearchDistributionError(`Maven resolved no OpenSearch zip into ${out}`);
   return { zip: join(out, zip), version };
 }
 
-function resolverPom(versionSpec: string): string {
-  return `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.geotech</groupId>
-  <artifactId>opensearch-resolver</artifactId>
-  <version>0</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
+/** The distribution zip of `versionSpec`, as a dependency element. */
+function distributionDependency(versionSpec: string): string {
+  return `    <dependency>
       <groupId>${DISTRIBUTION_COORDINATES.groupId}</groupId>
       <artifactId>${DISTRIBUTION_COORDINATES.artifactId}</artifactId>
       <version>${versionSpec}</version>
       <type>zip</type>
-    </dependency>
-  </dependencies>
-</project>
-`;
+    </dependency>`;
 }
 
 /** Unpacks `zip` below `work`; returns the distribution's top folder. */
@@ -207,8 +196,4 @@ function holdsDistribution(folder: string): boolean {
 function pinnedVersion(options: DistributionOptions): string | undefined {
   const fromEnv = (options.env ?? process.env).OPENSEARCH_VERSION?.trim();
   return options.version ?? (fromEnv === '' ? undefined : fromEnv);
-}
-
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }

@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { copyMavenDependencies } from './maven.js';
 
 /**
  * Modules of the full OpenSearch distribution that the integration-test zip leaves out
@@ -94,18 +94,15 @@ export function installDashboardModules(options: InstallModulesOptions): string[
 function installModule(home: string, version: string, spec: ModuleSpec): void {
   const work = mkdtempSync(join(dirname(home), `.module-${spec.name}-`));
   try {
-    writeFileSync(join(work, 'pom.xml'), modulePom(spec, version));
-    const out = join(work, 'out');
-    const maven = spawnSync(
-      'mvn',
-      ['-B', '-q', 'dependency:copy-dependencies', `-DoutputDirectory=${out}`, '-DincludeScope=runtime', '-DincludeTypes=jar'],
-      { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    const out = copyMavenDependencies(
+      work,
+      {
+        resolver: 'opensearch-module-resolver',
+        dependency: moduleDependency(spec, version),
+        flags: ['-DincludeScope=runtime', '-DincludeTypes=jar'],
+      },
+      (output) => new OpenSearchModuleError(`Maven could not resolve ${spec.groupId}:${spec.artifactId}:${version}:\n${output}`),
     );
-    if (maven.status !== 0) {
-      throw new OpenSearchModuleError(
-        `Maven could not resolve ${spec.groupId}:${spec.artifactId}:${version}:\n${`${maven.stdout}${maven.stderr}`.trimEnd().split('\n').slice(-30).join('\n')}`,
-      );
-    }
     const lib = new Set(existsSync(join(home, 'lib')) ? readdirSync(join(home, 'lib')) : []);
     const jars = readdirSync(out).filter((name) => name.endsWith('.jar') && !lib.has(name));
     if (!jars.includes(`${spec.artifactId}-${version}.jar`)) {
@@ -140,16 +137,9 @@ export function pluginDescriptor(spec: ModuleSpec, version: string): string {
   ].join('\n');
 }
 
-/** A pom that resolves the module and its own dependencies, without the server it runs in. */
-function modulePom(spec: ModuleSpec, version: string): string {
-  return `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.geotech</groupId>
-  <artifactId>opensearch-module-resolver</artifactId>
-  <version>0</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
+/** The module and its own dependencies, without the server it runs in, as a dependency element. */
+function moduleDependency(spec: ModuleSpec, version: string): string {
+  return `    <dependency>
       <groupId>${spec.groupId}</groupId>
       <artifactId>${spec.artifactId}</artifactId>
       <version>${version}</version>
@@ -159,8 +149,5 @@ function modulePom(spec: ModuleSpec, version: string): string {
           <artifactId>opensearch</artifactId>
         </exclusion>
       </exclusions>
-    </dependency>
-  </dependencies>
-</project>
-`;
+    </dependency>`;
 }

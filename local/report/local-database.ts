@@ -5,9 +5,7 @@ import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../../lambdas
 import { DataApiDatabase, type SqlDatabase } from '../../lambdas/db/sql-client.js';
 import {
   createLocalRdsDataClient,
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
+  LOCAL_TARGET,
   openEmbeddedDatabase,
   pgliteBackend,
   startDataApiServer,
@@ -70,9 +68,8 @@ export async function openReportDatabase(dataDir: string): Promise<ReportDatabas
     await embedded.close();
   };
   try {
-    const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
-    const migrations = await runMigrations({ client, ...target, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
-    return { db: new DataApiDatabase(client, target), location, appliedMigrations: migrations.applied.map((m) => m.fileName), close };
+    const migrations = await runMigrations({ client, ...LOCAL_TARGET, migrations: loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY) });
+    return { db: new DataApiDatabase(client, LOCAL_TARGET), location, appliedMigrations: migrations.applied.map((m) => m.fileName), close };
   } catch (error) {
     await close().catch(() => undefined);
     throw new ReportUsageError('--data-dir', `the database in ${location} cannot be read: ${(error as Error).message}`);

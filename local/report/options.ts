@@ -28,6 +28,7 @@ export interface ReportOptions {
   readonly csvDir?: string;
 }
 
+// Shaped like EnvelopeError (lambdas/domain/source-api.ts) on purpose: an error whose message leads with what is at fault.
 /** A bad command line: the message names the argument at fault. */
 export class ReportUsageError extends Error {
   constructor(

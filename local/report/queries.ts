@@ -358,6 +358,7 @@ WHERE ${SELECTED} AND window_start >= :from::timestamptz AND window_start < :to:
 GROUP BY instrument_id, b.wall
 ORDER BY instrument_id, bucket_start_ms`;
 
+// Each view has its own row type, query and mapper below; they are alike in shape on purpose (one column a field), not one generic mapper, so each stays typed.
 interface DailySqlRow {
   instrument_id: string;
   instrument_type: InstrumentType;
@@ -395,6 +396,7 @@ function dailyFromRow(row: DailySqlRow): DailySummaryRow {
   };
 }
 
+// The columns of a status change, as the batch store's EventRow (lambdas/batch/aurora-store.ts) has them too: this one types the report view's row.
 interface ExceedanceSqlRow {
   instrument_id: string;
   instrument_type: InstrumentType;

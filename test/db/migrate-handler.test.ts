@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configFromEnvironment, createMigrateHandler } from '../../lambdas/db/migrate-handler.js';
+import { createMigrateHandler, parseMigrateEnvironment } from '../../lambdas/db/migrate-resource.js';
+import { ConfigError } from '../../lambdas/shared/config-error.js';
 import { bundledMigrations, loadMigrationsFromDirectory } from '../../lambdas/db/migration-set.js';
 import { describeOnBackend, type Endpoint } from '../data-api/endpoints.js';
 
@@ -40,15 +41,36 @@ const tableExists = async (e: Endpoint, table: string) =>
   (await e.execute('SELECT to_regclass(:t) IS NOT NULL', [{ name: 't', value: { stringValue: table } }])).records![0]![0]!.booleanValue;
 
 describe('the migration handler configuration', () => {
-  it('names every missing environment variable', () => {
-    expect(() => configFromEnvironment({ DB_NAME: 'pipeline' })).toThrow(
-      'The migration handler needs the environment variable(s) DB_CLUSTER_ARN, DB_SECRET_ARN',
+  const complete = { DB_CLUSTER_ARN: 'arn:cluster', DB_SECRET_ARN: 'arn:secret', DB_NAME: 'pipeline' };
+
+  const problemsOf = (env: Record<string, string | undefined>) => {
+    try {
+      parseMigrateEnvironment(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).problems.map((problem) => problem.key);
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('reads the Data API target', () => {
+    expect(parseMigrateEnvironment(complete)).toEqual({ resourceArn: 'arn:cluster', secretArn: 'arn:secret', database: 'pipeline' });
+  });
+
+  it('names every missing variable in one ConfigError', () => {
+    expect(problemsOf({ DB_NAME: 'pipeline' })).toEqual(['DB_CLUSTER_ARN', 'DB_SECRET_ARN']);
+    expect(() => parseMigrateEnvironment({ DB_NAME: 'pipeline' })).toThrow(
+      /schema migration environment[\s\S]*DB_CLUSTER_ARN: is required/,
     );
-    expect(configFromEnvironment({ DB_CLUSTER_ARN: 'c', DB_SECRET_ARN: 's', DB_NAME: 'd' })).toEqual({
-      resourceArn: 'c',
-      secretArn: 's',
-      database: 'd',
-    });
+  });
+
+  it('takes a blank variable as missing', () => {
+    expect(problemsOf({ ...complete, DB_SECRET_ARN: '   ' })).toEqual(['DB_SECRET_ARN']);
+  });
+
+  it('defaults the database to geotech, as the other database functions do', () => {
+    expect(parseMigrateEnvironment({ ...complete, DB_NAME: undefined }).database).toBe('geotech');
+    expect(parseMigrateEnvironment({ ...complete, DB_NAME: ' ' }).database).toBe('geotech');
   });
 });
 
@@ -155,6 +177,19 @@ describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) 
       const { records } = await e.execute('SELECT count(*) FROM schema_migrations');
       expect(records).toEqual([[{ longValue: migrations.length }]]);
       expect((await e.execute('SELECT site_time_zone FROM report_settings')).records).toEqual([[{ stringValue: 'Australia/Brisbane' }]]);
+    });
+
+    it('fails at init, before any event, with a ConfigError naming the missing variable', async () => {
+      const e = endpoint();
+      const load = `try { require(${JSON.stringify(join(outDir, 'index.js'))}); console.log('LOADED'); }
+        catch (error) { console.log('INIT ' + error.name + ' ' + JSON.stringify(error.problems)); }`;
+      const { stdout } = await run(process.execPath, ['-e', load], {
+        env: { PATH: process.env.PATH, AWS_REGION: 'ap-southeast-2', DB_CLUSTER_ARN: e.target.resourceArn, DB_NAME: e.target.database },
+      });
+      expect(stdout.trim()).toBe(
+        `INIT ConfigError ${JSON.stringify([{ key: 'DB_SECRET_ARN', message: 'is required (the database secret ARN)' }])}`,
+      );
+      expect(await tableExists(e, 'schema_migrations')).toBe(false);
     });
   });
 });

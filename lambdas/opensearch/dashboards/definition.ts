@@ -161,6 +161,7 @@ function timeSeriesOf(type: InstrumentType): TimeSeriesSpec[] {
 
 export const TIME_SERIES: readonly TimeSeriesSpec[] = INSTRUMENT_TYPES.flatMap(timeSeriesOf);
 
+// Label tables, alike in shape to each other and to the QuickSight sheet's (lib/reporting/report-dashboard.ts) on purpose: data, one row a column.
 /** The columns of the latest-status table, most useful first (after the instrument and its type). */
 export const TABLE_COLUMNS: ReadonlyArray<{ readonly field: string; readonly label: string }> = [
   { field: 'status', label: 'Status' },
