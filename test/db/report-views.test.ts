@@ -41,12 +41,12 @@ function reportViewSuite(engine: Engine) {
         readings_expected: 60,
         completeness: 0.5,
       },
-      // A whole past day: 86 400 s / 10 s = 8 640 expected. Mean (6·120 + 6·140 + 6·160 + 12·120) / 30 = 132.
+      // A whole past day: 86 400 s / 10 s = 8 640 expected. Mean (720 + 6·140 + 6·160 + 12·120) / 30 = 132.
       {
         ...piezometer,
         day: '2024-03-02',
         reading_count: 30,
-        min_value: 120,
+        min_value: 100,
         mean: 132,
         max_value: 160,
         readings_expected: 8640,
@@ -277,6 +277,28 @@ function reportViewSuite(engine: Engine) {
         late: false,
       },
     ]);
+  });
+
+  it('lists the unconfirmed spikes: rises that fell back before they were confirmed', async () => {
+    expect(
+      await site.local.db.query(
+        `SELECT instrument_id, instrument_type, unit, ${iso('since')} AS since, ${iso('until')} AS until, duration::text AS duration, peak_status, cause
+         FROM report_unconfirmed_spikes ORDER BY instrument_id, since`,
+      ),
+    ).toEqual([
+      {
+        instrument_id: 'PZ-01',
+        instrument_type: 'piezometer',
+        unit: 'kPa',
+        since: '2024-03-02T00:00:10Z',
+        until: '2024-03-02T00:00:20Z',
+        duration: '00:00:10',
+        peak_status: 'alert',
+        cause: 'level:rise',
+      },
+    ]);
+    // Nothing in the known site arrived late: no corrections.
+    expect(await site.local.db.query('SELECT * FROM report_late_corrections')).toEqual([]);
   });
 
   it('gives every instrument its latest status, position, rule, baseline in force and last reading', async () => {

@@ -26,10 +26,12 @@ import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '.
  * kPa), E 320000 N 5812000:
  *   2024-03-01 23:50:00 to 23:59:40, every 20 s: 30 readings alternating 100.1, 100.2 kPa.
  *     Baseline (100.1 + 100.2 + 100.1 + 100.2 + 100.1) / 5 = 100.14 kPa, from 23:51:30.
- *   2024-03-02 00:00:00 to 00:04:50, every 10 s: 6 × 120, 6 × 140, 6 × 160, 12 × 120 kPa, changes
- *     +19.86 (normal), +39.86 (alert), +59.86 (alarm), +19.86 (normal, below 30 - 4 of dead band),
- *     so normal → alert at 00:01:10 (the second window at 140), alert → alarm at 00:02:10 (the
- *     second at 160), alarm → normal at once at 00:03:00.
+ *   2024-03-02 00:00:00 to 00:04:50, every 10 s: 120, 140, 100, 120, 120, 120 (the first minute:
+ *     still a mean of 120), then 6 × 140, 6 × 160, 12 × 120 kPa. Changes: +19.86 (normal), +39.86
+ *     (alert), -0.14 (normal), +59.86 (alarm), +19.86 (normal, below 30 - 4 of dead band). So the
+ *     lone 140 at 00:00:10 is an unconfirmed spike (peak alert, 00:00:10 until 00:00:20, never
+ *     notified); normal → alert at 00:01:10 (the second window at 140), alert → alarm at 00:02:10
+ *     (the second at 160), alarm → normal at once at 00:03:00.
  * SM-01, settlement marker (change: heave +5 / +8 / +10 mm, settlement -10 / -15 / -20 mm;
  * settlement rate not yet judged: a minute of samples does not cover half its 24 h), E 320050 N 5812030:
  *   2024-03-02 00:00:00 to 00:00:40, every 10 s: 5 × -2 mm, the baseline -2 mm, from 00:00:50;
@@ -104,7 +106,7 @@ export function knownSiteReadings(now: number): SourcedReading[] {
   const pz = { easting: 320000, northing: 5812000 };
   for (let i = 0; i < 30; i++) add('PZ-01', 'piezometer', at('2024-03-01T23:50:00Z') + i * 20_000, i % 2 === 0 ? 100.1 : 100.2, pz);
   const day2 = [
-    ...Array<number>(6).fill(120),
+    ...[120, 140, 100, 120, 120, 120],
     ...Array<number>(6).fill(140),
     ...Array<number>(6).fill(160),
     ...Array<number>(12).fill(120),
