@@ -45,7 +45,10 @@ export function ruleText(instrument: Pick<InstrumentState, 'rule' | 'type' | 'un
 }
 
 /** The baseline in words, or why there is none yet. */
-export function baselineText(instrument: Pick<InstrumentState, 'baseline' | 'rule' | 'type' | 'unit'>, time: (ms: number) => string): string {
+export function baselineText(
+  instrument: Pick<InstrumentState, 'baseline' | 'rule' | 'type' | 'unit'>,
+  time: (ms: number) => string,
+): string {
   const b = instrument.baseline;
   if (!b) return `No baseline yet (the mean of the first ${instrument.rule.baselineReadings} readings).`;
   return `Baseline ${formatValue(instrument.type as InstrumentType, b.value)} ${instrument.unit} (${b.id === 'initial' ? 'initial' : `re-baseline ${b.id}`}, from ${time(b.effectiveFrom)}).`;

@@ -5,6 +5,8 @@ import type { ReportSettings } from '../../local/report/report-data.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
 import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
+import { RECOMPUTE_WINDOWS } from '../../lambdas/batch/aurora-sql.js';
+import { toMicroUnits } from '../../lambdas/domain/reading.js';
 import type { SourcedReading } from '../../lambdas/shared/tumbling-window.js';
 import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
 
@@ -135,6 +137,54 @@ export async function writeKnownSite(db: SqlDatabase, now = Date.now(), options:
   const readings = knownSiteReadings(now);
   await store.writeBatch(readings, []);
   await store.finaliseWindows(windowsOf(readings, KNOWN_SITE.windowSeconds), 'shardId-000000000000', now + 3_600_000);
+  return now;
+}
+
+/**
+ * Writes the known site into a database that has only the core schema (migration 0001), as
+ * the pipeline stored it then: instruments with the single-band trigger mode of that schema
+ * (every column it requires), readings, and the window aggregates, not yet judged (the
+ * trigger model's columns come with migration 0004).
+ */
+export async function writeKnownSiteInCoreSchema(db: SqlDatabase, now = Date.now()): Promise<number> {
+  const readings = knownSiteReadings(now);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const instruments = new Map<string, { type: InstrumentType; first: number; last: number }>();
+  for (const { reading: r } of readings) {
+    const held = instruments.get(r.instrumentId) ?? { type: r.type, first: r.observedAt, last: r.observedAt };
+    instruments.set(r.instrumentId, { ...held, first: Math.min(held.first, r.observedAt), last: Math.max(held.last, r.observedAt) });
+  }
+  const units: Record<string, string> = { piezometer: 'kPa', settlement_marker: 'mm', water_standpipe: 'm' };
+  for (const [id, i] of instruments)
+    await db.execute(
+      `INSERT INTO instruments (instrument_id, instrument_type, unit, trigger_mode, first_observed_at, last_observed_at)
+       VALUES (:id, :type, :unit, :mode, :first::timestamptz, :last::timestamptz)`,
+      {
+        id,
+        type: i.type,
+        unit: units[i.type]!,
+        mode: i.type === 'settlement_marker' ? 'magnitude' : 'rising',
+        first: iso(i.first),
+        last: iso(i.last),
+      },
+    );
+  for (const { reading: r, shardId, sequenceNumber } of readings)
+    await db.execute(
+      `INSERT INTO readings (instrument_id, observed_at, value_micro, source_shard, source_sequence)
+       VALUES (:id, :at::timestamptz, :micro, :shard, :sequence)`,
+      { id: r.instrumentId, at: iso(r.observedAt), micro: toMicroUnits(r.value), shard: shardId, sequence: sequenceNumber },
+    );
+  const windowMs = KNOWN_SITE.windowSeconds * 1000;
+  const windows = windowsOf(readings, KNOWN_SITE.windowSeconds).map((k) => ({
+    instrument_id: k.instrumentId,
+    window_start: iso(k.windowStart),
+    window_end: iso(k.windowStart + windowMs),
+  }));
+  await db.execute(RECOMPUTE_WINDOWS, {
+    windows: { json: windows },
+    window_seconds: KNOWN_SITE.windowSeconds,
+    shard: 'shardId-000000000000',
+  });
   return now;
 }
 

@@ -85,7 +85,11 @@ function reportQuerySuite(engine: Engine) {
       surfaceLevel: 50,
       lastReadingAt: site.writtenAt - 50_000,
     });
-    expect(data.instruments[0]!.rule.bands[0]).toEqual({ direction: 'rise', quantity: 'absolute', levels: { alert: 47, alarm: 48, action: 49 } });
+    expect(data.instruments[0]!.rule.bands[0]).toEqual({
+      direction: 'rise',
+      quantity: 'absolute',
+      levels: { alert: 47, alarm: 48, action: 49 },
+    });
     // The marker's settlement rate is not judged yet: a minute of samples does not cover half of its 24 h.
     expect(data.instruments[2]).toMatchObject({ lastChange: -10.5, lastRate: null, baseline: { id: 'initial', value: -2 } });
 

@@ -103,8 +103,12 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
   const baseline = options.baseline ?? null;
   if (baseline !== null && baseline >= low && baseline <= high) {
     const at = r(y(baseline));
-    parts.push(`<line class="baseline" x1="${plot.left}" x2="${plot.right}" y1="${at}" y2="${at}" stroke="#5b6578" stroke-dasharray="2 3"/>`);
-    parts.push(`<text x="${plot.right + 6}" y="${at}" dy="0.32em" fill="#5b6578">${escapeHtml(`Baseline ${options.formatValue(baseline)}`)}</text>`);
+    parts.push(
+      `<line class="baseline" x1="${plot.left}" x2="${plot.right}" y1="${at}" y2="${at}" stroke="#5b6578" stroke-dasharray="2 3"/>`,
+    );
+    parts.push(
+      `<text x="${plot.right + 6}" y="${at}" dy="0.32em" fill="#5b6578">${escapeHtml(`Baseline ${options.formatValue(baseline)}`)}</text>`,
+    );
   }
   for (const level of levels) {
     if (level.value < low || level.value > high) continue;
