@@ -32,7 +32,8 @@ async function main(argv: string[]): Promise<number> {
     }
     console.log(
       `report (site time ${data.settings.siteTimeZone}): ${data.instruments.length} instrument(s), ${data.series.size} with data in the period, ` +
-        `${data.exceedances.length} status change(s), ${data.daily.length} daily row(s), ${data.silent.length} silent`,
+        `${data.exceedances.length} status change(s), ${data.spikes.length} unconfirmed spike(s), ${data.corrections.length} late or withdrawn change(s), ` +
+        `${data.daily.length} daily row(s), ${data.silent.length} silent`,
     );
     for (const file of outcome.files) console.log(`wrote ${displayPath(file)}`);
     return 0;

@@ -6,24 +6,17 @@
 
 export const UPSERT_INSTRUMENTS = `
 INSERT INTO instruments AS i (instrument_id, instrument_type, unit, surface_level, northing, easting, latitude, longitude,
-  trigger_mode, trigger_alert, trigger_alarm, trigger_action, first_observed_at, last_observed_at)
+  first_observed_at, last_observed_at)
 SELECT r.instrument_id, r.instrument_type, r.unit, r.surface_level, r.northing, r.easting, r.latitude, r.longitude,
-  r.trigger_mode, r.trigger_alert, r.trigger_alarm, r.trigger_action, r.first_observed_at, r.last_observed_at
+  r.first_observed_at, r.last_observed_at
 FROM jsonb_to_recordset(:rows::jsonb) AS r(instrument_id text, instrument_type text, unit text, surface_level float8,
-  northing float8, easting float8, latitude float8, longitude float8, trigger_mode text, trigger_alert float8,
-  trigger_alarm float8, trigger_action float8, first_observed_at timestamptz, last_observed_at timestamptz)
+  northing float8, easting float8, latitude float8, longitude float8, first_observed_at timestamptz, last_observed_at timestamptz)
 ON CONFLICT (instrument_id) DO UPDATE SET
   surface_level = CASE WHEN EXCLUDED.last_observed_at >= i.last_observed_at THEN COALESCE(EXCLUDED.surface_level, i.surface_level) ELSE i.surface_level END,
   northing = CASE WHEN EXCLUDED.last_observed_at >= i.last_observed_at THEN COALESCE(EXCLUDED.northing, i.northing) ELSE i.northing END,
   easting = CASE WHEN EXCLUDED.last_observed_at >= i.last_observed_at THEN COALESCE(EXCLUDED.easting, i.easting) ELSE i.easting END,
   latitude = CASE WHEN EXCLUDED.last_observed_at >= i.last_observed_at THEN COALESCE(EXCLUDED.latitude, i.latitude) ELSE i.latitude END,
   longitude = CASE WHEN EXCLUDED.last_observed_at >= i.last_observed_at THEN COALESCE(EXCLUDED.longitude, i.longitude) ELSE i.longitude END,
-  trigger_alert = CASE WHEN i.trigger_levels_source = 'default' AND EXCLUDED.last_observed_at >= i.last_observed_at
-    AND EXCLUDED.trigger_alert IS NOT NULL THEN EXCLUDED.trigger_alert ELSE i.trigger_alert END,
-  trigger_alarm = CASE WHEN i.trigger_levels_source = 'default' AND EXCLUDED.last_observed_at >= i.last_observed_at
-    AND EXCLUDED.trigger_alarm IS NOT NULL THEN EXCLUDED.trigger_alarm ELSE i.trigger_alarm END,
-  trigger_action = CASE WHEN i.trigger_levels_source = 'default' AND EXCLUDED.last_observed_at >= i.last_observed_at
-    AND EXCLUDED.trigger_action IS NOT NULL THEN EXCLUDED.trigger_action ELSE i.trigger_action END,
   first_observed_at = LEAST(i.first_observed_at, EXCLUDED.first_observed_at),
   last_observed_at = GREATEST(i.last_observed_at, EXCLUDED.last_observed_at)`;
 
@@ -48,7 +41,8 @@ SELECT k.instrument_id, :window_seconds, k.window_start, k.window_end, count(*),
   sum(r.value_micro)::float8 / (count(*) * 1000000)::float8,
   min(r.value_micro)::float8 / 1000000, max(r.value_micro)::float8 / 1000000,
   min(r.observed_at), max(r.observed_at), :shard
-FROM jsonb_to_recordset(:windows::jsonb) AS k(instrument_id text, window_start timestamptz, window_end timestamptz)
+-- DISTINCT: a window named twice in one call is still counted once.
+FROM (SELECT DISTINCT * FROM jsonb_to_recordset(:windows::jsonb) AS k(instrument_id text, window_start timestamptz, window_end timestamptz)) k
 JOIN readings r ON r.instrument_id = k.instrument_id AND r.observed_at >= k.window_start AND r.observed_at < k.window_end
 GROUP BY k.instrument_id, k.window_start, k.window_end
 ON CONFLICT (instrument_id, window_seconds, window_start) DO UPDATE SET

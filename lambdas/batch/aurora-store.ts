@@ -1,7 +1,6 @@
 import { gridToLatLon } from '../domain/coordinates.js';
 import { INSTRUMENT_TYPE_SPECS } from '../domain/instrument-types.js';
 import { toMicroUnits, type Reading } from '../domain/reading.js';
-import { defaultTriggerLevels } from '../domain/trigger-levels.js';
 import { DEFAULT_LATE_HORIZON_MS } from '../domain/reevaluation.js';
 import type { WindowKey } from '../domain/window-accumulator.js';
 import type { SqlDatabase } from '../db/sql-client.js';
@@ -134,7 +133,6 @@ function instrumentRows(readings: readonly SourcedReading[]) {
   }
   return [...latest.values()].map(({ reading: r, first }) => {
     const spec = INSTRUMENT_TYPE_SPECS[r.type];
-    const levels = defaultTriggerLevels(r.type, r.surfaceLevel);
     const position = r.easting !== null && r.northing !== null ? gridToLatLon(r.easting, r.northing) : null;
     return {
       instrument_id: r.instrumentId,
@@ -145,10 +143,6 @@ function instrumentRows(readings: readonly SourcedReading[]) {
       easting: r.easting,
       latitude: position?.latitude ?? null,
       longitude: position?.longitude ?? null,
-      trigger_mode: spec.triggerMode,
-      trigger_alert: levels?.alert ?? null,
-      trigger_alarm: levels?.alarm ?? null,
-      trigger_action: levels?.action ?? null,
       first_observed_at: iso(first),
       last_observed_at: iso(r.observedAt),
     };

@@ -1,20 +1,11 @@
 /**
  * The five instrument types the pipeline knows, with the physical quantity each
- * measures, its unit, the range a reading must fall in to be physically plausible,
- * and how its trigger levels are compared.
+ * measures, its unit and the range a reading must fall in to be physically plausible
+ * (how each is judged is its trigger rule: trigger-rules.ts).
  */
 export const INSTRUMENT_TYPES = ['water_standpipe', 'piezometer', 'settlement_marker', 'extensometer', 'strain_gauge'] as const;
 
 export type InstrumentType = (typeof INSTRUMENT_TYPES)[number];
-
-/**
- * How a value is compared with the trigger levels.
- * - `rising`: the quantity is dangerous as it rises (groundwater level, pore pressure);
- *   the value itself is compared with the levels.
- * - `magnitude`: the quantity is two-sided (displacement, strain) and equally dangerous
- *   either way; its absolute value is compared with the levels.
- */
-export type TriggerMode = 'rising' | 'magnitude';
 
 export interface InstrumentTypeSpec {
   readonly type: InstrumentType;
@@ -22,7 +13,6 @@ export interface InstrumentTypeSpec {
   readonly unit: string;
   /** Inclusive bounds outside which a reading cannot be physical and is rejected. */
   readonly physicalRange: { readonly min: number; readonly max: number };
-  readonly triggerMode: TriggerMode;
 }
 
 export const INSTRUMENT_TYPE_SPECS: Readonly<Record<InstrumentType, InstrumentTypeSpec>> = {
@@ -32,7 +22,6 @@ export const INSTRUMENT_TYPE_SPECS: Readonly<Record<InstrumentType, InstrumentTy
     unit: 'm',
     // Reduced level in metres; generous bounds for any site from below sea level to high ground.
     physicalRange: { min: -100, max: 1000 },
-    triggerMode: 'rising',
   },
   piezometer: {
     type: 'piezometer',
@@ -40,21 +29,18 @@ export const INSTRUMENT_TYPE_SPECS: Readonly<Record<InstrumentType, InstrumentTy
     unit: 'kPa',
     // Small suctions are physical; 3 MPa is beyond any vibrating-wire piezometer on a metro site.
     physicalRange: { min: -100, max: 3000 },
-    triggerMode: 'rising',
   },
   settlement_marker: {
     type: 'settlement_marker',
     measures: 'settlement (vertical displacement)',
     unit: 'mm',
     physicalRange: { min: -1000, max: 1000 },
-    triggerMode: 'magnitude',
   },
   extensometer: {
     type: 'extensometer',
     measures: 'displacement',
     unit: 'mm',
     physicalRange: { min: -500, max: 500 },
-    triggerMode: 'magnitude',
   },
   strain_gauge: {
     type: 'strain_gauge',
@@ -62,7 +48,6 @@ export const INSTRUMENT_TYPE_SPECS: Readonly<Record<InstrumentType, InstrumentTy
     unit: 'microstrain',
     // Vibrating-wire strain gauges span about ±3000 µε; beyond ±10000 µε the gauge has failed.
     physicalRange: { min: -10000, max: 10000 },
-    triggerMode: 'magnitude',
   },
 };
 

@@ -24,6 +24,19 @@ export const EXCURSION_LEVELS: Readonly<Record<InstrumentType, LevelTriple>> = {
 };
 
 /**
+ * Which way an excursion goes: up for the quantities that are dangerous as they rise
+ * (groundwater level, pore pressure), away from zero for the two-sided ones
+ * (displacement, strain), on the side of the instrument's own offset.
+ */
+export const EXCURSION_AWAY_FROM_ZERO: Readonly<Record<InstrumentType, boolean>> = {
+  water_standpipe: false,
+  piezometer: false,
+  settlement_marker: true,
+  extensometer: true,
+  strain_gauge: true,
+};
+
+/**
  * Levels on the CHANGE from an instrument's baseline (the mean of its first readings), as
  * magnitudes: a fall of `fall.alert` below the baseline reaches alert, and so on. Normal
  * behaviour stays clear of the lowest of them; the episodes go past them.

@@ -1,7 +1,7 @@
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../domain/instrument-types.js';
 import { createEpisodePlans, episodeElevated, episodeOffset, type EpisodePlan } from './episodes.js';
 import type { Instrument } from './fleet.js';
-import { EXCURSION_LEVELS } from './levels.js';
+import { EXCURSION_AWAY_FROM_ZERO, EXCURSION_LEVELS } from './levels.js';
 import { createRandom, normalHash, unitHash, type Random } from './random.js';
 import {
   CONSOLIDATION_SETTLING_SHARE,
@@ -109,7 +109,7 @@ function createSeriesProfile(
     instrument.type === 'water_standpipe'
       ? { alert: reference + aim.alert, alarm: reference + aim.alarm, action: reference + aim.action }
       : aim;
-  const direction = INSTRUMENT_TYPE_SPECS[instrument.type].triggerMode === 'rising' ? 1 : Math.sign(baseline);
+  const direction = EXCURSION_AWAY_FROM_ZERO[instrument.type] ? Math.sign(baseline) : 1;
   const trend = drawWave(random, model.trend);
   const waves = model.waves.map((spec) => drawWave(random, spec));
   const noiseSd = draw(random, model.noiseSd);

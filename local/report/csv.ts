@@ -27,7 +27,16 @@ export async function writeCsvTables(directory: string, data: ReportData): Promi
   await mkdir(directory, { recursive: true });
   const tables = reportTables(data);
   const written: string[] = [];
-  for (const table of [tables.exceedances, tables.daily, tables.silent, tables.instruments] as ReadonlyArray<ReportTable<unknown>>) {
+  const all = [
+    tables.exceedances,
+    tables.daily,
+    tables.silent,
+    tables.instruments,
+    tables.baselines,
+    tables.spikes,
+    tables.corrections,
+  ] as ReadonlyArray<ReportTable<unknown>>;
+  for (const table of all) {
     const path = join(directory, table.fileName);
     await writeFile(path, tableToCsv(table));
     written.push(path);

@@ -1,9 +1,12 @@
 import type { SqlDatabase } from '../../lambdas/db/sql-client.js';
-import { INSTRUMENT_TYPES, type InstrumentType, type TriggerMode } from '../../lambdas/domain/instrument-types.js';
+import { INSTRUMENT_TYPES, type InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { localDayOf, localDaysTouched } from '../../lambdas/domain/site-time.js';
 import type { TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
+import { ruleInForce } from '../../lambdas/shared/trigger-rule-schema.js';
 import { ReportUsageError } from './options.js';
 import type {
+  BaselineRow,
+  CorrectionRow,
   DailySummaryRow,
   ExceedanceRow,
   InstrumentState,
@@ -11,6 +14,7 @@ import type {
   ReportSettings,
   SeriesPoint,
   SilentInstrument,
+  SpikeRow,
   TriggerLevelSet,
 } from './report-data.js';
 import { chooseBucketSeconds, DEFAULT_MAX_POINTS } from './series-buckets.js';
@@ -43,6 +47,9 @@ const ROWS_PER_QUERY = 4_000;
  * trigger evaluation's dead band keeps an instrument from flapping between statuses.
  */
 const STATUS_CHANGES_PER_INSTRUMENT = 50;
+
+/** Baselines per instrument to allow for: the initial one and a few re-baselines. */
+const BASELINES_PER_INSTRUMENT = 20;
 
 /**
  * Reads a report's data from the report views (see migration 0002_report_views.sql)
@@ -95,6 +102,17 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
   const dayCount = localDaysTouched(selection.from, selection.to, zone).length;
   const dailyRows = await inChunks(ids, dayCount, (chunk) => db.query<DailySqlRow>(SELECT_DAILY, { ids: { json: chunk }, ...days }));
   const silentRows = await inChunks(ids, 1, (chunk) => db.query<SilentSqlRow>(SELECT_SILENT, { ids: { json: chunk } }));
+  const baselineRows = await inChunks(ids, BASELINES_PER_INSTRUMENT, (chunk) =>
+    db.query<BaselineSqlRow>(SELECT_BASELINES, { ids: { json: chunk } }),
+  );
+  const spikeRows = await inChunks(ids, STATUS_CHANGES_PER_INSTRUMENT, (chunk) =>
+    db.query<SpikeSqlRow>(SELECT_SPIKES, { ids: { json: chunk }, ...range }),
+  );
+  const correctionRows = await inChunks(ids, STATUS_CHANGES_PER_INSTRUMENT, (chunk) =>
+    db.query<CorrectionSqlRow>(SELECT_CORRECTIONS, { ids: { json: chunk }, ...range }),
+  );
+  const byInstrument = (a: { instrumentId: string }, b: { instrumentId: string }) =>
+    (order.get(a.instrumentId) ?? 0) - (order.get(b.instrumentId) ?? 0);
 
   return {
     generatedAt,
@@ -116,6 +134,11 @@ export async function loadReportData(db: SqlDatabase, selection: ReportSelection
     silent: silentRows
       .map(silentFromRow)
       .sort((a, b) => (a.lastReadingAt ?? 0) - (b.lastReadingAt ?? 0) || a.instrumentId.localeCompare(b.instrumentId)),
+    baselines: baselineRows.map(baselineFromRow).sort((a, b) => byInstrument(a, b) || a.effectiveFrom - b.effectiveFrom),
+    spikes: spikeRows.map(spikeFromRow).sort((a, b) => a.since - b.since || a.instrumentId.localeCompare(b.instrumentId)),
+    corrections: correctionRows
+      .map(correctionFromRow)
+      .sort((a, b) => a.changedAt - b.changedAt || a.instrumentId.localeCompare(b.instrumentId) || a.foundAt - b.foundAt),
   };
 }
 
@@ -288,10 +311,14 @@ interface InstrumentSqlRow {
   latitude: number | null;
   longitude: number | null;
   surface_level: number | null;
-  trigger_mode: TriggerMode;
-  trigger_alert: number | null;
-  trigger_alarm: number | null;
-  trigger_action: number | null;
+  trigger_levels_source: 'default' | 'manual';
+  trigger_rule: string | null;
+  baseline_id: string | null;
+  baseline_source: string | null;
+  baseline_value: number | null;
+  baseline_effective_from_ms: Numeric | null;
+  last_change: number | null;
+  last_rate: number | null;
   status: TriggerStatus | null;
   status_since_ms: Numeric | null;
   last_reading_ms: Numeric | null;
@@ -299,14 +326,16 @@ interface InstrumentSqlRow {
 }
 
 const SELECT_INSTRUMENTS = `
-SELECT instrument_id, instrument_type, unit, easting, northing, latitude, longitude, surface_level, trigger_mode,
-  trigger_alert, trigger_alarm, trigger_action, status, ${epochMs('status_since')} AS status_since_ms,
-  ${epochMs('last_reading_at')} AS last_reading_ms, last_value
-FROM report_latest_status
-WHERE (:type::text IS NULL OR instrument_type = :type::text)
-  AND (:id::text IS NULL OR instrument_id = :id::text)
-  AND instrument_id > :after
-ORDER BY instrument_id
+SELECT l.instrument_id, l.instrument_type, l.unit, l.easting, l.northing, l.latitude, l.longitude, l.surface_level,
+  l.trigger_levels_source, l.trigger_rule, l.baseline_id, l.baseline_source, l.baseline_value,
+  ${epochMs('l.baseline_effective_from')} AS baseline_effective_from_ms, h.change_value AS last_change, h.rate_per_day AS last_rate,
+  l.status, ${epochMs('l.status_since')} AS status_since_ms, ${epochMs('l.last_reading_at')} AS last_reading_ms, l.last_value
+FROM report_latest_status l
+LEFT JOIN report_instrument_history h ON h.instrument_id = l.instrument_id AND h.window_start = l.last_window_start
+WHERE (:type::text IS NULL OR l.instrument_type = :type::text)
+  AND (:id::text IS NULL OR l.instrument_id = :id::text)
+  AND l.instrument_id > :after
+ORDER BY l.instrument_id
 LIMIT :limit`;
 
 function instrumentFromRow(row: InstrumentSqlRow): InstrumentState {
@@ -319,8 +348,19 @@ function instrumentFromRow(row: InstrumentSqlRow): InstrumentState {
     latitude: row.latitude,
     longitude: row.longitude,
     surfaceLevel: row.surface_level,
-    triggerMode: row.trigger_mode,
-    levels: levelsOf(row),
+    rule: ruleInForce(row.trigger_rule, row.instrument_type, row.surface_level),
+    ruleSource: row.trigger_levels_source,
+    baseline:
+      row.baseline_id === null || row.baseline_value === null || row.baseline_effective_from_ms === null
+        ? null
+        : {
+            id: row.baseline_id,
+            source: row.baseline_source ?? 'initial',
+            value: row.baseline_value,
+            effectiveFrom: Number(row.baseline_effective_from_ms),
+          },
+    lastChange: row.last_change,
+    lastRate: row.last_rate,
     status: row.status,
     statusSince: nullableNumber(row.status_since_ms),
     lastReadingAt: nullableNumber(row.last_reading_ms),
@@ -405,16 +445,25 @@ interface ExceedanceSqlRow {
   from_status: TriggerStatus;
   to_status: TriggerStatus;
   window_mean: number;
-  trigger_alert: number;
-  trigger_alarm: number;
-  trigger_action: number;
+  trigger_alert: number | null;
+  trigger_alarm: number | null;
+  trigger_action: number | null;
+  cause: string | null;
+  confirmed_by: 'windows' | 're-read' | 'fall';
+  change_value: number | null;
+  rate_per_day: number | null;
+  baseline_id: string | null;
+  baseline_value: number | null;
+  late: boolean;
+  delay_seconds: number | null;
   ended_at_ms: Numeric | null;
   duration_seconds: number | null;
 }
 
 const SELECT_EXCEEDANCES = `
 SELECT instrument_id, instrument_type, unit, ${epochMs('changed_at')} AS changed_at_ms, from_status, to_status, window_mean,
-  trigger_alert, trigger_alarm, trigger_action, ${epochMs('ended_at')} AS ended_at_ms, duration_seconds
+  trigger_alert, trigger_alarm, trigger_action, cause, confirmed_by, change_value, rate_per_day, baseline_id, baseline_value,
+  late, delay_seconds, ${epochMs('ended_at')} AS ended_at_ms, duration_seconds
 FROM report_trigger_exceedances
 WHERE ${SELECTED} AND changed_at >= :from::timestamptz AND changed_at < :to::timestamptz
 ORDER BY changed_at, instrument_id`;
@@ -428,7 +477,15 @@ function exceedanceFromRow(row: ExceedanceSqlRow): ExceedanceRow {
     fromStatus: row.from_status,
     toStatus: row.to_status,
     windowMean: row.window_mean,
-    levels: { alert: row.trigger_alert, alarm: row.trigger_alarm, action: row.trigger_action },
+    levels: levelsOf(row),
+    cause: row.cause,
+    confirmedBy: row.confirmed_by,
+    change: row.change_value,
+    rate: row.rate_per_day,
+    baselineId: row.baseline_id,
+    baselineValue: row.baseline_value,
+    late: row.late,
+    delaySeconds: row.delay_seconds,
     endedAt: nullableNumber(row.ended_at_ms),
     durationSeconds: row.duration_seconds,
   };
@@ -454,6 +511,103 @@ function silentFromRow(row: SilentSqlRow): SilentInstrument {
     unit: row.unit,
     lastReadingAt: nullableNumber(row.last_reading_ms),
     silentSeconds: row.silent_seconds,
+  };
+}
+
+interface BaselineSqlRow {
+  instrument_id: string;
+  instrument_type: InstrumentType;
+  unit: string;
+  baseline_id: string;
+  source: string;
+  value: number;
+  effective_from_ms: Numeric;
+  reason: string | null;
+  set_by: string | null;
+}
+
+const SELECT_BASELINES = `
+SELECT instrument_id, instrument_type, unit, baseline_id, source, value, ${epochMs('effective_from')} AS effective_from_ms, reason, set_by
+FROM report_baselines
+WHERE ${SELECTED}
+ORDER BY instrument_id, effective_from`;
+
+function baselineFromRow(row: BaselineSqlRow): BaselineRow {
+  return {
+    instrumentId: row.instrument_id,
+    type: row.instrument_type,
+    unit: row.unit,
+    baselineId: row.baseline_id,
+    source: row.source,
+    value: row.value,
+    effectiveFrom: Number(row.effective_from_ms),
+    reason: row.reason,
+    setBy: row.set_by,
+  };
+}
+
+interface SpikeSqlRow {
+  instrument_id: string;
+  instrument_type: InstrumentType;
+  unit: string;
+  since_ms: Numeric;
+  until_ms: Numeric;
+  peak_status: TriggerStatus;
+  cause: string;
+}
+
+const SELECT_SPIKES = `
+SELECT instrument_id, instrument_type, unit, ${epochMs('since')} AS since_ms, ${epochMs('until')} AS until_ms, peak_status, cause
+FROM report_unconfirmed_spikes
+WHERE ${SELECTED} AND since >= :from::timestamptz AND since < :to::timestamptz
+ORDER BY since, instrument_id`;
+
+function spikeFromRow(row: SpikeSqlRow): SpikeRow {
+  return {
+    instrumentId: row.instrument_id,
+    type: row.instrument_type,
+    unit: row.unit,
+    since: Number(row.since_ms),
+    until: Number(row.until_ms),
+    peakStatus: row.peak_status,
+    cause: row.cause,
+  };
+}
+
+interface CorrectionSqlRow {
+  instrument_id: string;
+  instrument_type: InstrumentType;
+  changed_at_ms: Numeric;
+  from_status: TriggerStatus;
+  to_status: TriggerStatus;
+  cause: string | null;
+  correction: 'late' | 'withdrawn';
+  delay_seconds: number | null;
+  found_at_ms: Numeric;
+  withdrawn_at_ms: Numeric | null;
+  notified_at_ms: Numeric | null;
+}
+
+const SELECT_CORRECTIONS = `
+SELECT instrument_id, instrument_type, ${epochMs('changed_at')} AS changed_at_ms, from_status, to_status, cause, correction, delay_seconds,
+  ${epochMs('found_at')} AS found_at_ms, ${epochMs('withdrawn_at')} AS withdrawn_at_ms, ${epochMs('notified_at')} AS notified_at_ms
+FROM report_late_corrections
+WHERE ${SELECTED} AND changed_at >= :from::timestamptz AND changed_at < :to::timestamptz
+ORDER BY changed_at, instrument_id`;
+
+function correctionFromRow(row: CorrectionSqlRow): CorrectionRow {
+  return {
+    instrumentId: row.instrument_id,
+    type: row.instrument_type,
+    changedAt: Number(row.changed_at_ms),
+    fromStatus: row.from_status,
+    toStatus: row.to_status,
+    cause: row.cause,
+    correction: row.correction,
+    delaySeconds: row.delay_seconds,
+    foundAt: Number(row.found_at_ms),
+    withdrawnAt: nullableNumber(row.withdrawn_at_ms),
+    notifiedAt: nullableNumber(row.notified_at_ms),
   };
 }
 

@@ -1,5 +1,6 @@
-import type { InstrumentType, TriggerMode } from '../../lambdas/domain/instrument-types.js';
+import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import type { TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
+import type { TriggerRule } from '../../lambdas/domain/trigger-rules.js';
 
 /**
  * Everything a report shows, read from the report views. Instants are epoch
@@ -20,6 +21,12 @@ export interface ReportData {
   readonly daily: readonly DailySummaryRow[];
   readonly exceedances: readonly ExceedanceRow[];
   readonly silent: readonly SilentInstrument[];
+  /** Every baseline of the selected instruments (`report_baselines`), by instrument then effective time. */
+  readonly baselines: readonly BaselineRow[];
+  /** Unconfirmed spikes that began in the period (`report_unconfirmed_spikes`). */
+  readonly spikes: readonly SpikeRow[];
+  /** Late and withdrawn status changes of windows in the period (`report_late_corrections`). */
+  readonly corrections: readonly CorrectionRow[];
 }
 
 /** The row of `report_settings`, and the reading interval each type is expected at (`report_reading_intervals`). */
@@ -49,9 +56,14 @@ export interface InstrumentState {
   readonly latitude: number | null;
   readonly longitude: number | null;
   readonly surfaceLevel: number | null;
-  readonly triggerMode: TriggerMode;
-  /** Null when the instrument has no trigger levels. */
-  readonly levels: TriggerLevelSet | null;
+  /** The rule it is judged by: its own (`manual`) or its type's default, resolved as the batch store resolves it. */
+  readonly rule: TriggerRule;
+  readonly ruleSource: 'default' | 'manual';
+  /** The baseline in force now; null until the initial baseline is set. */
+  readonly baseline: { readonly id: string; readonly source: string; readonly value: number; readonly effectiveFrom: number } | null;
+  /** Change from baseline and rate (unit per day, first rate band) of the latest judged window; null when not judged. */
+  readonly lastChange: number | null;
+  readonly lastRate: number | null;
   /** Null until the instrument's first window has been evaluated. */
   readonly status: TriggerStatus | null;
   readonly statusSince: number | null;
@@ -97,10 +109,61 @@ export interface ExceedanceRow {
   readonly fromStatus: TriggerStatus;
   readonly toStatus: TriggerStatus;
   readonly windowMean: number;
-  readonly levels: TriggerLevelSet;
+  /** Levels of the band that caused a rise, in its judged quantity; null for a fall to normal. */
+  readonly levels: TriggerLevelSet | null;
+  /** `level:rise`, `level:fall`, `rate:rise` or `rate:fall`; null for a fall to normal. */
+  readonly cause: string | null;
+  readonly confirmedBy: 'windows' | 're-read' | 'fall';
+  readonly change: number | null;
+  readonly rate: number | null;
+  readonly baselineId: string | null;
+  readonly baselineValue: number | null;
+  /** Found after later windows had been judged (back-filled or late data). */
+  readonly late: boolean;
+  readonly delaySeconds: number | null;
   /** When the status entered ended; null while it is still the current status. */
   readonly endedAt: number | null;
   readonly durationSeconds: number | null;
+}
+
+/** A row of `report_baselines`. */
+export interface BaselineRow {
+  readonly instrumentId: string;
+  readonly type: InstrumentType;
+  readonly unit: string;
+  readonly baselineId: string;
+  /** `initial` (mean of the first readings) or `manual` (a re-baseline). */
+  readonly source: string;
+  readonly value: number;
+  readonly effectiveFrom: number;
+  readonly reason: string | null;
+  readonly setBy: string | null;
+}
+
+/** A row of `report_unconfirmed_spikes`. */
+export interface SpikeRow {
+  readonly instrumentId: string;
+  readonly type: InstrumentType;
+  readonly unit: string;
+  readonly since: number;
+  readonly until: number;
+  readonly peakStatus: TriggerStatus;
+  readonly cause: string;
+}
+
+/** A row of `report_late_corrections`. */
+export interface CorrectionRow {
+  readonly instrumentId: string;
+  readonly type: InstrumentType;
+  readonly changedAt: number;
+  readonly fromStatus: TriggerStatus;
+  readonly toStatus: TriggerStatus;
+  readonly cause: string | null;
+  readonly correction: 'late' | 'withdrawn';
+  readonly delaySeconds: number | null;
+  readonly foundAt: number;
+  readonly withdrawnAt: number | null;
+  readonly notifiedAt: number | null;
 }
 
 /** A row of `report_silent_instruments`. */

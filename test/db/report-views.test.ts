@@ -41,14 +41,14 @@ function reportViewSuite(engine: Engine) {
         readings_expected: 60,
         completeness: 0.5,
       },
-      // A whole past day: 86 400 s / 10 s = 8 640 expected. Mean (6·120 + 6·160 + 6·180 + 12·120) / 30 = 140.
+      // A whole past day: 86 400 s / 10 s = 8 640 expected. Mean (720 + 6·140 + 6·160 + 12·120) / 30 = 132.
       {
         ...piezometer,
         day: '2024-03-02',
         reading_count: 30,
-        min_value: 120,
-        mean: 140,
-        max_value: 180,
+        min_value: 100,
+        mean: 132,
+        max_value: 160,
         readings_expected: 8640,
         completeness: 30 / 8640,
       },
@@ -62,16 +62,17 @@ function reportViewSuite(engine: Engine) {
         readings_expected: 8640,
         completeness: 0,
       },
-      // The marker's first day is 2024-03-02: no row before it.
+      // The marker's first day is 2024-03-02: no row before it. 5 × -2 then 3 × -12 and 3 × -12.5:
+      // mean -83.5 / 11, computed once from the sum in micro-units.
       {
         ...marker,
         day: '2024-03-02',
-        reading_count: 6,
+        reading_count: 11,
         min_value: -12.5,
-        mean: -12.25,
-        max_value: -12,
+        mean: -83_500_000 / 11_000_000,
+        max_value: -2,
         readings_expected: 8640,
-        completeness: 6 / 8640,
+        completeness: 11 / 8640,
       },
       {
         ...marker,
@@ -106,10 +107,10 @@ function reportViewSuite(engine: Engine) {
     expect(first).toMatchObject({ readings_expected: 30, completeness: 1 });
   });
 
-  it('shows the history of one instrument over a time range, window by window', async () => {
+  it('shows the history of one instrument over a time range, window by window, with how each window was judged', async () => {
     const rows = await site.local.db.query(
       `SELECT instrument_id, instrument_type, unit, window_seconds, ${iso('window_start')} AS window_start, ${iso('window_end')} AS window_end,
-         reading_count, mean, min_value, max_value, trigger_alert, trigger_alarm, trigger_action
+         reading_count, mean, min_value, max_value, status, raw_status, change_value, rate_per_day, baseline_id, baseline_value, beyond_horizon
        FROM report_instrument_history
        WHERE instrument_id = 'PZ-01' AND window_start >= '2024-03-02T00:01:00Z' AND window_start < '2024-03-02T00:02:00Z'
        ORDER BY window_start`,
@@ -124,12 +125,18 @@ function reportViewSuite(engine: Engine) {
         window_start: `2024-03-02T${start}Z`,
         window_end: `2024-03-02T${starts[i + 1] ?? '00:02:00'}Z`,
         reading_count: 1,
-        mean: 160,
-        min_value: 160,
-        max_value: 160,
-        trigger_alert: 150,
-        trigger_alarm: 175,
-        trigger_action: 200,
+        mean: 140,
+        min_value: 140,
+        max_value: 140,
+        // The first window at 140 is raw alert only; the second confirms the rise.
+        status: i === 0 ? 'normal' : 'alert',
+        raw_status: 'alert',
+        change_value: 140 - PZ_BASELINE,
+        // A piezometer's default rule has no rate band.
+        rate_per_day: null,
+        baseline_id: 'initial',
+        baseline_value: PZ_BASELINE,
+        beyond_horizon: false,
       })),
     );
   });
@@ -156,7 +163,7 @@ function reportViewSuite(engine: Engine) {
     await writeAggregatesOfWindow(site.local.db, 60, site.writtenAt);
     try {
       const tenSecondDays = await daily();
-      expect(tenSecondDays.map((row) => (row as { reading_count: number }).reading_count)).toEqual([30, 30, 0, 6, 0]);
+      expect(tenSecondDays.map((row) => (row as { reading_count: number }).reading_count)).toEqual([30, 30, 0, 11, 0]);
 
       await site.local.db.execute('UPDATE report_settings SET window_seconds = 60');
       const minutes = await site.local.db.query(
@@ -165,8 +172,8 @@ function reportViewSuite(engine: Engine) {
       );
       expect(minutes).toEqual([
         { window_start: '2024-03-02T00:00:00Z', window_seconds: 60, reading_count: 6, mean: 120 },
-        { window_start: '2024-03-02T00:01:00Z', window_seconds: 60, reading_count: 6, mean: 160 },
-        { window_start: '2024-03-02T00:02:00Z', window_seconds: 60, reading_count: 6, mean: 180 },
+        { window_start: '2024-03-02T00:01:00Z', window_seconds: 60, reading_count: 6, mean: 140 },
+        { window_start: '2024-03-02T00:02:00Z', window_seconds: 60, reading_count: 6, mean: 160 },
         { window_start: '2024-03-02T00:03:00Z', window_seconds: 60, reading_count: 6, mean: 120 },
         { window_start: '2024-03-02T00:04:00Z', window_seconds: 60, reading_count: 6, mean: 120 },
       ]);
@@ -176,47 +183,59 @@ function reportViewSuite(engine: Engine) {
     }
   });
 
-  it('logs every status change with the duration of the status it entered, open while current', async () => {
+  it('logs every status change with the duration of the status it entered, open while current, and what it was judged on', async () => {
     const rows = await site.local.db.query(
       `SELECT instrument_id, instrument_type, unit, ${iso('changed_at')} AS changed_at, ${iso('window_end')} AS window_end, from_status, to_status,
-         window_mean, trigger_alert, trigger_alarm, trigger_action, ${iso('ended_at')} AS ended_at, duration::text AS duration, duration_seconds, is_open
+         window_mean, trigger_alert, trigger_alarm, trigger_action, ${iso('ended_at')} AS ended_at, duration::text AS duration, duration_seconds, is_open,
+         cause, confirmed_by, change_value, rate_per_day, baseline_id, baseline_value, late
        FROM report_trigger_exceedances ORDER BY instrument_id, changed_at`,
     );
-    const pz = {
-      instrument_id: 'PZ-01',
-      instrument_type: 'piezometer',
-      unit: 'kPa',
-      trigger_alert: 150,
-      trigger_alarm: 175,
-      trigger_action: 200,
-    };
+    const pz = { instrument_id: 'PZ-01', instrument_type: 'piezometer', unit: 'kPa', rate_per_day: null, late: false };
+    // A rise carries the levels of the band that caused it, in its judged quantity (here the change).
+    const riseLevels = { trigger_alert: 30, trigger_alarm: 50, trigger_action: 70 };
     expect(rows).toEqual([
       {
         ...pz,
-        changed_at: '2024-03-02T00:01:00Z',
-        window_end: '2024-03-02T00:01:10Z',
+        ...riseLevels,
+        changed_at: '2024-03-02T00:01:10Z',
+        window_end: '2024-03-02T00:01:20Z',
         from_status: 'normal',
         to_status: 'alert',
-        window_mean: 160,
-        ended_at: '2024-03-02T00:02:00Z',
+        window_mean: 140,
+        ended_at: '2024-03-02T00:02:10Z',
         duration: '00:01:00',
         duration_seconds: 60,
         is_open: false,
+        cause: 'level:rise',
+        confirmed_by: 'windows',
+        change_value: 140 - PZ_BASELINE,
+        baseline_id: 'initial',
+        baseline_value: PZ_BASELINE,
       },
       {
         ...pz,
-        changed_at: '2024-03-02T00:02:00Z',
-        window_end: '2024-03-02T00:02:10Z',
+        ...riseLevels,
+        changed_at: '2024-03-02T00:02:10Z',
+        window_end: '2024-03-02T00:02:20Z',
         from_status: 'alert',
         to_status: 'alarm',
-        window_mean: 180,
+        window_mean: 160,
         ended_at: '2024-03-02T00:03:00Z',
-        duration: '00:01:00',
-        duration_seconds: 60,
+        duration: '00:00:50',
+        duration_seconds: 50,
         is_open: false,
+        cause: 'level:rise',
+        confirmed_by: 'windows',
+        change_value: 160 - PZ_BASELINE,
+        baseline_id: 'initial',
+        baseline_value: PZ_BASELINE,
       },
       {
         ...pz,
+        // A fall to normal takes effect at once and has no band behind it.
+        trigger_alert: null,
+        trigger_alarm: null,
+        trigger_action: null,
         changed_at: '2024-03-02T00:03:00Z',
         window_end: '2024-03-02T00:03:10Z',
         from_status: 'alarm',
@@ -226,32 +245,68 @@ function reportViewSuite(engine: Engine) {
         duration: null,
         duration_seconds: null,
         is_open: true,
+        cause: null,
+        confirmed_by: 'fall',
+        change_value: 120 - PZ_BASELINE,
+        baseline_id: 'initial',
+        baseline_value: PZ_BASELINE,
       },
       {
         instrument_id: 'SM-01',
         instrument_type: 'settlement_marker',
         unit: 'mm',
-        changed_at: '2024-03-02T00:00:00Z',
-        window_end: '2024-03-02T00:00:10Z',
+        changed_at: '2024-03-02T00:01:00Z',
+        window_end: '2024-03-02T00:01:10Z',
         from_status: 'normal',
         to_status: 'alert',
-        window_mean: -12,
-        trigger_alert: 10,
-        trigger_alarm: 15,
-        trigger_action: 20,
+        window_mean: -12.5,
+        // The settlement band: fall levels, descending.
+        trigger_alert: -10,
+        trigger_alarm: -15,
+        trigger_action: -20,
         ended_at: null,
         duration: null,
         duration_seconds: null,
         is_open: true,
+        cause: 'level:fall',
+        confirmed_by: 'windows',
+        change_value: -10.5,
+        rate_per_day: null,
+        baseline_id: 'initial',
+        baseline_value: -2,
+        late: false,
       },
     ]);
   });
 
-  it('gives every instrument its latest status, position, levels and last reading', async () => {
+  it('lists the unconfirmed spikes: rises that fell back before they were confirmed', async () => {
+    expect(
+      await site.local.db.query(
+        `SELECT instrument_id, instrument_type, unit, ${iso('since')} AS since, ${iso('until')} AS until, duration::text AS duration, peak_status, cause
+         FROM report_unconfirmed_spikes ORDER BY instrument_id, since`,
+      ),
+    ).toEqual([
+      {
+        instrument_id: 'PZ-01',
+        instrument_type: 'piezometer',
+        unit: 'kPa',
+        since: '2024-03-02T00:00:10Z',
+        until: '2024-03-02T00:00:20Z',
+        duration: '00:00:10',
+        peak_status: 'alert',
+        cause: 'level:rise',
+      },
+    ]);
+    // Nothing in the known site arrived late: no corrections.
+    expect(await site.local.db.query('SELECT * FROM report_late_corrections')).toEqual([]);
+  });
+
+  it('gives every instrument its latest status, position, rule, baseline in force and last reading', async () => {
     const rows = await site.local.db.query<Record<string, unknown>>(
-      `SELECT instrument_id, instrument_type, unit, easting, northing, latitude, longitude, surface_level, trigger_mode,
-         trigger_alert, trigger_alarm, trigger_action, status, ${iso('status_since')} AS status_since, last_mean,
-         (extract(epoch FROM last_reading_at) * 1000)::bigint AS last_reading_ms, last_value
+      `SELECT instrument_id, instrument_type, unit, easting, northing, latitude, longitude, surface_level, trigger_levels_source,
+         trigger_rule, status, ${iso('status_since')} AS status_since, last_mean,
+         (extract(epoch FROM last_reading_at) * 1000)::bigint AS last_reading_ms, last_value,
+         baseline_id, baseline_source, baseline_value, ${iso('baseline_effective_from')} AS baseline_effective_from
        FROM report_latest_status ORDER BY instrument_id`,
     );
     const standpipeLast = site.writtenAt - 50_000;
@@ -265,15 +320,19 @@ function reportViewSuite(engine: Engine) {
         latitude: expect.any(Number),
         longitude: expect.any(Number),
         surface_level: null,
-        trigger_mode: 'rising',
-        trigger_alert: 150,
-        trigger_alarm: 175,
-        trigger_action: 200,
+        // No rule of its own: judged by its type's default.
+        trigger_levels_source: 'default',
+        trigger_rule: null,
         status: 'normal',
         status_since: '2024-03-02T00:03:00Z',
         last_mean: 120,
         last_reading_ms: Date.parse('2024-03-02T00:04:50Z'),
         last_value: 120,
+        // The fifth reading (23:51:20) completed it, in force from its window's end.
+        baseline_id: 'initial',
+        baseline_source: 'initial',
+        baseline_value: PZ_BASELINE,
+        baseline_effective_from: '2024-03-01T23:51:30Z',
       },
       {
         instrument_id: 'SM-01',
@@ -284,15 +343,17 @@ function reportViewSuite(engine: Engine) {
         latitude: expect.any(Number),
         longitude: expect.any(Number),
         surface_level: null,
-        trigger_mode: 'magnitude',
-        trigger_alert: 10,
-        trigger_alarm: 15,
-        trigger_action: 20,
+        trigger_levels_source: 'default',
+        trigger_rule: null,
         status: 'alert',
-        status_since: '2024-03-02T00:00:00Z',
+        status_since: '2024-03-02T00:01:00Z',
         last_mean: -12.5,
-        last_reading_ms: Date.parse('2024-03-02T00:00:50Z'),
+        last_reading_ms: Date.parse('2024-03-02T00:01:40Z'),
         last_value: -12.5,
+        baseline_id: 'initial',
+        baseline_source: 'initial',
+        baseline_value: -2,
+        baseline_effective_from: '2024-03-02T00:00:50Z',
       },
       {
         instrument_id: 'WS-01',
@@ -303,15 +364,18 @@ function reportViewSuite(engine: Engine) {
         latitude: expect.any(Number),
         longitude: expect.any(Number),
         surface_level: 50,
-        trigger_mode: 'rising',
-        trigger_alert: 47,
-        trigger_alarm: 48,
-        trigger_action: 49,
+        trigger_levels_source: 'default',
+        trigger_rule: null,
         status: 'normal',
         status_since: iso10(site.writtenAt - 60_000),
         last_mean: 45,
         last_reading_ms: standpipeLast,
         last_value: 45,
+        // Two readings of the five its initial baseline needs.
+        baseline_id: null,
+        baseline_source: null,
+        baseline_value: null,
+        baseline_effective_from: null,
       },
     ]);
     // MGA zone 55, E 320 000 N 5 812 000 is in central Melbourne.
@@ -330,7 +394,7 @@ function reportViewSuite(engine: Engine) {
     const after = Date.now();
     expect(rows.map((r) => [r.instrument_id, r.last_reading_ms, r.silent_after_seconds])).toEqual([
       ['PZ-01', Date.parse('2024-03-02T00:04:50Z'), 900],
-      ['SM-01', Date.parse('2024-03-02T00:00:50Z'), 900],
+      ['SM-01', Date.parse('2024-03-02T00:01:40Z'), 900],
     ]);
     for (const row of rows) {
       expect(row.silent_seconds).toBeGreaterThanOrEqual((before - row.last_reading_ms) / 1000 - 1);
@@ -342,6 +406,12 @@ function reportViewSuite(engine: Engine) {
     expect((await silent()).map((r) => r.instrument_id)).toEqual(['PZ-01', 'SM-01', 'WS-01']);
   });
 }
+
+/**
+ * PZ-01's initial baseline: the mean of its first five readings, as the machine computes it
+ * (their sum in micro-units over 5 readings).
+ */
+const PZ_BASELINE = (100_100_000 + 100_200_000 + 100_100_000 + 100_200_000 + 100_100_000) / (5 * 1_000_000);
 
 /** The window start of a time, as the views print it. */
 function iso10(epochMs: number): string {

@@ -29,8 +29,10 @@ import { describeWithPostgres } from '../support/postgres-server.js';
  *   2025-10-04T14:00:00Z -6 mm → 10-05 00:00:00 AEST
  *   2025-10-05T12:59:50Z -7 mm → 10-05 23:59:50 AEDT
  *   2025-10-05T13:00:00Z -8 mm → 10-06 00:00:00 AEDT
- * EX-M1 (extensometer): one reading of 12 mm at 2026-04-04T14:30Z (01:30 AEDT on 5 April
- *   2026), above its 10 mm alert level: the README's worked example.
+ * EX-M1 (extensometer): five readings of 0 mm, 2026-04-04T14:29:10Z to 14:29:50Z (its initial
+ *   baseline, 0 mm from 14:30:00Z), then a reading of 12 mm at 2026-04-04T14:30Z (01:30 AEDT on
+ *   5 April 2026) read again at 14:30:05Z: a change of +12 mm, above its +10 mm alert level,
+ *   confirmed at once by the window's re-reads. The README's worked example.
  */
 
 const at = (iso: string) => Date.parse(iso);
@@ -48,7 +50,13 @@ const READINGS: ReadonlyArray<readonly [string, InstrumentType, string, number]>
   ['SM-M1', 'settlement_marker', '2025-10-04T14:00:00Z', -6],
   ['SM-M1', 'settlement_marker', '2025-10-05T12:59:50Z', -7],
   ['SM-M1', 'settlement_marker', '2025-10-05T13:00:00Z', -8],
+  ['EX-M1', 'extensometer', '2026-04-04T14:29:10Z', 0],
+  ['EX-M1', 'extensometer', '2026-04-04T14:29:20Z', 0],
+  ['EX-M1', 'extensometer', '2026-04-04T14:29:30Z', 0],
+  ['EX-M1', 'extensometer', '2026-04-04T14:29:40Z', 0],
+  ['EX-M1', 'extensometer', '2026-04-04T14:29:50Z', 0],
   ['EX-M1', 'extensometer', '2026-04-04T14:30:00Z', 12],
+  ['EX-M1', 'extensometer', '2026-04-04T14:30:05Z', 12],
 ];
 
 async function writeMelbourneSite(db: LocalBatchDatabase['db']): Promise<void> {
@@ -265,19 +273,30 @@ function siteDaySuite(engine: Engine) {
   });
 
   it('puts the reading at 2026-04-04T14:30Z on the local day 2026-04-05, a 25-hour day, in every view that gives days', async () => {
-    expect(await db().query(`SELECT day::text AS day, mean FROM report_instrument_history WHERE instrument_id = 'EX-M1'`)).toEqual([
-      { day: '2026-04-05', mean: 12 },
-    ]);
-    expect(await db().query(`SELECT day::text AS day, to_status FROM report_trigger_exceedances WHERE instrument_id = 'EX-M1'`)).toEqual([
-      { day: '2026-04-05', to_status: 'alert' },
-    ]);
+    expect(
+      await db().query(
+        `SELECT day::text AS day, mean, status, change_value FROM report_instrument_history
+         WHERE instrument_id = 'EX-M1' AND window_start = '2026-04-04T14:30:00Z'`,
+      ),
+    ).toEqual([{ day: '2026-04-05', mean: 12, status: 'alert', change_value: 12 }]);
+    expect(
+      await db().query(
+        `SELECT day::text AS day, ${iso('changed_at')} AS changed_at, to_status, confirmed_by FROM report_trigger_exceedances
+         WHERE instrument_id = 'EX-M1'`,
+      ),
+    ).toEqual([{ day: '2026-04-05', changed_at: '2026-04-04T14:30:00Z', to_status: 'alert', confirmed_by: 're-read' }]);
+    expect(
+      await db().query(
+        `SELECT baseline_id, value, ${iso('effective_from')} AS effective_from FROM report_baselines WHERE instrument_id = 'EX-M1'`,
+      ),
+    ).toEqual([{ baseline_id: 'initial', value: 0, effective_from: '2026-04-04T14:30:00Z' }]);
     expect(
       await db().query(
         `SELECT day::text AS day, ${iso('day_start')} AS day_start, ${iso('day_end')} AS day_end, day_hours, reading_count
          FROM report_daily_summary WHERE instrument_id = 'EX-M1' AND day BETWEEN '2026-04-04' AND '2026-04-06' ORDER BY day`,
       ),
     ).toEqual([
-      { day: '2026-04-05', day_start: '2026-04-04T13:00:00Z', day_end: '2026-04-05T14:00:00Z', day_hours: 25, reading_count: 1 },
+      { day: '2026-04-05', day_start: '2026-04-04T13:00:00Z', day_end: '2026-04-05T14:00:00Z', day_hours: 25, reading_count: 7 },
       { day: '2026-04-06', day_start: '2026-04-05T14:00:00Z', day_end: '2026-04-06T14:00:00Z', day_hours: 24, reading_count: 0 },
     ]);
   });

@@ -31,7 +31,7 @@ async function tables() {
   const q = (sql: string) => pipeline.database.query<Record<string, unknown>>(sql);
   return {
     instruments: await q(
-      'SELECT instrument_id, instrument_type, surface_level, latitude, longitude, trigger_alert, trigger_alarm, trigger_action FROM instruments ORDER BY 1',
+      'SELECT instrument_id, instrument_type, surface_level, latitude, longitude, trigger_levels_source, trigger_rule FROM instruments ORDER BY 1',
     ),
     readings: await q('SELECT instrument_id, observed_at::text, value_micro FROM readings ORDER BY 1, 2'),
     windows: await q(

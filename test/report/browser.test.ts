@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReport } from '../../local/report/run-report.js';
-import { DEMO_SITE, writeDemoSite } from './demo-site.js';
+import { DEMO_SITE, demoSiteReadings, writeDemoSite } from './demo-site.js';
+import { toMicroUnits } from '../../lambdas/domain/reading.js';
 import { openLocalDataDir } from './local-data-dir.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -43,6 +44,7 @@ describeWithChromium('the HTML report in headless Chromium', () => {
   let reportUrl: string;
   let browser: Browser;
   let page: Page;
+  let pz101Baseline = 0;
   const problems: string[] = [];
   const requests: string[] = [];
 
@@ -50,6 +52,11 @@ describeWithChromium('the HTML report in headless Chromium', () => {
     scratch = mkdtempSync(join(tmpdir(), 'report-browser-'));
     const site = await openLocalDataDir(join(scratch, 'data'));
     const period = await writeDemoSite(site.db);
+    // PZ-101's initial baseline: the mean of its first 5 readings (one a window), from their micro-units.
+    const first = demoSiteReadings(period)
+      .filter((r) => r.reading.instrumentId === 'PZ-101')
+      .slice(0, 5);
+    pz101Baseline = first.reduce((sum, r) => sum + toMicroUnits(r.reading.value), 0) / (5 * 1_000_000);
     await site.close();
     mkdirSync(ARTIFACTS, { recursive: true });
     const out = join(ARTIFACTS, 'report.html');
@@ -83,8 +90,8 @@ describeWithChromium('the HTML report in headless Chromium', () => {
         return { kind: svg.getAttribute('class'), width: box.width, height: box.height };
       }),
     );
-    // Two standpipes with their own levels, one chart for each other type, and the plan.
-    expect(boxes.filter((b) => b.kind === 'chart')).toHaveLength(6);
+    // Every instrument has a baseline of its own, and its levels at baseline + change, so a chart each; and the plan.
+    expect(boxes.filter((b) => b.kind === 'chart')).toHaveLength(14);
     expect(boxes.filter((b) => b.kind === 'plan')).toHaveLength(1);
     for (const box of boxes) {
       expect(box.width).toBeGreaterThan(300);
@@ -99,8 +106,11 @@ describeWithChromium('the HTML report in headless Chromium', () => {
     // All fourteen instruments, the silent gauge (half a day) and the one without a position included.
     expect(lines).toHaveLength(14);
     for (const line of lines) expect(line.width).toBeGreaterThan(100);
-    const levels = await page.$$eval('[data-chart="piezometer"] .levels text', (texts) => texts.map((t) => t.textContent));
-    expect(levels).toEqual(['Alert 150.00', 'Alarm 175.00', 'Action 200.00']);
+    const levels = await page.$$eval('[data-chart="PZ-101"] .levels text', (texts) => texts.map((t) => t.textContent));
+    // The baseline, and the first rise (+30 kPa) and fall (-20 kPa) levels, which its daily swing of ±6 kPa reaches neither
+    // of; the axis they span rounds out to whole tens and so takes in the fall alarm level (-30 kPa) too.
+    const at = (change: number) => (Math.round((pz101Baseline + change) * 100) / 100).toFixed(2);
+    expect(levels).toEqual([`Baseline ${at(0)}`, `Alert ${at(30)}`, `Alert ${at(-20)}`, `Alarm ${at(-30)}`]);
   });
 
   it('plots every instrument with a position, the silent one hollow', async () => {

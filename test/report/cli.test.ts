@@ -18,7 +18,7 @@ import {
 } from '../../local/data-api/index.js';
 import { ReportUsageError } from '../../local/report/options.js';
 import { runReport } from '../../local/report/run-report.js';
-import { writeKnownSite } from './known-site.js';
+import { writeKnownSite, writeKnownSiteInCoreSchema } from './known-site.js';
 import { openLocalDataDir } from './local-data-dir.js';
 
 const run = promisify(execFile);
@@ -68,12 +68,15 @@ describe('npm run report', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual([
-      'report (site time UTC): 3 instrument(s), 2 with data in the period, 4 status change(s), 3 daily row(s), 2 silent',
+      'report (site time UTC): 3 instrument(s), 2 with data in the period, 4 status change(s), 1 unconfirmed spike(s), 0 late or withdrawn change(s), 3 daily row(s), 2 silent',
       `wrote ${out}`,
       `wrote ${join(csv, 'exceedances.csv')}`,
       `wrote ${join(csv, 'daily-summary.csv')}`,
       `wrote ${join(csv, 'silent-instruments.csv')}`,
       `wrote ${join(csv, 'instruments.csv')}`,
+      `wrote ${join(csv, 'baselines.csv')}`,
+      `wrote ${join(csv, 'unconfirmed-spikes.csv')}`,
+      `wrote ${join(csv, 'late-corrections.csv')}`,
     ]);
     expect(readFileSync(out, 'utf8')).toContain('<table id="daily-summary">');
     expect(readFileSync(join(csv, 'daily-summary.csv'), 'utf8').split('\r\n')[1]).toBe(
@@ -140,19 +143,30 @@ describe('npm run report', () => {
     const target = { resourceArn: LOCAL_CLUSTER_ARN, secretArn: LOCAL_SECRET_ARN, database: LOCAL_DATABASE };
     const [coreSchema] = loadMigrationsFromDirectory(MIGRATIONS_DIRECTORY);
     await runMigrations({ client, ...target, migrations: [coreSchema!] });
-    await writeKnownSite(new DataApiDatabase(client, target), Date.now(), { settings: false });
+    await writeKnownSiteInCoreSchema(new DataApiDatabase(client, target));
     client.destroy();
     await server.close();
     await embedded.close();
 
     // The known site's days are UTC days; the new settings row starts in Melbourne.
     const outcome = await runReport({ ...period, siteTimeZone: 'UTC', dataDir: older, out: join(scratch, 'older.html') });
-    expect(outcome.appliedMigrations).toEqual(['0002_report_views.sql', '0003_site_time_zone.sql']);
+    expect(outcome.appliedMigrations).toEqual([
+      '0002_report_views.sql',
+      '0003_site_time_zone.sql',
+      '0004_trigger_model.sql',
+      '0005_report_trigger_model.sql',
+    ]);
     expect(outcome.previousSiteTimeZone).toBe('Australia/Melbourne');
     expect(outcome.data.daily.map((d) => [d.instrumentId, d.day, d.readingCount])).toEqual([
       ['PZ-01', '2024-03-01', 30],
       ['PZ-01', '2024-03-02', 30],
-      ['SM-01', '2024-03-02', 6],
+      ['SM-01', '2024-03-02', 11],
+    ]);
+    // Its windows were stored before the trigger model: not judged yet, so no status and no baseline.
+    expect(outcome.data.instruments.map((i) => [i.instrumentId, i.status, i.baseline])).toEqual([
+      ['WS-01', null, null],
+      ['PZ-01', null, null],
+      ['SM-01', null, null],
     ]);
   });
 });

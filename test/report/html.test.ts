@@ -4,6 +4,7 @@ import { renderReportHtml } from '../../local/report/html/render-report.js';
 import { renderTimeSeriesChart } from '../../local/report/html/time-series-chart.js';
 import { loadReportData } from '../../local/report/queries.js';
 import type { InstrumentState, ReportData, SeriesPoint } from '../../local/report/report-data.js';
+import { defaultTriggerRule } from '../../lambdas/domain/trigger-rules.js';
 import { startLocalBatchDatabase, type LocalBatchDatabase } from '../support/batch-database.js';
 import { reportSettings, writeKnownSite } from './known-site.js';
 
@@ -58,91 +59,95 @@ describe('the HTML report of the known site', () => {
     expect(value('status')).toBe('1');
     expect(value('changes')).toBe('4');
     expect(document.querySelector('#card-changes .detail')!.text).toBe('3 escalations in the period');
+    expect(value('spikes')).toBe('1');
+    expect(document.querySelector('#card-spikes .detail')!.text).toBe('0 late or withdrawn changes');
     expect(value('silent')).toBe('2');
-    // Readings 30 + 30 + 6 over expected 60 + 8640 + 8640.
-    expect(value('completeness')).toBe(`${((66 / 17_340) * 100).toFixed(1)} %`);
+    // Readings 30 + 30 + 11 over expected 60 + 8640 + 8640.
+    expect(value('completeness')).toBe(`${((71 / 17_340) * 100).toFixed(1)} %`);
   });
 
-  it('lists the status changes with their durations', () => {
+  it('lists the status changes with what they were judged on and their durations', () => {
+    // PZ-01's changes are from its 100.14 kPa baseline: 140 − 100.14 = +39.86, 160 − 100.14 = +59.86, 120 − 100.14 = +19.86.
+    const pzRise = '30.00 / 50.00 / 70.00';
     expect(cells(document, 'exceedances')).toEqual([
-      [
-        '2024-03-02 00:00:00',
-        'SM-01',
-        'Settlement marker',
-        'Normal',
-        'Alert',
-        '-12.00',
-        'mm',
-        '10.00',
-        '15.00',
-        '20.00',
-        'current',
-        'open',
-      ],
-      [
-        '2024-03-02 00:01:00',
-        'PZ-01',
-        'Piezometer',
-        'Normal',
-        'Alert',
-        '160.00',
-        'kPa',
-        '150.00',
-        '175.00',
-        '200.00',
-        '2024-03-02 00:02:00',
-        '1 min',
-      ],
-      [
-        '2024-03-02 00:02:00',
-        'PZ-01',
-        'Piezometer',
-        'Alert',
-        'Alarm',
-        '180.00',
-        'kPa',
-        '150.00',
-        '175.00',
-        '200.00',
-        '2024-03-02 00:03:00',
-        '1 min',
-      ],
-      ['2024-03-02 00:03:00', 'PZ-01', 'Piezometer', 'Alarm', 'Normal', '120.00', 'kPa', '150.00', '175.00', '200.00', 'current', 'open'],
+      // prettier-ignore
+      ['2024-03-02 00:01:00', 'SM-01', 'Settlement marker', 'Normal', 'Alert', '-12.50', 'mm', '-10.50', '—', 'level, falling', '-10.00 / -15.00 / -20.00', 'windows', '—', 'current', 'open'],
+      // prettier-ignore
+      ['2024-03-02 00:01:10', 'PZ-01', 'Piezometer', 'Normal', 'Alert', '140.00', 'kPa', '+39.86', '—', 'level, rising', pzRise, 'windows', '—', '2024-03-02 00:02:10', '1 min'],
+      // prettier-ignore
+      ['2024-03-02 00:02:10', 'PZ-01', 'Piezometer', 'Alert', 'Alarm', '160.00', 'kPa', '+59.86', '—', 'level, rising', pzRise, 'windows', '—', '2024-03-02 00:03:00', '50 s'],
+      // prettier-ignore
+      ['2024-03-02 00:03:00', 'PZ-01', 'Piezometer', 'Alarm', 'Normal', '120.00', 'kPa', '+19.86', '—', '—', '—', 'fall', '—', 'current', 'open'],
     ]);
+  });
+
+  it('lists the unconfirmed spikes, the baselines, and no late corrections', () => {
+    expect(cells(document, 'unconfirmed-spikes')).toEqual([
+      ['2024-03-02 00:00:10', '2024-03-02 00:00:20', 'PZ-01', 'Piezometer', 'Alert', 'level, rising', '10 s'],
+    ]);
+    expect(cells(document, 'baselines').map((row) => row.slice(0, 7))).toEqual([
+      ['PZ-01', 'Piezometer', 'initial', 'initial', '100.14', 'kPa', '2024-03-01 23:51:30'],
+      ['SM-01', 'Settlement marker', 'initial', 'initial', '-2.00', 'mm', '2024-03-02 00:00:50'],
+    ]);
+    expect(document.querySelector('#late-corrections-empty')!.text).toBe('No late or withdrawn status changes in this period.');
   });
 
   it('shows the daily summary, marking low completeness', () => {
     expect(cells(document, 'daily-summary')).toEqual([
       ['2024-03-01', 'PZ-01', 'Piezometer', 'kPa', '100.10', '100.15', '100.20', '30', '60', '50.0 %'],
-      ['2024-03-02', 'PZ-01', 'Piezometer', 'kPa', '120.00', '140.00', '180.00', '30', '8,640', '0.3 %'],
-      ['2024-03-02', 'SM-01', 'Settlement marker', 'mm', '-12.50', '-12.25', '-12.00', '6', '8,640', '0.1 %'],
+      ['2024-03-02', 'PZ-01', 'Piezometer', 'kPa', '100.00', '132.00', '160.00', '30', '8,640', '0.3 %'],
+      // -83.5 / 11 = -7.59.
+      ['2024-03-02', 'SM-01', 'Settlement marker', 'mm', '-12.50', '-7.59', '-2.00', '11', '8,640', '0.1 %'],
     ]);
     expect(document.querySelectorAll('#daily-summary .completeness.low')).toHaveLength(3);
   });
 
   it('lists the silent instruments and the register', () => {
     expect(cells(document, 'silent-instruments').map((row) => row.slice(0, 3))).toEqual([
-      ['SM-01', 'Settlement marker', '2024-03-02 00:00:50'],
+      ['SM-01', 'Settlement marker', '2024-03-02 00:01:40'],
       ['PZ-01', 'Piezometer', '2024-03-02 00:04:50'],
     ]);
     const register = cells(document, 'instruments');
-    expect(register.map((row) => [row[0], row[3], row[4], row[5], row[6]])).toEqual([
-      ['WS-01', '320,100.0', '5,811,980.0', '47.000 / 48.000 / 49.000', 'Normal'],
-      ['PZ-01', '320,000.0', '5,812,000.0', '150.00 / 175.00 / 200.00', 'Normal'],
-      ['SM-01', '320,050.0', '5,812,030.0', '10.00 / 15.00 / 20.00', 'Alert'],
+    // Position, rule, baseline, latest change and rate, spikes in the period, status.
+    expect(register.map((row) => [row[0], row[3], row[4], row[6], row[7], row[8], row[9], row[10]])).toEqual([
+      ['WS-01', '320,100.0', '5,811,980.0', '—', '—', '—', '0', 'Normal'],
+      ['PZ-01', '320,000.0', '5,812,000.0', '100.14', '+19.86', '—', '1', 'Normal'],
+      ['SM-01', '320,050.0', '5,812,030.0', '-2.00', '-10.50', '—', '0', 'Alert'],
+    ]);
+    expect(register.map((row) => row[5])).toEqual([
+      'Rise of the value: alert 47.000, alarm 48.000, action 49.000 m; Fall from baseline: alert -1.000, alarm -1.500, action -2.000 m.',
+      'Rise from baseline: alert +30.00, alarm +50.00, action +70.00 kPa; Fall from baseline: alert -20.00, alarm -30.00, action -40.00 kPa.',
+      'Rise from baseline: alert +5.00, alarm +8.00, action +10.00 mm; Fall from baseline: alert -10.00, alarm -15.00, action -20.00 mm; ' +
+        'Falling rate over 24 h: alert -2.00, alarm -5.00, action -10.00 mm/day.',
     ]);
   });
 
-  it('charts each type with data, drawing the levels reached and the next one up', () => {
+  it('charts each type with data, drawing the baseline and the levels at baseline + change', () => {
     const piezometers = document.querySelector('[data-chart="piezometer"]')!;
     expect(piezometers.querySelectorAll('svg path.line')).toHaveLength(1);
-    expect(piezometers.querySelectorAll('svg .levels text').map((t) => t.text)).toEqual(['Alert 150.00', 'Alarm 175.00', 'Action 200.00']);
+    // Rise levels 100.14 + 30 / 50 / 70 (reached up to alarm, so action is drawn too), fall levels 100.14 − 20 / 30 / 40,
+    // inside the axis (60 to 180 kPa) that the data (100 to 160) and the first level each way span.
+    expect(piezometers.querySelectorAll('svg .levels text').map((t) => t.text)).toEqual([
+      'Baseline 100.14',
+      'Alert 130.14',
+      'Alarm 150.14',
+      'Action 170.14',
+      'Alert 80.14',
+      'Alarm 70.14',
+      'Action 60.14',
+    ]);
     expect(piezometers.querySelector('.legend')!.text).toBe('PZ-01');
 
-    // Settlement is two-sided and this marker settled (negative) past its alert level: alert and alarm below zero.
+    // The marker settled past its alert level (-2 − 10 = -12 mm): the settlement alert and alarm, and the heave alert (-2 + 5).
     const markers = document.querySelector('[data-chart="settlement_marker"]')!;
-    expect(markers.querySelectorAll('svg .levels text').map((t) => t.text)).toEqual(['Alert -10.00', 'Alarm -15.00']);
-    expect(markers.querySelector('.caption')!.text).toContain('Trigger levels: alert ±10.00, alarm ±15.00, action ±20.00 mm.');
+    expect(markers.querySelectorAll('svg .levels text').map((t) => t.text)).toEqual([
+      'Baseline -2.00',
+      'Alert 3.00',
+      'Alert -12.00',
+      'Alarm -17.00',
+    ]);
+    expect(markers.querySelector('.caption')!.text).toContain('Fall from baseline: alert -10.00, alarm -15.00, action -20.00 mm');
+    expect(markers.querySelector('.caption')!.text).toContain('Baseline -2.00 mm (initial, from 2024-03-02 00:00:50).');
 
     // The standpipe's readings are recent, outside the period.
     expect(document.querySelector('[data-chart="water_standpipe"]')).toBeNull();
@@ -182,8 +187,11 @@ describe('HTML rendering', () => {
       latitude: null,
       longitude: null,
       surfaceLevel: null,
-      triggerMode: 'rising',
-      levels: { alert: 150, alarm: 175, action: 200 },
+      rule: defaultTriggerRule('piezometer', null),
+      ruleSource: 'default',
+      baseline: { id: 'initial', source: 'initial', value: 100, effectiveFrom: 0 },
+      lastChange: null,
+      lastRate: null,
       status: 'alarm',
       statusSince: null,
       lastReadingAt: null,
@@ -200,6 +208,9 @@ describe('HTML rendering', () => {
       daily: [],
       exceedances: [],
       silent: [],
+      baselines: [],
+      spikes: [],
+      corrections: [],
     };
     const html = renderReportHtml(data);
     expect(html).not.toContain('<b>1</b>');
@@ -219,8 +230,11 @@ describe('HTML rendering', () => {
       latitude: null,
       longitude: null,
       surfaceLevel: surface,
-      triggerMode: 'rising',
-      levels: { alert: surface - 3, alarm: surface - 2, action: surface - 1 },
+      rule: defaultTriggerRule('water_standpipe', surface),
+      ruleSource: 'default',
+      baseline: null,
+      lastChange: null,
+      lastRate: null,
       status,
       statusSince: null,
       lastReadingAt: null,
@@ -240,6 +254,9 @@ describe('HTML rendering', () => {
       daily: [],
       exceedances: [],
       silent: [],
+      baselines: [],
+      spikes: [],
+      corrections: [],
     };
     const document = parse(renderReportHtml(data));
     const charts = document.querySelectorAll('.multiples [data-chart]');
@@ -260,8 +277,11 @@ describe('HTML rendering', () => {
       latitude: null,
       longitude: null,
       surfaceLevel: null,
-      triggerMode: 'magnitude',
-      levels: { alert: 10, alarm: 15, action: 20 },
+      rule: defaultTriggerRule('extensometer', null),
+      ruleSource: 'default',
+      baseline: { id: 'initial', source: 'initial', value: 0, effectiveFrom: at('2026-04-04T13:00:00Z') },
+      lastChange: 4,
+      lastRate: null,
       status: 'normal',
       statusSince: at('2026-04-04T16:30:00Z'),
       lastReadingAt: at('2026-04-04T16:30:00Z'),
@@ -275,7 +295,15 @@ describe('HTML rendering', () => {
       fromStatus,
       toStatus,
       windowMean: toStatus === 'alert' ? 12 : 4,
-      levels: { alert: 10, alarm: 15, action: 20 },
+      levels: toStatus === 'alert' ? { alert: 10, alarm: 15, action: 20 } : null,
+      cause: toStatus === 'alert' ? 'level:rise' : null,
+      confirmedBy: toStatus === 'alert' ? ('windows' as const) : ('fall' as const),
+      change: toStatus === 'alert' ? 12 : 4,
+      rate: null,
+      baselineId: 'initial',
+      baselineValue: 0,
+      late: false,
+      delaySeconds: null,
       endedAt: endedAt === null ? null : at(endedAt),
       durationSeconds: endedAt === null ? null : (at(endedAt) - at(changedAt)) / 1000,
     });
@@ -317,6 +345,9 @@ describe('HTML rendering', () => {
         change('2026-04-04T16:30:00Z', 'alert', 'normal', null),
       ],
       silent: [],
+      baselines: [],
+      spikes: [],
+      corrections: [],
     };
     const document = parse(renderReportHtml(data));
     const header = document.querySelector('header.masthead')!.text.replace(/\s+/g, ' ');
@@ -367,8 +398,7 @@ describe('HTML rendering', () => {
           points: [point(0, 100), point(1, 101), point(2, 102), point(10, 103), point(20, 104), point(21, 105)],
         },
       ],
-      levels: null,
-      mode: 'rising',
+      levels: [],
       maxGapMs: 150_000,
       formatValue: String,
     });

@@ -5,6 +5,8 @@ import type { ReportSettings } from '../../local/report/report-data.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
 import type { WindowKey } from '../../lambdas/domain/window-accumulator.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
+import { RECOMPUTE_WINDOWS } from '../../lambdas/batch/aurora-sql.js';
+import { toMicroUnits } from '../../lambdas/domain/reading.js';
 import type { SourcedReading } from '../../lambdas/shared/tumbling-window.js';
 import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
 
@@ -17,15 +19,30 @@ import { startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '.
  * days are UTC days (report_settings.site_time_zone = 'UTC', set when the site is written), so
  * the figures below read in UTC; the Melbourne days are tested in test/db/site-days.test.ts.
  *
- * PZ-01, piezometer (levels 150 / 175 / 200 kPa, rising), E 320000 N 5812000:
+ * Every instrument is judged by its type's default rule (lambdas/domain/trigger-rules.ts):
+ * its initial baseline is the mean of its first 5 readings (here one reading a window), in
+ * force from the end of the window that completed it, and a rise is confirmed by 2
+ * consecutive windows (a window of one reading has no re-reads to confirm it at once).
+ *
+ * PZ-01, piezometer (change from baseline: rise +30 / +50 / +70 kPa, fall -20 / -30 / -40
+ * kPa), E 320000 N 5812000:
  *   2024-03-01 23:50:00 to 23:59:40, every 20 s: 30 readings alternating 100.1, 100.2 kPa.
- *   2024-03-02 00:00:00 to 00:04:50, every 10 s: 6 × 120, 6 × 160, 6 × 180, 12 × 120 kPa,
- *     so normal → alert at 00:01:00, alert → alarm at 00:02:00, alarm → normal at 00:03:00.
- * SM-01, settlement marker (levels 10 / 15 / 20 mm on the magnitude), E 320050 N 5812030:
- *   2024-03-02 00:00:00 to 00:00:50, every 10 s: -12, -12.5, -12, -12.5, -12, -12.5 mm,
- *     so normal → alert at 00:00:00, still open.
- * WS-01, water standpipe at surface level 50 m (levels 47 / 48 / 49 m), E 320100 N 5811980:
- *   two readings of 45 m, 60 s and 50 s before the site is written: reporting, not silent.
+ *     Baseline (100.1 + 100.2 + 100.1 + 100.2 + 100.1) / 5 = 100.14 kPa, from 23:51:30.
+ *   2024-03-02 00:00:00 to 00:04:50, every 10 s: 120, 140, 100, 120, 120, 120 (the first minute:
+ *     still a mean of 120), then 6 × 140, 6 × 160, 12 × 120 kPa. Changes: +19.86 (normal), +39.86
+ *     (alert), -0.14 (normal), +59.86 (alarm), +19.86 (normal, below 30 - 4 of dead band). So the
+ *     lone 140 at 00:00:10 is an unconfirmed spike (peak alert, 00:00:10 until 00:00:20, never
+ *     notified); normal → alert at 00:01:10 (the second window at 140), alert → alarm at 00:02:10
+ *     (the second at 160), alarm → normal at once at 00:03:00.
+ * SM-01, settlement marker (change: heave +5 / +8 / +10 mm, settlement -10 / -15 / -20 mm;
+ * settlement rate not yet judged: a minute of samples does not cover half its 24 h), E 320050 N 5812030:
+ *   2024-03-02 00:00:00 to 00:00:40, every 10 s: 5 × -2 mm, the baseline -2 mm, from 00:00:50;
+ *   00:00:50 to 00:01:40, every 10 s: -12, -12.5, -12, -12.5, -12, -12.5 mm, changes -10 and -10.5,
+ *     so normal → alert (settlement) at 00:01:00, the second window, still open.
+ * WS-01, water standpipe at surface level 50 m (rise on the level itself: 47 / 48 / 49 m;
+ * drawdown from baseline once it has one), E 320100 N 5811980:
+ *   two readings of 45 m, 60 s and 50 s before the site is written: reporting, not silent,
+ *   normal, still without a baseline (2 readings of 5).
  */
 export const KNOWN_SITE = {
   windowSeconds: 10,
@@ -91,15 +108,15 @@ export function knownSiteReadings(now: number): SourcedReading[] {
   const pz = { easting: 320000, northing: 5812000 };
   for (let i = 0; i < 30; i++) add('PZ-01', 'piezometer', at('2024-03-01T23:50:00Z') + i * 20_000, i % 2 === 0 ? 100.1 : 100.2, pz);
   const day2 = [
-    ...Array<number>(6).fill(120),
+    ...[120, 140, 100, 120, 120, 120],
+    ...Array<number>(6).fill(140),
     ...Array<number>(6).fill(160),
-    ...Array<number>(6).fill(180),
     ...Array<number>(12).fill(120),
   ];
   day2.forEach((value, i) => add('PZ-01', 'piezometer', at('2024-03-02T00:00:00Z') + i * 10_000, value, pz));
 
   const sm = { easting: 320050, northing: 5812030 };
-  [-12, -12.5, -12, -12.5, -12, -12.5].forEach((value, i) =>
+  [-2, -2, -2, -2, -2, -12, -12.5, -12, -12.5, -12, -12.5].forEach((value, i) =>
     add('SM-01', 'settlement_marker', at('2024-03-02T00:00:00Z') + i * 10_000, value, sm),
   );
 
@@ -120,6 +137,54 @@ export async function writeKnownSite(db: SqlDatabase, now = Date.now(), options:
   const readings = knownSiteReadings(now);
   await store.writeBatch(readings, []);
   await store.finaliseWindows(windowsOf(readings, KNOWN_SITE.windowSeconds), 'shardId-000000000000', now + 3_600_000);
+  return now;
+}
+
+/**
+ * Writes the known site into a database that has only the core schema (migration 0001), as
+ * the pipeline stored it then: instruments with the single-band trigger mode of that schema
+ * (every column it requires), readings, and the window aggregates, not yet judged (the
+ * trigger model's columns come with migration 0004).
+ */
+export async function writeKnownSiteInCoreSchema(db: SqlDatabase, now = Date.now()): Promise<number> {
+  const readings = knownSiteReadings(now);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const instruments = new Map<string, { type: InstrumentType; first: number; last: number }>();
+  for (const { reading: r } of readings) {
+    const held = instruments.get(r.instrumentId) ?? { type: r.type, first: r.observedAt, last: r.observedAt };
+    instruments.set(r.instrumentId, { ...held, first: Math.min(held.first, r.observedAt), last: Math.max(held.last, r.observedAt) });
+  }
+  const units: Record<string, string> = { piezometer: 'kPa', settlement_marker: 'mm', water_standpipe: 'm' };
+  for (const [id, i] of instruments)
+    await db.execute(
+      `INSERT INTO instruments (instrument_id, instrument_type, unit, trigger_mode, first_observed_at, last_observed_at)
+       VALUES (:id, :type, :unit, :mode, :first::timestamptz, :last::timestamptz)`,
+      {
+        id,
+        type: i.type,
+        unit: units[i.type]!,
+        mode: i.type === 'settlement_marker' ? 'magnitude' : 'rising',
+        first: iso(i.first),
+        last: iso(i.last),
+      },
+    );
+  for (const { reading: r, shardId, sequenceNumber } of readings)
+    await db.execute(
+      `INSERT INTO readings (instrument_id, observed_at, value_micro, source_shard, source_sequence)
+       VALUES (:id, :at::timestamptz, :micro, :shard, :sequence)`,
+      { id: r.instrumentId, at: iso(r.observedAt), micro: toMicroUnits(r.value), shard: shardId, sequence: sequenceNumber },
+    );
+  const windowMs = KNOWN_SITE.windowSeconds * 1000;
+  const windows = windowsOf(readings, KNOWN_SITE.windowSeconds).map((k) => ({
+    instrument_id: k.instrumentId,
+    window_start: iso(k.windowStart),
+    window_end: iso(k.windowStart + windowMs),
+  }));
+  await db.execute(RECOMPUTE_WINDOWS, {
+    windows: { json: windows },
+    window_seconds: KNOWN_SITE.windowSeconds,
+    shard: 'shardId-000000000000',
+  });
   return now;
 }
 

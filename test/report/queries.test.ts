@@ -5,6 +5,7 @@ import { startLocalBatchDatabase, type Engine } from '../support/batch-database.
 import { describeWithPostgres } from '../support/postgres-server.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
 import { windowStartOf } from '../../lambdas/domain/window-aggregate.js';
+import { defaultTriggerRule } from '../../lambdas/domain/trigger-rules.js';
 import { reportSettings, useKnownSiteDatabase } from './known-site.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -20,6 +21,9 @@ async function refusal(promise: Promise<unknown>): Promise<ReportUsageError> {
   throw new Error('expected the report to be refused');
 }
 
+/** PZ-01's initial baseline: its first five readings' sum in micro-units over 5, as the machine computes it. */
+const PZ_BASELINE = (100_100_000 + 100_200_000 + 100_100_000 + 100_200_000 + 100_100_000) / (5 * 1_000_000);
+
 function reportQuerySuite(engine: Engine) {
   const site = useKnownSiteDatabase(engine);
 
@@ -30,7 +34,7 @@ function reportQuerySuite(engine: Engine) {
     expect(data.settings.siteTimeZone).toBe('Australia/Melbourne');
     const pz = data.daily.find((row) => row.instrumentId === 'PZ-01');
     // All 60 readings (23:50Z to 00:04:50Z) are on the site's 2 March, from 10:50 local: 13 h 10 min = 47 400 s, 4 740 due.
-    // Mean (30 × 100.15 + 30 × 140) / 60 = 120.075.
+    // Mean (30 × 100.15 + 30 × 132) / 60 = 116.075.
     expect(pz).toEqual({
       instrumentId: 'PZ-01',
       type: 'piezometer',
@@ -38,9 +42,9 @@ function reportQuerySuite(engine: Engine) {
       day: '2024-03-02',
       dayHours: 24,
       readingCount: 60,
-      min: 100.1,
-      mean: expect.closeTo(120.075, 9),
-      max: 180,
+      min: 100,
+      mean: expect.closeTo(116.075, 9),
+      max: 160,
       readingsExpected: 4740,
       completeness: 60 / 4740,
     });
@@ -58,27 +62,48 @@ function reportQuerySuite(engine: Engine) {
       ['PZ-01', 'piezometer', 'normal'],
       ['SM-01', 'settlement_marker', 'alert'],
     ]);
+    // No rule of their own: each is judged by its type's default, resolved as the batch store resolves it.
     expect(data.instruments[1]).toMatchObject({
       unit: 'kPa',
       easting: 320000,
       northing: 5812000,
-      levels: { alert: 150, alarm: 175, action: 200 },
-      triggerMode: 'rising',
+      rule: defaultTriggerRule('piezometer', null),
+      ruleSource: 'default',
+      baseline: { id: 'initial', source: 'initial', value: PZ_BASELINE, effectiveFrom: at('2024-03-01T23:51:30Z') },
+      // The latest window (00:04:50, 120 kPa) against the baseline; piezometers have no rate band.
+      lastChange: 120 - PZ_BASELINE,
+      lastRate: null,
       statusSince: at('2024-03-02T00:03:00Z'),
       lastReadingAt: at('2024-03-02T00:04:50Z'),
       lastValue: 120,
     });
+    // The standpipe's rise band is on its level, 3 / 2 / 1 m below its 50 m surface; no baseline yet (2 readings of 5).
     expect(data.instruments[0]).toMatchObject({
-      levels: { alert: 47, alarm: 48, action: 49 },
+      rule: defaultTriggerRule('water_standpipe', 50),
+      baseline: null,
+      lastChange: null,
       surfaceLevel: 50,
       lastReadingAt: site.writtenAt - 50_000,
     });
+    expect(data.instruments[0]!.rule.bands[0]).toEqual({
+      direction: 'rise',
+      quantity: 'absolute',
+      levels: { alert: 47, alarm: 48, action: 49 },
+    });
+    // The marker's settlement rate is not judged yet: a minute of samples does not cover half of its 24 h.
+    expect(data.instruments[2]).toMatchObject({ lastChange: -10.5, lastRate: null, baseline: { id: 'initial', value: -2 } });
 
-    // All of PZ-01's 30 readings that day fall in the 00:00 bucket: (6·120 + 6·160 + 6·180 + 12·120) / 30 = 140.
+    // All of PZ-01's 30 readings that day fall in the 00:00 bucket: (720 + 6·140 + 6·160 + 12·120) / 30 = 132.
     expect(Object.fromEntries(data.series)).toEqual({
-      'PZ-01': [{ bucketStart: at('2024-03-02T00:00:00Z'), mean: 140, lowestWindowMean: 120, highestWindowMean: 180, readingCount: 30 }],
+      'PZ-01': [{ bucketStart: at('2024-03-02T00:00:00Z'), mean: 132, lowestWindowMean: 100, highestWindowMean: 160, readingCount: 30 }],
       'SM-01': [
-        { bucketStart: at('2024-03-02T00:00:00Z'), mean: -12.25, lowestWindowMean: -12.5, highestWindowMean: -12, readingCount: 6 },
+        {
+          bucketStart: at('2024-03-02T00:00:00Z'),
+          mean: -83_500_000 / 11_000_000,
+          lowestWindowMean: -12.5,
+          highestWindowMean: -2,
+          readingCount: 11,
+        },
       ],
     });
 
@@ -90,9 +115,9 @@ function reportQuerySuite(engine: Engine) {
         day: '2024-03-02',
         dayHours: 24,
         readingCount: 30,
-        min: 120,
-        mean: 140,
-        max: 180,
+        min: 100,
+        mean: 132,
+        max: 160,
         readingsExpected: 8640,
         completeness: 30 / 8640,
       },
@@ -102,70 +127,104 @@ function reportQuerySuite(engine: Engine) {
         unit: 'mm',
         day: '2024-03-02',
         dayHours: 24,
-        readingCount: 6,
+        readingCount: 11,
         min: -12.5,
-        mean: -12.25,
-        max: -12,
+        mean: -83_500_000 / 11_000_000,
+        max: -2,
         readingsExpected: 8640,
-        completeness: 6 / 8640,
+        completeness: 11 / 8640,
       },
     ]);
 
-    const pzLevels = { alert: 150, alarm: 175, action: 200 };
+    // Rises carry their band's levels in its judged quantity (the change); a fall to normal none.
+    const pzRise = { alert: 30, alarm: 50, action: 70 };
+    const pz = { instrumentId: 'PZ-01', type: 'piezometer', unit: 'kPa', rate: null, baselineId: 'initial', baselineValue: PZ_BASELINE };
+    const onTime = { late: false, delaySeconds: null };
     expect(data.exceedances).toEqual([
       {
         instrumentId: 'SM-01',
         type: 'settlement_marker',
         unit: 'mm',
-        changedAt: at('2024-03-02T00:00:00Z'),
+        changedAt: at('2024-03-02T00:01:00Z'),
         fromStatus: 'normal',
         toStatus: 'alert',
-        windowMean: -12,
-        levels: { alert: 10, alarm: 15, action: 20 },
+        windowMean: -12.5,
+        levels: { alert: -10, alarm: -15, action: -20 },
+        cause: 'level:fall',
+        confirmedBy: 'windows',
+        change: -10.5,
+        rate: null,
+        baselineId: 'initial',
+        baselineValue: -2,
+        ...onTime,
         endedAt: null,
         durationSeconds: null,
       },
       {
-        instrumentId: 'PZ-01',
-        type: 'piezometer',
-        unit: 'kPa',
-        changedAt: at('2024-03-02T00:01:00Z'),
+        ...pz,
+        ...onTime,
+        changedAt: at('2024-03-02T00:01:10Z'),
         fromStatus: 'normal',
         toStatus: 'alert',
-        windowMean: 160,
-        levels: pzLevels,
-        endedAt: at('2024-03-02T00:02:00Z'),
+        windowMean: 140,
+        levels: pzRise,
+        cause: 'level:rise',
+        confirmedBy: 'windows',
+        change: 140 - PZ_BASELINE,
+        endedAt: at('2024-03-02T00:02:10Z'),
         durationSeconds: 60,
       },
       {
-        instrumentId: 'PZ-01',
-        type: 'piezometer',
-        unit: 'kPa',
-        changedAt: at('2024-03-02T00:02:00Z'),
+        ...pz,
+        ...onTime,
+        changedAt: at('2024-03-02T00:02:10Z'),
         fromStatus: 'alert',
         toStatus: 'alarm',
-        windowMean: 180,
-        levels: pzLevels,
+        windowMean: 160,
+        levels: pzRise,
+        cause: 'level:rise',
+        confirmedBy: 'windows',
+        change: 160 - PZ_BASELINE,
         endedAt: at('2024-03-02T00:03:00Z'),
-        durationSeconds: 60,
+        durationSeconds: 50,
       },
       {
-        instrumentId: 'PZ-01',
-        type: 'piezometer',
-        unit: 'kPa',
+        ...pz,
+        ...onTime,
         changedAt: at('2024-03-02T00:03:00Z'),
         fromStatus: 'alarm',
         toStatus: 'normal',
         windowMean: 120,
-        levels: pzLevels,
+        levels: null,
+        cause: null,
+        confirmedBy: 'fall',
+        change: 120 - PZ_BASELINE,
         endedAt: null,
         durationSeconds: null,
       },
     ]);
 
+    // The lone 140 kPa at 00:00:10 fell back the next window: a spike, not a change.
+    expect(data.spikes).toEqual([
+      {
+        instrumentId: 'PZ-01',
+        type: 'piezometer',
+        unit: 'kPa',
+        since: at('2024-03-02T00:00:10Z'),
+        until: at('2024-03-02T00:00:20Z'),
+        peakStatus: 'alert',
+        cause: 'level:rise',
+      },
+    ]);
+    expect(data.corrections).toEqual([]);
+    expect(data.baselines.map((b) => [b.instrumentId, b.baselineId, b.source, b.value, b.effectiveFrom])).toEqual([
+      ['PZ-01', 'initial', 'initial', PZ_BASELINE, at('2024-03-01T23:51:30Z')],
+      ['SM-01', 'initial', 'initial', -2, at('2024-03-02T00:00:50Z')],
+    ]);
+
     // Silent longest first.
     expect(data.silent.map((s) => [s.instrumentId, s.lastReadingAt])).toEqual([
-      ['SM-01', at('2024-03-02T00:00:50Z')],
+      ['SM-01', at('2024-03-02T00:01:40Z')],
       ['PZ-01', at('2024-03-02T00:04:50Z')],
     ]);
   });
@@ -187,12 +246,16 @@ function reportQuerySuite(engine: Engine) {
     });
     expect(data.series.get('PZ-01')).toEqual([
       point('00:00:30', 120, 120, 120),
-      point('00:01:00', 160, 160, 160),
-      point('00:01:30', 160, 160, 160),
-      point('00:02:00', 180, 180, 180),
+      point('00:01:00', 140, 140, 140),
+      point('00:01:30', 140, 140, 140),
+      point('00:02:00', 160, 160, 160),
     ]);
-    // -12.5, -12 and -12.5 mm: a mean of -37/3, rounded once.
-    expect(data.series.get('SM-01')).toEqual([point('00:00:30', -37 / 3, -12.5, -12)]);
+    // -2, -2 and -12 mm, then -12.5, -12 and -12.5 mm, then -12 and -12.5 mm (the last two buckets).
+    expect(data.series.get('SM-01')).toEqual([
+      point('00:00:30', -16 / 3, -12, -2),
+      point('00:01:00', -37 / 3, -12.5, -12),
+      { ...point('00:01:30', -12.25, -12.5, -12), readingCount: 2 },
+    ]);
   });
 
   it('narrows to a type or an instrument', async () => {
@@ -200,6 +263,8 @@ function reportQuerySuite(engine: Engine) {
     expect(markers.instruments.map((i) => i.instrumentId)).toEqual(['SM-01']);
     expect([...markers.series.keys()]).toEqual(['SM-01']);
     expect(markers.daily.map((d) => `${d.instrumentId} ${d.day}`)).toEqual(['SM-01 2024-03-02']);
+    expect(markers.spikes).toEqual([]);
+    expect(markers.baselines.map((b) => b.instrumentId)).toEqual(['SM-01']);
 
     const piezometer = await loadReportData(site.local.db, { ...day('2024-03-01', '2024-03-02'), instrumentId: 'PZ-01' });
     expect(piezometer.selection).toEqual({ instrumentId: 'PZ-01' });
@@ -232,7 +297,7 @@ function reportQuerySuite(engine: Engine) {
     expect(error.argument).toBe('--from/--to');
     expect(error.message).toBe(
       '--from/--to: no readings for settlement_marker instruments between 2024-02-01T00:00:00.000Z and 2024-02-02T00:00:00.000Z; ' +
-        'the database holds readings for settlement_marker instruments from 2024-03-02T00:00:00.000Z to 2024-03-02T00:00:50.000Z',
+        'the database holds readings for settlement_marker instruments from 2024-03-02T00:00:00.000Z to 2024-03-02T00:01:40.000Z',
     );
   });
 

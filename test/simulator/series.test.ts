@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { createSimulator } from '../../lambdas/simulator/simulator.js';
+import { EXCURSION_AWAY_FROM_ZERO } from '../../lambdas/simulator/levels.js';
 import { TYPE_MODELS } from '../../lambdas/simulator/type-models.js';
 import { MINUTE, READING_PATHS, SECOND, T0, allItems, anySeed, getJson, median, sampleSeries, type AllBody } from './helpers.js';
 
@@ -17,11 +18,7 @@ const TRIGGER_LEVELS: Record<InstrumentType, readonly [number, number, number]> 
 /** 0 normal, 1 alert, 2 alarm, 3 action. */
 function triggerLevel(instrument: InstrumentType, reading: number, surfaceLevel: number): number {
   const compared =
-    instrument === 'water_standpipe'
-      ? reading - surfaceLevel
-      : INSTRUMENT_TYPE_SPECS[instrument].triggerMode === 'magnitude'
-        ? Math.abs(reading)
-        : reading;
+    instrument === 'water_standpipe' ? reading - surfaceLevel : EXCURSION_AWAY_FROM_ZERO[instrument] ? Math.abs(reading) : reading;
   return TRIGGER_LEVELS[instrument].filter((level) => compared >= level).length;
 }
 

@@ -1,6 +1,7 @@
 import { INSTRUMENT_TYPE_SPECS, INSTRUMENT_TYPES, type InstrumentType } from '../../../lambdas/domain/instrument-types.js';
 import { statusRank, TRIGGER_STATUSES } from '../../../lambdas/domain/trigger-levels.js';
-import type { InstrumentState, ReportData, TriggerLevelSet } from '../report-data.js';
+import { absoluteLevels, baselineText, ruleText, type AbsoluteLevel } from '../levels.js';
+import type { InstrumentState, ReportData } from '../report-data.js';
 import { columnsFor, reportTables, statusBadge, type ReportTable, type TableColumn } from '../tables.js';
 import { escapeHtml } from './escape.js';
 import {
@@ -62,10 +63,13 @@ export function renderReportHtml(data: ReportData, options: RenderReportOptions 
 ${summaryCards(data, silentIds)}
 ${planSection(data, silentIds)}
 ${seriesSection(data)}
-${tableSection(tables.exceedances, 'exceedances', `Every trigger status change in the period, with how long the status it entered lasted (until the instrument's next change; open while it is the current status). Levels are those in force at the change.`, 'No trigger status changed in this period.')}
+${tableSection(tables.exceedances, 'exceedances', `Every confirmed trigger status change in the period, with how long the status it entered lasted (until the instrument's next change; open while it is the current status): the change from baseline and the rate it was judged on, the band that caused it and that band's levels (in its judged quantity), and whether it was confirmed by consecutive windows or a window's re-reads. Late: found after later windows had been judged (back-filled data).`, 'No trigger status changed in this period.')}
+${tableSection(tables.spikes, 'spikes', 'Rises of the raw status that fell back before they were confirmed: shown here, never notified.', 'No unconfirmed spikes in this period.')}
+${tableSection(tables.corrections, 'corrections', 'Status changes found late (for windows before the latest one judged, when data arrived late) and changes withdrawn when later data showed they did not happen.', 'No late or withdrawn status changes in this period.')}
+${tableSection(tables.baselines, 'baselines', 'Every baseline of each instrument: the initial one (the mean of its first readings) and re-baselines. Each window is judged against the baseline with the latest effective time at or before its start.', 'No baselines yet.')}
 ${tableSection(tables.daily, 'daily', `Per instrument and site day (${zone}, midnight to midnight: 23 or 25 hours when the clocks change): minimum, exact mean and maximum of the readings; completeness is readings received over readings expected at ${intervalsText(data)} from the instrument's first reading (up to now for today).`, 'No days in this period.')}
 ${tableSection(tables.silent, 'silent', `Instruments with no reading for longer than ${formatDuration(data.settings.silentAfterSeconds)}, as of ${formatTime(data.generatedAt, zone)} ${zone}.`, 'Every instrument has reported recently.')}
-${tableSection(tables.instruments, 'register', 'Position on the site grid (MGA zone 55), trigger levels and latest status of each instrument in the report (the CSV file adds latitude and longitude, WGS84).', 'No instruments.')}
+${tableSection(tables.instruments, 'register', 'Position on the site grid (MGA zone 55), the rule each instrument is judged by (its own, or its type default), the baseline in force, the latest window’s change and rate, unconfirmed spikes in the period, and latest status (the CSV file adds latitude and longitude, WGS84).', 'No instruments.')}
 ${footer(data)}
 </main>
 </body>
@@ -106,6 +110,7 @@ function summaryCards(data: ReportData, silentIds: ReadonlySet<string>): string 
 ${card('instruments', 'Instruments', String(data.instruments.length), escapeHtml(types.map((t) => `${data.instruments.filter((i) => i.type === t).length} ${typeLabel(t).toLowerCase()}`).join(', ')))}
 ${card('status', 'Above normal now', String(triggered), statusBadges)}
 ${card('changes', 'Status changes', String(data.exceedances.length), `${escalations} escalation${escalations === 1 ? '' : 's'} in the period`)}
+${card('spikes', 'Unconfirmed spikes', String(data.spikes.length), `${data.corrections.length} late or withdrawn change${data.corrections.length === 1 ? '' : 's'}`)}
 ${card('silent', 'Silent now', String(silentIds.size), `no reading for over ${escapeHtml(formatDuration(data.settings.silentAfterSeconds))}`)}
 ${card('completeness', 'Data completeness', escapeHtml(formatPercent(expected > 0 ? received / expected : null)), `${formatNumber(received, 0)} of ${formatNumber(expected, 0)} readings expected`)}
 </section>`;
@@ -167,6 +172,7 @@ function typeSeries(data: ReportData, type: InstrumentType): string {
   const maxGapMs = 2.5 * Math.max(data.bucketSeconds, data.settings.readingIntervalSeconds[type]) * 1000;
   const format = (value: number) => formatValue(type, value);
   const shared = sharedLevels(withData);
+  const time = (ms: number) => formatTime(ms, data.settings.siteTimeZone);
 
   if (shared !== undefined) {
     const distinct = withData.length <= SERIES_COLOURS.length;
@@ -183,8 +189,8 @@ function typeSeries(data: ReportData, type: InstrumentType): string {
       timeZone: data.settings.siteTimeZone,
       unit: spec.unit,
       series,
-      levels: shared,
-      mode: spec.triggerMode,
+      levels: shared.levels,
+      baseline: shared.baseline,
       maxGapMs,
       bands: withData.length <= 3,
       formatValue: format,
@@ -201,7 +207,7 @@ function typeSeries(data: ReportData, type: InstrumentType): string {
     return `${heading}
 <div class="figure" data-chart="${type}">${chart}
 <div class="legend">${legend}</div>
-<p class="caption">${escapeHtml(levelsText(shared, spec.triggerMode, type, spec.unit) + bandNote)}</p>
+<p class="caption">${escapeHtml(`${ruleText(withData[0]!)} ${withData.length === 1 ? baselineText(withData[0]!, time) : ''}${bandNote}`)}</p>
 </div>
 ${missing}`;
   }
@@ -215,8 +221,8 @@ ${missing}`;
       timeZone: data.settings.siteTimeZone,
       unit: spec.unit,
       series: [{ label: instrument.instrumentId, colour: SERIES_COLOURS[0]!, points: data.series.get(instrument.instrumentId)! }],
-      levels: instrument.levels,
-      mode: spec.triggerMode,
+      levels: absoluteLevels(instrument),
+      baseline: instrument.baseline?.value ?? null,
       maxGapMs,
       bands: true,
       width: 560,
@@ -225,27 +231,37 @@ ${missing}`;
     });
     return `<div class="figure" data-chart="${escapeHtml(instrument.instrumentId)}">
 <h4>${escapeHtml(instrument.instrumentId)} ${statusBadge(instrument.status)}</h4>
-<p class="caption">${escapeHtml(levelsText(instrument.levels, spec.triggerMode, type, spec.unit))}</p>
+<p class="caption">${escapeHtml(`${ruleText(instrument)} ${baselineText(instrument, time)}${changeText(instrument)}`)}</p>
 ${chart}
 </div>`;
   });
   return `${heading}
-<p class="note">Each instrument has its own trigger levels, so each has its own chart.</p>
+<p class="note">Each instrument has its own baseline or rule, so each has its own chart; levels judged on the change from baseline are drawn at the baseline plus the change.</p>
 <div class="multiples">${multiples.join('\n')}</div>
 ${missing}`;
 }
 
-/** The levels every instrument shares (null: none has levels), or undefined when they differ. */
-function sharedLevels(instruments: readonly InstrumentState[]): TriggerLevelSet | null | undefined {
-  const key = (l: TriggerLevelSet | null) => (l ? `${l.alert}/${l.alarm}/${l.action}` : 'none');
-  const first = instruments[0]?.levels ?? null;
-  return instruments.every((i) => key(i.levels) === key(first)) ? first : undefined;
+/**
+ * The absolute levels and baseline every instrument shares, or undefined when they differ
+ * (a rule of its own, or levels on the change from a baseline of its own).
+ */
+function sharedLevels(instruments: readonly InstrumentState[]): { levels: AbsoluteLevel[]; baseline: number | null } | undefined {
+  const key = (i: InstrumentState) => JSON.stringify([absoluteLevels(i), i.baseline?.value ?? null, i.rule.rateBands]);
+  const first = instruments[0];
+  if (!first || !instruments.every((i) => key(i) === key(first))) return undefined;
+  return { levels: absoluteLevels(first), baseline: first.baseline?.value ?? null };
 }
 
-function levelsText(levels: TriggerLevelSet | null, mode: 'rising' | 'magnitude', type: InstrumentType, unit: string): string {
-  if (!levels) return 'No trigger levels set.';
-  const sign = mode === 'magnitude' ? '±' : '';
-  return `Trigger levels: alert ${sign}${formatValue(type, levels.alert)}, alarm ${sign}${formatValue(type, levels.alarm)}, action ${sign}${formatValue(type, levels.action)} ${unit}.`;
+/** The latest judged window's change and rate, where judged. */
+function changeText(instrument: InstrumentState): string {
+  const parts: string[] = [];
+  if (instrument.lastChange !== null) parts.push(`change ${signed(instrument.type, instrument.lastChange)} ${instrument.unit}`);
+  if (instrument.lastRate !== null) parts.push(`rate ${signed(instrument.type, instrument.lastRate)} ${instrument.unit}/day`);
+  return parts.length ? ` Latest window: ${parts.join(', ')}.` : '';
+}
+
+function signed(type: InstrumentType, value: number): string {
+  return `${value > 0 ? '+' : ''}${formatValue(type, value)}`;
 }
 
 function tableSection<Row>(table: ReportTable<Row>, anchor: string, description: string, emptyText: string): string {
@@ -278,7 +294,7 @@ function footer(data: ReportData): string {
 <strong>Method</strong>
 <ul>
 <li>Readings are stored once per instrument and event time; window means are exact means of the readings in each ${escapeHtml(formatDuration(s.windowSeconds))} event-time window.</li>
-<li>Trigger status is evaluated on each completed window mean: it rises as soon as a level is reached and falls back only once the mean has cleared the level by a dead band.</li>
+<li>Trigger status is judged on each completed window mean, mostly on its change from the instrument's baseline (the mean of its first readings, or a re-baseline), against rise and fall bands and, where the rule has one, a rate of change. A rise is confirmed once it has held for consecutive windows (or the window's re-reads confirm it) and falls back only once the quantity has cleared the level by a dead band; a rise that falls back unconfirmed is an unconfirmed spike.</li>
 <li>Settings (tables report_settings and report_reading_intervals): window ${escapeHtml(formatDuration(s.windowSeconds))}, polling interval ${escapeHtml(formatDuration(s.pollIntervalSeconds))}, expected readings ${escapeHtml(intervalsText(data))}, silent after ${escapeHtml(formatDuration(s.silentAfterSeconds))}, site time zone ${escapeHtml(s.siteTimeZone)}.</li>
 <li>Times are site time (${escapeHtml(s.siteTimeZone)}), and days are site days, from midnight to midnight; stored times are UTC, as in the CSV files (hover a time in a table for its UTC instant). Generated ${escapeHtml(formatTime(data.generatedAt, s.siteTimeZone))} ${escapeHtml(s.siteTimeZone)}.</li>
 </ul>

@@ -1,8 +1,8 @@
 import { scaleLinear, scaleUtc } from 'd3-scale';
 import { area, line } from 'd3-shape';
-import type { TriggerMode } from '../../../lambdas/domain/instrument-types.js';
 import { instantOfWallTime, localDaysTouched, wallTimeAt } from '../../../lambdas/domain/site-time.js';
-import type { SeriesPoint, TriggerLevelSet } from '../report-data.js';
+import type { AbsoluteLevel } from '../levels.js';
+import type { SeriesPoint } from '../report-data.js';
 import { escapeHtml } from './escape.js';
 import { STATUS_COLOURS } from './palette.js';
 
@@ -25,10 +25,13 @@ export interface TimeSeriesChartOptions {
   readonly timeZone?: string;
   readonly unit: string;
   readonly series: readonly ChartSeries[];
-  /** Drawn as dashed lines over faint zones; none when null. */
-  readonly levels: TriggerLevelSet | null;
-  /** `magnitude` levels apply either side of zero and are drawn at ± the level. */
-  readonly mode: TriggerMode;
+  /**
+   * Drawn as dashed lines over faint zones: a rise band's zones above its levels, a fall
+   * band's below. In absolute terms (a change band's levels at baseline + change).
+   */
+  readonly levels: readonly AbsoluteLevel[];
+  /** Drawn as a dotted grey line; none when null. */
+  readonly baseline?: number | null;
   /** Points further apart than this are not joined: the gap shows missing data. Ms. */
   readonly maxGapMs: number;
   /** Shade each series' range of window means behind its line. Default false. */
@@ -41,13 +44,12 @@ export interface TimeSeriesChartOptions {
 }
 
 const MARGIN = { top: 14, right: 92, bottom: 30, left: 64 };
-const LEVEL_NAMES = ['alert', 'alarm', 'action'] as const;
-type LevelName = (typeof LEVEL_NAMES)[number];
+type LevelName = AbsoluteLevel['name'];
 
 /**
  * An SVG time-series chart of window means: one line per series, gaps where data are
- * missing, the trigger levels as dashed lines over faint zones (mirrored below zero
- * for two-sided quantities). The value axis spans the data, the levels the data have
+ * missing, the baseline as a dotted line and the trigger levels as dashed lines over faint
+ * zones (above for a rise band, below for a fall band). The value axis spans the data, the levels the data have
  * reached and the next level up. A pure function of its options.
  */
 export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
@@ -67,8 +69,8 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
     `<defs><clipPath id="${clip}"><rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}"/></clipPath></defs>`,
   );
 
-  const levels = options.levels ? levelLines(options.levels, options.mode) : [];
-  const zones = options.levels ? levelZones(options.levels, options.mode, low, high) : [];
+  const levels = options.levels;
+  const zones = levelZones(options.levels, low, high);
   parts.push(`<g class="zones" clip-path="url(#${clip})">`);
   for (const zone of zones) {
     const top = y(zone.to);
@@ -98,6 +100,16 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
   parts.push('</g>');
 
   parts.push('<g class="levels">');
+  const baseline = options.baseline ?? null;
+  if (baseline !== null && baseline >= low && baseline <= high) {
+    const at = r(y(baseline));
+    parts.push(
+      `<line class="baseline" x1="${plot.left}" x2="${plot.right}" y1="${at}" y2="${at}" stroke="#5b6578" stroke-dasharray="2 3"/>`,
+    );
+    parts.push(
+      `<text x="${plot.right + 6}" y="${at}" dy="0.32em" fill="#5b6578">${escapeHtml(`Baseline ${options.formatValue(baseline)}`)}</text>`,
+    );
+  }
   for (const level of levels) {
     if (level.value < low || level.value > high) continue;
     const at = r(y(level.value));
@@ -143,8 +155,8 @@ export function renderTimeSeriesChart(options: TimeSeriesChartOptions): string {
   );
 }
 
-/** The data's range, widened to the levels reached and the next level up; never empty. */
-function valueDomain(options: Pick<TimeSeriesChartOptions, 'series' | 'levels' | 'mode' | 'bands'>): [number, number] {
+/** The data's range, widened to the baseline, the levels reached and the next level on; never empty. */
+function valueDomain(options: Pick<TimeSeriesChartOptions, 'series' | 'levels' | 'bands' | 'baseline'>): [number, number] {
   let low = Infinity;
   let high = -Infinity;
   for (const series of options.series) {
@@ -156,52 +168,38 @@ function valueDomain(options: Pick<TimeSeriesChartOptions, 'series' | 'levels' |
   if (low > high) return [0, 1];
   const dataLow = low;
   const dataHigh = high;
-  if (options.levels) {
-    const peak = options.mode === 'magnitude' ? Math.max(Math.abs(dataLow), Math.abs(dataHigh)) : dataHigh;
-    const shown = LEVEL_NAMES.filter((name, i) => i === 0 || peak >= options.levels![LEVEL_NAMES[i - 1]!]);
-    const include = (value: number) => {
-      low = Math.min(low, value);
-      high = Math.max(high, value);
-    };
-    for (const name of shown) {
-      const level = options.levels[name];
-      if (options.mode === 'rising') include(level);
-      else {
-        // Two-sided: the level on each side of zero the data reach.
-        if (dataHigh > 0 || dataLow >= 0) include(level);
-        if (dataLow < 0) include(-level);
-      }
-    }
+  const include = (value: number) => {
+    low = Math.min(low, value);
+    high = Math.max(high, value);
+  };
+  if (options.baseline !== undefined && options.baseline !== null) include(options.baseline);
+  for (const direction of ['rise', 'fall'] as const) {
+    const band = options.levels.filter((l) => l.direction === direction);
+    // The first level always; each further one once the data reach the level before it.
+    band.forEach((level, i) => {
+      const previous = band[i - 1];
+      if (!previous || (direction === 'rise' ? dataHigh >= previous.value : dataLow <= previous.value)) include(level.value);
+    });
   }
   const span = high - low;
   const pad = span > 0 ? span * 0.05 : Math.max(Math.abs(high) * 0.01, 1);
   return [low - pad, high + pad];
 }
 
-interface LevelLine {
-  readonly name: LevelName;
-  readonly value: number;
-}
-
-function levelLines(levels: TriggerLevelSet, mode: TriggerMode): LevelLine[] {
-  const lines = LEVEL_NAMES.map((name) => ({ name, value: levels[name] }));
-  return mode === 'magnitude' ? [...lines, ...lines.map((l) => ({ name: l.name, value: -l.value }))] : lines;
-}
-
-/** The band from each level to the next (the last one open-ended), coloured by the status it means; clipped to the axis. */
-function levelZones(
-  levels: TriggerLevelSet,
-  mode: TriggerMode,
-  low: number,
-  high: number,
-): Array<{ status: LevelName; from: number; to: number }> {
-  const bands = [
-    { status: 'alert' as const, from: levels.alert, to: levels.alarm },
-    { status: 'alarm' as const, from: levels.alarm, to: levels.action },
-    { status: 'action' as const, from: levels.action, to: Infinity },
-  ];
-  const sides = mode === 'magnitude' ? [...bands, ...bands.map((b) => ({ status: b.status, from: -b.to, to: -b.from }))] : bands;
-  return sides.map((b) => ({ status: b.status, from: Math.max(low, b.from), to: Math.min(high, b.to) })).filter((b) => b.to > b.from);
+/**
+ * The zone from each level to the next (the last one open-ended), coloured by the status
+ * it means: above a rise band's levels, below a fall band's; clipped to the axis.
+ */
+function levelZones(levels: readonly AbsoluteLevel[], low: number, high: number): Array<{ status: LevelName; from: number; to: number }> {
+  const zones: Array<{ status: LevelName; from: number; to: number }> = [];
+  for (const direction of ['rise', 'fall'] as const) {
+    const band = levels.filter((l) => l.direction === direction);
+    band.forEach((level, i) => {
+      const next = band[i + 1]?.value ?? (direction === 'rise' ? Infinity : -Infinity);
+      zones.push({ status: level.name, from: Math.min(level.value, next), to: Math.max(level.value, next) });
+    });
+  }
+  return zones.map((z) => ({ status: z.status, from: Math.max(low, z.from), to: Math.min(high, z.to) })).filter((z) => z.to > z.from);
 }
 
 /** The points with `null` between any two further apart than `maxGapMs`. */
