@@ -297,6 +297,20 @@ function batchProcessorSuite(engine: Engine) {
     expect(published).toHaveLength(9);
   });
 
+  it('counts a window named twice in one close once', async () => {
+    const store = new AuroraBatchStore(local.db, WINDOW_SECONDS);
+    const key = { instrumentId: 'BH-D', windowStart: T0 };
+    const sourced = (offset: number, value: number, sequence: number) => ({
+      reading: piezometerReading('BH-D', T0 + offset, value),
+      shardId: 'shardId-000000000000',
+      sequenceNumber: String(sequence),
+      arrivedAt: T0 + offset + 500,
+    });
+    await store.writeBatch([sourced(1_000, 60, 1), sourced(4_000, 62, 2)], []);
+    await store.finaliseWindows([key, key], 'shardId-000000000000', T0 + 60_000);
+    expect(await aggregates()).toMatchObject([{ instrument_id: 'BH-D', reading_count: 2, sum_micro: '122000000', mean: 61 }]);
+  });
+
   it('completes the touched windows when Lambda ends the window early', async () => {
     const reading = piezometerReading('BH-E', T0 + 1_000, 70);
     const event = { ...windowEvent([streamRecord(reading, 1)], {}, false), isWindowTerminatedEarly: true };
