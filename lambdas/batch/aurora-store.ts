@@ -73,14 +73,15 @@ export class AuroraBatchStore {
    * Recomputes the aggregates of the touched windows from the stored readings, then
    * evaluates, in event-time order, every window of this shard that is complete by the
    * watermark and not yet evaluated. `arrivedUpTo`, the latest arrival time of the data,
-   * is what a change's lateness is measured to (default: the watermark). Returns how many
+   * is what a change's lateness is measured to (null, the default: unknown, so only
+   * re-judged changes are late). Returns how many
    * windows were written and what the evaluation found.
    */
   async finaliseWindows(
     touched: readonly WindowKey[],
     shardId: string,
     watermark: number,
-    arrivedUpTo: number = watermark,
+    arrivedUpTo: number | null = null,
   ): Promise<{ windowsWritten: number; evaluation: EvaluationSummary }> {
     return this.db.transaction(async (session) => {
       let windowsWritten = 0;

@@ -127,8 +127,8 @@ export async function evaluatePendingWindows(
   session: SqlSession,
   shardId: string,
   watermark: number,
-  /** The latest arrival time of the data being judged: what lateness is measured to. */
-  now: number,
+  /** The latest arrival time of the data being judged: what lateness is measured to (null: unknown). */
+  now: number | null,
   options: StatusEvaluationOptions,
 ): Promise<EvaluationSummary> {
   let summary = NO_EVALUATION;
@@ -150,8 +150,8 @@ async function evaluatePage(
   session: SqlSession,
   page: readonly PendingInstrumentRow[],
   watermark: number,
-  /** The latest arrival time of the data being judged: what lateness is measured to. */
-  now: number,
+  /** The latest arrival time of the data being judged: what lateness is measured to (null: unknown). */
+  now: number | null,
   options: StatusEvaluationOptions,
 ): Promise<EvaluationSummary> {
   const ws = options.windowSeconds;

@@ -38,7 +38,7 @@ export const LATE_CHANGE_AFTER_MS = 15 * 60_000;
 
 export interface LateStatusChange extends StatusChange {
   readonly late: boolean;
-  /** For a late change, from the window's end to `now`, milliseconds; else 0. */
+  /** For a late change, from the window's end to `now`, milliseconds (0 when `now` is unknown); else 0. */
   readonly delayMs: number;
 }
 
@@ -66,8 +66,11 @@ export interface ReevaluationInput {
   readonly recorded: RecordedOutcomes;
   /** Start of the latest window judged before this evaluation, or null. */
   readonly judgedUpTo: number | null;
-  /** When the data being judged arrived (the latest arrival time of the batch), epoch ms. */
-  readonly now: number;
+  /**
+   * When the data being judged arrived (the latest arrival time of the batch), epoch ms, or
+   * null when unknown (then only re-judging flags a change late, with no delay).
+   */
+  readonly now: number | null;
   /** Default {@link LATE_CHANGE_AFTER_MS}. */
   readonly lateAfterMs?: number;
 }
@@ -94,8 +97,9 @@ export function reevaluate(input: ReevaluationInput): Reevaluation {
       .filter((change) => !recordedChanges.has(changeKey(change)))
       .map((change) => {
         const rejudged = input.judgedUpTo !== null && change.windowStart < input.judgedUpTo;
-        const late = rejudged || input.now - change.windowEnd > (input.lateAfterMs ?? LATE_CHANGE_AFTER_MS);
-        return { ...change, late, delayMs: late ? Math.max(0, input.now - change.windowEnd) : 0 };
+        const delay = input.now === null ? 0 : Math.max(0, input.now - change.windowEnd);
+        const late = rejudged || delay > (input.lateAfterMs ?? LATE_CHANGE_AFTER_MS);
+        return { ...change, late, delayMs: late ? delay : 0 };
       }),
     withdrawnChanges: input.recorded.changes.filter((change) => !foundChanges.has(changeKey(change))),
     addedSpikes: run.spikes.filter((spike) => !recordedSpikes.has(spikeKey(spike))),
