@@ -223,3 +223,14 @@ export function departure(direction: Direction, quantity: number): number {
 export function ascendingLevels(direction: Direction, levels: TriggerLevels): TriggerLevels {
   return direction === 'rise' ? levels : { alert: -levels.alert, alarm: -levels.alarm, action: -levels.action };
 }
+
+/**
+ * A level band's levels as values of the instrument's own quantity, as a chart or a level
+ * line draws them: an `absolute` band's levels as they are, a `change` band's at `baseline`
+ * plus the level (null before there is a baseline).
+ */
+export function levelsInValueTerms(band: LevelBand, baseline: number | null): TriggerLevels | null {
+  if (band.quantity === 'absolute') return band.levels;
+  if (baseline === null) return null;
+  return offsetLevels(band.levels, baseline);
+}

@@ -5,7 +5,7 @@ import { readingIdentity } from '../domain/normalise-items.js';
 import { toMicroUnits, type Reading } from '../domain/reading.js';
 import type { BandKey, StatusMachineState, WindowFacts, WindowJudgement } from '../domain/status-machine.js';
 import { statusRank, type TriggerLevels, type TriggerStatus } from '../domain/trigger-levels.js';
-import { defaultTriggerRule, type Direction, type TriggerRule } from '../domain/trigger-rules.js';
+import { defaultTriggerRule, levelsInValueTerms, type Direction, type TriggerRule } from '../domain/trigger-rules.js';
 import { maxOf, meanOf, minOf, type WindowAggregate } from '../domain/window-aggregate.js';
 
 /**
@@ -175,11 +175,7 @@ function instrumentFields(instrument: InstrumentDescription): InstrumentFields {
 /** A band's levels in absolute terms for a window judged against `baseline`, or null when not known. */
 export function absoluteLevels(rule: TriggerRule, direction: Direction, baseline: Baseline | null): TriggerLevels | null {
   const band = rule.bands.find((candidate) => candidate.direction === direction);
-  if (!band) return null;
-  if (band.quantity === 'absolute') return band.levels;
-  if (baseline === null) return null;
-  const at = (level: number) => Math.round((baseline.value + level) * 1e6) / 1e6;
-  return { alert: at(band.levels.alert), alarm: at(band.levels.alarm), action: at(band.levels.action) };
+  return band ? levelsInValueTerms(band, baseline?.value ?? null) : null;
 }
 
 export function judgementFields(judgement: WindowJudgement, rule: TriggerRule): JudgementFields {

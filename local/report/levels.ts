@@ -1,5 +1,5 @@
 import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
-import type { Direction } from '../../lambdas/domain/trigger-rules.js';
+import { levelsInValueTerms, type Direction } from '../../lambdas/domain/trigger-rules.js';
 import { formatValue } from './html/format.js';
 import type { InstrumentState } from './report-data.js';
 
@@ -20,10 +20,8 @@ export interface AbsoluteLevel {
 export function absoluteLevels(instrument: Pick<InstrumentState, 'rule' | 'baseline'>): AbsoluteLevel[] {
   const levels: AbsoluteLevel[] = [];
   for (const band of instrument.rule.bands) {
-    const offset = band.quantity === 'change' ? (instrument.baseline?.value ?? null) : 0;
-    if (offset === null) continue;
-    for (const name of LEVEL_NAMES)
-      levels.push({ name, direction: band.direction, value: Math.round((offset + band.levels[name]) * 1e6) / 1e6 });
+    const values = levelsInValueTerms(band, instrument.baseline?.value ?? null);
+    if (values) for (const name of LEVEL_NAMES) levels.push({ name, direction: band.direction, value: values[name] });
   }
   return levels;
 }
