@@ -210,8 +210,9 @@ export function applyChange(current: Alarm | null, change: ConfirmedChange): { a
  * - Cleared by the withdrawn change: the clear did not happen, so it is open again at
  *   `statusNow` when that is above normal (clearing never acknowledged, so pending is as it
  *   was); it stays cleared when the instrument is normal now.
- * - Otherwise cleared: the step is recorded and the alarm stays cleared.
- * A withdrawal already applied changes nothing: the alarm comes back with the recorded step.
+ * - Otherwise cleared: the step is recorded (level `normal`) and the alarm stays cleared.
+ * The pending level is never lowered: what was notified still needs acknowledging. A
+ * withdrawal already applied changes nothing: the alarm comes back with the recorded step.
  */
 export function applyWithdrawal(
   alarm: Alarm,

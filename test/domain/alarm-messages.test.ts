@@ -51,6 +51,22 @@ describe('notification text', () => {
     );
   });
 
+  it("reads as the README's example SMS for the Action at 04:50", () => {
+    const opened = applyChange(null, confirmedChange({ at: T0, from: 'normal', to: 'alarm' })).alarm!;
+    const result = acknowledge(
+      opened,
+      { by: 'u-1', byName: 'engineer', at: T0 + 160 * MINUTE, note: 'Seen', response: null },
+      plan('alarm'),
+    );
+    if (result.outcome !== 'acknowledged') throw new Error(result.outcome);
+    const alarm = applyChange(result.alarm, confirmedChange({ at: T0 + 170 * MINUTE, from: 'alarm', to: 'action' })).alarm!;
+    const text = formatNotification(due(alarm, alarm.pending!.since, 'escalated'), alarm, plan, options);
+    expect(text.sms).toBe(
+      'ACTION at P-101 (piezometer), up from ALARM: 172.4 kPa (+72.4 kPa from baseline) at 04:50. Ack within 15 min, ' +
+        `by 05:05 (15 min left): Stop the works affecting the instrument; make the area safe; notify the designer. ${URL}`,
+    );
+  });
+
   it('marks a tier notification overdue, with the tier in the subject', () => {
     const alarm = atAction();
     const now = T0 + 19 * MINUTE + 15 * SECOND; // 02:19:15, the 15-minute limit

@@ -344,6 +344,19 @@ describe('properties over status walks', () => {
     );
   });
 
+  it('applying a withdrawal twice equals applying it once, and the alarm keeps its id', () => {
+    fc.assert(
+      fc.property(walk, fc.nat(), status, status, (statuses, pick, now, later) => {
+        const alarm = applyAll(changesOfWalk(['alert', ...statuses])).at(-1)!;
+        const withdrawn = alarm.history[pick % alarm.history.length]!.change;
+        const once = applyWithdrawal(alarm, withdrawn, now, T0 + 999 * MINUTE);
+        expect(applyWithdrawal(once.alarm, withdrawn, later, T0 + 1000 * MINUTE)).toEqual(once);
+        expect(once.alarm.alarmId).toBe(alarm.alarmId);
+        expect(once.alarm.state === 'open').toBe(once.step.level !== 'normal');
+      }),
+    );
+  });
+
   it('after any acknowledgements, pending is null or above every level acknowledged', () => {
     fc.assert(
       fc.property(walk, fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), (statuses, acks) => {

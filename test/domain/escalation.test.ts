@@ -90,6 +90,34 @@ describe('the escalation timeline of the default policy (3 tiers, reminders ever
     expect(sender.run(alarm, 600)).toEqual([]);
   });
 
+  it("runs the README's worked example: acknowledged at Alarm, Action, acknowledged again, cleared", () => {
+    const sender = new Sender();
+    let alarm = opened('alarm');
+    const runs: Record<number, string[]> = {};
+    for (const minutes of [0, 30, 60, 90, 120, 150]) runs[minutes] = sender.run(alarm, minutes);
+    alarm = acknowledged(alarm, 160); // 04:40:15
+    alarm = changed(alarm, 170, 'alarm', 'action'); // window 04:50:00, found 04:50:15
+    for (const minutes of [170, 185, 200, 230]) runs[minutes] = sender.run(alarm, minutes);
+    alarm = acknowledged(alarm, 235); // 05:55:15
+    alarm = changed(alarm, 250, 'action', 'normal'); // window 06:10:00, found 06:10:15
+    runs[250] = sender.run(alarm, 250);
+    expect(runs).toEqual({
+      0: ['opened/t1@0'],
+      30: ['reminder1/t1@30'],
+      60: ['reminder2/t1@60', 'tier/t2@60'],
+      90: ['reminder3/t1@90', 'reminder3/t2@90'],
+      120: ['reminder4/t1@120', 'reminder4/t2@120', 'tier/t3@120'],
+      150: ['reminder5/t1@150', 'reminder5/t2@150', 'reminder5/t3@150'],
+      170: ['escalated/t1@170'],
+      185: ['tier/t2@185'],
+      200: ['reminder1/t1@200', 'tier/t3@200'],
+      230: ['reminder2/t1@230', 'reminder2/t2@230', 'reminder2/t3@230'],
+      250: ['cleared/t1@250', 'cleared/t2@250', 'cleared/t3@250'],
+    });
+    // Every minute in between sends nothing more.
+    expect(sender.run(alarm, 251)).toEqual([]);
+  });
+
   it('uses ids that name the alarm, the step or level, and the tier', () => {
     const due = dueNotifications(opened('alarm'), defaults, DEFAULT_ESCALATION_POLICY, new Set(), S + 60 * MINUTE);
     expect(due.map((n) => n.notificationId)).toEqual([
