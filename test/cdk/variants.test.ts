@@ -144,6 +144,8 @@ describe('a production stage', () => {
       ['AWS::KMS::Key', 'ReadingsKey'],
       ['AWS::SQS::Queue', 'QuarantineQueue'],
       ['AWS::SQS::Queue', 'EscalationScheduleFailuresQueue'],
+      ['AWS::Logs::LogGroup', 'AlarmApiAccessLogs'],
+      ['AWS::KMS::Key', 'AlarmApiAccessLogKey'],
     ] as const) {
       expect(s.json.Resources[id(type, prefix)]?.DeletionPolicy, prefix).toBe('Delete');
     }
