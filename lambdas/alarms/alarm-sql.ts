@@ -37,10 +37,16 @@ WHERE EXISTS (SELECT 1 FROM window_aggregates w
 ORDER BY (e.withdrawn_at IS NULL), e.window_start, e.instrument_id, e.from_status, e.to_status
 LIMIT :limit`;
 
-/** The open alarms of some instruments, locked for the rest of the transaction. */
-export const LOCK_OPEN_ALARMS = `
+/**
+ * The current alarm of some instruments, locked for the rest of the transaction: the open
+ * one, else the one found last (a change is applied to it, so a replay is recognised).
+ */
+export const LOCK_CURRENT_ALARMS = `
 SELECT a.alarm_id FROM alarms a
-WHERE a.state = 'open' AND a.instrument_id IN (${idsIn('instrument_id')})
+WHERE a.alarm_id IN (
+  SELECT DISTINCT ON (b.instrument_id) b.alarm_id FROM alarms b
+  WHERE b.instrument_id IN (${idsIn('instrument_id')})
+  ORDER BY b.instrument_id, (b.state = 'open') DESC, b.found_at DESC, b.alarm_id DESC)
 ORDER BY a.alarm_id
 FOR UPDATE`;
 
@@ -54,9 +60,8 @@ FOR UPDATE`;
 /** One alarm, locked for the rest of the transaction. */
 export const LOCK_ALARM = `SELECT a.alarm_id FROM alarms a WHERE a.alarm_id = :alarm_id FOR UPDATE`;
 
-/** The alarm ids taken by an instrument's alarms opened at one window: `<id>`, `<id>#2`, … */
-export const SELECT_ALARM_IDS_LIKE = `
-SELECT a.alarm_id FROM alarms a WHERE a.alarm_id = :alarm_id OR a.alarm_id LIKE :alarm_id || '#%'`;
+/** The alarm ids that start like a new one's: `<id>`, `<id>~2`, … */
+export const SELECT_ALARM_IDS_STARTING = `SELECT a.alarm_id FROM alarms a WHERE starts_with(a.alarm_id, :alarm_id)`;
 
 export const SELECT_ALARMS = `
 SELECT ${ALARM_COLUMNS} FROM alarms a WHERE a.alarm_id IN (${idsIn('alarm_id')}) ORDER BY a.alarm_id`;

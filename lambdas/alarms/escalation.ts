@@ -1,7 +1,6 @@
 import { formatNotification } from '../domain/alarm-messages.js';
-import type { AlarmLevel } from '../domain/alarms.js';
 import { dueNotifications, type EscalationPolicy } from '../domain/escalation.js';
-import { planFor } from '../domain/response-plans.js';
+import { planOf } from '../domain/response-plans.js';
 import type { AlarmStore } from './alarm-store.js';
 import type { NotificationChannel, NotificationMessage } from './notification-channels.js';
 
@@ -56,7 +55,7 @@ export async function runEscalation(run: EscalationRun): Promise<EscalationOutco
   let skipped = 0;
   const done: string[] = [];
   for (const alarm of alarms) {
-    const plan = (level: AlarmLevel) => planFor(rules, alarm.instrumentType, alarm.instrumentId, level);
+    const plan = planOf(rules, alarm.instrumentType, alarm.instrumentId);
     const notifications = dueNotifications(alarm, plan, run.policy, claimed, now);
     if (notifications.length === 0 && alarm.state === 'cleared') done.push(alarm.alarmId);
     for (const notification of notifications) {
@@ -66,9 +65,10 @@ export async function runEscalation(run: EscalationRun): Promise<EscalationOutco
         continue;
       }
       const channel = run.channelForTier(notification.tier);
-      const text = formatNotification(notification, alarm, plan(notification.level), {
+      const text = formatNotification(notification, alarm, plan, {
         siteTimeZone: run.siteTimeZone,
         acknowledgeUrl: run.acknowledgeUrl,
+        now,
       });
       const message: NotificationMessage = {
         notificationId: notification.notificationId,
