@@ -295,7 +295,7 @@ function escalationSuite(engine: Engine) {
     expect(await outboxIds()).toEqual([step('opened', 6, 'normal', 'alarm', 1), '/reminder/alarm/1/t1', '/reminder/alarm/4/t1']);
   });
 
-  it('applies a withdrawal of the changes that opened and cleared an alarm, and says so to the tiers notified', async () => {
+  it('applies the withdrawal of the changes that opened and cleared an alarm, and opens a new one when they are found again', async () => {
     // Alarm at window 6 and back to normal at 7; then a late reading in window 5 brings its mean to 100 kPa,
     // so window 6 alone was a spike: both changes are withdrawn.
     await pipeline.lambdaWindow(piezometerWindows('PZ-1', T0, [100, 100, 100, 100, 100, 160, 160, 100, 100]));
@@ -325,6 +325,18 @@ function escalationSuite(engine: Engine) {
     ]);
     // Applied once: the next close finds nothing to apply.
     expect(await local.rows('SELECT count(*)::int AS n FROM trigger_events WHERE withdrawal_applied_at IS NULL')).toEqual([{ n: 0 }]);
+
+    // Another late reading brings window 5 back to 160 kPa: both changes are found again, and make a new alarm.
+    clock.now += MINUTE;
+    await pipeline.lambdaWindow([{ ...piezometerWindows('PZ-1', T0, [280], 5)[0]!, observedAt: T0 + 57_000 }], clock.now);
+    const { alarms } = await store.listAlarms({ instrumentId: 'PZ-1' });
+    expect(alarms.map((a) => [a.alarmId, a.state, a.history.map((s) => s.kind)])).toEqual([
+      [`${ALARM_ID}~2`, 'cleared', ['opened', 'cleared']],
+      [ALARM_ID, 'cleared', ['opened', 'cleared', 'withdrawn', 'withdrawn']],
+    ]);
+    expect(alarms[0]!.history[0]!.change).toMatchObject({ changeKey: `PZ-1@${T0 + 60_000}:normal-alarm~restored-1`, mean: 160 });
+    expect(await escalate()).toMatchObject({ sent: 2 });
+    expect(await escalate()).toMatchObject({ due: 0 });
   });
 }
 
