@@ -348,7 +348,7 @@ export class PipelineStack extends Stack {
       value: this.batchStore.applicationSecret.secretArn,
     });
     new CfnOutput(this, 'DatabaseReportingSecretArn', {
-      description: "The reporting role's secret (SELECT on the report_ views), which QuickSight signs in with",
+      description: "The reporting role's secret (SELECT on the report_ views only), for reporting tools",
       value: this.batchStore.reportingSecret.secretArn,
     });
     new CfnOutput(this, 'DatabaseOwnerSecretArn', {
