@@ -10,7 +10,7 @@ import { RECORDER_METRICS } from '../../lambdas/batch/quarantine-recorder.js';
 import { NODE_RUNTIME } from '../../lib/constructs/pipeline-function.js';
 import { PIPELINE_METRICS } from '../../lib/operations/operations.js';
 import { access, accessMap, referencedLogicalIds } from './access.js';
-import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized } from './synth.js';
+import { logicalIds, onlyLogicalId, permissionsOf, roleOfFunction, synthesize, type Synthesized } from './synth.js';
 
 /** The default configuration (cdk.json's context), synthesized once for every test here. */
 let s: Synthesized;
@@ -458,6 +458,35 @@ describe('least privilege', () => {
         }
       }
     }
+  });
+
+  it('has `*` in a resource ARN only where lib/README.md says: function versions, domain paths, the project index patterns', () => {
+    const kinds = new Set<string>();
+    for (const role of logicalIds(s.json, 'AWS::IAM::Role')) {
+      for (const permission of permissionsOf(s.json, role)) {
+        for (const resource of permission.resources.filter((text) => text.includes('*'))) {
+          const kind = /"Arn"\]\},":\*"\]/.test(resource)
+            ? 'function versions'
+            : /"Arn"\]\},"\/\*"\]/.test(resource) && permission.action.startsWith('es:')
+              ? 'domain paths'
+              : /"\/geotech-\*(\/\*)?"\]/.test(resource)
+                ? 'index patterns'
+                : `unexpected: ${role} ${permission.action} ${resource}`;
+          kinds.add(kind);
+        }
+      }
+    }
+    expect([...kinds].sort()).toEqual(['domain paths', 'function versions', 'index patterns']);
+    const managed = logicalIds(s.json, 'AWS::IAM::Role').flatMap((role) =>
+      ((props(role).ManagedPolicyArns as unknown[] | undefined) ?? []).map((policy) =>
+        JSON.stringify(policy).replace(/.*policy\/([\w/-]+).*/, '$1'),
+      ),
+    );
+    expect(managed.sort()).toEqual([
+      'AmazonOpenSearchServiceCognitoAccess',
+      'service-role/AWSLambdaBasicExecutionRole',
+      'service-role/AmazonRDSEnhancedMonitoringRole',
+    ]);
   });
 
   it('poller: put records on the stream, quarantine rejects, call the simulator URL, nothing else', () => {
