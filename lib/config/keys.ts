@@ -189,7 +189,7 @@ export const CONFIG_KEY_DEFINITIONS = {
   auroraMaxCapacity: key(halfSteps(1, 256), 4, { description: 'Serverless v2 maximum ACU' }),
   auroraReaders: key(wholeNumber(0, 15), 0, {
     description:
-      "Serverless v2 readers besides the writer, in the VPC's other zone(s): a failover target, so a zone outage costs a failover rather than a restore (the first reader scales with the writer)",
+      "Serverless v2 readers besides the writer, in the VPC's other zone: a failover target, so a zone outage costs a failover rather than a restore (the first reader scales with the writer). With readers the writer is pinned to the first zone: on an existing stage whose writer runs in the other, CloudFormation replaces it (a failover of a few minutes)",
   }),
   backupRetentionDays: key(wholeNumber(1, 35), 7, { description: 'Automated backup retention' }),
   deletionProtection: key(boolean(), true, {
