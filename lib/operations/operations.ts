@@ -75,8 +75,10 @@ export interface OperationsProps {
  * The operator's view: a CloudWatch dashboard of the pipeline's flow (readings polled,
  * accepted and rejected by reason, records put and processed, windows written, alerts,
  * iterator age, errors, duration, queue depths) and alarms that notify the ops topic when
- * records back up, functions fail or are throttled, batches land in the on-failure queue,
- * readings stop arriving, rejections cannot be recorded, or the search domain is unhealthy.
+ * records back up, functions fail or are throttled, batches land in the on-failure queue (or
+ * cannot be sent there, or wait there too long), readings stop arriving, rejections cannot be
+ * recorded or back up, notifications cannot be delivered, the database nears its maximum
+ * capacity, or the search domain is unhealthy, under memory pressure or busy.
  */
 export class Operations extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
