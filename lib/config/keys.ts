@@ -194,7 +194,7 @@ export const CONFIG_KEY_DEFINITIONS = {
   backupRetentionDays: key(wholeNumber(1, 35), 7, { description: 'Automated backup retention' }),
   deletionProtection: key(boolean(), true, {
     description:
-      'Stack termination protection, Aurora deletion protection, Cognito deletion protection, and retention of the stream, domain, user pool, keys, queues and database logs when they leave the stack',
+      'Stack termination protection, Aurora deletion protection, Cognito deletion protection, and retention of the stream, domain, user pool, keys, queues, database logs and OpenSearch audit log when they leave the stack',
   }),
 
   openSearchEngineVersion: key(openSearchVersion(), '2.19', { description: 'Domain engine version' }),
