@@ -1,6 +1,7 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -13,15 +14,18 @@ import { SchemaMigrations } from './batch-store/schema-migrations.js';
 import { type PipelineConfig, resourcePrefix } from './config.js';
 import { EncryptedQueue } from './constructs/encrypted-queue.js';
 import { EncryptedTopic } from './constructs/encrypted-topic.js';
+import { encryptLogGroups } from './constructs/log-encryption.js';
 import { rotatingKey } from './constructs/rotating-key.js';
 import { Poller } from './ingestion/poller.js';
 import { PollSource } from './ingestion/poll-source.js';
 import { ReadingStream } from './ingestion/reading-stream.js';
 import { acknowledge } from './nag.js';
 import { Operations } from './operations/operations.js';
+import { RotationFailures } from './operations/rotation-failures.js';
 import { QuarantineRecorder } from './processing/quarantine-recorder.js';
 import { StreamProcessor, type StreamProcessorProps } from './processing/stream-processor.js';
 import { RealtimeStore } from './realtime-store/realtime-store.js';
+import { openSearchLayout } from './realtime-store/search-profiles.js';
 import { QuickSightReporting } from './reporting/quicksight-reporting.js';
 import { SourceSimulator } from './simulator/source-simulator.js';
 import { SERVICE_NAMES } from '../lambdas/shared/telemetry.js';
@@ -85,6 +89,17 @@ export class PipelineStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
+    messagingKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeRulesPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    // Every log group of the stage, including those constructs add later, is encrypted with this key.
+    encryptLogGroups(this, 'LogsKey', { alias: `${prefix}/logs`, removalPolicy: stateful });
 
     this.quarantine = new EncryptedQueue(this, 'Quarantine', {
       queueName: `${prefix}-quarantine`,
@@ -124,6 +139,7 @@ export class PipelineStack extends Stack {
       encryptionKey: messagingKey,
       emails: config.opsEmails,
     });
+    this.warnOfUnsubscribedTopics(config);
 
     this.stream = new ReadingStream(this, 'Readings', {
       streamName: `${prefix}-readings`,
@@ -154,6 +170,7 @@ export class PipelineStack extends Stack {
       engineVersion: auroraVersion(config.auroraEngineVersion),
       minCapacity: config.auroraMinCapacity,
       maxCapacity: config.auroraMaxCapacity,
+      readers: config.auroraReaders,
       backupRetention: Duration.days(config.backupRetentionDays),
       deletionProtection: config.deletionProtection,
       logRetention,
@@ -176,11 +193,15 @@ export class PipelineStack extends Stack {
           })
         : undefined;
 
+    const search = openSearchLayout(config);
     this.realtimeStore = new RealtimeStore(this, 'RealtimeStore', {
       domainName: prefix,
       engineVersion: opensearch.EngineVersion.openSearch(config.openSearchEngineVersion),
-      instanceType: config.openSearchInstanceType,
-      instanceCount: config.openSearchInstanceCount,
+      instanceType: search.dataInstanceType,
+      instanceCount: search.dataNodes,
+      masterNodes: search.masterNodes,
+      masterInstanceType: search.masterInstanceType,
+      dashboardsAllowedCidrs: config.dashboardsAllowedCidrs,
       volumeSizeGiB: config.openSearchVolumeSizeGiB,
       indexPrefix: config.openSearchIndexPrefix,
       retentionDays: config.openSearchRetentionDays,
@@ -318,9 +339,40 @@ export class PipelineStack extends Stack {
       domain: this.realtimeStore.domain,
       window: Duration.seconds(config.tumblingWindowSeconds),
       openSearchVolumeSizeGiB: config.openSearchVolumeSizeGiB,
+      openSearchDedicatedMasters: search.masterNodes > 0,
+      topics: [
+        { label: 'Alert topic', topic: this.alerts.topic },
+        { label: 'Ops topic', topic: this.opsNotifications.topic },
+      ],
+      databaseCluster: this.batchStore.cluster,
+      failureRedriveDeadline: failureRedriveDeadline(config),
+    });
+    new RotationFailures(this, 'SecretRotationFailures', {
+      namePrefix: prefix,
+      secrets: [this.batchStore.ownerSecret, this.batchStore.applicationSecret, this.batchStore.reportingSecret],
+      topic: this.opsNotifications,
     });
 
     this.outputs();
+  }
+
+  /**
+   * A topic nobody subscribes to delivers nothing. loadConfig refuses that for a stage marked
+   * `production`; any other stage is warned at synth.
+   */
+  private warnOfUnsubscribedTopics(config: PipelineConfig): void {
+    if (config.alertEmails.length === 0 && config.alertSms.length === 0) {
+      Annotations.of(this.alerts).addWarningV2(
+        'geotech:alerts-unsubscribed',
+        'The alert topic has no subscriber: trigger-level alerts reach nobody (set alertEmails or alertSms)',
+      );
+    }
+    if (config.opsEmails.length === 0) {
+      Annotations.of(this.opsNotifications).addWarningV2(
+        'geotech:ops-unsubscribed',
+        'The operations topic has no subscriber: alarms and rotation failures reach nobody (set opsEmails)',
+      );
+    }
   }
 
   /** The real source API; loadConfig requires sourceBaseUrl whenever the simulator is off. */
@@ -328,7 +380,10 @@ export class PipelineStack extends Stack {
     const apiKeySecret = config.sourceApiKeySecretName
       ? secretsmanager.Secret.fromSecretNameV2(this, 'SourceApiKey', config.sourceApiKeySecretName)
       : undefined;
-    return PollSource.api(config.sourceBaseUrl!, { apiKeySecret });
+    const apiKeyEncryptionKey = config.sourceApiKeyKmsKeyArn
+      ? kms.Key.fromKeyArn(this, 'SourceApiKeyEncryptionKey', config.sourceApiKeyKmsKeyArn)
+      : undefined;
+    return PollSource.api(config.sourceBaseUrl!, { apiKeySecret, apiKeyEncryptionKey });
   }
 
   private outputs(): void {
@@ -342,7 +397,18 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'OpenSearchEndpoint', { value: this.realtimeStore.endpointUrl });
     new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
     new CfnOutput(this, 'DatabaseClusterArn', { value: this.batchStore.cluster.clusterArn });
-    new CfnOutput(this, 'DatabaseSecretArn', { value: this.batchStore.secret.secretArn });
+    new CfnOutput(this, 'DatabaseSecretArn', {
+      description: "The application role's secret (DML on the pipeline tables): for operators' Data API queries",
+      value: this.batchStore.applicationSecret.secretArn,
+    });
+    new CfnOutput(this, 'DatabaseReportingSecretArn', {
+      description: "The reporting role's secret (SELECT on the report_ views only), for reporting tools",
+      value: this.batchStore.reportingSecret.secretArn,
+    });
+    new CfnOutput(this, 'DatabaseOwnerSecretArn', {
+      description: "The owner's secret, used by the schema migrations only",
+      value: this.batchStore.ownerSecret.secretArn,
+    });
     new CfnOutput(this, 'DatabaseName', { value: this.batchStore.databaseName });
     new CfnOutput(this, 'AlertTopicArn', { description: 'Tier 1 of the alarm notifications', value: this.alerts.topicArn });
     new CfnOutput(this, 'AlarmsApiUrl', {
@@ -371,6 +437,16 @@ export class PipelineStack extends Stack {
     if (this.simulator)
       new CfnOutput(this, 'SimulatorUrl', { description: 'IAM-authorised simulator function URL', value: this.simulator.url.url });
   }
+}
+
+/**
+ * How long a failed batch may wait in the on-failure queue: half the least time its records
+ * still have in the stream when its message arrives (the retention less the largest record age
+ * the mappings allow), at least an hour.
+ */
+export function failureRedriveDeadline(config: Pick<PipelineConfig, 'streamRetentionHours' | 'maxRecordAgeSeconds'>): Duration {
+  const left = config.streamRetentionHours * 3600 - config.maxRecordAgeSeconds;
+  return Duration.seconds(Math.max(3600, Math.floor(left / 2)));
 }
 
 /**

@@ -26,7 +26,8 @@ export interface SchemaMigrationsProps {
 }
 
 /**
- * Applies the schema migrations to the batch store on every deployment that changes them: a
+ * Applies the schema migrations and the database roles (lambdas/db/database-roles.ts) to the
+ * batch store on every deployment that changes them, signing in as the owner: a
  * custom resource whose `MigrationsHash` property is a hash of the migration sources, handled
  * by the migration function through the Data API once the writer instance exists. Its
  * `SiteTimeZone` property is the deployment's site time zone, which the handler writes to
@@ -50,9 +51,16 @@ export class SchemaMigrations extends Construct {
       timeout: Duration.minutes(5),
       memorySize: 256,
       logRetention: props.logRetention,
-      environment: props.store.dataApiEnvironment,
+      // The only function that signs in as the owner; it sets the passwords of the application and reporting roles.
+      environment: {
+        ...props.store.dataApiEnvironmentOf('owner'),
+        DB_APPLICATION_SECRET_ARN: props.store.applicationSecret.secretArn,
+        DB_REPORTING_SECRET_ARN: props.store.reportingSecret.secretArn,
+      },
     });
-    props.store.grantDataApiAccess(this.lambdaFunction);
+    props.store.grantDataApiAccess(this.lambdaFunction, 'owner');
+    props.store.grantSecretRead(this.lambdaFunction, 'application');
+    props.store.grantSecretRead(this.lambdaFunction, 'reporting');
 
     this.customResource = new FunctionCustomResource(this, 'Migrations', {
       lambdaFunction: this.lambdaFunction,
@@ -61,5 +69,6 @@ export class SchemaMigrations extends Construct {
       logRetention: props.logRetention,
     });
     this.customResource.resource.node.addDependency(props.store.cluster.node.defaultChild!, props.store.writer);
+    props.store.rotateLoginsAfter(this.customResource.resource);
   }
 }

@@ -1,7 +1,13 @@
 import type { ConfigProblem } from '../../lambdas/shared/config-error.js';
 import type { PipelineConfig } from '../config.js';
 import { QUICKSIGHT_PRINCIPAL } from './keys.js';
-import { atLeastMinimumOfMajor, AUTO_PAUSE_MINIMUM_VERSIONS, DATA_API_MINIMUM_VERSIONS } from './service-options.js';
+import { isBurstable, OPENSEARCH_PROFILES, openSearchLayout } from '../realtime-store/search-profiles.js';
+import {
+  atLeastMinimumOfMajor,
+  AUTO_PAUSE_MINIMUM_VERSIONS,
+  DATA_API_MINIMUM_VERSIONS,
+  DATA_API_UNAVAILABLE_REGIONS,
+} from './service-options.js';
 
 /**
  * The rules that involve more than one key, checked once every key is valid on its own.
@@ -46,10 +52,75 @@ export function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
       `is required when env contains "aws", "amazon" or "cognito" (env=${config.env}): the default geotech-<env>-<account> would be refused by Cognito`,
     );
   }
+  if (config.sourceApiKeyKmsKeyArn !== undefined && config.sourceApiKeySecretName === undefined) {
+    problem('sourceApiKeyKmsKeyArn', 'applies only to the source API key secret; also set sourceApiKeySecretName');
+  }
   if (config.sourceApiKeySecretName !== undefined && config.simulator) {
     problem('sourceApiKeySecretName', 'applies only to a real source; the simulator is reached with IAM (SigV4) auth');
   }
-  problems.push(...quicksightProblems(config), ...escalationContactProblems(config));
+  const unavailable = config.region === undefined ? undefined : DATA_API_UNAVAILABLE_REGIONS[config.region];
+  if (unavailable !== undefined) {
+    problem(
+      'region',
+      `${config.region} (${unavailable}) has no RDS Data API for Aurora PostgreSQL Serverless v2, which every batch store client uses; choose another Region`,
+    );
+  }
+  problems.push(...openSearchProblems(config), ...productionProblems(config), ...quicksightProblems(config), ...escalationContactProblems(config));
+  return problems;
+}
+
+/** The production profile's promises: three zones, non-burstable nodes; master settings only where there are masters. */
+function openSearchProblems(config: PipelineConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const profile = OPENSEARCH_PROFILES[config.openSearchProfile];
+  const layout = openSearchLayout(config);
+  if (profile.masterNodes === 0 && config.openSearchMasterInstanceType !== undefined) {
+    problems.push({
+      key: 'openSearchMasterInstanceType',
+      message: `applies only to openSearchProfile=production (the ${config.openSearchProfile} profile has no dedicated masters)`,
+    });
+  }
+  if (profile.threeZones && layout.dataNodes % 3 !== 0) {
+    problems.push({
+      key: 'openSearchInstanceCount',
+      message: `must be a multiple of 3 with openSearchProfile=production, one set of data nodes per zone (got ${layout.dataNodes})`,
+    });
+  }
+  if (profile.refusesBurstable) {
+    for (const [key, type] of [
+      ['openSearchInstanceType', layout.dataInstanceType],
+      ['openSearchMasterInstanceType', layout.masterInstanceType],
+    ] as const) {
+      if (type !== undefined && isBurstable(type)) {
+        problems.push({
+          key,
+          message: `${type} is burstable: its CPU credits run out under sustained load; openSearchProfile=production needs a current general-purpose or memory-optimised type such as m7g.large.search`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** A stage marked production must reach people and keep its search quorum. */
+function productionProblems(config: PipelineConfig): ConfigProblem[] {
+  if (!config.production) return [];
+  const problems: ConfigProblem[] = [];
+  if (config.alertEmails.length === 0 && config.alertSms.length === 0) {
+    problems.push({
+      key: 'alertEmails',
+      message: 'production=true needs someone to receive trigger-level alerts: set alertEmails or alertSms',
+    });
+  }
+  if (config.opsEmails.length === 0) {
+    problems.push({ key: 'opsEmails', message: 'production=true needs someone to receive the operations alarms: set opsEmails' });
+  }
+  if (config.openSearchProfile !== 'production') {
+    problems.push({
+      key: 'openSearchProfile',
+      message: 'production=true needs openSearchProfile=production: the dev profile loses its quorum when one node or zone fails',
+    });
+  }
   return problems;
 }
 

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { DEFAULT_SITE_TIME_ZONE } from '../../lambdas/domain/site-time.js';
+import { OPENSEARCH_PROFILE_NAMES, OPENSEARCH_PROFILES } from '../realtime-store/search-profiles.js';
 import { AUTO_PAUSE_MINIMUM_VERSIONS } from './service-options.js';
 import {
   auroraPostgresVersion,
   averagingWindowSeconds,
   blankToUndefined,
   boolean,
+  cidr,
   E164_NUMBER,
   email,
   escalationContact,
@@ -92,6 +94,10 @@ export const CONFIG_KEY_DEFINITIONS = {
     'dev',
     { description: 'Stage name: the stack is `GeotechMonitoring-<env>`, resources are named `geotech-<env>-…`' },
   ),
+  production: key(boolean(), false, {
+    description:
+      'Marks a stage that serves a real site: the synth refuses it while `alertEmails` and `alertSms` are both empty or `opsEmails` is empty (for any other stage it warns), and with `openSearchProfile=dev`',
+  }),
   account: optionalKey(text(/^\d{12}$/, 'must be a 12-digit AWS account ID', '12 digits'), {
     note: 'environment-agnostic',
     description: 'Account the stack is bound to',
@@ -106,7 +112,19 @@ export const CONFIG_KEY_DEFINITIONS = {
     {
       note: 'no key',
       description:
-        'Existing secret holding the source API key (sent as `x-api-key`); the poller reads it at run time. Use the `aws/secretsmanager` key for it, or grant the poller `kms:Decrypt` on yours',
+        'Existing secret holding the source API key (sent as `x-api-key`); the poller reads it at run time. Encrypted with the `aws/secretsmanager` key, or with a customer managed key named by `sourceApiKeyKmsKeyArn`',
+    },
+  ),
+  sourceApiKeyKmsKeyArn: optionalKey(
+    text(
+      /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[0-9a-f-]{36}$/,
+      'must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>',
+      'KMS key ARN',
+    ),
+    {
+      note: 'the secret uses the `aws/secretsmanager` key',
+      description:
+        "The customer managed key the source API key's secret is encrypted with: the poller may `kms:Decrypt` with it through Secrets Manager only; only with `sourceApiKeySecretName`",
     },
   ),
   pollIntervalSeconds: key(wholeNumber(1, 30), 10, { description: 'Time between polls within a poller invocation' }),
@@ -131,7 +149,10 @@ export const CONFIG_KEY_DEFINITIONS = {
     note: '`1` when provisioned',
     description: 'Shards of a provisioned stream; only with `streamMode=provisioned`',
   }),
-  streamRetentionHours: key(wholeNumber(24, 8760), 24, { description: 'How long records stay in the stream' }),
+  streamRetentionHours: key(wholeNumber(24, 8760), 168, {
+    description:
+      'How long records stay in the stream: the time there is to redrive a failed batch or replay a range (see [Retention](#retention-and-recovery))',
+  }),
 
   windowSeconds: key(averagingWindowSeconds(), 10, {
     description: "Event-time window the processors average each instrument's readings over (`WINDOW_SECONDS`)",
@@ -153,9 +174,10 @@ export const CONFIG_KEY_DEFINITIONS = {
   retryAttempts: key(wholeNumber(0, 10_000), 3, {
     description: 'Retries of a failing batch (each bisects it) before it goes to the on-failure queue',
   }),
-  maxRecordAgeSeconds: key(wholeNumber(60, 604_800), 3600, {
+  maxRecordAgeSeconds: key(wholeNumber(60, 604_800), 518_400, {
     limit: 'at most the retention',
-    description: 'Records older than this go to the on-failure queue unprocessed',
+    description:
+      'Records older than this go to the on-failure queue unprocessed; the default, 6 days, leaves a day of the default retention to redrive them',
   }),
 
   auroraEngineVersion: key(auroraPostgresVersion(), '16.13', {
@@ -168,14 +190,22 @@ export const CONFIG_KEY_DEFINITIONS = {
       .join(', ')})`,
   }),
   auroraMaxCapacity: key(halfSteps(1, 256), 4, { description: 'Serverless v2 maximum ACU' }),
+  auroraReaders: key(wholeNumber(0, 15), 0, {
+    description:
+      "Serverless v2 readers besides the writer, in the VPC's other zone: a failover target, so a zone outage costs a failover rather than a restore (the first reader scales with the writer). With readers the writer is pinned to the first zone: on an existing stage whose writer runs in the other, CloudFormation replaces it (a failover of a few minutes)",
+  }),
   backupRetentionDays: key(wholeNumber(1, 35), 7, { description: 'Automated backup retention' }),
   deletionProtection: key(boolean(), true, {
     description:
-      'Stack termination protection, Aurora deletion protection, Cognito deletion protection, and retention of the stream, domain, user pool, keys, queues and database logs when they leave the stack',
+      'Stack termination protection, Aurora deletion protection, Cognito deletion protection, and retention of the stream, domain, user pool, keys, queues, database logs and OpenSearch audit log when they leave the stack',
   }),
 
   openSearchEngineVersion: key(openSearchVersion(), '2.19', { description: 'Domain engine version' }),
-  openSearchInstanceType: key(
+  openSearchProfile: key(oneOf(OPENSEARCH_PROFILE_NAMES), 'dev', {
+    description:
+      '`dev`: data nodes only (two by default), which lose quorum when a node or zone fails; `production`: three dedicated master nodes and data nodes in three zones (a multiple of three), non-burstable instances',
+  }),
+  openSearchInstanceType: optionalKey(
     refined(
       text(
         /^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/,
@@ -185,12 +215,27 @@ export const CONFIG_KEY_DEFINITIONS = {
       (type) => !type.startsWith('t2.'),
       't2 instances do not support encryption at rest; choose t3 or a current generation',
     ),
-    't3.medium.search',
-    { description: 'Data node instance type (for production consider `m7g.large.search` or `r7g.large.search`)' },
+    {
+      note: `the profile's: \`${OPENSEARCH_PROFILES.dev.dataInstanceType}\` (dev), \`${OPENSEARCH_PROFILES.production.dataInstanceType}\` (production)`,
+      description: 'Data node instance type; the production profile refuses burstable (t3) types',
+    },
   ),
-  openSearchInstanceCount: key(wholeNumber(1, 80), 2, {
-    description: 'Data nodes; two or more are spread over two zones (three when a multiple of three)',
+  openSearchInstanceCount: optionalKey(wholeNumber(1, 80), {
+    note: `the profile's: \`${OPENSEARCH_PROFILES.dev.dataNodes}\` (dev), \`${OPENSEARCH_PROFILES.production.dataNodes}\` (production)`,
+    description:
+      'Data nodes; two or more are spread over two zones (three when a multiple of three); the production profile needs a multiple of three',
   }),
+  openSearchMasterInstanceType: optionalKey(
+    text(
+      /^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/,
+      'must be an OpenSearch instance type such as m7g.large.search',
+      '`<family>.<size>.search`, not burstable',
+    ),
+    {
+      note: `\`${OPENSEARCH_PROFILES.production.masterInstanceType}\` with the production profile`,
+      description: 'Instance type of the three dedicated master nodes; only with `openSearchProfile=production`',
+    },
+  ),
   openSearchVolumeSizeGiB: key(wholeNumber(10, 16_384), 20, { description: 'gp3 volume per data node' }),
   openSearchRetentionDays: key(wholeNumber(1, 3650), 30, {
     description: 'How long the daily indices are kept (ISM policy, applied by the setup resource)',
@@ -212,6 +257,11 @@ export const CONFIG_KEY_DEFINITIONS = {
     ),
     { note: '`geotech-<env>-<account id>`', description: 'Cognito hosted sign-in domain prefix' },
   ),
+  dashboardsAllowedCidrs: key(list(cidr(), 'IPv4 or IPv6 CIDR blocks', 'CIDR blocks, e.g. `203.0.113.0/24`'), [], {
+    note: 'from anywhere',
+    description:
+      "Where signed-in engineers may reach Dashboards from: the domain's access policy lets the Dashboards roles in from these addresses only (`aws:SourceIp`)",
+  }),
 
   siteTimeZone: key(timeZone(), DEFAULT_SITE_TIME_ZONE, {
     description:

@@ -34,6 +34,21 @@ export const DATA_API_MINIMUM_VERSIONS: Readonly<Record<number, string>> = {
   18: '18.3',
 };
 
+/**
+ * Regions where the RDS Data API is not offered for Aurora PostgreSQL Serverless v2 (and
+ * provisioned) clusters: the rows marked "Not available" in AWS's table "Data API with Aurora
+ * PostgreSQL Serverless v2 and provisioned", in the Aurora User Guide's "Supported Regions and
+ * Aurora DB engines for RDS Data API",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
+ * (read December 2026). Every function that uses the batch store goes through the Data API, so
+ * the synth refuses these Regions. Remove a Region here when that page lists it with versions.
+ */
+export const DATA_API_UNAVAILABLE_REGIONS: Readonly<Record<string, string>> = {
+  'ap-south-2': 'Asia Pacific (Hyderabad)',
+  'ap-southeast-4': 'Asia Pacific (Melbourne)',
+  'ap-southeast-6': 'Asia Pacific (New Zealand)',
+};
+
 /** The first version of each Aurora PostgreSQL major that can scale to 0 ACU (auto-pause). */
 export const AUTO_PAUSE_MINIMUM_VERSIONS: Readonly<Record<number, string>> = {
   13: '13.15',

@@ -112,6 +112,14 @@ export function httpsUrl(): ValueKind<string> {
   return { schema: z.url({ protocol: /^https$/, error: 'must be an https URL' }), accepts: 'https URL' };
 }
 
+/** An IPv4 or IPv6 CIDR block, e.g. `203.0.113.0/24` or `2001:db8::/32`. */
+export function cidr(): ValueKind<string> {
+  return {
+    schema: z.union([z.cidrv4(), z.cidrv6()], { error: 'must be an IPv4 or IPv6 CIDR block such as 203.0.113.0/24' }),
+    accepts: 'CIDR block',
+  };
+}
+
 export function email(): ValueKind<string> {
   return { schema: z.email({ error: 'must be an email address' }), accepts: 'email address' };
 }

@@ -1,4 +1,6 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
@@ -17,10 +19,15 @@ export abstract class PollSource {
 
   /**
    * An HTTPS API, optionally with an API key kept in Secrets Manager. The poller reads the
-   * key at run time; it is never placed in the function's environment.
+   * key at run time; it is never placed in the function's environment. A secret encrypted with
+   * a customer managed key names it as `apiKeyEncryptionKey`: the poller may decrypt with it
+   * through Secrets Manager only.
    */
-  static api(baseUrl: string, options: { readonly apiKeySecret?: secretsmanager.ISecret } = {}): PollSource {
-    return new ApiSource(baseUrl, options.apiKeySecret);
+  static api(
+    baseUrl: string,
+    options: { readonly apiKeySecret?: secretsmanager.ISecret; readonly apiKeyEncryptionKey?: kms.IKey } = {},
+  ): PollSource {
+    return new ApiSource(baseUrl, options.apiKeySecret, options.apiKeyEncryptionKey);
   }
 
   abstract bind(poller: iam.IGrantable): PollSourceConfig;
@@ -44,6 +51,7 @@ class ApiSource extends PollSource {
   constructor(
     private readonly baseUrl: string,
     private readonly apiKeySecret: secretsmanager.ISecret | undefined,
+    private readonly apiKeyEncryptionKey: kms.IKey | undefined,
   ) {
     super();
   }
@@ -53,6 +61,15 @@ class ApiSource extends PollSource {
     // A secret referenced by name has no known suffix; Secrets Manager appends six characters.
     const secretArn = this.apiKeySecret.secretFullArn ?? `${this.apiKeySecret.secretArn}-??????`;
     iam.Grant.addToPrincipal({ grantee: poller, actions: ['secretsmanager:GetSecretValue'], resourceArns: [secretArn] });
+    if (this.apiKeyEncryptionKey) {
+      const stack = Stack.of(this.apiKeyEncryptionKey);
+      iam.Grant.addToPrincipal({
+        grantee: poller,
+        actions: ['kms:Decrypt'],
+        resourceArns: [this.apiKeyEncryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}` } },
+      });
+    }
     return {
       environment: { SOURCE_BASE_URL: this.baseUrl, SOURCE_AUTH: 'api-key', SOURCE_API_KEY_SECRET_ARN: this.apiKeySecret.secretArn },
     };

@@ -12,7 +12,7 @@ export interface ReadingStreamProps {
   readonly streamMode?: kinesis.StreamMode;
   /** Shards of a provisioned stream; ignored when on-demand. @default 1 */
   readonly shardCount?: number;
-  /** How long records stay readable, 24 hours to 365 days. @default Duration.hours(24) */
+  /** How long records stay readable, 24 hours to 365 days. @default Duration.days(7) */
   readonly retentionPeriod?: Duration;
   /** Customer managed key for server-side encryption. @default - a new key with automatic rotation */
   readonly encryptionKey?: kms.IKey;
@@ -43,7 +43,7 @@ export class ReadingStream extends Construct {
       streamName: props.streamName,
       streamMode,
       shardCount: streamMode === kinesis.StreamMode.PROVISIONED ? (props.shardCount ?? 1) : undefined,
-      retentionPeriod: props.retentionPeriod ?? Duration.hours(24),
+      retentionPeriod: props.retentionPeriod ?? Duration.days(7),
       encryption: kinesis.StreamEncryption.KMS,
       encryptionKey: this.encryptionKey,
       removalPolicy,

@@ -3,6 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
 import type { EncryptedTopic } from '../constructs/encrypted-topic.js';
@@ -74,6 +76,19 @@ export interface OperationsProps {
   readonly window: Duration;
   /** EBS volume per OpenSearch data node, GiB, for the free storage alarm. */
   readonly openSearchVolumeSizeGiB: number;
+  /** Whether the domain has dedicated master nodes, whose JVM pressure and CPU are alarmed too. @default false */
+  readonly openSearchDedicatedMasters?: boolean;
+  /** Topics whose failed deliveries (to email, SMS, …) are alarmed, by label. @default - none */
+  readonly topics?: readonly { readonly label: string; readonly topic: sns.ITopic }[];
+  /** The batch store cluster: its Serverless v2 capacity is alarmed near the maximum. @default - not watched */
+  readonly databaseCluster?: rds.IDatabaseCluster;
+  /**
+   * How long a failed batch may wait in the on-failure queue before its records risk leaving the
+   * stream: the oldest message's age is alarmed past it. @default - not alarmed
+   */
+  readonly failureRedriveDeadline?: Duration;
+  /** Messages waiting in the quarantine queue that mean the recorder is not keeping up. @default 100 */
+  readonly quarantineDepthThreshold?: number;
 }
 
 /**
@@ -81,9 +96,11 @@ export interface OperationsProps {
  * accepted and rejected by reason, records put and processed, windows written, alerts,
  * iterator age, errors, duration, queue depths, alarm notifications sent and delivered) and
  * alarms that notify the ops topic when records back up, functions fail or are throttled,
- * batches land in the on-failure queue, readings stop arriving, rejections cannot be
- * recorded, alarm notifications cannot be published or delivered, the escalation schedule
- * cannot start its function, or the search domain is unhealthy.
+ * batches land in the on-failure queue (or cannot be sent there, or wait there too long),
+ * readings stop arriving, rejections cannot be recorded or back up, alarm notifications
+ * cannot be published or delivered, the escalation schedule cannot start its function, the
+ * database nears its maximum capacity, or the search domain is unhealthy, under memory
+ * pressure or busy.
  */
 export class Operations extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -244,6 +261,8 @@ export class Operations extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    this.resilienceAlarms(props, consumers, alarm);
+
     const minute = Duration.minutes(1);
     const poller = props.poller.serviceName;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -391,6 +410,94 @@ export class Operations extends Construct {
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],
       ],
     });
+  }
+
+  /**
+   * What the alarms above miss: notifications that never reach anyone, failed batches whose
+   * metadata never reached the on-failure queue, failed batches left waiting there until their
+   * records are about to leave the stream, a backed-up quarantine, and a database or search
+   * domain running out of headroom.
+   */
+  private resilienceAlarms(
+    props: OperationsProps,
+    consumers: readonly WatchedFunction[],
+    alarm: (
+      alarmId: string,
+      description: string,
+      options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>,
+    ) => cloudwatch.Alarm,
+  ): void {
+    const fiveMinutes = Duration.minutes(5);
+    const sustained = { evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
+    const atOnce = { threshold: 1, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
+    for (const { label, topic } of props.topics ?? []) {
+      alarm(`${compact(label)}NotificationsFailed`, `${label}: SNS could not deliver notifications to subscribers`, {
+        metric: topic.metricNumberOfNotificationsFailed({ period: fiveMinutes, statistic: 'Sum' }),
+        ...atOnce,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
+    for (const consumer of consumers) {
+      alarm(
+        `${compact(consumer.label)}DestinationDeliveryFailures`,
+        `${consumer.label}: the event source mapping could not send a failed batch's metadata to the on-failure queue; those records are skipped unrecorded`,
+        {
+          metric: consumer.lambdaFunction.function.metric('DestinationDeliveryFailures', { period: fiveMinutes, statistic: 'Sum' }),
+          ...atOnce,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        },
+      );
+    }
+    if (props.failureRedriveDeadline) {
+      const seconds = props.failureRedriveDeadline.toSeconds();
+      alarm(
+        'ProcessingFailuresAge',
+        `A failed batch has waited ${seconds} s in the on-failure queue: redrive it before its records leave the stream`,
+        {
+          metric: props.failureQueue.queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+          threshold: seconds,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      );
+    }
+    const quarantineDepth = props.quarantineDepthThreshold ?? 100;
+    alarm('QuarantineDepth', `More than ${quarantineDepth} rejections have waited in the quarantine queue for 15 minutes`, {
+      metric: props.quarantine.queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Minimum' }),
+      threshold: quarantineDepth,
+      ...sustained,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    if (props.databaseCluster) {
+      alarm('DatabaseCapacityNearMax', 'The batch store has run at more than 90 % of its maximum capacity (ACU) for 15 minutes', {
+        metric: props.databaseCluster.metric('ACUUtilization', { period: fiveMinutes, statistic: 'Maximum' }),
+        threshold: 90,
+        ...sustained,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
+    const domain = props.domain;
+    const searchNodes = [
+      { id: 'Search', nodes: 'data nodes', jvm: domain.metricJVMMemoryPressure, cpu: domain.metricCPUUtilization },
+      ...(props.openSearchDedicatedMasters
+        ? [{ id: 'SearchMaster', nodes: 'master nodes', jvm: domain.metricMasterJVMMemoryPressure, cpu: domain.metricMasterCPUUtilization }]
+        : []),
+    ];
+    for (const node of searchNodes) {
+      alarm(`${node.id}JvmPressure`, `OpenSearch ${node.nodes}: JVM memory pressure above 80 % for 15 minutes`, {
+        metric: node.jvm.call(domain, { period: fiveMinutes, statistic: 'Maximum' }),
+        threshold: 80,
+        ...sustained,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+      alarm(`${node.id}CpuHigh`, `OpenSearch ${node.nodes}: CPU above 80 % for 15 minutes`, {
+        metric: node.cpu.call(domain, { period: fiveMinutes, statistic: 'Maximum' }),
+        threshold: 80,
+        ...sustained,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
   }
 
   private custom(metricName: string, service: string, period: Duration, label?: string): cloudwatch.Metric {

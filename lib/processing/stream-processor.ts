@@ -19,7 +19,10 @@ export interface TumblingWindowConsumerOptions {
   readonly maxBatchingWindow?: Duration;
   /** Retries of a failing batch (each retry bisects it) before it goes to the on-failure destination. @default 3 */
   readonly retryAttempts?: number;
-  /** Records older than this are sent to the on-failure destination unprocessed. @default Duration.hours(1) */
+  /**
+   * Records older than this are sent to the on-failure destination unprocessed; keep it below the
+   * stream's retention, so the records are still there to redrive. @default Duration.days(6)
+   */
   readonly maxRecordAge?: Duration;
   /** @default lambda.StartingPosition.TRIM_HORIZON */
   readonly startingPosition?: lambda.StartingPosition;
@@ -74,7 +77,7 @@ export class StreamProcessor extends ServiceFunction {
       reportBatchItemFailures: true,
       bisectBatchOnError: true,
       retryAttempts: props.retryAttempts ?? 3,
-      maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
+      maxRecordAge: props.maxRecordAge ?? Duration.days(6),
       parallelizationFactor: 1,
       onFailure: new QueueFailureDestination(props.onFailure),
     });

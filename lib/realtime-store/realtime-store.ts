@@ -14,6 +14,8 @@ import { DashboardsLogin } from './dashboards-login.js';
 
 /** Every HTTP method, for principals whose reach inside the domain fine-grained access control decides. */
 const ALL_HTTP_ACTIONS = ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', 'es:ESHttpPut', 'es:ESHttpPatch', 'es:ESHttpDelete'];
+/** What a Dashboards viewer sends: pages and searches (Dashboards searches with POST); nothing that changes or deletes. */
+const VIEW_ACTIONS = ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost'];
 /** What an index writer sends: bulk and document writes, and reads of what it wrote. */
 const WRITE_ACTIONS = ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpPut'];
 
@@ -24,8 +26,14 @@ export interface RealtimeStoreProps {
   readonly engineVersion?: opensearch.EngineVersion;
   /** @default 't3.medium.search' */
   readonly instanceType?: string;
-  /** Data nodes; from 2 they are spread over availability zones. @default 2 */
+  /** Data nodes; from 2 they are spread over availability zones (three when a multiple of three). @default 2 */
   readonly instanceCount?: number;
+  /** Dedicated master (cluster manager) nodes: 0 or 3. @default 0 */
+  readonly masterNodes?: number;
+  /** @default 'm7g.large.search' */
+  readonly masterInstanceType?: string;
+  /** Where the Dashboards roles may reach the domain from (`aws:SourceIp`). @default - anywhere */
+  readonly dashboardsAllowedCidrs?: readonly string[];
   /** gp3 volume per data node, GiB. @default 20 */
   readonly volumeSizeGiB?: number;
   /** Prefix of every index, template and policy. @default 'geotech' */
@@ -44,7 +52,7 @@ export interface RealtimeStoreProps {
 
 /**
  * The real-time store: an OpenSearch Service domain with encryption at rest (customer managed
- * key), node-to-node encryption, HTTPS only with TLS 1.2, fine-grained access control, and
+ * key), node-to-node encryption, HTTPS only (TLS 1.2 or later, forward-secret ciphers), fine-grained access control, and
  * application, audit and slow logs in CloudWatch Logs; Dashboards sign-in through Cognito.
  *
  * Fine-grained access control: the master user is the setup function's role, so the setup
@@ -53,7 +61,8 @@ export interface RealtimeStoreProps {
  * (all access), `ViewerRoleArns` (read the project's indices in Dashboards) and
  * `WriterRoleArns` (write the project's indices). The domain's resource-based policy names
  * exactly these roles with the same grants as their own IAM policies: no anonymous or
- * account-wide principal.
+ * account-wide principal. Viewers may only GET, HEAD and POST (Dashboards searches with POST);
+ * with `dashboardsAllowedCidrs`, the Dashboards roles only from those addresses.
  */
 export class RealtimeStore extends Construct {
   readonly domain: opensearch.Domain;
@@ -63,7 +72,7 @@ export class RealtimeStore extends Construct {
   readonly indexPrefix: string;
   readonly encryptionKey: kms.IKey;
   private readonly writerRoleArns: string[] = [];
-  private readonly fullAccessRoleArns: string[] = [];
+  private readonly pathGrants: PathGrant[] = [];
 
   constructor(scope: Construct, id: string, props: RealtimeStoreProps) {
     super(scope, id);
@@ -97,14 +106,15 @@ export class RealtimeStore extends Construct {
       environment: { OPENSEARCH_INDEX_PREFIX: this.indexPrefix, RETENTION_DAYS: String(retentionDays) },
     });
 
-    const logGroup = (logId: string, kind: string) =>
+    const logGroup = (logId: string, kind: string, logRemoval = RemovalPolicy.DESTROY) =>
       new logs.LogGroup(this, logId, {
         logGroupName: `/aws/opensearch/${props.domainName}/${kind}`,
         retention: logRetention,
-        removalPolicy: RemovalPolicy.DESTROY,
+        removalPolicy: logRemoval,
       });
     const appLogGroup = logGroup('AppLogs', 'application');
-    const auditLogGroup = logGroup('AuditLogs', 'audit');
+    // The audit trail outlives the stack like the domain does (until its retention period ends).
+    const auditLogGroup = logGroup('AuditLogs', 'audit', removalPolicy);
     const slowSearchLogGroup = logGroup('SlowSearchLogs', 'search-slow');
     const slowIndexLogGroup = logGroup('SlowIndexLogs', 'index-slow');
     const domainLogGroups = [appLogGroup, auditLogGroup, slowSearchLogGroup, slowIndexLogGroup];
@@ -121,12 +131,14 @@ export class RealtimeStore extends Construct {
     });
 
     const zoneCount = instanceCount % 3 === 0 ? 3 : 2;
+    const masterNodes = props.masterNodes ?? 0;
     this.domain = new opensearch.Domain(this, 'Domain', {
       domainName: props.domainName,
       version: props.engineVersion ?? opensearch.EngineVersion.OPENSEARCH_2_19,
       capacity: {
         dataNodes: instanceCount,
         dataNodeInstanceType: props.instanceType ?? 't3.medium.search',
+        ...(masterNodes > 0 ? { masterNodes, masterNodeInstanceType: props.masterInstanceType ?? 'm7g.large.search' } : {}),
         multiAzWithStandbyEnabled: false,
       },
       zoneAwareness: instanceCount >= 2 ? { enabled: true, availabilityZoneCount: zoneCount } : { enabled: false },
@@ -134,7 +146,8 @@ export class RealtimeStore extends Construct {
       encryptionAtRest: { enabled: true, kmsKey: this.encryptionKey },
       nodeToNodeEncryption: true,
       enforceHttps: true,
-      tlsSecurityPolicy: opensearch.TLSSecurityPolicy.TLS_1_2,
+      // The newest policy OpenSearch Service offers: TLS 1.2 or later with forward-secret ciphers only.
+      tlsSecurityPolicy: opensearch.TLSSecurityPolicy.TLS_1_2_PFS,
       fineGrainedAccessControl: { masterUserArn: this.setup.role.roleArn },
       cognitoDashboardsAuth: {
         userPoolId: this.login.userPool.userPoolId,
@@ -173,24 +186,38 @@ export class RealtimeStore extends Construct {
       'OS3',
       'Access is by IAM identity (named roles in the access policy) and Cognito sign-in, not by network address; engineers work from changing locations.',
     );
-    acknowledge(
-      this.domain,
-      'OS4',
-      'A single-site domain of two or three data nodes; dedicated masters would triple the node count for no gain at this size.',
-    );
+    if (masterNodes === 0) {
+      acknowledge(
+        this.domain,
+        'OS4',
+        'openSearchProfile=dev, for development and test stages: data nodes elect the cluster manager among themselves, so losing one node or zone stops writes until it returns. Stages that serve a site use openSearchProfile=production, with three dedicated masters.',
+      );
+    }
 
     this.setup.addEnvironment('OPENSEARCH_ENDPOINT', this.endpointUrl);
-    this.allowAllPaths(
+    const fromAllowedAddresses =
+      props.dashboardsAllowedCidrs && props.dashboardsAllowedCidrs.length > 0
+        ? { IpAddress: { 'aws:SourceIp': [...props.dashboardsAllowedCidrs] } }
+        : undefined;
+    this.allowPaths(
+      'SetupFunction',
       this.setup.role,
+      ALL_HTTP_ACTIONS,
       'The setup function is the fine-grained access control master user: it installs index templates, the ISM policy, Dashboards saved objects and role mappings under several API paths.',
     );
-    this.allowAllPaths(
+    this.allowPaths(
+      'DashboardsAdmins',
       this.login.adminRole,
+      ALL_HTTP_ACTIONS,
       'Dashboards administrators reach every API through Dashboards; fine-grained access control maps them to all_access.',
+      fromAllowedAddresses,
     );
-    this.allowAllPaths(
+    this.allowPaths(
+      'DashboardsViewers',
       this.login.viewerRole,
-      'Dashboards viewers reach Dashboards APIs; fine-grained access control limits them to reading the project indices.',
+      VIEW_ACTIONS,
+      'Dashboards viewers reach Dashboards pages and searches (GET, HEAD, POST); fine-grained access control limits them to reading the project indices.',
+      fromAllowedAddresses,
     );
 
     this.setupResource = new FunctionCustomResource(this, 'SetupResource', {
@@ -241,10 +268,11 @@ export class RealtimeStore extends Construct {
     return [`${domainArn}/${this.indexPrefix}-*`, `${domainArn}/${this.indexPrefix}-*/*`, `${domainArn}/_bulk`];
   }
 
-  private allowAllPaths(role: iam.Role, reason: string): void {
-    this.fullAccessRoleArns.push(role.roleArn);
+  /** Lets a role send `actions` to every path of the domain, in its own policy and the domain's (under `sid`). */
+  private allowPaths(sid: string, role: iam.Role, actions: string[], reason: string, conditions?: Record<string, unknown>): void {
+    this.pathGrants.push({ sid, roleArn: role.roleArn, actions, conditions });
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'DomainHttp', actions: ALL_HTTP_ACTIONS, resources: [`${this.domain.domainArn}/*`] }),
+      new iam.PolicyStatement({ sid: 'DomainHttp', actions, resources: [`${this.domain.domainArn}/*`], conditions }),
     );
     acknowledge(role, wildcardResource(this, `${this.domain.domainArn}/*`), reason);
   }
@@ -252,14 +280,16 @@ export class RealtimeStore extends Construct {
   /** The domain's resource-based policy: the project's roles, each with the grants of its own policy. */
   private accessPolicy(domainName: string): iam.PolicyDocument {
     const domainArn = Stack.of(this).formatArn({ service: 'es', resource: 'domain', resourceName: domainName });
-    const statements = [
-      new iam.PolicyStatement({
-        sid: 'FullAccessRoles',
-        principals: this.fullAccessRoleArns.map((arn) => new iam.ArnPrincipal(arn)),
-        actions: ALL_HTTP_ACTIONS,
-        resources: [`${domainArn}/*`],
-      }),
-    ];
+    const statements = this.pathGrants.map(
+      (grant) =>
+        new iam.PolicyStatement({
+          sid: grant.sid,
+          principals: [new iam.ArnPrincipal(grant.roleArn)],
+          actions: grant.actions,
+          resources: [`${domainArn}/*`],
+          conditions: grant.conditions,
+        }),
+    );
     if (this.writerRoleArns.length > 0) {
       statements.push(
         new iam.PolicyStatement({
@@ -272,4 +302,12 @@ export class RealtimeStore extends Construct {
     }
     return new iam.PolicyDocument({ statements });
   }
+}
+
+/** One role's reach over every path of the domain, as its policy and the domain's state it. */
+interface PathGrant {
+  readonly sid: string;
+  readonly roleArn: string;
+  readonly actions: string[];
+  readonly conditions: Record<string, unknown> | undefined;
 }

@@ -28,7 +28,7 @@ export interface QuickSightReportingProps {
   readonly dependsOn?: readonly IDependable[];
   /**
    * The role QuickSight reads data source secrets with. It is given `secretsmanager:GetSecretValue`
-   * on the cluster secret and `kms:Decrypt` on the secret's key through Secrets Manager.
+   * on the reporting role's secret and `kms:Decrypt` on the secret's key through Secrets Manager.
    * @default - the account's `service-role/aws-quicksight-secretsmanager-role-v0`, which must already exist
    */
   readonly secretsRole?: iam.IRole;
@@ -48,8 +48,9 @@ export interface QuickSightReportingProps {
  * - A VPC connection into the batch store's isolated subnets, with its own security group that
  *   may only reach the cluster on its port (and the cluster's group letting it in), and a role
  *   QuickSight assumes to manage its network interfaces in that VPC.
- * - An Aurora PostgreSQL data source over the cluster endpoint, TLS on, signing in with the
- *   cluster's Secrets Manager secret (never a password in the template).
+ * - An Aurora PostgreSQL data source over the cluster endpoint, TLS on, signing in as the
+ *   batch store's reporting role (SELECT on the `report_` views only) with its Secrets Manager
+ *   secret (never a password in the template).
  * - One DIRECT_QUERY dataset per report view: every dashboard query runs against the views, so
  *   reports are as current as the database and no SPICE capacity or refresh schedule is needed.
  * - The monitoring dashboard, defined in code (see {@link reportDashboardDefinition}).
@@ -130,7 +131,7 @@ export class QuickSightReporting extends Construct {
       policyName: `${prefix}-quicksight-batch-store-secret`,
       roles: [secretsRole],
       statements: [
-        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [store.secret.secretArn] }),
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [store.reportingSecret.secretArn] }),
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [store.encryptionKey.keyArn],
@@ -147,7 +148,7 @@ export class QuickSightReporting extends Construct {
       dataSourceParameters: {
         auroraPostgreSqlParameters: { host: cluster.clusterEndpoint.hostname, port, database: store.databaseName },
       },
-      credentials: { secretArn: store.secret.secretArn },
+      credentials: { secretArn: store.reportingSecret.secretArn },
       vpcConnectionProperties: { vpcConnectionArn: this.vpcConnection.attrArn },
       sslProperties: { disableSsl: false },
       permissions: permissionsFor(props.principals, DATA_SOURCE_USER_ACTIONS),

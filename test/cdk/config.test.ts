@@ -194,7 +194,7 @@ describe('invalid values', () => {
 
   it('names an unknown key and suggests the key it resembles', () => {
     expect(problems({ windowSecond: 30 })).toEqual(['windowSecond: is not a configuration key (did you mean windowSeconds?)']);
-    expect(problems({ colour: 'blue' })[0]).toMatch(/^colour: is not a configuration key; known keys: env, account, /);
+    expect(problems({ colour: 'blue' })[0]).toMatch(/^colour: is not a configuration key; known keys: env, production, account, /);
   });
 
   it("leaves the CDK's own context keys alone", () => {
@@ -207,7 +207,32 @@ describe('invalid values', () => {
 describe('keys that depend on each other', () => {
   it.each([
     [{ shardCount: 2 }, 'shardCount: applies only to a provisioned stream'],
-    [{ maxRecordAgeSeconds: 172_800 }, 'maxRecordAgeSeconds: must not exceed the stream retention (streamRetentionHours=24, i.e. 86400 s)'],
+    [
+      { streamRetentionHours: 24, maxRecordAgeSeconds: 172_800 },
+      'maxRecordAgeSeconds: must not exceed the stream retention (streamRetentionHours=24, i.e. 86400 s)',
+    ],
+    [{ streamRetentionHours: 24 }, 'maxRecordAgeSeconds: must not exceed the stream retention (streamRetentionHours=24'],
+    [
+      { region: 'ap-southeast-4' },
+      'region: ap-southeast-4 (Asia Pacific (Melbourne)) has no RDS Data API for Aurora PostgreSQL Serverless v2',
+    ],
+    [{ production: true }, 'alertEmails: production=true needs someone to receive trigger-level alerts'],
+    [{ production: true, alertSms: '+61400111222' }, 'opsEmails: production=true needs someone to receive the operations alarms'],
+    [
+      { production: true, alertEmails: 'a@example.com', opsEmails: 'o@example.com' },
+      'openSearchProfile: production=true needs openSearchProfile=production',
+    ],
+    [{ openSearchProfile: 'production', openSearchInstanceCount: 4 }, 'openSearchInstanceCount: must be a multiple of 3'],
+    [
+      { openSearchProfile: 'production', openSearchInstanceType: 't3.medium.search' },
+      'openSearchInstanceType: t3.medium.search is burstable',
+    ],
+    [{ openSearchMasterInstanceType: 'm7g.large.search' }, 'openSearchMasterInstanceType: applies only to openSearchProfile=production'],
+    [{ dashboardsAllowedCidrs: '203.0.113.0/24,10.0.0.1' }, 'dashboardsAllowedCidrs[1]: must be an IPv4 or IPv6 CIDR block'],
+    [
+      { sourceApiKeyKmsKeyArn: 'arn:aws:kms:ap-southeast-2:123456789012:key/0d4e7b52-1f7a-4a4d-9c55-3a2e1f0b9c11' },
+      'sourceApiKeyKmsKeyArn: applies only to the source API key secret',
+    ],
     [{ auroraMinCapacity: 8, auroraMaxCapacity: 4 }, 'auroraMinCapacity: must not exceed auroraMaxCapacity (4)'],
     [
       { auroraEngineVersion: '16.2', auroraMinCapacity: 0 },
@@ -257,6 +282,21 @@ describe('keys that depend on each other', () => {
         escalationContacts: '5:action:lead@example.com,4:action:lead@example.com,2:alarm+action:site@example.com',
       }),
     ).not.toThrow();
+    expect(() =>
+      load({ production: true, alertSms: '+61400111222', opsEmails: 'ops@example.com', openSearchProfile: 'production' }),
+    ).not.toThrow();
+    expect(() =>
+      load({ openSearchProfile: 'production', openSearchInstanceCount: 6, openSearchMasterInstanceType: 'r7g.large.search' }),
+    ).not.toThrow();
+    expect(load({ dashboardsAllowedCidrs: '203.0.113.0/24, 2001:db8::/32' }).dashboardsAllowedCidrs).toEqual([
+      '203.0.113.0/24',
+      '2001:db8::/32',
+    ]);
+    expect(() => load({ region: 'ap-southeast-2' })).not.toThrow();
+  });
+
+  it('keeps readings in the stream for 7 days by default and gives up on a record a day before it leaves', () => {
+    expect(load({})).toMatchObject({ streamRetentionHours: 168, maxRecordAgeSeconds: 6 * 86_400 });
   });
 });
 

@@ -160,7 +160,7 @@ describe('the network path from QuickSight to the database', () => {
 });
 
 describe('the data source', () => {
-  it('is Aurora PostgreSQL over the cluster endpoint through the VPC connection, with TLS and the cluster secret as credentials', () => {
+  it("is Aurora PostgreSQL over the cluster endpoint through the VPC connection, with TLS and the reporting role's secret as credentials", () => {
     const dataSource = props(id('AWS::QuickSight::DataSource'));
     expect(dataSource).toMatchObject({
       AwsAccountId: ACCOUNT,
@@ -177,11 +177,11 @@ describe('the data source', () => {
       SslProperties: { DisableSsl: false },
     });
     expect(dataSource.Credentials).toEqual({
-      SecretArn: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
+      SecretArn: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreReportingSecretAttachment')),
     });
   });
 
-  it("lets QuickSight's secrets role read the cluster secret and decrypt it with the cluster key through Secrets Manager only", () => {
+  it("lets QuickSight's secrets role read the reporting role's secret, not the owner's, and decrypt it with the cluster key through Secrets Manager only", () => {
     const [policyId] = logicalIds(s.json, 'AWS::IAM::Policy').filter((policy) =>
       JSON.stringify(props(policy).Roles).includes('aws-quicksight-secretsmanager-role-v0'),
     );
@@ -193,7 +193,7 @@ describe('the data source', () => {
       {
         Effect: 'Allow',
         Action: 'secretsmanager:GetSecretValue',
-        Resource: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
+        Resource: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreReportingSecretAttachment')),
       },
       {
         Effect: 'Allow',

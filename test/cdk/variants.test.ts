@@ -6,12 +6,20 @@ import { access, accessMap } from './access.js';
 import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized } from './synth.js';
 
 /**
- * A production-like stage: a real source API with a key in Secrets Manager, a provisioned
- * stream, five-minute windows, three search nodes, scale-to-zero Aurora, subscriptions, two
- * escalation tiers with contacts by level and no reminders, and deletion protection off. Synthesized once for every test here.
+ * A production stage: a real source API with a key in Secrets Manager under a customer managed
+ * key, a provisioned stream, five-minute windows, the production search profile with Dashboards
+ * limited to one network, a reader in another zone, scale-to-zero Aurora, subscriptions, two
+ * escalation tiers with contacts by level and no reminders, and deletion protection off.
+ * Synthesized once for every test here.
  */
+const SOURCE_KEY = 'arn:aws:kms:ap-southeast-2:123456789012:key/0d4e7b52-1f7a-4a4d-9c55-3a2e1f0b9c11';
 const PROD = {
   env: 'prod',
+  production: 'true',
+  openSearchProfile: 'production',
+  auroraReaders: '1',
+  dashboardsAllowedCidrs: '203.0.113.0/24,2001:db8::/32',
+  sourceApiKeyKmsKeyArn: SOURCE_KEY,
   account: '123456789012',
   region: 'ap-southeast-2',
   simulator: false,
@@ -69,6 +77,61 @@ describe('a production stage', () => {
     expect(Object.keys(map).filter((action) => action.startsWith('lambda:'))).toEqual([]);
   });
 
+  it('decrypts the API key secret with its customer managed key, through Secrets Manager only', () => {
+    const role = roleOfFunction(s.json, poller());
+    expect(accessMap(s.json, role)['kms:Decrypt']).toContain(`literal:"${SOURCE_KEY}"`);
+    const statement = Object.values(s.json.Resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles).includes(role))
+      .flatMap((resource) => (resource.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .find((candidate) => candidate.Resource === SOURCE_KEY);
+    expect(statement?.Action).toBe('kms:Decrypt');
+    expect(JSON.stringify(statement?.Condition)).toContain(
+      '{"StringEquals":{"kms:ViaService":{"Fn::Join":["",["secretsmanager.ap-southeast-2."',
+    );
+  });
+
+  it('runs the search domain with three dedicated masters and non-burstable data nodes in three zones', () => {
+    expect(props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).ClusterConfig).toEqual({
+      InstanceCount: 3,
+      InstanceType: 'm7g.large.search',
+      DedicatedMasterEnabled: true,
+      DedicatedMasterCount: 3,
+      DedicatedMasterType: 'm7g.large.search',
+      ZoneAwarenessEnabled: true,
+      ZoneAwarenessConfig: { AvailabilityZoneCount: 3 },
+      MultiAZWithStandbyEnabled: false,
+    });
+    const alarms = logicalIds(s.json, 'AWS::CloudWatch::Alarm').map((alarm) => String(props(alarm).MetricName));
+    expect(alarms).toEqual(expect.arrayContaining(['MasterJVMMemoryPressure', 'MasterCPUUtilization']));
+  });
+
+  it('lets the Dashboards roles reach the domain only from the allowed networks, and the setup function from anywhere', () => {
+    const policy = props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).AccessPolicies as {
+      Statement: Record<string, unknown>[];
+    };
+    const condition = (sid: string) => policy.Statement.find((statement) => statement.Sid === sid)?.Condition;
+    const fromAllowed = { IpAddress: { 'aws:SourceIp': ['203.0.113.0/24', '2001:db8::/32'] } };
+    expect(condition('DashboardsAdmins')).toEqual(fromAllowed);
+    expect(condition('DashboardsViewers')).toEqual(fromAllowed);
+    expect(condition('SetupFunction')).toBeUndefined();
+  });
+
+  it('adds a Serverless v2 reader in the second zone, scaling with the writer in the first', () => {
+    const instances = logicalIds(s.json, 'AWS::RDS::DBInstance').map((instance) => props(instance));
+    expect(instances).toHaveLength(2);
+    const [writer, reader] = [
+      id('AWS::RDS::DBInstance', 'BatchStoreClusterwriter'),
+      id('AWS::RDS::DBInstance', 'BatchStoreClusterreader1'),
+    ].map(props);
+    // The zones of the batch store's two subnets, in order.
+    const zones = logicalIds(s.json, 'AWS::EC2::Subnet')
+      .sort()
+      .map((subnet) => props(subnet).AvailabilityZone);
+    expect(new Set(zones.map(String)).size).toBe(2);
+    expect(writer).toMatchObject({ DBInstanceClass: 'db.serverless', AvailabilityZone: zones[0] });
+    expect(reader).toMatchObject({ DBInstanceClass: 'db.serverless', AvailabilityZone: zones[1], PromotionTier: 1 });
+  });
+
   it('provisions the stream with the configured shards and retention', () => {
     expect(props(id('AWS::Kinesis::Stream', 'ReadingsStream'))).toMatchObject({
       ShardCount: 2,
@@ -89,6 +152,7 @@ describe('a production stage', () => {
   });
 
   it('spreads three search nodes over three zones and lets Aurora pause at 0 ACU', () => {
+    expect(s.assembly.getStackArtifact(s.stack.artifactId).messages.filter((message) => message.level === 'warning')).toEqual([]);
     expect(props(id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')).ClusterConfig).toMatchObject({
       InstanceCount: 3,
       ZoneAwarenessConfig: { AvailabilityZoneCount: 3 },

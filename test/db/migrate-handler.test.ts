@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMigrateHandler, parseMigrateEnvironment } from '../../lambdas/db/migrate-resource.js';
+import { createMigrateHandler, databaseLoginsFrom, parseMigrateEnvironment } from '../../lambdas/db/migrate-resource.js';
 import { ConfigError } from '../../lambdas/shared/config-error.js';
 import { bundledMigrations, loadMigrationsFromDirectory } from '../../lambdas/db/migration-set.js';
 import { describeOnBackend, type Endpoint } from '../data-api/endpoints.js';
@@ -54,7 +54,35 @@ describe('the migration handler configuration', () => {
   };
 
   it('reads the Data API target', () => {
-    expect(parseMigrateEnvironment(complete)).toEqual({ resourceArn: 'arn:cluster', secretArn: 'arn:secret', database: 'pipeline' });
+    expect(parseMigrateEnvironment(complete)).toEqual({
+      resourceArn: 'arn:cluster',
+      secretArn: 'arn:secret',
+      database: 'pipeline',
+      loginSecretArns: {},
+    });
+  });
+
+  it('reads the secrets of the application and reporting roles, by role', () => {
+    expect(
+      parseMigrateEnvironment({ ...complete, DB_APPLICATION_SECRET_ARN: 'arn:application', DB_REPORTING_SECRET_ARN: 'arn:reporting' })
+        .loginSecretArns,
+    ).toEqual({ geotech_app: 'arn:application', geotech_reporting: 'arn:reporting' });
+  });
+
+  it('reads each login from its secret value and names the secret that holds none', async () => {
+    const values: Record<string, string> = {
+      'arn:application': JSON.stringify({ username: 'geotech_app', password: 'p1', engine: 'postgres' }),
+      'arn:broken': JSON.stringify({ username: 'geotech_reporting' }),
+    };
+    // A stand-in for Secrets Manager's GetSecretValue: the current value of each secret.
+    const read = async (arn: string) => values[arn];
+    expect(await databaseLoginsFrom({ geotech_app: 'arn:application' }, read)()).toEqual([
+      { role: 'geotech_app', username: 'geotech_app', password: 'p1' },
+    ]);
+    await expect(databaseLoginsFrom({ geotech_reporting: 'arn:broken' }, read)()).rejects.toThrow(
+      'the secret of geotech_reporting (arn:broken) has no username and password',
+    );
+    await expect(databaseLoginsFrom({ geotech_reporting: 'arn:missing' }, read)()).rejects.toThrow('is not JSON');
   });
 
   it('names every missing variable in one ConfigError', () => {
@@ -122,6 +150,36 @@ describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) 
       expect(await zone(e)).toBe('UTC');
     });
 
+    it('creates the application and reporting roles after the migrations and sets their passwords from their secrets', async () => {
+      const e = endpoint();
+      const handler = createMigrateHandler({
+        client: e.client,
+        ...e.target,
+        migrations: bundledMigrations(),
+        databaseRoles: {
+          logins: async () => [
+            { role: 'geotech_app', username: 'geotech_app', password: 'application-secret' },
+            { role: 'geotech_reporting', username: 'geotech_reporting', password: 'reporting-secret' },
+          ],
+        },
+      });
+      await handler(event('Create'));
+      const granted = async (role: string, table: string, privilege: string) =>
+        (
+          await e.execute('SELECT has_table_privilege(:role, :table, :privilege)', [
+            { name: 'role', value: { stringValue: role } },
+            { name: 'table', value: { stringValue: table } },
+            { name: 'privilege', value: { stringValue: privilege } },
+          ])
+        ).records![0]![0]!.booleanValue;
+      expect(await granted('geotech_app', 'readings', 'INSERT')).toBe(true);
+      expect(await granted('geotech_app', 'schema_migrations', 'SELECT')).toBe(false);
+      expect(await granted('geotech_reporting', 'report_daily_summary', 'SELECT')).toBe(true);
+      expect(await granted('geotech_reporting', 'readings', 'SELECT')).toBe(false);
+      const { records } = await e.execute("SELECT count(*) FROM pg_authid WHERE rolname LIKE 'geotech\\_%' AND rolpassword IS NOT NULL");
+      expect(records).toEqual([[{ longValue: 2 }]]);
+    });
+
     it('refuses an unknown SiteTimeZone naming the property and its value, before applying anything', async () => {
       const e = endpoint();
       await expect(projectHandler(e)(event('Create', undefined, { SiteTimeZone: 'Melbourne' }))).rejects.toThrow(
@@ -177,6 +235,9 @@ describeOnBackend('PGlite', 'the migration custom resource handler', (endpoint) 
       const { records } = await e.execute('SELECT count(*) FROM schema_migrations');
       expect(records).toEqual([[{ longValue: migrations.length }]]);
       expect((await e.execute('SELECT site_time_zone FROM report_settings')).records).toEqual([[{ stringValue: 'Australia/Brisbane' }]]);
+      // The deployed entry applies the database roles after the migrations.
+      const { records: roles } = await e.execute("SELECT count(*) FROM pg_roles WHERE rolname IN ('geotech_app', 'geotech_reporting')");
+      expect(roles).toEqual([[{ longValue: 2 }]]);
     });
 
     it('fails at init, before any event, with a ConfigError naming the missing variable', async () => {
