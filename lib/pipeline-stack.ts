@@ -340,10 +340,8 @@ export class PipelineStack extends Stack {
       window: Duration.seconds(config.tumblingWindowSeconds),
       openSearchVolumeSizeGiB: config.openSearchVolumeSizeGiB,
       openSearchDedicatedMasters: search.masterNodes > 0,
-      topics: [
-        { label: 'Alert topic', topic: this.alerts.topic },
-        { label: 'Ops topic', topic: this.opsNotifications.topic },
-      ],
+      // The alert topic is tier 1 of the escalation: its delivery failures are alarmed with the other tiers'.
+      topics: [{ label: 'Ops topic', topic: this.opsNotifications.topic }],
       databaseCluster: this.batchStore.cluster,
       failureRedriveDeadline: failureRedriveDeadline(config),
     });

@@ -37,7 +37,21 @@ export const APPLICATION_TABLES = [
   'instrument_baselines',
   'status_checkpoints',
   'unconfirmed_spikes',
+  'alarms',
+  'alarm_steps',
+  'alarm_acknowledgements',
+  'alarm_notifications',
+  'response_plans',
 ] as const;
+
+/**
+ * Tables the pipeline appends to and reads but never changes: the application role may
+ * SELECT and INSERT only (the alarm audit, which a trigger also keeps append-only for the owner).
+ */
+export const APPEND_ONLY_TABLES = ['alarm_audit'] as const;
+
+/** What the application role may do on each append-only table. */
+export const APPEND_ONLY_PRIVILEGES = ['SELECT', 'INSERT'] as const;
 
 /**
  * Tables only the owner reads or writes: the migration log, and the report settings that the
@@ -105,6 +119,22 @@ export async function applyDatabaseRoles(
 
     const tables = APPLICATION_TABLES.map(identifier).join(', ');
     await session.execute(`GRANT ${APPLICATION_PRIVILEGES.join(', ')} ON TABLE ${tables} TO ${identifier(APPLICATION_ROLE)}`);
+    const appendOnly = APPEND_ONLY_TABLES.map(identifier).join(', ');
+    await session.execute(`GRANT ${APPEND_ONLY_PRIVILEGES.join(', ')} ON TABLE ${appendOnly} TO ${identifier(APPLICATION_ROLE)}`);
+    // The sequences behind the application's serial columns (the audit's ids): taking the next value needs USAGE.
+    const sequences = await session.query<{ sequence: string }>(
+      `SELECT s.relname AS sequence FROM pg_class s
+       JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
+       JOIN pg_class t ON t.oid = d.refobjid
+       JOIN pg_namespace n ON n.oid = s.relnamespace
+       WHERE s.relkind = 'S' AND n.nspname = 'public' AND t.relname IN (${[...APPLICATION_TABLES, ...APPEND_ONLY_TABLES].map((name) => `'${name}'`).join(', ')})
+       ORDER BY s.relname`,
+    );
+    if (sequences.length > 0) {
+      await session.execute(
+        `GRANT USAGE ON SEQUENCE ${sequences.map((row) => identifier(row.sequence)).join(', ')} TO ${identifier(APPLICATION_ROLE)}`,
+      );
+    }
 
     const views = await session.query<{ viewname: string }>(
       `SELECT viewname FROM pg_views WHERE schemaname = 'public' AND viewname LIKE :pattern ORDER BY viewname`,

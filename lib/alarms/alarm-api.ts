@@ -1,16 +1,14 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 import type { BatchStore } from '../batch-store/batch-store.js';
 import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
-import { rotatingKey } from '../constructs/rotating-key.js';
 
 /** The user pool groups the API maps to roles: engineers acknowledge and edit plans, viewers read. */
 export const ALARM_API_GROUPS = { engineers: 'engineers', viewers: 'viewers' } as const;
@@ -69,7 +67,7 @@ export interface AlarmApiProps extends ServiceFunctionOptions {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  /** Of the access log group and its key (kept together: the log cannot be read without the key). @default RemovalPolicy.DESTROY */
+  /** Of the access log group. @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -79,7 +77,7 @@ export interface AlarmApiProps extends ServiceFunctionOptions {
  * short-lived tokens), and lead to one function. The `engineers` and `viewers` groups in
  * the pool are the roles the function reads from the token's `cognito:groups`. The default
  * stage throttles requests and writes a JSON access log line per request to a log group
- * encrypted with its own key. The function may use the Data API, nothing else.
+ * encrypted with the stage's logs key. The function may use the Data API, nothing else.
  */
 export class AlarmApi extends ServiceFunction {
   readonly api: apigwv2.HttpApi;
@@ -155,40 +153,8 @@ export class AlarmApi extends ServiceFunction {
     for (const route of ALARM_API_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration });
 
     const logGroupName = `/aws/vendedlogs/apigateway/${props.namePrefix}-alarms`;
-    const logKey = rotatingKey(this, 'AccessLogKey', {
-      alias: `${props.namePrefix}/alarms-api-logs`,
-      description: `Encrypts the access log of the ${props.namePrefix} alarm API`,
-      removalPolicy,
-    });
-    logKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogsEncryptTheAccessLog',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
-        actions: [
-          'kms:Encrypt',
-          'kms:Decrypt',
-          'kms:ReEncryptFrom',
-          'kms:ReEncryptTo',
-          'kms:GenerateDataKey',
-          'kms:GenerateDataKeyWithoutPlaintext',
-          'kms:DescribeKey',
-        ],
-        resources: ['*'],
-        conditions: {
-          ArnEquals: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: logGroupName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       logGroupName,
-      encryptionKey: logKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy,
     });

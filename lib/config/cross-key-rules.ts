@@ -65,7 +65,12 @@ export function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
       `${config.region} (${unavailable}) has no RDS Data API for Aurora PostgreSQL Serverless v2, which every batch store client uses; choose another Region`,
     );
   }
-  problems.push(...openSearchProblems(config), ...productionProblems(config), ...quicksightProblems(config), ...escalationContactProblems(config));
+  problems.push(
+    ...openSearchProblems(config),
+    ...productionProblems(config),
+    ...quicksightProblems(config),
+    ...escalationContactProblems(config),
+  );
   return problems;
 }
 

@@ -1,11 +1,12 @@
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertPublisher } from '../../lambdas/batch/alerts.js';
+import { AlarmStore } from '../../lambdas/alarms/alarm-store.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
 import { processBatch } from '../../lambdas/batch/batch-processor.js';
 import {
   APPLICATION_ROLE,
+  APPEND_ONLY_TABLES,
   APPLICATION_TABLES,
   applyDatabaseRoles,
   cloneOf,
@@ -135,9 +136,9 @@ describeWithPostgres('the batch store database roles (PostgreSQL server)', () =>
   it('classifies every table of the migrated schema as the application’s or the owner’s, once', async () => {
     const { rows } = await owner.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
     const tables = rows.map((row) => row.tablename);
-    const classified = [...APPLICATION_TABLES, ...OWNER_TABLES];
+    const classified = [...APPLICATION_TABLES, ...APPEND_ONLY_TABLES, ...OWNER_TABLES];
     expect(new Set(classified).size, 'a table in both lists').toBe(classified.length);
-    // A migration that adds a table must add it to APPLICATION_TABLES or OWNER_TABLES in lambdas/db/database-roles.ts.
+    // A migration that adds a table must add it to APPLICATION_TABLES, APPEND_ONLY_TABLES or OWNER_TABLES in lambdas/db/database-roles.ts.
     expect(tables).toEqual([...classified].sort());
   });
 
@@ -191,8 +192,8 @@ describeWithPostgres('the batch store database roles (PostgreSQL server)', () =>
 
     it('runs the batch processor: readings, windows, status and trigger evaluation through the Data API', async () => {
       const app = await endpointAs(APPLICATION_ROLE);
-      const alerts: AlertPublisher = { publish: async () => undefined };
-      const options = { store: new AuroraBatchStore(app.db, 10), alerts, windowSeconds: 10, allowedLatenessMs: 0 };
+      const alarms = new AlarmStore(app.db, {});
+      const options = { store: new AuroraBatchStore(app.db, 10), alarms, windowSeconds: 10, allowedLatenessMs: 0 };
       const t0 = Date.parse('2026-02-01T00:00:00Z');
       try {
         const records = Array.from({ length: 6 }, (_, i) => streamRecord(piezometerReading('ROLE-PZ', t0 + i * 5_000, 100 + i), i + 1));
@@ -206,6 +207,28 @@ describeWithPostgres('the batch store database roles (PostgreSQL server)', () =>
                 (SELECT count(*)::int FROM window_aggregates WHERE instrument_id = 'ROLE-PZ') AS windows`,
       );
       expect(rows).toEqual([{ readings: 6, windows: 3 }]);
+    });
+
+    it('keeps the alarm record: plans changed with an audit row, which it can add to but never change', async () => {
+      const app = await endpointAs(APPLICATION_ROLE);
+      try {
+        const alarms = new AlarmStore(app.db, {});
+        const rule = {
+          scope: { kind: 'type', instrumentType: 'piezometer' },
+          level: 'alarm',
+          entry: { response: 'Call the designer', limitMinutes: 30, noteRequired: true },
+        } as const;
+        expect(await alarms.putResponsePlanRules([rule], 'role-test')).toEqual({ changed: 1 });
+        expect(await alarms.responsePlanRules()).toEqual([rule]);
+      } finally {
+        await app.close();
+      }
+      const { rows } = await owner.query<{ audits: number }>(
+        "SELECT count(*)::int AS audits FROM alarm_audit WHERE actor = 'role-test' AND action = 'plan-changed'",
+      );
+      expect(rows).toEqual([{ audits: 1 }]);
+      expect(await failureOf(APPLICATION_ROLE, "UPDATE alarm_audit SET actor = 'someone else'")).toMatch(/permission denied/);
+      expect(await failureOf(APPLICATION_ROLE, 'DELETE FROM alarm_audit')).toMatch(/permission denied/);
     });
 
     it('works the same for the clone multi-user rotation creates as a member of the role', async () => {
