@@ -25,7 +25,7 @@ commands:
     --response "..."             the response taken
   plans                        the response plan: the stored rules and the built-in defaults
 
-where:
+options:
   --api-url <url>              the alarm API (default ${DEFAULT_API_URL}, the one npm start serves)
   --user <name>                who signs in (default ${DEFAULT_LOCAL_USER}); locally one of the users file
   --password <password>        their password (or ALARMS_PASSWORD); locally default: the users file's
