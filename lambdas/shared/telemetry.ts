@@ -16,6 +16,7 @@ export const SERVICE_NAMES = {
   schemaMigrations: 'schema-migrations',
   openSearchSetup: 'opensearch-setup',
   escalation: 'escalation',
+  alarmApi: 'alarm-api',
 } as const;
 
 export type ServiceName = (typeof SERVICE_NAMES)[keyof typeof SERVICE_NAMES];
