@@ -24,7 +24,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * `2026-11-22T19:30:00+11:00`), or a date, read as a day of the site: `from` its first
  * instant, `to` the first instant of the next day (so `to=2026-11-22` includes that day).
  */
-function instantParameter(edge: 'from' | 'to', siteTimeZone: string) {
+export function instantParameter(edge: 'from' | 'to', siteTimeZone: string) {
   return z.optional(
     z.pipe(
       z
@@ -48,7 +48,8 @@ function dateIsReal(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-const wholeNumberText = (min: number, max: number) =>
+/** A whole number from `min` to `max` given as query text. */
+export const wholeNumberText = (min: number, max: number) =>
   z.pipe(
     z.string().check(z.regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)),
     z.pipe(
