@@ -2,7 +2,11 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Client } from '@opensearch-project/opensearch';
-import { LoggingAlertPublisher } from '../lambdas/batch/alerts.js';
+import { AlarmStore } from '../lambdas/alarms/alarm-store.js';
+import { runEscalation, type EscalationOutcome } from '../lambdas/alarms/escalation.js';
+import { OutboxFileChannel, type NotificationChannel, type NotificationMessage } from '../lambdas/alarms/notification-channels.js';
+import { createApiHandler } from '../lambdas/api/api-handler.js';
+import { readApiServices } from '../lambdas/api/read-api.js';
 import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
 import { createBatchHandler, type BatchHandler } from '../lambdas/batch/batch-handler.js';
 import { runMigrations } from '../lambdas/db/migrate.js';
@@ -11,9 +15,13 @@ import { assertTimeZone, DEFAULT_SITE_TIME_ZONE } from '../lambdas/domain/site-t
 import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../lambdas/db/migration-set.js';
 import { DataApiDatabase } from '../lambdas/db/sql-client.js';
 import type { RejectionReason } from '../lambdas/domain/rejection.js';
+import { DEFAULT_ESCALATION_POLICY, type EscalationPolicy } from '../lambdas/domain/escalation.js';
+import type { ResponsePlanRule } from '../lambdas/domain/response-plans.js';
 import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
-import { parsePollerConfig, type HistoryMode, type PollerConfig } from '../lambdas/poller/config.js';
+import { DEFAULT_MAX_FUTURE_SKEW_SECONDS, parsePollerConfig, type HistoryMode, type PollerConfig } from '../lambdas/poller/config.js';
 import { triggerSummary, type TriggerSummary } from './trigger-summary.js';
+import { alarmSummary, latestAuditId, type AlarmSummary } from './alarm-summary.js';
+import { contactsFor, type EscalationContact } from './escalation-contacts.js';
 import { EMPTY_POLL_SUMMARY, addPollSummaries, type PollSummary } from '../lambdas/poller/poll-once.js';
 import { createPoller, type Poller } from '../lambdas/poller/poller.js';
 import { probeSource, type SourceProbe } from '../lambdas/poller/probe.js';
@@ -33,6 +41,7 @@ import {
   startPsqlSocket,
   type DataApiServer,
 } from './data-api/index.js';
+import { startLocalAlarmApi, type LocalAlarmApi } from './api/local-alarm-api.js';
 import { DatabaseQuarantineSink } from './database-quarantine.js';
 import { FileCursorStore } from './file-cursor-store.js';
 import { FileCheckpointStore } from './esm/checkpoint-store.js';
@@ -103,6 +112,20 @@ export interface LocalPipelineOptions {
    * without it and says why; `off` runs without it.
    */
   readonly realtime?: 'auto' | 'off';
+  /** How often the escalation function runs, seconds (every minute in AWS). Default 10. */
+  readonly escalationIntervalSeconds: number;
+  /** Tiers and reminder interval of the escalation. Default the domain's (3 tiers, reminders every 30 minutes). */
+  readonly escalationPolicy: EscalationPolicy;
+  /** Who each tier's notifications would go to, written with each outbox line. Default none. */
+  readonly contacts?: readonly EscalationContact[];
+  /** Response plan rules written to the database at start (the full list, replacing what is there). Default: left as they are. */
+  readonly responsePlans?: readonly ResponsePlanRule[];
+  /** Base URL notifications give for acknowledging. Default: the local alarm API's URL. */
+  readonly acknowledgeUrl?: string;
+  /** Port of the local alarm API (the API function behind a stand-in for the HTTP API and its sign-in). Default 8072. */
+  readonly apiPort: number;
+  /** Users, passwords and groups of the local sign-in stand-in. Default `local/users.json`. */
+  readonly usersFile?: string;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
@@ -120,6 +143,9 @@ export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
   batchSize: 500,
   allowedLatenessSeconds: 15,
   siteTimeZone: DEFAULT_SITE_TIME_ZONE,
+  escalationIntervalSeconds: 10,
+  escalationPolicy: DEFAULT_ESCALATION_POLICY,
+  apiPort: 8072,
 };
 
 /** Counters of one run; `readingsPolled = readingsAccepted + readingsRejected`. */
@@ -146,6 +172,8 @@ export interface PipelineSummary {
   realtimeRecordsProcessed: number;
   /** What the trigger model did, over the whole data dir. */
   triggers: TriggerSummary;
+  /** What the alarm lifecycle did in this run, from its audit. */
+  alarms: AlarmSummary;
 }
 
 /** Whether the real-time path runs, and where it writes or why not. */
@@ -179,6 +207,16 @@ export interface LocalPipeline {
   readonly database: DataApiDatabase;
   /** The batch processor's handler as the pipeline wired it, for a replay through another event source mapping. */
   readonly batchHandler: BatchHandler;
+  /** The alarm lifecycle's store, on the same database. */
+  readonly alarms: AlarmStore;
+  /** The local alarm API: its URL, and the users file its sign-in stand-in reads. */
+  readonly alarmApi: { readonly url: string; readonly usersFile: string; readonly users: LocalAlarmApi['users'] };
+  /** The JSONL file every tier's notifications are written to. */
+  readonly outboxPath: string;
+  /** One run of the escalation function now, outside its timer. */
+  escalateNow(): Promise<EscalationOutcome>;
+  /** Notifications sent since the last call. */
+  newNotifications(): NotificationMessage[];
   /** Starts polling on the schedule and processing the stream. */
   run(): void;
   /** One poll now, outside the schedule. */
@@ -191,7 +229,7 @@ export interface LocalPipeline {
   summary(): Promise<PipelineSummary>;
   /** Status changes recorded since the last call. */
   newAlerts(): Promise<RecentAlert[]>;
-  /** Stops polling, processes everything left in the stream and closes its windows. */
+  /** Stops polling, processes everything left in the stream and closes its windows, then runs the escalation once more. */
   drain(): Promise<void>;
   /**
    * Takes the Data API endpoint down for `downForMs` and brings it back on the same port:
@@ -203,6 +241,9 @@ export interface LocalPipeline {
 }
 
 const STREAM_NAME = 'geotech-readings';
+
+/** The audit's actor for response plans loaded from `--response-plans` at start. */
+const LOCAL_PLAN_ACTOR = 'local:response-plans-file';
 
 /** What the local runtime's handlers log: POWERTOOLS_LOG_LEVEL when set, else errors only, so the progress line stays readable. */
 const LOCAL_LOG_LEVEL = (process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR') as 'ERROR';
@@ -224,8 +265,10 @@ class Closers {
  * stream, embedded PostgreSQL with the schema behind a local Data API endpoint (and a
  * PostgreSQL-protocol port), the poller on its schedule, and one local event source
  * mapping per processor driving the same handlers the functions run: the batch processor
- * always, the real-time processor when OpenSearch is available. Every handler is built
- * by its factory with its dependencies given; nothing is passed through the environment.
+ * always, the real-time processor when OpenSearch is available; the escalation function
+ * on its timer, and the alarm API function behind the local HTTP API (with the sign-in
+ * stand-in) on the same database. Every handler is built by its factory with its
+ * dependencies given; nothing is passed through the environment.
  */
 export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions> = {}): Promise<LocalPipeline> {
   const options: LocalPipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...overrides };
@@ -244,9 +287,32 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     if (!openSearch.off) closers.add(() => openSearch.stop());
     const quarantine = new DatabaseQuarantineSink(batchStore.store);
     const processors = new ProcessorMappings(options, dataDir, kinesis);
+    const alarms = new AlarmStore(batchStore.database);
+    if (options.responsePlans) await alarms.putResponsePlanRules(options.responsePlans, LOCAL_PLAN_ACTOR);
+    const alarmApi = await startLocalAlarmApi({
+      handler: createApiHandler({
+        alarms,
+        readings: readApiServices({
+          db: batchStore.database,
+          kinesis: kinesis.client,
+          config: {
+            streamName: STREAM_NAME,
+            windowSeconds: options.windowSeconds,
+            maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_SECONDS * 1000,
+          },
+        }),
+        policy: options.escalationPolicy,
+        siteTimeZone: options.siteTimeZone,
+        logger: localLogger(SERVICE_NAMES.alarmApi),
+      }),
+      dataDir,
+      port: options.apiPort,
+      ...(options.usersFile === undefined ? {} : { usersFile: options.usersFile }),
+    });
+    closers.add(() => alarmApi.close());
     const batchHandler = createBatchHandler({
       store: batchStore.store,
-      alerts: new LoggingAlertPublisher(localLogger(SERVICE_NAMES.batchProcessor)),
+      alarms,
       windowSeconds: options.windowSeconds,
       allowedLatenessMs: options.allowedLatenessSeconds * 1000,
       logger: localLogger(SERVICE_NAMES.batchProcessor),
@@ -280,6 +346,8 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       batchHandler,
       batchMapping,
       realtimeMapping,
+      alarms,
+      alarmApi,
       poller,
       source,
       failures,
@@ -296,6 +364,7 @@ async function assertPortsFree(options: LocalPipelineOptions): Promise<void> {
   await assertPortFree(options.kinesisPort, '--kinesis-port');
   await assertPortFree(options.dataApiPort, '--data-api-port');
   await assertPortFree(options.psqlPort, '--psql-port');
+  await assertPortFree(options.apiPort, '--api-port');
 }
 
 function localLogger(service: ServiceName): Logger {
@@ -482,6 +551,8 @@ interface RunningParts {
   readonly batchHandler: BatchHandler;
   readonly batchMapping: LocalEventSourceMapping;
   readonly realtimeMapping: LocalEventSourceMapping | undefined;
+  readonly alarms: AlarmStore;
+  readonly alarmApi: LocalAlarmApi;
   readonly poller: Poller;
   readonly source: LocalSource;
   readonly failures: { latest: readonly EndpointFailure[] };
@@ -493,7 +564,9 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
   const { options, batchStore, processors, poller } = parts;
   const database = batchStore.database;
   const baseline = await databaseCounts(database);
+  const auditBaseline = await latestAuditId(database);
   const seenAlerts = new Set((await recentAlerts(database)).map(alertKey));
+  const escalation = new LocalEscalation(parts);
   let polled: PollSummary = EMPTY_POLL_SUMMARY;
   let pollTimer: NodeJS.Timeout | undefined;
   let polling: Promise<unknown> = Promise.resolve();
@@ -524,6 +597,11 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
     simulator: parts.simulator,
     database,
     batchHandler: parts.batchHandler,
+    alarms: parts.alarms,
+    alarmApi: { url: parts.alarmApi.url, usersFile: parts.alarmApi.usersFile, users: parts.alarmApi.users },
+    outboxPath: escalation.outboxPath,
+    escalateNow: () => escalation.runOnce(),
+    newNotifications: () => escalation.takeSent(),
     run() {
       // Polls never overlap (as in the function, one poll at a time): the next starts one interval after
       // the last started, or at once when it took longer (a back-fill paging for a whole interval).
@@ -540,6 +618,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
       stopped = false;
       tick();
       processors.start();
+      escalation.start();
     },
     pollNow,
     probe: () => probeSource(parts.source.config, parts.source.paths),
@@ -561,6 +640,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
         failedBatches: processors.failedBatches,
         realtimeRecordsProcessed: processors.records.get('realtime-processor') ?? 0,
         triggers: await triggerSummary(database, options.windowSeconds + options.allowedLatenessSeconds),
+        alarms: await alarmSummary(database, auditBaseline),
       };
     },
     async newAlerts() {
@@ -571,14 +651,81 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
     async drain() {
       await stopPolling();
       await processors.drain();
+      await escalation.stop();
+      await escalation.runOnce();
     },
     simulateDatabaseOutage: (downForMs) => batchStore.outage(downForMs),
     async close() {
       await stopPolling();
+      await escalation.stop();
       await processors.stop();
       await parts.closers.closeAll();
     },
   };
+}
+
+/**
+ * The escalation function as the local runtime runs it: the same run on a timer (runs never
+ * overlap), every tier's channel the outbox file `outbox.jsonl` in the data directory.
+ */
+class LocalEscalation {
+  readonly outboxPath: string;
+  private readonly channel: NotificationChannel;
+  private readonly sent: NotificationMessage[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = true;
+
+  constructor(private readonly parts: RunningParts) {
+    this.outboxPath = join(parts.dataDir, 'outbox.jsonl');
+    const outbox = new OutboxFileChannel(this.outboxPath, { contacts: contactsFor(parts.options.contacts ?? []) });
+    this.channel = {
+      name: outbox.name,
+      send: async (message) => {
+        const result = await outbox.send(message);
+        this.sent.push(message);
+        return result;
+      },
+    };
+  }
+
+  runOnce(): Promise<EscalationOutcome> {
+    const { options, alarms } = this.parts;
+    const run = this.running.then(() =>
+      runEscalation({
+        store: alarms,
+        channelForTier: () => this.channel,
+        policy: options.escalationPolicy,
+        siteTimeZone: options.siteTimeZone,
+        acknowledgeUrl: options.acknowledgeUrl ?? this.parts.alarmApi.url,
+      }),
+    );
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      void this.runOnce()
+        .catch((error: unknown) => console.error(`escalation failed: ${(error as Error).message}`))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.parts.options.escalationIntervalSeconds * 1000);
+        });
+    };
+    this.timer = setTimeout(tick, this.parts.options.escalationIntervalSeconds * 1000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  takeSent(): NotificationMessage[] {
+    return this.sent.splice(0, this.sent.length);
+  }
 }
 
 async function databaseCounts(database: DataApiDatabase): Promise<{ windows: number; severalReadings: number; alerts: number }> {

@@ -1,13 +1,12 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import * as z from 'zod/mini';
 import { InstrumentRegistry } from '../batch/registry.js';
 import type { SqlDatabase } from '../db/sql-client.js';
 import { KinesisWriter } from '../poller/kinesis-writer.js';
 import { maxFutureSkewVariable, streamNameVariable } from '../poller/config.js';
 import { ManualReadingIntake } from '../readings/manual-intake.js';
 import { ReadModel } from '../readings/read-model.js';
-import { parseEnvironment, windowSecondsVariable, type Environment } from '../shared/environment.js';
-import type { OpenAlarm, ReadRouteDependencies } from './read-routes.js';
+import { windowSecondsVariable } from '../shared/environment.js';
+import type { ReadApiServices } from './read-routes.js';
 
 /**
  * What the read API's routes need in the API function: the batch store (through the
@@ -30,12 +29,13 @@ export const READ_API_VARIABLES = {
   MAX_FUTURE_SKEW_SECONDS: maxFutureSkewVariable(),
 };
 
-const ReadApiEnvironment = z.object(READ_API_VARIABLES);
-
-/** Throws a ConfigError naming every read API variable that is missing or malformed. */
-export function readApiConfig(env: Environment): ReadApiConfig {
-  const e = parseEnvironment(ReadApiEnvironment, env, 'API function environment (read API)');
-  return { streamName: e.STREAM_NAME, windowSeconds: e.WINDOW_SECONDS, maxFutureSkewMs: Math.round(e.MAX_FUTURE_SKEW_SECONDS * 1000) };
+/** The read API's settings from the values of {@link READ_API_VARIABLES}, once the API function's schema has checked them. */
+export function readApiConfigOf(values: { STREAM_NAME: string; WINDOW_SECONDS: number; MAX_FUTURE_SKEW_SECONDS: number }): ReadApiConfig {
+  return {
+    streamName: values.STREAM_NAME,
+    windowSeconds: values.WINDOW_SECONDS,
+    maxFutureSkewMs: Math.round(values.MAX_FUTURE_SKEW_SECONDS * 1000),
+  };
 }
 
 /**
@@ -49,21 +49,16 @@ export interface ReadApiParts {
   readonly db: SqlDatabase;
   readonly kinesis: KinesisClient;
   readonly config: ReadApiConfig;
-  readonly siteTimeZone: string;
-  readonly openAlarms?: () => Promise<readonly OpenAlarm[]>;
   readonly now?: () => number;
 }
 
-/** The read routes' dependencies, built from the function's clients and configuration. */
-export function readApiDependencies(parts: ReadApiParts): ReadRouteDependencies {
+/** The read model, the registry and the manual reading intake, built from the function's clients and configuration. */
+export function readApiServices(parts: ReadApiParts): ReadApiServices {
   const now = parts.now ?? Date.now;
   const writer = new KinesisWriter({ client: parts.kinesis, streamName: parts.config.streamName, maxAttempts: UPLOAD_PUT_ATTEMPTS });
   return {
     readModel: new ReadModel(parts.db, { windowSeconds: parts.config.windowSeconds, now }),
     registry: new InstrumentRegistry(parts.db),
     intake: new ManualReadingIntake({ db: parts.db, writer, now, maxFutureSkewMs: parts.config.maxFutureSkewMs }),
-    siteTimeZone: parts.siteTimeZone,
-    now,
-    ...(parts.openAlarms ? { openAlarms: parts.openAlarms } : {}),
   };
 }

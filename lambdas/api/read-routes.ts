@@ -27,10 +27,14 @@ export interface OpenAlarm extends OpenAlarmView {
   readonly instrumentId: string;
 }
 
-export interface ReadRouteDependencies {
+/** What the read routes read and write through. */
+export interface ReadApiServices {
   readonly readModel: ReadModel;
   readonly registry: InstrumentRegistry;
   readonly intake: ManualReadingIntake;
+}
+
+export interface ReadRouteDependencies extends ReadApiServices {
   /** The site's IANA time zone: a date in `from` or `to` is a day of the site. */
   readonly siteTimeZone: string;
   /** Each instrument's open alarm; without it the list shows none. */

@@ -119,6 +119,7 @@ export interface NotificationView {
 }
 
 export interface AuditView {
+  readonly auditId: number;
   readonly at: string;
   readonly actor: string;
   readonly action: string;
