@@ -259,8 +259,10 @@ async function registryChange(change: () => Promise<unknown>, what: string): Pro
   }
 }
 
+/** A registry problem's field as the API names fields: `bands[0].levels` is `body.bands.0.levels`. */
 function fieldOf(problem: RuleProblem): FieldProblem {
-  return { field: problem.field === '(rule)' ? 'body' : `body.${problem.field}`, problem: problem.message };
+  const path = problem.field.replace(/\[(\d+)\]/g, '.$1');
+  return { field: path === '(rule)' ? 'body' : `body.${path}`, problem: problem.message };
 }
 
 /** The rows of a `POST /readings` body: JSON `{ readings }` or a CSV with its header. */
