@@ -25,6 +25,7 @@ SELECT e.instrument_id, i.instrument_type, i.unit, ${epochMs('e.window_start')} 
   e.trigger_alert, e.trigger_alarm, e.trigger_action, e.cause, e.change_value, e.rate_per_day,
   e.baseline_id, e.baseline_value, e.late,
   CASE WHEN e.withdrawn_at IS NULL THEN 'change' ELSE 'withdrawal' END AS pending,
+  (e.withdrawn_at IS NULL AND e.withdrawal_applied_at IS NOT NULL) AS restored,
   coalesce(s.status, 'normal') AS status_now
 FROM trigger_events e
 JOIN instruments i ON i.instrument_id = e.instrument_id

@@ -180,7 +180,8 @@ export class AlarmStore {
    * (withdrawals first), a page per transaction: each opens, escalates, de-escalates or
    * clears its instrument's alarm, appends the step and its audit row, and marks the change
    * applied. A replayed change (its key already in the alarm's history) changes nothing.
-   * A change withdrawn after it was applied makes its alarm take the instrument's status now.
+   * A change withdrawn after it was applied makes its alarm take the instrument's status now;
+   * one found again after that is applied as a new change.
    */
   async applyPendingChanges(shardId: string, limit = CHANGES_PER_PAGE): Promise<AlarmChangesApplied> {
     let total = NO_ALARM_CHANGES;
@@ -200,7 +201,7 @@ export class AlarmStore {
     if (rows.length === 0) return { rows: 0, marked: 0, applied: NO_ALARM_CHANGES };
     const now = this.now();
     const instruments = [...new Set(rows.map((r) => r.instrument_id))].map((instrument_id) => ({ instrument_id }));
-    const withdrawnKeys = rows.filter((r) => r.pending === 'withdrawal').map((r) => ({ change_key: changeKeyOf(r) }));
+    const withdrawnKeys = rows.filter((r) => r.pending === 'withdrawal' || r.restored).map((r) => ({ change_key: changeKeyOf(r) }));
     const lockedIds = new Set(
       (await session.query<{ alarm_id: string }>(LOCK_CURRENT_ALARMS, { ids: { json: instruments } })).map((r) => r.alarm_id),
     );
@@ -234,7 +235,7 @@ export class AlarmStore {
       }
       applied.push(changeKeyRow(row));
       const current = work.current(row.instrument_id);
-      const result = applyChange(current, change);
+      const result = applyChange(current, row.restored ? restoredChange(change, work) : change);
       if (!result.alarm || !result.step) continue;
       const opened = result.alarm.alarmId !== current?.alarmId;
       record(opened ? await this.freshAlarmId(session, result.alarm, work) : result.alarm, result.step);
@@ -595,6 +596,8 @@ interface PendingChangeRow {
   baseline_value: number | null;
   late: boolean;
   pending: 'change' | 'withdrawal';
+  /** A change found again after its withdrawal was applied. */
+  restored: boolean;
   status_now: TriggerStatus;
 }
 
@@ -696,6 +699,18 @@ interface ResponsePlanRow {
 /** The key a change is known by everywhere: `<instrument>@<window start, epoch ms>:<from>-<to>`. */
 function changeKeyOf(row: Pick<PendingChangeRow, 'instrument_id' | 'window_start_ms' | 'from_status' | 'to_status'>): string {
   return `${row.instrument_id}@${Number(row.window_start_ms)}:${row.from_status}-${row.to_status}`;
+}
+
+/**
+ * A change found again after its withdrawal was applied to its alarm: applied as a new
+ * change (`<key>~restored-<n>`, n counting its withdrawals), since its key is in the alarm's
+ * history already and would read as a replay.
+ */
+function restoredChange(change: ConfirmedChange, work: AlarmWork): ConfirmedChange {
+  const withdrawals = work
+    .holding(change.changeKey)
+    ?.history.filter((s) => s.kind === 'withdrawn' && s.change.changeKey === change.changeKey);
+  return { ...change, changeKey: `${change.changeKey}~restored-${Math.max(1, withdrawals?.length ?? 0)}` };
 }
 
 function changeKeyRow(row: PendingChangeRow) {

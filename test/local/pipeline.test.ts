@@ -9,6 +9,8 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOutbox } from '../../lambdas/alarms/notification-channels.js';
+import { encodeReading } from '../../lambdas/domain/reading-codec.js';
 import { parseIsoInstant } from '../../lambdas/domain/timestamps.js';
 import { MemoryCheckpointStore } from '../../local/esm/checkpoint-store.js';
 import { LocalEventSourceMapping } from '../../local/esm/event-source-mapping.js';
@@ -89,6 +91,7 @@ beforeAll(async () => {
     kinesisPort: 0,
     dataApiPort: 0,
     psqlPort: 0,
+    apiPort: 0,
     instrumentsPerType: 4,
     faultRate: 0,
     windowSeconds: WINDOW_SECONDS,
@@ -98,6 +101,10 @@ beforeAll(async () => {
     recordServed: true,
     realtime: 'off',
     siteTimeZone: 'Australia/Perth',
+    contacts: [{ tier: 1, levels: ['alert', 'alarm', 'action'], to: 'oncall@example.com' }],
+    responsePlans: [
+      { scope: { kind: 'default' }, level: 'alarm', entry: { response: 'Call the designer', limitMinutes: 1, noteRequired: true } },
+    ],
   });
   kinesis = kinesisClientFor(pipeline.kinesisEndpoint);
 });
@@ -114,6 +121,23 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
     await expect(startLocalPipeline({ dataDir, siteTimeZone: 'Perth' })).rejects.toThrow(
       'site time zone must be an IANA time zone name such as Australia/Melbourne or UTC (got "Perth")',
     );
+  });
+
+  it('serves the alarm API on the same database, behind the sign-in stand-in', async () => {
+    const signIn = await fetch(`${pipeline.alarmApi.url}/local/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'viewer', password: 'local-viewer' }),
+    });
+    expect(signIn.status).toBe(200);
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
+    const list = await fetch(`${pipeline.alarmApi.url}/alarms?limit=200`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(list.status).toBe(200);
+    const body = (await list.json()) as { siteTimeZone: string; alarms: { alarmId: string }[] };
+    expect(body.siteTimeZone).toBe('Australia/Perth');
+    const stored = await pipeline.alarms.listAlarms({}, { limit: 200 });
+    expect(body.alarms.map((alarm) => alarm.alarmId)).toEqual(stored.alarms.map((alarm) => alarm.alarmId));
+    expect((await fetch(`${pipeline.alarmApi.url}/alarms`)).status).toBe(401);
   });
 
   it('stores window aggregates equal to a brute-force recomputation from what the simulator served', async () => {
@@ -234,5 +258,59 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
       'SELECT sum(reading_count)::int AS total FROM window_aggregates',
     );
     expect(windowTotal!.total).toBe(servedItems);
+  });
+
+  it('applies status changes to alarms and sends their notifications to the outbox file, counted in the summary', async () => {
+    expect(await pipeline.alarms.responsePlanRules()).toEqual([
+      { scope: { kind: 'default' }, level: 'alarm', entry: { response: 'Call the designer', limitMinutes: 1, noteRequired: true } },
+    ]);
+    // A piezometer of its own, one reading per 2-s window: baseline 100 kPa, three windows at +60 kPa (Alarm), then 100.
+    const start = Math.floor((Date.now() - 10 * 60_000) / 2_000) * 2_000;
+    const means = [100, 100, 100, 100, 100, 160, 160, 160, 100, 100, 100];
+    const readings = means.map((value, k) => ({
+      instrumentId: 'PZ-LOCAL',
+      type: 'piezometer' as const,
+      value,
+      observedAt: start + k * 2_000 + 500,
+      surfaceLevel: null,
+      northing: null,
+      easting: null,
+    }));
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: pipeline.streamName,
+        Records: readings.map((r) => ({ Data: Buffer.from(encodeReading(r)), PartitionKey: r.instrumentId })),
+      }),
+    );
+    await pipeline.drain();
+    const [alarm] = (await pipeline.alarms.listAlarms({ instrumentId: 'PZ-LOCAL' })).alarms;
+    expect(alarm).toMatchObject({ state: 'cleared', level: 'alarm', openedAt: start + 6 * 2_000 });
+    expect(alarm!.history.map((step) => step.kind)).toEqual(['opened', 'cleared']);
+
+    const outbox = await readOutbox(pipeline.outboxPath);
+    const own = outbox.filter((entry) => entry.instrumentId === 'PZ-LOCAL');
+    expect(own.map((entry) => [entry.kind, entry.tier, entry.to])).toEqual([
+      ['opened', 1, ['oncall@example.com']],
+      ['cleared', 1, ['oncall@example.com']],
+    ]);
+    expect(own[0]!.body).toContain('Call the designer');
+    expect(pipeline.newNotifications().map((n) => n.notificationId)).toEqual(expect.arrayContaining(own.map((e) => e.notificationId)));
+
+    // The run's counts, against what the database and the outbox file hold (the data directory was new).
+    const { alarms } = await pipeline.summary();
+    const [held] = await pipeline.database.query<{ opened: number; cleared: number }>(
+      "SELECT count(*)::int AS opened, count(*) FILTER (WHERE state = 'cleared')::int AS cleared FROM alarms",
+    );
+    expect(alarms.opened).toBe(held!.opened);
+    expect(alarms.cleared).toBeGreaterThanOrEqual(held!.cleared);
+    expect(alarms.notificationsSent).toBe(outbox.length);
+    expect(alarms.tierEscalations).toBe(outbox.filter((entry) => entry.kind === 'tier').length);
+    expect(alarms.reminders).toBe(0);
+    // Nothing is sent twice by another run.
+    await pipeline.escalateNow();
+    expect((await readOutbox(pipeline.outboxPath)).length).toBeGreaterThanOrEqual(outbox.length);
+    expect(new Set((await readOutbox(pipeline.outboxPath)).map((e) => e.notificationId)).size).toBe(
+      (await readOutbox(pipeline.outboxPath)).length,
+    );
   });
 });

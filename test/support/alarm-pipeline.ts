@@ -25,15 +25,15 @@ export class BatchPipeline {
     return new AlarmStore(this.db, { now: () => this.clock.now });
   }
 
-  /** One Lambda window (a batch, then the final invocation) over these readings. */
-  async lambdaWindow(readings: readonly Reading[]): Promise<void> {
+  /** One Lambda window (a batch, then the final invocation) over these readings, arriving 0.5 s after their time unless given. */
+  async lambdaWindow(readings: readonly Reading[], arrivedAt?: number): Promise<void> {
     const deps = {
       store: new AuroraBatchStore(this.db, WINDOW_MS / 1000),
       alarms: this.alarmStore(),
       windowSeconds: WINDOW_MS / 1000,
       allowedLatenessMs: 0,
     };
-    const records = readings.map((reading) => streamRecord(reading, ++this.sequence));
+    const records = readings.map((reading) => streamRecord(reading, ++this.sequence, arrivedAt));
     const first = await processBatch(windowEvent(records, {}, false), deps);
     await processBatch(windowEvent([], first.response.state, true), deps);
   }
