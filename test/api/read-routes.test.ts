@@ -1,11 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlarmStore } from '../../lambdas/alarms/alarm-store.js';
-import { createApiHandler } from '../../lambdas/api/api-handler.js';
-import { readApiServices } from '../../lambdas/api/read-api.js';
 import type {
   EventsResponse,
   InstrumentListResponse,
@@ -14,77 +7,28 @@ import type {
   ReadingsUploadResponse,
   WindowsResponse,
 } from '../../lambdas/api/read-views.js';
-import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
-import { processBatch } from '../../lambdas/batch/batch-processor.js';
-import { DEFAULT_ESCALATION_POLICY } from '../../lambdas/domain/escalation.js';
 import { defaultTriggerRule } from '../../lambdas/domain/trigger-rules.js';
-import type { TumblingWindowResponse } from '../../lambdas/shared/tumbling-window.js';
-import { startLocalAlarmApi, type LocalAlarmApi } from '../../local/api/local-alarm-api.js';
-import { kinesisClientFor, type KinesisLocal } from '../../local/kinesis-local.js';
-import { startLocalBatchDatabase, type LocalBatchDatabase } from '../support/batch-database.js';
-import { createActiveStream, readAllRecords, startTestKinesis } from '../support/kinesis.js';
-import { deliveredRecord, windowEvent } from '../support/tumbling-events.js';
-import { KNOWN_SITE, writeKnownSite } from '../report/known-site.js';
+import { readAllRecords } from '../support/kinesis.js';
+import { startTestReadApi, type TestReadApi } from '../support/read-api.js';
 
 /**
  * The read API over real HTTP: the API function's handler behind the local server `npm start`
  * runs (JWT authorizer and sign-in stand-ins), on the known site in PGlite, with manual
  * readings put on a kinesis-local stream and taken from there by the batch processor.
  */
-const quiet = { info: () => undefined, error: () => undefined };
 const CSV = 'text/csv';
 
-let scratch: string;
-let kinesis: KinesisLocal;
-let client: KinesisClient;
-let local: LocalBatchDatabase;
-let api: LocalAlarmApi;
-let writtenAt: number;
+let api: TestReadApi;
 const tokens: Record<'engineer' | 'viewer', string> = { engineer: '', viewer: '' };
-const STREAM = 'read-api-readings';
 
 beforeAll(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'read-api-'));
-  [kinesis, local] = await Promise.all([
-    startTestKinesis({ streamName: 'read-api-base', shardCount: 1 }),
-    startLocalBatchDatabase('pglite'),
-  ]);
-  // Four shards: the emulator's PutRecords slows as a shard fills, and one test puts 10,000 records.
-  await createActiveStream(kinesis.client, STREAM, 4);
-  client = kinesisClientFor(kinesis.endpoint, kinesis.region);
-  writtenAt = await writeKnownSite(local.db);
-  const alarms = new AlarmStore(local.db);
-  await alarms.applyPendingChanges('shardId-000000000000');
-  api = await startLocalAlarmApi({
-    handler: createApiHandler({
-      alarms,
-      readings: readApiServices({
-        db: local.db,
-        kinesis: client,
-        config: { streamName: STREAM, windowSeconds: KNOWN_SITE.windowSeconds, maxFutureSkewMs: 60_000 },
-      }),
-      policy: DEFAULT_ESCALATION_POLICY,
-      siteTimeZone: 'UTC',
-      logger: quiet,
-    }),
-    dataDir: scratch,
-    port: 0,
-  });
-  for (const user of ['engineer', 'viewer'] as const) {
-    const response = await fetch(`${api.url}/local/sign-in`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: user, password: `local-${user}` }),
-    });
-    tokens[user] = ((await response.json()) as { accessToken: string }).accessToken;
-  }
+  api = await startTestReadApi();
+  tokens.engineer = await api.tokenFor('engineer');
+  tokens.viewer = await api.tokenFor('viewer');
 }, 120_000);
 
 afterAll(async () => {
   await api?.close();
-  client?.destroy();
-  await Promise.all([kinesis?.stop(), local?.close()]);
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 async function call(
@@ -110,30 +54,11 @@ async function call(
 
 const get = <T>(path: string, as: 'engineer' | 'viewer' = 'viewer') => call('GET', path, { as }) as Promise<{ status: number; body: T }>;
 
-/** Runs the batch processor over what the stream holds, as one Lambda window per shard. */
-async function processStream(): Promise<void> {
-  const byShard = new Map<string, ReturnType<typeof deliveredRecord>[]>();
-  for (const record of await readAllRecords(client, STREAM)) {
-    byShard.set(record.shardId, [...(byShard.get(record.shardId) ?? []), deliveredRecord(record)]);
-  }
-  const deps = {
-    store: new AuroraBatchStore(local.db, KNOWN_SITE.windowSeconds),
-    alarms: new AlarmStore(local.db),
-    windowSeconds: 10,
-    allowedLatenessMs: 0,
-  };
-  for (const [shardId, records] of byShard) {
-    const outcome = await processBatch(windowEvent(records, {}, false, shardId), deps);
-    expect(outcome.response.batchItemFailures).toEqual([]);
-    await processBatch(windowEvent([], (outcome.response as TumblingWindowResponse).state, true, shardId), deps);
-  }
-}
-
 describe('read API over HTTP', () => {
   it('lists every instrument with its status, silence, latest reading and open alarm, to viewers too', async () => {
     const { status, body } = await get<InstrumentListResponse>('/instruments');
     expect(status).toBe(200);
-    expect(Date.parse(body.generatedAt)).toBeGreaterThanOrEqual(writtenAt);
+    expect(Date.parse(body.generatedAt)).toBeGreaterThanOrEqual(api.writtenAt);
     expect(body.instruments.map((i) => [i.instrumentId, i.instrumentType, i.status, i.silent, i.latestValue])).toEqual([
       ['PZ-01', 'piezometer', 'normal', true, 120],
       ['SM-01', 'settlement_marker', 'alert', true, -12.5],
@@ -336,7 +261,7 @@ describe('manual readings over HTTP', () => {
       ],
     });
 
-    await processStream();
+    await api.processStream();
     const stored = await get<ReadingsResponse>('/instruments/WS-01/readings?from=2025-01-09&to=2025-01-10');
     expect(stored.body.readings.map((r) => [r.observedAt, r.value, r.source, r.author, r.note])).toEqual([
       ['2025-01-09T22:00:00.000Z', 45.2, 'manual', 'engineer@site.local', 'dipped'],
@@ -391,9 +316,9 @@ describe('manual readings over HTTP', () => {
       rows.push(`${id},${new Date(start + Math.floor(k / 3) * 60_000).toISOString()},${value},round ${Math.floor(k / 3)}`);
     }
     const text = rows.join('\r\n');
-    const before = (await readAllRecords(client, STREAM)).length;
+    const before = (await readAllRecords(api.stream.client, api.stream.name)).length;
     const upload = await call('POST', '/readings', { as: 'engineer', text, type: CSV });
     expect(upload).toMatchObject({ status: 200, body: { received: 10_000, accepted: 10_000, rejected: [] } });
-    expect((await readAllRecords(client, STREAM)).length - before).toBe(10_000);
+    expect((await readAllRecords(api.stream.client, api.stream.name)).length - before).toBe(10_000);
   }, 300_000);
 });
