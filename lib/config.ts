@@ -82,9 +82,7 @@ export function resourcePrefix(config: Pick<PipelineConfig, 'env'>): string {
 }
 
 /** The stack name of the stage, e.g. `GeotechMonitoring-dev`. */
-export function stackName(config: Pick<PipelineConfig, 'env'>): string {
-  return `GeotechMonitoring-${config.env}`;
-}
+export { stackName } from './config/stack-name.js';
 
 function listItem(value: unknown, index: number): unknown {
   const items = typeof value === 'string' ? splitList(value) : value;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_SITE_TIME_ZONE } from '../../lambdas/domain/site-time.js';
 import { AUTO_PAUSE_MINIMUM_VERSIONS } from './service-options.js';
+import { STAGE_NAME } from './stack-name.js';
 import {
   auroraPostgresVersion,
   averagingWindowSeconds,
@@ -82,7 +83,7 @@ const regionCode = (example: string) => text(REGION, `must be an AWS Region code
 export const CONFIG_KEY_DEFINITIONS = {
   env: key(
     text(
-      /^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/,
+      STAGE_NAME,
       'must be 1-16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen',
       '1–16 lowercase letters, digits, hyphens',
     ),
