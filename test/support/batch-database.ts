@@ -115,7 +115,11 @@ export async function startLocalBatchDatabase(engine: Engine = 'pglite'): Promis
   return handle;
 }
 
-/** Empties every table the batch path writes, between tests. */
+/**
+ * Empties every table the batch path and the alarm lifecycle write, between tests (TRUNCATE
+ * is a table owner's operation: the audit's append-only trigger refuses row UPDATE and DELETE).
+ */
 export const CLEAR_BATCH_STORE =
   'TRUNCATE readings, window_aggregates, instrument_status, status_checkpoints, trigger_events, unconfirmed_spikes, ' +
-  'instrument_baselines, quarantined_readings, instruments';
+  'instrument_baselines, quarantined_readings, alarm_audit, alarm_notifications, alarm_acknowledgements, alarm_steps, alarms, ' +
+  'response_plans, instruments';
