@@ -6,6 +6,8 @@ import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AlarmApi } from './alarms/alarm-api.js';
+import { EscalationNotifier } from './alarms/escalation-notifier.js';
 import { BatchStore } from './batch-store/batch-store.js';
 import { SchemaMigrations } from './batch-store/schema-migrations.js';
 import { type PipelineConfig, resourcePrefix } from './config.js';
@@ -31,8 +33,9 @@ export interface PipelineStackProps extends StackProps {
 
 /**
  * One stage of the geotechnical monitoring pipeline: poller -> Kinesis -> two tumbling-window
- * processors -> Aurora PostgreSQL (Data API) and OpenSearch, with alerts, a simulated source,
- * and the operator's dashboard and alarms. Every named resource starts with `geotech-<env>`.
+ * processors -> Aurora PostgreSQL (Data API) and OpenSearch, with the alarm lifecycle (escalating
+ * notifications per tier, an HTTP API to acknowledge), a simulated source, and the operator's
+ * dashboard and alarms. Every named resource starts with `geotech-<env>`.
  */
 export class PipelineStack extends Stack {
   readonly stream: ReadingStream;
@@ -48,6 +51,10 @@ export class PipelineStack extends Stack {
   readonly batchProcessor: StreamProcessor;
   readonly realtimeProcessor: StreamProcessor;
   readonly quarantineRecorder: QuarantineRecorder;
+  /** The alarm API: alarms, acknowledgements and response plans over HTTP, signed in through Cognito. */
+  readonly alarmApi: AlarmApi;
+  /** The escalation function, its schedule and the tier topics (tier 1 is {@link alerts}). */
+  readonly escalation: EscalationNotifier;
   readonly operations: Operations;
   /** QuickSight over the batch store's report views; only when `quicksightPrincipals` names someone. */
   readonly reporting: QuickSightReporting | undefined;
@@ -103,6 +110,7 @@ export class PipelineStack extends Stack {
       'SQS3',
       'This queue is itself the dead-letter (on-failure) destination of the stream event source mappings.',
     );
+    // Tier 1 of the alarm notifications; its construct ID (and so its logical ID) predates the tiers.
     this.alerts = new EncryptedTopic(this, 'Alerts', {
       topicName: `${prefix}-alerts`,
       displayName: `Geotechnical trigger alerts (${config.env})`,
@@ -202,13 +210,12 @@ export class PipelineStack extends Stack {
       serviceName: SERVICE_NAMES.batchProcessor,
       environment: {
         ...this.batchStore.dataApiEnvironment,
-        ALERT_TOPIC_ARN: this.alerts.topicArn,
         ALLOWED_LATENESS_SECONDS: String(config.allowedLatenessSeconds),
         LATE_HORIZON_SECONDS: String(config.lateHorizonHours * 3600),
       },
     });
+    // It opens and updates alarms in the batch store; the escalation function alone notifies.
     this.batchStore.grantDataApiAccess(this.batchProcessor);
-    this.alerts.grantPublish(this.batchProcessor);
 
     // Alike the batch processor above on purpose: each states only its entry, names, service and store variables.
     this.realtimeProcessor = new StreamProcessor(this, 'RealtimeProcessor', {
@@ -230,6 +237,34 @@ export class PipelineStack extends Stack {
       functionName: `${prefix}-quarantine-recorder`,
       queue: this.quarantine,
       store: this.batchStore,
+      metricsNamespace: namespace,
+      logRetention,
+    });
+
+    this.alarmApi = new AlarmApi(this, 'AlarmApi', {
+      functionName: `${prefix}-alarm-api`,
+      namePrefix: prefix,
+      userPool: this.realtimeStore.login.userPool,
+      store: this.batchStore,
+      escalationTiers: config.escalationTiers,
+      reminderIntervalMinutes: config.reminderIntervalMinutes,
+      siteTimeZone: config.siteTimeZone,
+      metricsNamespace: namespace,
+      logRetention,
+    });
+    this.escalation = new EscalationNotifier(this, 'Escalation', {
+      functionName: `${prefix}-escalation`,
+      firstTier: this.alerts,
+      tiers: config.escalationTiers,
+      topicNamePrefix: `${prefix}-alerts`,
+      stageLabel: config.env,
+      encryptionKey: messagingKey,
+      contacts: config.escalationContacts,
+      store: this.batchStore,
+      reminderIntervalMinutes: config.reminderIntervalMinutes,
+      siteTimeZone: config.siteTimeZone,
+      acknowledgeUrl: this.alarmApi.url,
+      removalPolicy: stateful,
       metricsNamespace: namespace,
       logRetention,
     });
@@ -259,6 +294,24 @@ export class PipelineStack extends Stack {
         serviceName: this.quarantineRecorder.serviceName,
         consumesStream: false,
       },
+      notifications: {
+        sender: {
+          label: 'Escalation',
+          lambdaFunction: this.escalation.lambdaFunction,
+          serviceName: this.escalation.serviceName,
+          consumesStream: false,
+        },
+        tierTopics: this.escalation.topics,
+        scheduleFailures: this.escalation.scheduleFailures,
+      },
+      services: [
+        {
+          label: 'Alarm API',
+          lambdaFunction: this.alarmApi.lambdaFunction,
+          serviceName: this.alarmApi.serviceName,
+          consumesStream: false,
+        },
+      ],
       failureQueue: this.processingFailures,
       quarantine: this.quarantine,
       domain: this.realtimeStore.domain,
@@ -290,7 +343,19 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'DatabaseClusterArn', { value: this.batchStore.cluster.clusterArn });
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.batchStore.secret.secretArn });
     new CfnOutput(this, 'DatabaseName', { value: this.batchStore.databaseName });
-    new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topicArn });
+    new CfnOutput(this, 'AlertTopicArn', { description: 'Tier 1 of the alarm notifications', value: this.alerts.topicArn });
+    new CfnOutput(this, 'AlarmsApiUrl', {
+      description: 'Alarm API base URL (the CLI: npm run alarms -- --stage <env>)',
+      value: this.alarmApi.url,
+    });
+    new CfnOutput(this, 'AlarmsCliClientId', {
+      description: 'Cognito app client the alarm CLI signs in with (USER_PASSWORD_AUTH)',
+      value: this.alarmApi.cliClient.userPoolClientId,
+    });
+    new CfnOutput(this, 'AlarmsUserPoolId', {
+      description: 'Cognito user pool of the alarm API users (groups engineers, viewers)',
+      value: this.realtimeStore.login.userPool.userPoolId,
+    });
     new CfnOutput(this, 'QuarantineQueueUrl', { value: this.quarantine.queueUrl });
     new CfnOutput(this, 'ProcessingFailuresQueueUrl', { value: this.processingFailures.queueUrl });
     new CfnOutput(this, 'OperationsDashboardUrl', {

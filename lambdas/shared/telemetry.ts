@@ -15,6 +15,8 @@ export const SERVICE_NAMES = {
   quarantineRecorder: 'quarantine-recorder',
   schemaMigrations: 'schema-migrations',
   openSearchSetup: 'opensearch-setup',
+  escalation: 'escalation',
+  alarmApi: 'alarm-api',
 } as const;
 
 export type ServiceName = (typeof SERVICE_NAMES)[keyof typeof SERVICE_NAMES];

@@ -49,7 +49,51 @@ export function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
   if (config.sourceApiKeySecretName !== undefined && config.simulator) {
     problem('sourceApiKeySecretName', 'applies only to a real source; the simulator is reached with IAM (SigV4) auth');
   }
-  problems.push(...quicksightProblems(config));
+  problems.push(...quicksightProblems(config), ...escalationContactProblems(config));
+  return problems;
+}
+
+/**
+ * Each contact names a tier the stage has, and subscribes its address to that tier once:
+ * SNS keeps one subscription per address and topic and refuses a second one with another
+ * filter, so a second entry for the same tier (or a tier 1 entry for an address that
+ * `alertEmails` or `alertSms` already subscribes for every level) cannot be deployed.
+ */
+function escalationContactProblems(config: PipelineConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const firstEntry = new Map<string, number>();
+  const everyLevelOnTier1 = new Map<string, 'alertEmails' | 'alertSms'>([
+    ...config.alertEmails.map((address) => [address.toLowerCase(), 'alertEmails'] as const),
+    ...config.alertSms.map((number) => [number, 'alertSms'] as const),
+  ]);
+  config.escalationContacts.forEach((contact, index) => {
+    const key = `escalationContacts[${index}]`;
+    if (contact.tier > config.escalationTiers) {
+      problems.push({
+        key,
+        message: `names tier ${contact.tier} but escalationTiers is ${config.escalationTiers}; raise escalationTiers or give the contact a tier from 1 to ${config.escalationTiers}`,
+      });
+      return;
+    }
+    const address = contact.protocol === 'email' ? contact.endpoint.toLowerCase() : contact.endpoint;
+    const subscribedBy = contact.tier === 1 ? everyLevelOnTier1.get(address) : undefined;
+    if (subscribedBy !== undefined) {
+      problems.push({
+        key,
+        message: `subscribes ${contact.endpoint} to tier 1, which ${subscribedBy} already subscribes for every level; keep one of the two`,
+      });
+      return;
+    }
+    const earlier = firstEntry.get(`${contact.tier}:${address}`);
+    if (earlier !== undefined) {
+      problems.push({
+        key,
+        message: `subscribes ${contact.endpoint} to tier ${contact.tier} again (as escalationContacts[${earlier}] does); give an address one entry per tier, its levels joined by +`,
+      });
+      return;
+    }
+    firstEntry.set(`${contact.tier}:${address}`, index);
+  });
   return problems;
 }
 

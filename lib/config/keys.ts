@@ -7,11 +7,14 @@ import {
   averagingWindowSeconds,
   blankToUndefined,
   boolean,
+  E164_NUMBER,
   email,
+  escalationContact,
   halfSteps,
   httpsUrl,
   list,
   logRetentionDays,
+  MAX_ESCALATION_TIERS,
   oneOf,
   openSearchVersion,
   refined,
@@ -216,16 +219,31 @@ export const CONFIG_KEY_DEFINITIONS = {
       "The site's time zone: the report views' days (daily summary, completeness) are its local days, of 23 or 25 hours on a daylight-saving change, and the QuickSight dashboard shows its time; timestamps stay UTC. The schema migration resource writes it to `report_settings` whenever it or the migrations change",
   }),
 
-  alertEmails: key(list(email(), 'email addresses'), [], { description: 'Subscribed by email to the trigger-level alert topic' }),
+  alertEmails: key(list(email(), 'email addresses'), [], {
+    description: 'Subscribed by email to tier 1 of the alarm notifications (the alert topic), every level',
+  }),
   alertSms: key(
     list(
-      text(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form, e.g. +61400000000', 'E.164 number'),
+      text(E164_NUMBER, 'must be a phone number in E.164 form, e.g. +61400000000', 'E.164 number'),
       'E.164 phone numbers',
       'E.164 numbers, e.g. `+61400000000`',
     ),
     [],
-    { description: 'Subscribed by SMS to the alert topic' },
+    { description: 'Subscribed by SMS to tier 1 of the alarm notifications (the alert topic), every level' },
   ),
+  escalationTiers: key(wholeNumber(1, MAX_ESCALATION_TIERS), 3, {
+    description:
+      "Tiers of contacts an unacknowledged alarm escalates to, one SNS topic each (tier 1 is the alert topic): tier *k* is notified (*k*−1) × the level's response-plan time limit after the alarm reached the level, once per level (`ESCALATION_TIERS` of the escalation function and the alarm API)",
+  }),
+  reminderIntervalMinutes: key(wholeNumber(0, 1440), 30, {
+    description:
+      'How often an open alarm that is still unacknowledged is notified again, to every tier notified so far; `0` sends no reminders (`REMINDER_INTERVAL_MINUTES`)',
+  }),
+  escalationContacts: key(list(escalationContact(), 'escalation contacts', escalationContact().accepts), [], {
+    limit: 'a tier at most `escalationTiers`',
+    description:
+      "Contacts per tier and level, each subscribed to its tier's topic with a filter policy on the notification's `level` attribute, so it hears only of those levels; tier 1 also reaches `alertEmails` and `alertSms` for every level",
+  }),
   opsEmails: key(list(email(), 'email addresses'), [], { description: 'Subscribed to the operations topic the alarms notify' }),
 
   simulator: key(boolean(), true, { description: 'Deploy the simulated source and poll it (`SOURCE_AUTH=iam`)' }),

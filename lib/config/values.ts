@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { timeZoneProblem } from '../../lambdas/domain/site-time.js';
+import { TRIGGER_STATUSES, type TriggerStatus } from '../../lambdas/domain/trigger-levels.js';
 import { WINDOW_SECONDS_RANGE, windowSecondsProblem } from '../../lambdas/domain/window-rules.js';
 import { AURORA_POSTGRES_VERSIONS, DATA_API_MINIMUM_VERSIONS, LOG_RETENTION_DAYS, major, OPENSEARCH_VERSIONS } from './service-options.js';
 
@@ -116,13 +117,74 @@ export function email(): ValueKind<string> {
 }
 
 /** A list from a JSON array in cdk.json or a comma-separated string from `-c`; `what` names the items. */
-export function list(item: ValueKind<string>, what: string, accepts: string = what): ValueKind<readonly string[]> {
+export function list<T>(item: ValueKind<T>, what: string, accepts: string = what): ValueKind<readonly T[]> {
   return {
     schema: z.preprocess(
       (value) => (typeof value === 'string' ? splitList(value) : value),
       z.array(item.schema, { error: `must be a list of ${what} (a JSON array, or comma-separated with -c)` }).readonly(),
     ),
     accepts,
+  };
+}
+
+/** A phone number in E.164 form: `+`, the country code and the number, 8 to 15 digits in all. */
+export const E164_NUMBER = /^\+[1-9]\d{6,14}$/;
+
+/** The levels an alarm can be at (every trigger status above normal), lowest first. */
+export type AlarmLevelName = Exclude<TriggerStatus, 'normal'>;
+export const ALARM_LEVEL_NAMES = TRIGGER_STATUSES.filter((status): status is AlarmLevelName => status !== 'normal');
+
+/** Most escalation tiers a stage may have. */
+export const MAX_ESCALATION_TIERS = 5;
+
+/** One contact of an escalation tier: who is notified, how, and of which levels. */
+export interface EscalationContact {
+  /** 1 to {@link MAX_ESCALATION_TIERS}. */
+  readonly tier: number;
+  /** The alarm levels the contact is notified of, lowest first. */
+  readonly levels: readonly AlarmLevelName[];
+  readonly protocol: 'email' | 'sms';
+  /** The email address or the E.164 phone number. */
+  readonly endpoint: string;
+}
+
+const CONTACT_FORM = '<tier>:<levels joined by +>:<email or +E.164 number>, e.g. 2:alarm+action:lead@example.com';
+
+/**
+ * An escalation contact written `<tier>:<levels joined by +>:<address>`, e.g.
+ * `2:alarm+action:lead@example.com` or `3:action:+61400000000`; the address is an email
+ * address or an E.164 phone number (SMS).
+ */
+export function escalationContact(): ValueKind<EscalationContact> {
+  const emailSchema = z.email();
+  return {
+    schema: z.string({ error: `must be ${CONTACT_FORM}` }).transform((value, ctx): EscalationContact => {
+      const fail = (message: string): never => {
+        ctx.issues.push({ code: 'custom', message, input: value });
+        return z.NEVER;
+      };
+      const parts = value.trim().split(':');
+      if (parts.length !== 3) return fail(`must be ${CONTACT_FORM}`);
+      const [tierText, levelsText, address] = parts.map((part) => part.trim()) as [string, string, string];
+      const tier = Number(tierText);
+      if (!/^\d+$/.test(tierText) || tier < 1 || tier > MAX_ESCALATION_TIERS) {
+        return fail(`tier "${tierText}" must be a whole number from 1 to ${MAX_ESCALATION_TIERS}`);
+      }
+      const named = levelsText.split('+').map((level) => level.trim().toLowerCase());
+      const unknown = named.find((level) => !(ALARM_LEVEL_NAMES as readonly string[]).includes(level));
+      if (unknown !== undefined) {
+        return fail(
+          unknown === ''
+            ? `names no level; give one or more of ${ALARM_LEVEL_NAMES.join(', ')} joined by +`
+            : `level "${unknown}" is not one of ${ALARM_LEVEL_NAMES.join(', ')}`,
+        );
+      }
+      const levels = ALARM_LEVEL_NAMES.filter((level) => named.includes(level));
+      if (E164_NUMBER.test(address)) return { tier, levels, protocol: 'sms', endpoint: address };
+      if (emailSchema.safeParse(address).success) return { tier, levels, protocol: 'email', endpoint: address };
+      return fail(`address "${address}" must be an email address or a phone number in E.164 form, e.g. +61400000000`);
+    }),
+    accepts: '`<tier>:<levels joined by +>:<email or +E.164>`, e.g. `2:alarm+action:lead@example.com`',
   };
 }
 

@@ -15,6 +15,8 @@ export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = {
   simulator: 'lambdas/simulator/handler.ts',
   'db-migrate': 'lambdas/db/migrate-handler.ts',
   'opensearch-setup': 'lambdas/opensearch/setup-handler.ts',
+  escalation: 'lambdas/alarms/handler.ts',
+  'alarm-api': 'lambdas/api/handler.ts',
 };
 
 /** The Node.js major version of the functions' runtime (`NODE_RUNTIME`), as esbuild's target. */

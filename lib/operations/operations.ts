@@ -20,7 +20,20 @@ export const PIPELINE_METRICS = {
   /** Published by the quarantine recorder (`RECORDER_METRICS` in lambdas/batch/quarantine-recorder.ts). */
   rejectionsRecorded: 'RejectionsRecorded',
   rejectionsNotRecorded: 'RejectionsNotRecorded',
+  /** Published by the escalation function: alarm notifications published to a tier topic, and those that failed. */
+  notificationsSent: 'NotificationsSent',
+  notificationsFailed: 'NotificationsFailed',
 } as const;
+
+/** The alarm notifications: who sends them, where to, and where the sender's failed starts go. */
+export interface WatchedNotifications {
+  /** The escalation function; its errors and throttles are alarmed like the others'. */
+  readonly sender: WatchedFunction;
+  /** The tier topics, tier 1 first: failed deliveries (email, SMS) of each are alarmed. */
+  readonly tierTopics: readonly EncryptedTopic[];
+  /** The dead-letter queue of the sender's schedule. */
+  readonly scheduleFailures: EncryptedQueue;
+}
 
 /** A function to watch, with the Powertools service name its metrics carry. */
 export interface WatchedFunction {
@@ -46,6 +59,13 @@ export interface OperationsProps {
    * and so are rejections it keeps failing to store. @default - none
    */
   readonly quarantineRecorder?: WatchedFunction;
+  /**
+   * The alarm notifications: notifications that could not be published, deliveries SNS could
+   * not make, and schedule starts that never reached the sender are alarmed. @default - none
+   */
+  readonly notifications?: WatchedNotifications;
+  /** Further functions whose errors and throttles are alarmed (the alarm API). @default - none */
+  readonly services?: readonly WatchedFunction[];
   /** On-failure destination of the stream consumers. */
   readonly failureQueue: EncryptedQueue;
   readonly quarantine: EncryptedQueue;
@@ -59,9 +79,11 @@ export interface OperationsProps {
 /**
  * The operator's view: a CloudWatch dashboard of the pipeline's flow (readings polled,
  * accepted and rejected by reason, records put and processed, windows written, alerts,
- * iterator age, errors, duration, queue depths) and alarms that notify the ops topic when
- * records back up, functions fail or are throttled, batches land in the on-failure queue,
- * readings stop arriving, rejections cannot be recorded, or the search domain is unhealthy.
+ * iterator age, errors, duration, queue depths, alarm notifications sent and delivered) and
+ * alarms that notify the ops topic when records back up, functions fail or are throttled,
+ * batches land in the on-failure queue, readings stop arriving, rejections cannot be
+ * recorded, alarm notifications cannot be published or delivered, the escalation schedule
+ * cannot start its function, or the search domain is unhealthy.
  */
 export class Operations extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -73,13 +95,20 @@ export class Operations extends Construct {
     this.namespace = props.metricsNamespace ?? 'GeotechMonitoring';
     const notify = new actions.SnsAction(props.opsTopic.topic);
     const recorder = props.quarantineRecorder;
-    const functions = [props.poller, ...props.processors, ...(recorder ? [recorder] : [])];
+    const notifications = props.notifications;
+    const functions = [
+      props.poller,
+      ...props.processors,
+      ...(recorder ? [recorder] : []),
+      ...(notifications ? [notifications.sender] : []),
+      ...(props.services ?? []),
+    ];
     const consumers = props.processors.filter((processor) => processor.consumesStream);
     const fiveMinutes = Duration.minutes(5);
 
     const alarm = (alarmId: string, description: string, options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
-        alarmName: `${props.namePrefix}-${alarmId.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
+        alarmName: `${props.namePrefix}-${kebab(alarmId)}`,
         alarmDescription: description,
         ...options,
       });
@@ -138,6 +167,48 @@ export class Operations extends Construct {
           threshold: 1,
           evaluationPeriods: 3,
           datapointsToAlarm: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      );
+    }
+    if (notifications) {
+      // A notification that could not be published is retried on the next run (up to five
+      // attempts): any failure means someone may not have heard of an alarm yet.
+      alarm(
+        'NotificationsFailed',
+        `${notifications.sender.label} could not publish alarm notifications; each is retried every minute up to five attempts, then abandoned`,
+        {
+          metric: this.custom(PIPELINE_METRICS.notificationsFailed, notifications.sender.serviceName, fiveMinutes),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      );
+      notifications.tierTopics.forEach((topic, index) => {
+        alarm(
+          `Tier${index + 1}DeliveriesFailed`,
+          `SNS could not deliver alarm notifications of tier ${index + 1} to a subscriber (email or SMS)`,
+          {
+            metric: topic.topic.metricNumberOfNotificationsFailed({ period: fiveMinutes, statistic: 'Sum' }),
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          },
+        );
+      });
+      alarm(
+        'EscalationScheduleFailuresDepth',
+        `EventBridge Scheduler could not start ${notifications.sender.label.toLowerCase()}; the failed starts are in its dead-letter queue`,
+        {
+          metric: notifications.scheduleFailures.queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: 'Maximum',
+          }),
+          threshold: 1,
+          evaluationPeriods: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         },
@@ -256,6 +327,15 @@ export class Operations extends Construct {
                 statistic: 'Maximum',
                 label: 'Quarantine',
               }),
+              ...(notifications
+                ? [
+                    notifications.scheduleFailures.queue.metricApproximateNumberOfMessagesVisible({
+                      period: minute,
+                      statistic: 'Maximum',
+                      label: 'Escalation schedule (DLQ)',
+                    }),
+                  ]
+                : []),
             ],
           }),
         ],
@@ -278,6 +358,36 @@ export class Operations extends Construct {
               ],
             ]
           : []),
+        ...(notifications
+          ? [
+              [
+                new cloudwatch.GraphWidget({
+                  title: 'Alarm notifications published (per 5 minutes)',
+                  width: 12,
+                  left: [
+                    this.custom(PIPELINE_METRICS.notificationsSent, notifications.sender.serviceName, fiveMinutes, 'Sent'),
+                    this.custom(PIPELINE_METRICS.notificationsFailed, notifications.sender.serviceName, fiveMinutes, 'Failed (retried)'),
+                  ],
+                }),
+                new cloudwatch.GraphWidget({
+                  title: 'Deliveries by SNS per tier (per 5 minutes)',
+                  width: 12,
+                  left: notifications.tierTopics.flatMap((topic, index) => [
+                    topic.topic.metricNumberOfNotificationsDelivered({
+                      period: fiveMinutes,
+                      statistic: 'Sum',
+                      label: `Tier ${index + 1} delivered`,
+                    }),
+                    topic.topic.metricNumberOfNotificationsFailed({
+                      period: fiveMinutes,
+                      statistic: 'Sum',
+                      label: `Tier ${index + 1} failed`,
+                    }),
+                  ]),
+                }),
+              ],
+            ]
+          : []),
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],
       ],
     });
@@ -286,6 +396,14 @@ export class Operations extends Construct {
   private custom(metricName: string, service: string, period: Duration, label?: string): cloudwatch.Metric {
     return new cloudwatch.Metric({ namespace: this.namespace, metricName, dimensionsMap: { service }, statistic: 'Sum', period, label });
   }
+}
+
+/** `AlarmAPIErrors` -> `alarm-api-errors`, `Tier2DeliveriesFailed` -> `tier2-deliveries-failed`. */
+function kebab(id: string): string {
+  return id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
 }
 
 function compact(label: string): string {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -103,14 +103,15 @@ export class DashboardsLogin extends Construct {
   /**
    * Maps signed-in users to roles for the app client OpenSearch created for `domain`: the
    * role in the user's `cognito:preferred_role` claim (the `admins` group's role) when there is
-   * one, otherwise the viewer role. Call once the domain uses this login. The user pool is
-   * expected to hold that one app client (SAML providers are enabled on it, not on new clients).
+   * one, otherwise the viewer role. Call once the domain uses this login. The client is read
+   * from the identity pool, where OpenSearch registers it as the one identity provider; the
+   * user pool may hold other app clients (the alarm API's CLI client).
    */
   bindDomain(domain: Construct): void {
     const lookupLogs = new logs.LogGroup(this, 'ClientLookupLogs', { retention: this.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     const lookupRole = new iam.Role(this, 'ClientLookupRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Looks up the Dashboards app client OpenSearch created in the user pool',
+      description: 'Looks up the Dashboards app client OpenSearch registered with the identity pool',
     });
     lookupLogs.grantWrite(lookupRole);
     const lookup = new cr.AwsCustomResource(this, 'OpenSearchClientLookup', {
@@ -119,19 +120,24 @@ export class DashboardsLogin extends Construct {
       role: lookupRole,
       logGroup: lookupLogs,
       onUpdate: {
-        service: 'CognitoIdentityServiceProvider',
-        action: 'listUserPoolClients',
-        parameters: { UserPoolId: this.userPool.userPoolId, MaxResults: 1 },
-        physicalResourceId: cr.PhysicalResourceId.fromResponse('UserPoolClients.0.ClientId'),
-        outputPaths: ['UserPoolClients.0.ClientId'],
+        service: 'CognitoIdentity',
+        action: 'describeIdentityPool',
+        parameters: { IdentityPoolId: this.identityPool.ref },
+        physicalResourceId: cr.PhysicalResourceId.fromResponse('CognitoIdentityProviders.0.ClientId'),
+        outputPaths: ['CognitoIdentityProviders.0.ClientId'],
       },
       policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['cognito-idp:ListUserPoolClients'], resources: [this.userPool.userPoolArn] }),
+        new iam.PolicyStatement({
+          actions: ['cognito-identity:DescribeIdentityPool'],
+          resources: [
+            Stack.of(this).formatArn({ service: 'cognito-identity', resource: 'identitypool', resourceName: this.identityPool.ref }),
+          ],
+        }),
       ]),
     });
     lookup.node.addDependency(domain);
 
-    const provider = `${this.userPool.userPoolProviderName}:${lookup.getResponseField('UserPoolClients.0.ClientId')}`;
+    const provider = `${this.userPool.userPoolProviderName}:${lookup.getResponseField('CognitoIdentityProviders.0.ClientId')}`;
     new cognito.CfnIdentityPoolRoleAttachment(this, 'RoleAttachment', {
       identityPoolId: this.identityPool.ref,
       roles: { authenticated: this.viewerRole.roleArn },

@@ -74,6 +74,21 @@ describe('reading -c values', () => {
     });
   });
 
+  it('reads escalation contacts as tier, levels (lowest first) and an email address or phone number', () => {
+    expect(
+      load({ escalationContacts: '2:action+alarm:lead@example.com, 3:ACTION:+61400111222, 1:alert+alert:site@example.com' })
+        .escalationContacts,
+    ).toEqual([
+      { tier: 2, levels: ['alarm', 'action'], protocol: 'email', endpoint: 'lead@example.com' },
+      { tier: 3, levels: ['action'], protocol: 'sms', endpoint: '+61400111222' },
+      { tier: 1, levels: ['alert'], protocol: 'email', endpoint: 'site@example.com' },
+    ]);
+    expect(load({ escalationContacts: ['2:alert+alarm+action:lead@example.com'] }).escalationContacts).toEqual([
+      { tier: 2, levels: ['alert', 'alarm', 'action'], protocol: 'email', endpoint: 'lead@example.com' },
+    ]);
+    expect(load({ escalationTiers: '5', reminderIntervalMinutes: '0' })).toMatchObject({ escalationTiers: 5, reminderIntervalMinutes: 0 });
+  });
+
   it('accepts JSON arrays from cdk.json and an empty -c list', () => {
     expect(load({ opsEmails: ['ops@example.com'] }).opsEmails).toEqual(['ops@example.com']);
     expect(load({ opsEmails: '' }).opsEmails).toEqual([]);
@@ -121,6 +136,32 @@ describe('invalid values', () => {
       'siteTimeZone: must be an IANA time zone name such as Australia/Melbourne or UTC (did you mean Australia/Sydney?) (got "australia/sydney")',
     ],
     [{ siteTimeZone: 10 }, 'siteTimeZone: must be an IANA time zone name such as Australia/Melbourne or UTC (got 10)'],
+    [{ escalationTiers: 6 }, 'escalationTiers: must be a whole number from 1 to 5 (got 6)'],
+    [{ escalationTiers: 0 }, 'escalationTiers: must be a whole number from 1 to 5 (got 0)'],
+    [{ reminderIntervalMinutes: 1441 }, 'reminderIntervalMinutes: must be a whole number from 0 to 1440 (got 1441)'],
+    [
+      { escalationContacts: 'lead@example.com' },
+      'escalationContacts[0]: must be <tier>:<levels joined by +>:<email or +E.164 number>, e.g. 2:alarm+action:lead@example.com (got "lead@example.com")',
+    ],
+    [
+      { escalationContacts: '2:critical:lead@example.com' },
+      'escalationContacts[0]: level "critical" is not one of alert, alarm, action (got "2:critical:lead@example.com")',
+    ],
+    [
+      { escalationContacts: ['2:normal+alarm:lead@example.com'] },
+      'escalationContacts[0]: level "normal" is not one of alert, alarm, action',
+    ],
+    [
+      { escalationContacts: '2::lead@example.com' },
+      'escalationContacts[0]: names no level; give one or more of alert, alarm, action joined by +',
+    ],
+    [{ escalationContacts: '0:alarm:lead@example.com' }, 'escalationContacts[0]: tier "0" must be a whole number from 1 to 5'],
+    [{ escalationContacts: 'two:alarm:lead@example.com' }, 'escalationContacts[0]: tier "two" must be a whole number from 1 to 5'],
+    [
+      { escalationContacts: '2:alarm:lead@example.com,3:action:0400111222' },
+      'escalationContacts[1]: address "0400111222" must be an email address or a phone number in E.164 form, e.g. +61400000000 (got "3:action:0400111222")',
+    ],
+    [{ escalationContacts: [{ tier: 2 }] }, 'escalationContacts[0]: must be <tier>:<levels joined by +>:<email or +E.164 number>'],
   ])('rejects %j naming the key and what it accepts', (context, expected) => {
     expect(problems(context).join('\n')).toContain(expected);
   });
@@ -177,6 +218,26 @@ describe('keys that depend on each other', () => {
     [{ simulator: false }, 'sourceBaseUrl: is required when simulator=false'],
     [{ sourceApiKeySecretName: 'geotech/source-key' }, 'sourceApiKeySecretName: applies only to a real source'],
     [{ env: 'aws-test' }, 'dashboardsDomainPrefix: is required when env contains "aws", "amazon" or "cognito"'],
+    [
+      { escalationContacts: '4:action:lead@example.com' },
+      'escalationContacts[0]: names tier 4 but escalationTiers is 3; raise escalationTiers or give the contact a tier from 1 to 3',
+    ],
+    [
+      { escalationTiers: 1, escalationContacts: '1:alarm:lead@example.com,2:action:+61400111222' },
+      'escalationContacts[1]: names tier 2 but escalationTiers is 1',
+    ],
+    [
+      { escalationContacts: '2:alarm:lead@example.com,3:action:lead@example.com,2:action:Lead@Example.com' },
+      'escalationContacts[2]: subscribes Lead@Example.com to tier 2 again (as escalationContacts[0] does); give an address one entry per tier, its levels joined by +',
+    ],
+    [
+      { alertSms: '+61400111222', escalationContacts: '1:action:+61400111222' },
+      'escalationContacts[0]: subscribes +61400111222 to tier 1, which alertSms already subscribes for every level; keep one of the two',
+    ],
+    [
+      { alertEmails: 'site@example.com', escalationContacts: '1:action:site@example.com' },
+      'escalationContacts[0]: subscribes site@example.com to tier 1, which alertEmails already subscribes for every level',
+    ],
   ])('rejects %j', (context, expected) => {
     expect(problems(context).join('\n')).toContain(expected);
   });
@@ -189,6 +250,13 @@ describe('keys that depend on each other', () => {
       load({ simulator: false, sourceBaseUrl: 'https://api.example.com', sourceApiKeySecretName: 'geotech/source-key' }),
     ).not.toThrow();
     expect(() => load({ env: 'aws-test', dashboardsDomainPrefix: 'geotech-test-login' })).not.toThrow();
+    expect(() =>
+      load({
+        escalationTiers: 5,
+        alertEmails: 'site@example.com',
+        escalationContacts: '5:action:lead@example.com,4:action:lead@example.com,2:alarm+action:site@example.com',
+      }),
+    ).not.toThrow();
   });
 });
 

@@ -98,14 +98,14 @@ describe('processing', () => {
     },
   );
 
-  it('gives the batch processor the Data API and alert topic it writes to', () => {
+  it('gives the batch processor the Data API it writes to and no topic (the escalation function alone notifies)', () => {
     expect(environment(fn('BatchProcessorHandler'))).toMatchObject({
       DB_CLUSTER_ARN: expect.anything(),
       DB_SECRET_ARN: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
       DB_NAME: 'geotech',
-      ALERT_TOPIC_ARN: ref(id('AWS::SNS::Topic', 'AlertsTopic')),
       POWERTOOLS_SERVICE_NAME: 'batch-processor',
     });
+    expect(environment(fn('BatchProcessorHandler'))).not.toHaveProperty('ALERT_TOPIC_ARN');
     expect(referencedLogicalIds(s.json, JSON.stringify(environment(fn('BatchProcessorHandler')).DB_CLUSTER_ARN))).toEqual([
       id('AWS::RDS::DBCluster', 'BatchStoreCluster'),
     ]);
@@ -147,13 +147,15 @@ describe('processing', () => {
     expect(s.json.Resources[recorder]?.DependsOn).toContain(id('AWS::IAM::Policy', 'QuarantineRecorderHandlerRoleDefaultPolicy'));
   });
 
-  it('encrypts both queues with the messaging key, keeps messages 14 days and refuses requests without TLS', () => {
+  it('encrypts every queue with the messaging key, keeps messages 14 days and refuses requests without TLS', () => {
     const key = id('AWS::KMS::Key', 'MessagingKey');
-    for (const queue of ['QuarantineQueue', 'ProcessingFailuresQueue']) {
+    const queues = ['QuarantineQueue', 'ProcessingFailuresQueue', 'EscalationScheduleFailuresQueue'];
+    expect(logicalIds(s.json, 'AWS::SQS::Queue').sort()).toEqual(queues.map((queue) => id('AWS::SQS::Queue', queue)).sort());
+    for (const queue of queues) {
       expect(props(id('AWS::SQS::Queue', queue))).toMatchObject({ KmsMasterKeyId: arn(key), MessageRetentionPeriod: 1_209_600 });
     }
     const policies = logicalIds(s.json, 'AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const policy of policies) {
       expect((props(policy).PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -340,8 +342,9 @@ describe('alerts and operations', () => {
     const alarms = logicalIds(s.json, 'AWS::CloudWatch::Alarm').map((alarm) => props(alarm));
     const named = (metric: string) => alarms.filter((alarm) => alarm.MetricName === metric);
     expect(named('IteratorAge')).toHaveLength(2);
-    expect(named('Errors')).toHaveLength(4);
-    expect(named('Throttles')).toHaveLength(4);
+    // Poller, both processors, quarantine recorder, escalation function and alarm API.
+    expect(named('Errors')).toHaveLength(6);
+    expect(named('Throttles')).toHaveLength(6);
     expect(named('RejectionsNotRecorded')).toEqual([
       expect.objectContaining({
         Namespace: 'GeotechMonitoring',
@@ -355,6 +358,11 @@ describe('alerts and operations', () => {
     expect(named('ApproximateNumberOfMessagesVisible')).toEqual([
       expect.objectContaining({
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id('AWS::SQS::Queue', 'ProcessingFailuresQueue'), 'QueueName'] } }],
+      }),
+      expect.objectContaining({
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [id('AWS::SQS::Queue', 'EscalationScheduleFailuresQueue'), 'QueueName'] } },
+        ],
       }),
     ]);
     expect(named('ReadingsAccepted')).toEqual([expect.objectContaining({ Namespace: 'GeotechMonitoring', TreatMissingData: 'breaching' })]);
@@ -380,6 +388,10 @@ describe('alerts and operations', () => {
       'AlertsRaised',
       'RejectionsRecorded',
       'RejectionsNotRecorded',
+      'NotificationsSent',
+      'NotificationsFailed',
+      'NumberOfNotificationsDelivered',
+      'NumberOfNotificationsFailed',
     ]) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
@@ -388,10 +400,265 @@ describe('alerts and operations', () => {
       rejectionsNotRecorded: RECORDER_METRICS.notRecorded,
     });
     expect(body).toContain('SEARCH(\'{GeotechMonitoring,reason,service} MetricName=\\\\\\"ReadingsRejected\\\\\\"\'');
-    for (const service of ['poller', 'batch-processor', 'realtime-processor', 'quarantine-recorder'])
+    for (const service of ['poller', 'batch-processor', 'realtime-processor', 'quarantine-recorder', 'escalation'])
       expect(body).toContain(`\\"service\\",\\"${service}\\"`);
     for (const metric of ['IteratorAge', 'Errors', 'Throttles', 'Duration', 'ApproximateNumberOfMessagesVisible'])
       expect(body).toContain(`\\"${metric}\\"`);
+  });
+});
+
+describe('alarm lifecycle', () => {
+  const api = () => id('AWS::ApiGatewayV2::Api', 'AlarmApiHttpApi');
+  const client = () => id('AWS::Cognito::UserPoolClient', 'AlarmApiAlarmsCli');
+  const userPool = () => id('AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool');
+  const tierTopics = () => [
+    id('AWS::SNS::Topic', 'AlertsTopic'),
+    id('AWS::SNS::Topic', 'EscalationTier2'),
+    id('AWS::SNS::Topic', 'EscalationTier3'),
+  ];
+
+  it('serves one HTTP API whose routes all need a JWT from the CLI app client of the Dashboards user pool', () => {
+    expect(logicalIds(s.json, 'AWS::ApiGatewayV2::Api')).toEqual([api()]);
+    expect(props(api())).toMatchObject({ Name: 'geotech-dev-alarms', ProtocolType: 'HTTP' });
+    const [authorizer, ...others] = logicalIds(s.json, 'AWS::ApiGatewayV2::Authorizer');
+    expect(others).toEqual([]);
+    expect(props(authorizer!)).toEqual({
+      ApiId: ref(api()),
+      Name: 'geotech-dev-alarms-cli',
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [ref(client())],
+        Issuer: {
+          'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', ref(userPool())]],
+        },
+      },
+    });
+    const routes = logicalIds(s.json, 'AWS::ApiGatewayV2::Route').map((route) => props(route));
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(
+      ['GET /alarms', 'GET /alarms/{id}', 'POST /alarms/{id}/acknowledge', 'GET /response-plans', 'PUT /response-plans'].sort(),
+    );
+    for (const route of routes) {
+      expect(route, String(route.RouteKey)).toMatchObject({ ApiId: ref(api()), AuthorizationType: 'JWT', AuthorizerId: ref(authorizer!) });
+    }
+  });
+
+  it('leads every route to the alarm API function (payload 2.0), each route allowed to invoke it on its own path only', () => {
+    const integrations = logicalIds(s.json, 'AWS::ApiGatewayV2::Integration');
+    expect(integrations).toHaveLength(1);
+    expect(props(integrations[0]!)).toEqual({
+      ApiId: ref(api()),
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: arn(fn('AlarmApiHandler')),
+      PayloadFormatVersion: '2.0',
+    });
+    for (const route of logicalIds(s.json, 'AWS::ApiGatewayV2::Route')) {
+      expect(props(route).Target).toEqual({ 'Fn::Join': ['', ['integrations/', ref(integrations[0]!)]] });
+    }
+    const permissions = logicalIds(s.json, 'AWS::Lambda::Permission')
+      .map((permission) => props(permission))
+      .filter((permission) => permission.Principal === 'apigateway.amazonaws.com');
+    expect(permissions).toHaveLength(5);
+    const paths = permissions.map((permission) => {
+      expect(permission.FunctionName).toEqual(arn(fn('AlarmApiHandler')));
+      const parts = (permission.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      expect(parts).toContainEqual(ref(api()));
+      return parts.at(-1);
+    });
+    expect(paths.sort()).toEqual(
+      ['/*/*/alarms', '/*/*/alarms/{id}', '/*/*/alarms/{id}/acknowledge', '/*/*/response-plans', '/*/*/response-plans'].sort(),
+    );
+  });
+
+  it('throttles the default stage and writes one JSON access log line a request to a log group encrypted with its own key', () => {
+    const stages = logicalIds(s.json, 'AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    const stage = props(stages[0]!);
+    const logGroup = id('AWS::Logs::LogGroup', 'AlarmApiAccessLogs');
+    expect(stage).toMatchObject({
+      ApiId: ref(api()),
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 20, ThrottlingRateLimit: 10 },
+      AccessLogSettings: { DestinationArn: arn(logGroup) },
+    });
+    const format = JSON.parse((stage.AccessLogSettings as { Format: string }).Format) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      sourceIp: '$context.identity.sourceIp',
+      authorizerError: '$context.authorizer.error',
+      integrationError: '$context.integrationErrorMessage',
+      user: '$context.authorizer.claims.sub',
+    });
+    const key = id('AWS::KMS::Key', 'AlarmApiAccessLogKey');
+    expect(props(logGroup)).toMatchObject({
+      LogGroupName: '/aws/vendedlogs/apigateway/geotech-dev-alarms',
+      KmsKeyId: arn(key),
+      RetentionInDays: 30,
+    });
+    expect(props(key).EnableKeyRotation).toBe(true);
+    const statements = (props(key).KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const logsStatement = statements.find((statement) => statement.Sid === 'CloudWatchLogsEncryptTheAccessLog');
+    expect(logsStatement?.Principal).toEqual({
+      Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+    });
+    expect(JSON.stringify(logsStatement?.Condition)).toContain(':log-group:/aws/vendedlogs/apigateway/geotech-dev-alarms"');
+    expect([logsStatement?.Action].flat().some((action) => String(action).includes('*'))).toBe(false);
+  });
+
+  it('signs the CLI in with USER_PASSWORD_AUTH on a client without a secret and with 15-minute tokens, and adds the engineers and viewers groups', () => {
+    expect(props(client())).toMatchObject({
+      UserPoolId: ref(userPool()),
+      ClientName: 'geotech-dev-alarms-cli',
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: false,
+      PreventUserExistenceErrors: 'ENABLED',
+      AccessTokenValidity: 15,
+      IdTokenValidity: 15,
+      RefreshTokenValidity: 60,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+    });
+    const groups = logicalIds(s.json, 'AWS::Cognito::UserPoolGroup').map((group) => props(group));
+    expect(groups.map((group) => group.GroupName).sort()).toEqual(['admins', 'engineers', 'viewers']);
+    for (const group of groups) expect(group.UserPoolId).toEqual(ref(userPool()));
+    expect(groups.filter((group) => group.GroupName !== 'admins').map((group) => group.RoleArn)).toEqual([undefined, undefined]);
+  });
+
+  it('looks up the Dashboards app client in the identity pool, so the CLI client in the same user pool cannot be mistaken for it', () => {
+    const lookup = props(id('Custom::OpenSearchDashboardsClient', 'RealtimeStoreLoginOpenSearchClientLookup'));
+    const call = JSON.stringify(lookup.Create);
+    expect(call).toContain('\\"action\\":\\"describeIdentityPool\\"');
+    expect(call).toContain('CognitoIdentityProviders.0.ClientId');
+    expect(lookup.Update).toEqual(lookup.Create);
+    expect(accessMap(s.json, id('AWS::IAM::Role', 'RealtimeStoreLoginClientLookupRole'))).toEqual({
+      ...access([[['logs:CreateLogStream', 'logs:PutLogEvents'], [id('AWS::Logs::LogGroup', 'RealtimeStoreLoginClientLookupLogs')]]]),
+      ...access([[['cognito-identity:DescribeIdentityPool'], [id('AWS::Cognito::IdentityPool', 'RealtimeStoreLoginIdentityPool')]]]),
+    });
+  });
+
+  it('gives the alarm API function the Data API target, the escalation policy and the site time zone', () => {
+    expect(environment(fn('AlarmApiHandler'))).toEqual({
+      DB_CLUSTER_ARN: environment(fn('BatchProcessorHandler')).DB_CLUSTER_ARN,
+      DB_SECRET_ARN: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
+      DB_NAME: 'geotech',
+      ESCALATION_TIERS: '3',
+      REMINDER_INTERVAL_MINUTES: '30',
+      SITE_TIME_ZONE: 'Australia/Melbourne',
+      POWERTOOLS_SERVICE_NAME: 'alarm-api',
+      POWERTOOLS_METRICS_NAMESPACE: 'GeotechMonitoring',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    // It answers within the HTTP API's 29 s integration limit.
+    expect(props(fn('AlarmApiHandler')).Timeout).toBeLessThan(29);
+  });
+
+  it('starts the escalation function every minute, retrying undelivered starts twice within two minutes, then into its dead-letter queue', () => {
+    const escalation = fn('EscalationHandler');
+    expect(props(id('AWS::Scheduler::Schedule', 'EscalationSchedule'))).toEqual({
+      Name: 'geotech-dev-escalation',
+      Description: expect.any(String),
+      ScheduleExpression: 'rate(1 minute)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: arn(escalation),
+        RoleArn: arn(id('AWS::IAM::Role', 'EscalationScheduleRole')),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 },
+        DeadLetterConfig: { Arn: arn(id('AWS::SQS::Queue', 'EscalationScheduleFailuresQueue')) },
+      },
+    });
+    expect(props(id('AWS::IAM::Role', 'EscalationScheduleRole')).AssumeRolePolicyDocument).toMatchObject({
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+    });
+    // A failed run is not retried by Lambda: the next start finds the same notifications due.
+    expect(props(id('AWS::Lambda::EventInvokeConfig', 'EscalationHandlerFunctionEventInvokeConfig'))).toMatchObject({
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+    expect(props(escalation).Timeout).toBeLessThan(60);
+    expect(props(escalation).ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('gives the escalation function the tier topics in order, the escalation policy, the site time zone and the API URL to acknowledge at', () => {
+    expect(environment(fn('EscalationHandler'))).toEqual({
+      DB_CLUSTER_ARN: environment(fn('BatchProcessorHandler')).DB_CLUSTER_ARN,
+      DB_SECRET_ARN: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
+      DB_NAME: 'geotech',
+      ESCALATION_TOPIC_ARNS: { 'Fn::Join': ['', [ref(tierTopics()[0]!), ',', ref(tierTopics()[1]!), ',', ref(tierTopics()[2]!)]] },
+      ESCALATION_TIERS: '3',
+      REMINDER_INTERVAL_MINUTES: '30',
+      SITE_TIME_ZONE: 'Australia/Melbourne',
+      ACKNOWLEDGE_URL: { 'Fn::GetAtt': [api(), 'ApiEndpoint'] },
+      POWERTOOLS_SERVICE_NAME: 'escalation',
+      POWERTOOLS_METRICS_NAMESPACE: 'GeotechMonitoring',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('keeps a topic per tier, tier 1 the alert topic under its first logical ID, all encrypted with the messaging key', () => {
+    expect(logicalIds(s.json, 'AWS::SNS::Topic').sort()).toEqual([...tierTopics(), id('AWS::SNS::Topic', 'OpsNotificationsTopic')].sort());
+    expect(tierTopics()[0]).toMatch(/^AlertsTopic[0-9A-F]{8}$/);
+    expect(tierTopics().map((topic) => props(topic).TopicName)).toEqual([
+      'geotech-dev-alerts',
+      'geotech-dev-alerts-tier-2',
+      'geotech-dev-alerts-tier-3',
+    ]);
+    for (const topic of tierTopics()) expect(props(topic).KmsMasterKeyId).toEqual(arn(id('AWS::KMS::Key', 'MessagingKey')));
+    // No contact is configured by default: nobody is subscribed.
+    s.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('alarms on notifications the escalation function could not publish, deliveries SNS failed per tier and undelivered schedule starts', () => {
+    const alarms = logicalIds(s.json, 'AWS::CloudWatch::Alarm').map((alarm) => props(alarm));
+    expect(alarms.filter((alarm) => alarm.MetricName === 'NotificationsFailed')).toEqual([
+      expect.objectContaining({
+        AlarmName: 'geotech-dev-notifications-failed',
+        Namespace: 'GeotechMonitoring',
+        Dimensions: [{ Name: 'service', Value: 'escalation' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    ]);
+    expect(PIPELINE_METRICS.notificationsFailed).toBe('NotificationsFailed');
+    const deliveries = alarms.filter((alarm) => alarm.MetricName === 'NumberOfNotificationsFailed');
+    expect(deliveries.map((alarm) => alarm.AlarmName)).toEqual([
+      'geotech-dev-tier1-deliveries-failed',
+      'geotech-dev-tier2-deliveries-failed',
+      'geotech-dev-tier3-deliveries-failed',
+    ]);
+    deliveries.forEach((alarm, index) => {
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SNS',
+        Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [tierTopics()[index], 'TopicName'] } }],
+        Threshold: 1,
+      });
+    });
+    expect(alarms.find((alarm) => alarm.AlarmName === 'geotech-dev-escalation-schedule-failures-depth')).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+    });
+    for (const name of ['geotech-dev-escalation-errors', 'geotech-dev-alarm-api-errors', 'geotech-dev-alarm-api-throttles'])
+      expect(alarms.map((alarm) => alarm.AlarmName)).toContain(name);
+  });
+
+  it('outputs what the alarm CLI needs to reach a deployed stage', () => {
+    expect(s.json.Outputs).toMatchObject({
+      AlarmsApiUrl: { Value: { 'Fn::GetAtt': [api(), 'ApiEndpoint'] } },
+      AlarmsCliClientId: { Value: ref(client()) },
+      AlarmsUserPoolId: { Value: ref(userPool()) },
+    });
   });
 });
 
@@ -460,7 +727,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('batch processor: read the stream, use the Data API and its secret, publish alerts, send failures, nothing else', () => {
+  it('batch processor: read the stream, use the Data API and its secret, send failures, nothing else (no topic)', () => {
     expect(accessMap(s.json, roleOfFunction(s.json, fn('BatchProcessorHandler')))).toEqual({
       ...logsOf('BatchProcessorHandler'),
       ...access([
@@ -471,7 +738,6 @@ describe('least privilege', () => {
           ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
           [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')],
         ],
-        [['sns:Publish'], [id('AWS::SNS::Topic', 'AlertsTopic')]],
         [['kms:GenerateDataKey'], [id('AWS::KMS::Key', 'MessagingKey')]],
         [['sqs:SendMessage'], [id('AWS::SQS::Queue', 'ProcessingFailuresQueue')]],
       ]),
@@ -537,6 +803,49 @@ describe('least privilege', () => {
         [['kms:Decrypt'], [id('AWS::KMS::Key', 'BatchStoreKey')]],
       ]),
     });
+  });
+
+  it('escalation function: publish to the tier topics, use the Data API and its secret, nothing else', () => {
+    expect(accessMap(s.json, roleOfFunction(s.json, fn('EscalationHandler')))).toEqual({
+      ...logsOf('EscalationHandler'),
+      ...access([
+        [
+          ['sns:Publish'],
+          [id('AWS::SNS::Topic', 'AlertsTopic'), id('AWS::SNS::Topic', 'EscalationTier2'), id('AWS::SNS::Topic', 'EscalationTier3')],
+        ],
+        [['kms:GenerateDataKey'], [id('AWS::KMS::Key', 'MessagingKey')]],
+        [['kms:Decrypt'], [id('AWS::KMS::Key', 'MessagingKey'), id('AWS::KMS::Key', 'BatchStoreKey')]],
+        [dataApiActions, [id('AWS::RDS::DBCluster', 'BatchStoreCluster')]],
+        [
+          ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')],
+        ],
+      ]),
+    });
+  });
+
+  it('alarm API function: the Data API and its secret only', () => {
+    expect(accessMap(s.json, roleOfFunction(s.json, fn('AlarmApiHandler')))).toEqual({
+      ...logsOf('AlarmApiHandler'),
+      ...access([
+        [dataApiActions, [id('AWS::RDS::DBCluster', 'BatchStoreCluster')]],
+        [
+          ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          [id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')],
+        ],
+        [['kms:Decrypt'], [id('AWS::KMS::Key', 'BatchStoreKey')]],
+      ]),
+    });
+  });
+
+  it('escalation schedule: invoke the escalation function and put undelivered starts in its dead-letter queue, nothing else', () => {
+    expect(accessMap(s.json, id('AWS::IAM::Role', 'EscalationScheduleRole'))).toEqual(
+      access([
+        [['lambda:InvokeFunction'], [fn('EscalationHandler')]],
+        [['sqs:SendMessage'], [id('AWS::SQS::Queue', 'EscalationScheduleFailuresQueue')]],
+        [['kms:GenerateDataKey', 'kms:Decrypt'], [id('AWS::KMS::Key', 'MessagingKey')]],
+      ]),
+    );
   });
 
   it('schedule: invoke the poller only', () => {
@@ -610,6 +919,8 @@ describe('checks', () => {
       'QuarantineRecorderHandler',
       'SchemaMigrationsHandler',
       'RealtimeStoreSetup',
+      'EscalationHandler',
+      'AlarmApiHandler',
     ].map(fn);
     for (const functionId of ours) {
       const lambda = props(functionId);

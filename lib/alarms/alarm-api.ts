@@ -1,0 +1,211 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
+import type { BatchStore } from '../batch-store/batch-store.js';
+import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
+import { rotatingKey } from '../constructs/rotating-key.js';
+
+/** The user pool groups the API maps to roles: engineers acknowledge and edit plans, viewers read. */
+export const ALARM_API_GROUPS = { engineers: 'engineers', viewers: 'viewers' } as const;
+
+/** Every route of the alarm API; all of them need a token from the CLI app client. */
+export const ALARM_API_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = [
+  { method: apigwv2.HttpMethod.GET, path: '/alarms' },
+  { method: apigwv2.HttpMethod.GET, path: '/alarms/{id}' },
+  { method: apigwv2.HttpMethod.POST, path: '/alarms/{id}/acknowledge' },
+  { method: apigwv2.HttpMethod.GET, path: '/response-plans' },
+  { method: apigwv2.HttpMethod.PUT, path: '/response-plans' },
+];
+
+/** What each access log line records (HTTP API `$context` variables), one JSON object a request. */
+export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  error: '$context.error.message',
+  user: '$context.authorizer.claims.sub',
+};
+
+export interface AlarmApiProps extends ServiceFunctionOptions {
+  /** Names the API, its app client and its access log group, e.g. `geotech-dev`. */
+  readonly namePrefix: string;
+  /** The user pool whose users sign in (the Dashboards pool); the API's groups and app client are added to it. */
+  readonly userPool: cognito.IUserPool;
+  /** The batch store holding the alarms and response plans. */
+  readonly store: BatchStore;
+  /** Escalation tiers (ESCALATION_TIERS), shown with each alarm's notifications. */
+  readonly escalationTiers: number;
+  /** Minutes between reminders, 0 for none (REMINDER_INTERVAL_MINUTES). */
+  readonly reminderIntervalMinutes: number;
+  /** IANA time zone of the site (SITE_TIME_ZONE). */
+  readonly siteTimeZone: string;
+  /** Requests per second the default stage admits on average, for all callers together. @default 10 */
+  readonly rateLimit?: number;
+  /** Requests the default stage admits at once above the rate. @default 20 */
+  readonly burstLimit?: number;
+  /** How long access and ID tokens of the CLI app client are valid. @default Duration.minutes(15) */
+  readonly tokenValidity?: Duration;
+  /** Powertools service name: the `service` dimension of its metrics. @default 'alarm-api' */
+  readonly serviceName?: string;
+  /** Below the integration's 29 s. @default Duration.seconds(25) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** Of the access log group and its key. @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The alarm API: an API Gateway HTTP API whose routes all require a JWT from the stage's
+ * Cognito user pool, issued to the `AlarmsCli` app client (USER_PASSWORD_AUTH, no secret,
+ * short-lived tokens), and lead to one function. The `engineers` and `viewers` groups in
+ * the pool are the roles the function reads from the token's `cognito:groups`. The default
+ * stage throttles requests and writes a JSON access log line per request to a log group
+ * encrypted with its own key. The function may use the Data API, nothing else.
+ */
+export class AlarmApi extends ServiceFunction {
+  readonly api: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly authorizer: HttpJwtAuthorizer;
+  /** The app client the CLI signs in with; the authorizer accepts its tokens only. */
+  readonly cliClient: cognito.UserPoolClient;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AlarmApiProps) {
+    super(scope, id, {
+      entry: 'lambdas/api/handler.ts',
+      functionName: props.functionName,
+      description: 'Serves the alarm API: alarms with history and audit, acknowledgements, response plans',
+      serviceName: props.serviceName ?? SERVICE_NAMES.alarmApi,
+      metricsNamespace: props.metricsNamespace,
+      timeout: props.timeout ?? Duration.seconds(25),
+      memorySize: props.memorySize ?? 512,
+      logRetention: props.logRetention,
+      environment: {
+        ...props.store.dataApiEnvironment,
+        ESCALATION_TIERS: String(props.escalationTiers),
+        REMINDER_INTERVAL_MINUTES: String(props.reminderIntervalMinutes),
+        SITE_TIME_ZONE: props.siteTimeZone,
+      },
+    });
+    props.store.grantDataApiAccess(this.lambdaFunction);
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+
+    new cognito.CfnUserPoolGroup(this, 'EngineersGroup', {
+      userPoolId: props.userPool.userPoolId,
+      groupName: ALARM_API_GROUPS.engineers,
+      description: 'Alarm API: list and read alarms, acknowledge them, edit the response plans',
+    });
+    new cognito.CfnUserPoolGroup(this, 'ViewersGroup', {
+      userPoolId: props.userPool.userPoolId,
+      groupName: ALARM_API_GROUPS.viewers,
+      description: 'Alarm API: list and read alarms and the response plans',
+    });
+
+    const tokenValidity = props.tokenValidity ?? Duration.minutes(15);
+    this.cliClient = new cognito.UserPoolClient(this, 'AlarmsCli', {
+      userPool: props.userPool,
+      userPoolClientName: `${props.namePrefix}-alarms-cli`,
+      authFlows: { userPassword: true },
+      generateSecret: false,
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: tokenValidity,
+      idTokenValidity: tokenValidity,
+      // Cognito's shortest: the CLI signs in again after an hour.
+      refreshTokenValidity: Duration.hours(1),
+      authSessionValidity: Duration.minutes(3),
+    });
+    // The issuer of the pool's tokens (their `iss` claim), as API Gateway compares it.
+    const issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${props.userPool.userPoolId}`;
+    this.authorizer = new HttpJwtAuthorizer('AlarmsCliJwt', issuer, {
+      authorizerName: `${props.namePrefix}-alarms-cli`,
+      jwtAudience: [this.cliClient.userPoolClientId],
+    });
+
+    this.api = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: `${props.namePrefix}-alarms`,
+      description: 'Alarms, acknowledgements and response plans of the geotechnical monitoring pipeline',
+      createDefaultStage: false,
+      defaultAuthorizer: this.authorizer,
+    });
+    const integration = new HttpLambdaIntegration('Handler', this.lambdaFunction.function, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    for (const route of ALARM_API_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration });
+
+    const logGroupName = `/aws/vendedlogs/apigateway/${props.namePrefix}-alarms`;
+    const logKey = rotatingKey(this, 'AccessLogKey', {
+      alias: `${props.namePrefix}/alarms-api-logs`,
+      description: `Encrypts the access log of the ${props.namePrefix} alarm API`,
+      removalPolicy,
+    });
+    logKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncryptTheAccessLog',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
+        actions: [
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:DescribeKey',
+        ],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      logGroupName,
+      encryptionKey: logKey,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 10, burstLimit: props.burstLimit ?? 20 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+  }
+
+  /** The API's base URL, `https://<api id>.execute-api.<region>.amazonaws.com`, without a trailing slash. */
+  get url(): string {
+    return this.api.apiEndpoint;
+  }
+}
