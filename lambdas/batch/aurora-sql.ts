@@ -21,10 +21,10 @@ ON CONFLICT (instrument_id) DO UPDATE SET
   last_observed_at = GREATEST(i.last_observed_at, EXCLUDED.last_observed_at)`;
 
 export const INSERT_READINGS = `
-INSERT INTO readings (instrument_id, observed_at, value_micro, source_shard, source_sequence, arrived_at)
-SELECT r.instrument_id, r.observed_at, r.value_micro, r.source_shard, r.source_sequence, r.arrived_at
+INSERT INTO readings (instrument_id, observed_at, value_micro, source_shard, source_sequence, arrived_at, source, author, note)
+SELECT r.instrument_id, r.observed_at, r.value_micro, r.source_shard, r.source_sequence, r.arrived_at, r.source, r.author, r.note
 FROM jsonb_to_recordset(:rows::jsonb) AS r(instrument_id text, observed_at timestamptz, value_micro bigint,
-  source_shard text, source_sequence text, arrived_at timestamptz)
+  source_shard text, source_sequence text, arrived_at timestamptz, source text, author text, note text)
 ON CONFLICT (instrument_id, observed_at) DO NOTHING`;
 
 export const INSERT_QUARANTINE = `

@@ -1,6 +1,6 @@
 import { gridToLatLon } from '../domain/coordinates.js';
 import { INSTRUMENT_TYPE_SPECS } from '../domain/instrument-types.js';
-import { toMicroUnits, type Reading } from '../domain/reading.js';
+import { sourceOf, toMicroUnits, type Reading } from '../domain/reading.js';
 import { DEFAULT_LATE_HORIZON_MS } from '../domain/reevaluation.js';
 import type { WindowKey } from '../domain/window-accumulator.js';
 import type { SqlDatabase } from '../db/sql-client.js';
@@ -158,6 +158,9 @@ function readingRow({ reading, shardId, sequenceNumber, arrivedAt }: SourcedRead
     source_shard: shardId,
     source_sequence: sequenceNumber,
     arrived_at: iso(arrivedAt),
+    source: sourceOf(reading),
+    author: reading.author ?? null,
+    note: reading.note ?? null,
   };
 }
 

@@ -1,11 +1,13 @@
 import { INSTRUMENT_TYPE_SPECS, isInstrumentType } from './instrument-types.js';
-import type { Reading } from './reading.js';
+import { READING_SOURCES, type Reading, type ReadingSource } from './reading.js';
 import type { Rejection } from './rejection.js';
 
 /**
  * The payload of one Kinesis record: a canonical reading as compact JSON, versioned so
  * the processors can refuse what they do not understand.
  * `{"v":1,"id":"BH-9037","type":"water_standpipe","value":86.25,"t":1650060089078,"sl":85.4,"n":5814941,"e":323796}`
+ * A manual reading adds its source, author and note (additions a version 1 reader that
+ * predates them ignores): `…,"src":"manual","by":"engineer","note":"dipped after rain"}`.
  */
 interface ReadingRecordV1 {
   v: 1;
@@ -16,7 +18,13 @@ interface ReadingRecordV1 {
   sl: number | null;
   n: number | null;
   e: number | null;
+  /** Absent for a polled reading. */
+  src?: ReadingSource;
+  by?: string;
+  note?: string;
 }
+
+const SOURCES: ReadonlySet<unknown> = new Set(READING_SOURCES);
 
 export function encodeReading(reading: Reading): string {
   const record: ReadingRecordV1 = {
@@ -29,6 +37,9 @@ export function encodeReading(reading: Reading): string {
     n: reading.northing,
     e: reading.easting,
   };
+  if (reading.source !== undefined && reading.source !== 'poll') record.src = reading.source;
+  if (reading.author !== undefined) record.by = reading.author;
+  if (reading.note !== undefined) record.note = reading.note;
   return JSON.stringify(record);
 }
 
@@ -67,7 +78,7 @@ export function readReadingRecord(base64Data: string): Reading | RecordFault {
   if (r.value < min || r.value > max) return { fault: `record value ${r.value} is outside ${min}..${max} for ${r.type}`, text };
   if (typeof r.t !== 'number' || !Number.isSafeInteger(r.t) || r.t <= 0)
     return { fault: `record time ${JSON.stringify(r.t)} is not epoch milliseconds`, text };
-  return {
+  const reading: Reading = {
     instrumentId: r.id,
     type: r.type,
     value: r.value,
@@ -75,6 +86,21 @@ export function readReadingRecord(base64Data: string): Reading | RecordFault {
     surfaceLevel: finiteOrNull(r.sl),
     northing: finiteOrNull(r.n),
     easting: finiteOrNull(r.e),
+  };
+  if (r.src === undefined && r.by === undefined && r.note === undefined) return reading;
+  return withOrigin(reading, r, text);
+}
+
+/** A reading with the source, author and note its record carries, or the fault in them. */
+function withOrigin(reading: Reading, r: Partial<ReadingRecordV1>, text: string): Reading | RecordFault {
+  if (r.src !== undefined && !SOURCES.has(r.src)) return { fault: `record has unknown source ${JSON.stringify(r.src)}`, text };
+  if (r.by !== undefined && typeof r.by !== 'string') return { fault: `record author ${JSON.stringify(r.by)} is not a string`, text };
+  if (r.note !== undefined && typeof r.note !== 'string') return { fault: `record note ${JSON.stringify(r.note)} is not a string`, text };
+  return {
+    ...reading,
+    ...(r.src !== undefined && r.src !== 'poll' ? { source: r.src } : {}),
+    ...(r.by !== undefined ? { author: r.by } : {}),
+    ...(r.note !== undefined ? { note: r.note } : {}),
   };
 }
 

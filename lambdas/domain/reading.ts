@@ -17,6 +17,22 @@ export interface Reading {
   /** Grid position (MGA zone 55), metres; null when the source omits it. */
   readonly northing: number | null;
   readonly easting: number | null;
+  /** How the reading was taken: polled from the source API (also when absent) or entered by hand. */
+  readonly source?: ReadingSource;
+  /** Who entered a manual reading: the signed-in user's name. Absent on polled readings. */
+  readonly author?: string;
+  /** The note entered with a manual reading, if any. */
+  readonly note?: string;
+}
+
+/** Polled from the instrument API, or entered by an engineer (a standpipe dip, a levelled marker). */
+export type ReadingSource = 'poll' | 'manual';
+
+export const READING_SOURCES: readonly ReadingSource[] = ['poll', 'manual'];
+
+/** The source of a reading, `poll` when it names none. */
+export function sourceOf(reading: Pick<Reading, 'source'>): ReadingSource {
+  return reading.source ?? 'poll';
 }
 
 /** Readings are kept to one micro-unit (1e-6 of the type's unit). */

@@ -1,7 +1,9 @@
 /**
  * Why a reading was not accepted. Every reading the poller sees ends up either
  * accepted or rejected with one of these reasons; rejections are counted by reason
- * and kept, with the raw item, in the quarantine.
+ * and kept, with the raw item, in the quarantine. A manual reading (`POST /readings`)
+ * is judged by the same rules and a few of its own, and its rejection is answered to
+ * the engineer row by row instead.
  */
 export const REJECTION_REASONS = [
   /** The item is not a JSON object. */
@@ -30,6 +32,12 @@ export const REJECTION_REASONS = [
   'put_failed',
   /** OpenSearch refused the document (mapping or request validation), or kept refusing it on every attempt. */
   'index_rejected',
+  /** A manual reading names an instrument the registry does not hold. */
+  'unknown_instrument',
+  /** A manual reading has the instrument and time of a stored reading, or of an earlier row of the same upload. */
+  'duplicate_time',
+  /** A manual reading's note is longer than the limit (`MAX_NOTE_CHARACTERS` in manual-readings.ts). */
+  'note_too_long',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

@@ -2,7 +2,7 @@ import type { Baseline } from '../domain/baselines.js';
 import { gridToLatLon } from '../domain/coordinates.js';
 import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../domain/instrument-types.js';
 import { readingIdentity } from '../domain/normalise-items.js';
-import { toMicroUnits, type Reading } from '../domain/reading.js';
+import { sourceOf, toMicroUnits, type Reading, type ReadingSource } from '../domain/reading.js';
 import type { BandKey, StatusMachineState, WindowFacts, WindowJudgement } from '../domain/status-machine.js';
 import { statusRank, type TriggerLevels, type TriggerStatus } from '../domain/trigger-levels.js';
 import { defaultTriggerRule, levelsInValueTerms, type Direction, type TriggerRule } from '../domain/trigger-rules.js';
@@ -74,6 +74,11 @@ export interface ReadingDocument extends InstrumentFields {
   value_micro: number;
   northing: number | null;
   easting: number | null;
+  /** `poll`, or `manual` for a reading an engineer entered. */
+  source: ReadingSource;
+  /** Who entered a manual reading; null for polled ones. */
+  author: string | null;
+  note: string | null;
 }
 
 interface WindowValues {
@@ -228,6 +233,9 @@ export function readingDocument(reading: Reading): ReadingDocument {
     value_micro: toMicroUnits(reading.value),
     northing: reading.northing,
     easting: reading.easting,
+    source: sourceOf(reading),
+    author: reading.author ?? null,
+    note: reading.note ?? null,
   };
 }
 

@@ -87,6 +87,9 @@ export const READING_PROPERTIES: Properties = {
   value_micro: long,
   northing: double,
   easting: double,
+  source: keyword,
+  author: keyword,
+  note: keyword,
 };
 
 export const WINDOW_PROPERTIES: Properties = {

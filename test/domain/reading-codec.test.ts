@@ -21,6 +21,11 @@ const readingArb: fc.Arbitrary<Reading> = fc.constantFrom(...INSTRUMENT_TYPES).c
   }),
 );
 
+/** A reading entered by hand: source, author and (sometimes) a note. */
+const manualReadingArb: fc.Arbitrary<Reading> = fc
+  .tuple(readingArb, fc.string({ minLength: 1, maxLength: 30 }), fc.option(fc.string({ maxLength: 500 }), { nil: undefined }))
+  .map(([reading, author, note]) => ({ ...reading, source: 'manual' as const, author, ...(note === undefined ? {} : { note }) }));
+
 describe('reading record codec', () => {
   it('round-trips every valid reading', () => {
     fc.assert(
@@ -30,7 +35,38 @@ describe('reading record codec', () => {
     );
   });
 
+  it('round-trips manual readings with their source, author and note', () => {
+    fc.assert(
+      fc.property(manualReadingArb, (reading) => {
+        expect(readReadingRecord(b64(encodeReading(reading)))).toEqual(reading);
+      }),
+    );
+  });
+
+  it('writes nothing of a source for a polled reading, so polled records stay as they were', () => {
+    const polled: Reading = {
+      instrumentId: 'BH-1',
+      type: 'piezometer',
+      value: 5,
+      observedAt: 1,
+      surfaceLevel: null,
+      northing: null,
+      easting: null,
+    };
+    expect(JSON.parse(encodeReading(polled))).toEqual({ v: 1, id: 'BH-1', type: 'piezometer', value: 5, t: 1, sl: null, n: null, e: null });
+    expect(JSON.parse(encodeReading({ ...polled, source: 'poll' }))).not.toHaveProperty('src');
+    const manual = JSON.parse(encodeReading({ ...polled, source: 'manual', author: 'engineer', note: 'dipped' }));
+    expect(manual).toMatchObject({ src: 'manual', by: 'engineer', note: 'dipped' });
+  });
+
   it.each([
+    ['an unknown source', JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, src: 'guess' }), /unknown source "guess"/],
+    ['an author that is not text', JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, src: 'manual', by: 7 }), /author 7/],
+    [
+      'a note that is not text',
+      JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, note: {} }),
+      /note \{\} is not a string/,
+    ],
     ['not JSON', 'hello', /not JSON/],
     ['JSON but not an object', '42', /not a JSON object/],
     ['another version', JSON.stringify({ v: 2 }), /unsupported record version 2/],

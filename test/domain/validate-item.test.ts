@@ -109,7 +109,8 @@ describe('validateItem', () => {
   it('covers every validation reason the poller can emit', () => {
     const emitted = new Set(cases.map(([reason]) => reason));
     const pollerReasons = REJECTION_REASONS.filter(
-      (r) => !['duplicate_reading', 'undecodable_record', 'put_failed', 'index_rejected'].includes(r),
+      (r) =>
+        !['duplicate_reading', 'undecodable_record', 'put_failed', 'index_rejected', 'unknown_instrument', 'duplicate_time', 'note_too_long'].includes(r),
     );
     expect([...emitted].sort()).toEqual([...pollerReasons].sort());
   });
