@@ -1,4 +1,4 @@
-import { createElement, type ComponentChildren, type JSX } from 'preact';
+import { createElement, type ComponentChildren, type HTMLAttributes } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
 /** The console's pages, by path: `/`, `/alarms`, `/alarms/<id>`, `/instruments/<id>`, `/readings`, `/callback`. */
@@ -56,7 +56,7 @@ export function useRoute(): Route {
   return route;
 }
 
-type LinkProps = Omit<JSX.HTMLAttributes<HTMLAnchorElement>, 'href'> & { readonly href: string; readonly children?: ComponentChildren };
+type LinkProps = Omit<HTMLAttributes<HTMLAnchorElement>, 'href'> & { readonly href: string; readonly children?: ComponentChildren };
 
 /** A real link (it opens in a new tab, it can be copied) that navigates in place on a plain click. */
 export function Link(props: LinkProps) {

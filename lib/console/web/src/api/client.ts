@@ -1,8 +1,9 @@
 import type { TriggerRule } from '../../../../../lambdas/domain/trigger-rules.js';
 import type {
-  AlarmDetail,
+  AcknowledgeResponse,
+  AlarmDetailResponse,
   AlarmFilter,
-  AlarmPage,
+  AlarmListResponse,
   FieldError,
   InstrumentEvents,
   InstrumentList,
@@ -10,6 +11,7 @@ import type {
   NewBaseline,
   ReadingPage,
   ReadingsReceipt,
+  ResponsePlansResponse,
   RegistryEntry,
   WindowAggregate,
   WindowPage,
@@ -107,16 +109,20 @@ export class ConsoleApi {
     return this.request('POST', '/readings', csv, 'text/csv');
   }
 
-  alarms(filter: AlarmFilter = {}): Promise<AlarmPage> {
+  alarms(filter: AlarmFilter = {}): Promise<AlarmListResponse> {
     return this.get(`/alarms${query(filter)}`);
   }
 
-  alarm(id: string): Promise<AlarmDetail> {
+  alarm(id: string): Promise<AlarmDetailResponse> {
     return this.get(`/alarms/${encodeURIComponent(id)}`);
   }
 
-  acknowledge(id: string, request: { note: string; response?: string }): Promise<unknown> {
+  acknowledge(id: string, request: { note: string; response?: string }): Promise<AcknowledgeResponse> {
     return this.send('POST', `/alarms/${encodeURIComponent(id)}/acknowledge`, request);
+  }
+
+  responsePlans(): Promise<ResponsePlansResponse> {
+    return this.get('/response-plans');
   }
 
   private get<T>(path: string): Promise<T> {
@@ -183,7 +189,9 @@ function fieldErrors(errors: unknown): FieldError[] {
     if (typeof entry !== 'object' || entry === null) return [];
     const e = entry as Record<string, unknown>;
     const message = [e.message, e.problem, e.detail].find((m) => typeof m === 'string') as string | undefined;
-    return [{ field: typeof e.field === 'string' ? e.field : '', message: message ?? 'is not valid' }];
+    // Fields are named from the request (`body.note`); the forms name them from the body (`note`).
+    const field = typeof e.field === 'string' ? e.field.replace(/^body\./, '') : '';
+    return [{ field, message: message ?? 'is not valid' }];
   });
 }
 

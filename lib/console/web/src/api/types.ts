@@ -8,7 +8,6 @@ import type { TriggerRule } from '../../../../../lambdas/domain/trigger-rules.js
  */
 
 export type AlarmLevel = Exclude<TriggerStatus, 'normal'>;
-export type Role = 'engineer' | 'viewer';
 
 /** `GET /instruments`: every instrument with its latest state. */
 export interface InstrumentList {
@@ -152,85 +151,19 @@ export interface NewBaseline {
   readonly reason: string;
 }
 
-/** The response expected at a level, and how soon it must be acknowledged. */
-export interface ResponsePlanEntry {
-  readonly response: string;
-  readonly limitMinutes: number;
-  readonly noteRequired: boolean;
-}
-
-export interface AlarmStep {
-  readonly kind: 'opened' | 'escalated' | 'de-escalated' | 'cleared' | 'withdrawn';
-  readonly level: TriggerStatus;
-  readonly change: {
-    readonly changeKey: string;
-    readonly windowStart: string;
-    readonly from: TriggerStatus;
-    readonly to: TriggerStatus;
-    readonly foundAt: string;
-    readonly mean: number;
-    readonly late: boolean;
-  };
-}
-
-export interface Acknowledgement {
-  readonly by: string;
-  readonly byName: string;
-  readonly at: string;
-  readonly level: AlarmLevel;
-  readonly note: string;
-  readonly response: string | null;
-}
-
-export interface Alarm {
-  readonly alarmId: string;
-  readonly instrumentId: string;
-  readonly instrumentType: InstrumentType;
-  readonly unit: string;
-  readonly state: 'open' | 'cleared';
-  readonly level: AlarmLevel;
-  readonly peakLevel: AlarmLevel;
-  readonly openedAt: string;
-  readonly foundAt: string;
-  readonly clearedAt: string | null;
-  /** The highest level not yet acknowledged, and since when: the acknowledgement clock. */
-  readonly pending: { readonly level: AlarmLevel; readonly since: string } | null;
-  readonly acknowledgements: readonly Acknowledgement[];
-  readonly history: readonly AlarmStep[];
-  /** The response plan for the pending (or current) level, and when acknowledgement is due. */
-  readonly plan: (ResponsePlanEntry & { readonly source: string }) | null;
-  readonly acknowledgeBy: string | null;
-}
-
-export interface AlarmPage extends Page {
-  readonly alarms: readonly Alarm[];
-}
-
-export interface AlarmNotification {
-  readonly notificationId: string;
-  readonly kind: string;
-  readonly tier: number;
-  readonly level: AlarmLevel;
-  readonly state: string;
-  readonly dueAt: string;
-  readonly sentAt: string | null;
-  readonly channel: string | null;
-  readonly error: string | null;
-}
-
-export interface AuditEntry {
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly detail: unknown;
-}
-
-/** `GET /alarms/{id}`. */
-export interface AlarmDetail {
-  readonly alarm: Alarm;
-  readonly notifications: readonly AlarmNotification[];
-  readonly audit: readonly AuditEntry[];
-}
+export type {
+  AcknowledgeResponse,
+  AcknowledgementView,
+  AlarmDetailResponse,
+  AlarmDetailView,
+  AlarmListResponse,
+  AlarmStepView,
+  AlarmSummaryView,
+  AuditView,
+  NotificationView,
+  ResponsePlanView,
+  ResponsePlansResponse,
+} from '../../../../../lambdas/api/views.js';
 
 export interface AlarmFilter {
   readonly state?: 'open' | 'cleared';

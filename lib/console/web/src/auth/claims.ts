@@ -1,4 +1,4 @@
-import type { Role } from '../api/types.js';
+import { parseGroups, roleOf, type Role } from '../../../../../lambdas/api/auth.js';
 
 /** Who a token says the user is: for display and to hide what they may not do. The API decides. */
 export interface UserClaims {
@@ -13,15 +13,16 @@ export interface UserClaims {
 
 /**
  * The claims of a JWT, read without checking its signature (the API checks it; the console
- * only needs to know whom to greet and which controls to show). Groups come as Cognito's
- * `cognito:groups` list, or as a space-separated string as API Gateway passes them on.
+ * only needs to know whom to greet and which controls to show). Groups and role follow the
+ * API's own rule (lambdas/api/auth.ts).
  */
 export function readClaims(token: string): UserClaims {
   const [, payload] = token.split('.');
   if (!payload) throw new Error('the token is not a JWT');
   const json = JSON.parse(new TextDecoder().decode(base64UrlBytes(payload))) as Record<string, unknown>;
-  const groups = groupList(json['cognito:groups']);
-  const name = [json.username, json['cognito:username'], json.email, json.sub].find((v) => typeof v === 'string') as string | undefined;
+  const groups = parseGroups(json['cognito:groups'] as Parameters<typeof parseGroups>[0]);
+  // Named as the API names the user in acknowledgements and the audit.
+  const name = [json.email, json['cognito:username'], json.username, json.sub].find((v) => typeof v === 'string') as string | undefined;
   return {
     sub: typeof json.sub === 'string' ? json.sub : '',
     name: name ?? 'unknown user',
@@ -29,23 +30,6 @@ export function readClaims(token: string): UserClaims {
     role: roleOf(groups),
     expiresAt: typeof json.exp === 'number' ? json.exp * 1000 : 0,
   };
-}
-
-/** The API's rule: `engineers` or `admins` may change things, `viewers` may look. */
-export function roleOf(groups: readonly string[]): Role | null {
-  if (groups.includes('engineers') || groups.includes('admins')) return 'engineer';
-  if (groups.includes('viewers')) return 'viewer';
-  return null;
-}
-
-function groupList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((g): g is string => typeof g === 'string');
-  if (typeof value === 'string')
-    return value
-      .replace(/^\[|\]$/g, '')
-      .split(/[\s,]+/)
-      .filter(Boolean);
-  return [];
 }
 
 function base64UrlBytes(text: string): Uint8Array {
