@@ -14,6 +14,9 @@ import { windowSecondsProblem } from '../lambdas/domain/window-rules.js';
 import { DEFAULT_SOURCE_PATHS } from '../lambdas/domain/source-api.js';
 import { HISTORY_MODES, type HistoryMode } from '../lambdas/poller/config.js';
 import { describeProbe } from '../lambdas/poller/probe.js';
+import { DEFAULT_ESCALATION_POLICY } from '../lambdas/domain/escalation.js';
+import { readContactsFile } from '../local/escalation-contacts.js';
+import { readResponsePlansFile } from '../local/response-plans-file.js';
 import type { EndpointFailure } from '../lambdas/poller/source-client.js';
 
 const HELP = `usage: npm start [-- options]
@@ -45,6 +48,13 @@ options:
                                (default ${DEFAULT_PIPELINE_OPTIONS.siteTimeZone})
   --realtime auto|off          the real-time path into OpenSearch: auto uses OPENSEARCH_URL, else starts the
                                cached distribution (npx tsx bin/opensearch-dist.ts fetch), else runs without it (default auto)
+  --escalation-interval <s>    how often the escalation function runs (default ${DEFAULT_PIPELINE_OPTIONS.escalationIntervalSeconds}; every minute in AWS);
+                               every tier's notifications go to <data dir>/outbox.jsonl
+  --escalation-tiers <n>       tiers of contacts an unacknowledged alarm escalates through, 1..5 (default ${DEFAULT_ESCALATION_POLICY.tiers})
+  --reminder-interval <min>    minutes between reminders while unacknowledged, 0 for none (default ${DEFAULT_ESCALATION_POLICY.reminderIntervalMinutes})
+  --contacts <file.json>       who each tier's notifications would go to, written with each outbox line:
+                               [{ "tier": 1, "levels": ["alert", "alarm", "action"], "to": "oncall@example.com" }, ...]
+  --response-plans <file.json> response plan rules to write at start (the full list, as PUT /response-plans takes it)
   -h, --help                   this text`;
 
 const PROGRESS_EVERY_MS = 5_000;
@@ -90,7 +100,14 @@ function realtimeMode(value: string | undefined): 'auto' | 'off' {
   throw new UsageError(`--realtime must be auto or off (got ${value})`);
 }
 
-function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; durationSeconds: number | undefined } | 'help' {
+interface ParsedOptions {
+  readonly options: Partial<LocalPipelineOptions>;
+  readonly durationSeconds: number | undefined;
+  readonly contactsFile: string | undefined;
+  readonly responsePlansFile: string | undefined;
+}
+
+function readOptions(argv: string[]): ParsedOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -112,6 +129,11 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       'source-url': { type: 'string' },
       'source-paths': { type: 'string' },
       history: { type: 'string' },
+      'escalation-interval': { type: 'string' },
+      'escalation-tiers': { type: 'string' },
+      'reminder-interval': { type: 'string' },
+      contacts: { type: 'string' },
+      'response-plans': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -124,8 +146,24 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
     numberOption(values, name, fallback, (n) => Number.isInteger(n) && n >= 1 && n <= max, `a whole number 1..${max}`);
   const durationSeconds = values.duration === undefined ? undefined : positive('duration', 0);
   const instruments = values['instruments-per-type'] === undefined ? undefined : whole('instruments-per-type', 0, 1999);
+  const tiers = numberOption(
+    values,
+    'escalation-tiers',
+    DEFAULT_ESCALATION_POLICY.tiers,
+    (n) => Number.isInteger(n) && n >= 1 && n <= 5,
+    'a whole number 1..5',
+  );
+  const reminders = numberOption(
+    values,
+    'reminder-interval',
+    DEFAULT_ESCALATION_POLICY.reminderIntervalMinutes,
+    (n) => Number.isInteger(n) && n >= 0 && n <= 1440,
+    'a whole number of minutes 0..1440',
+  );
   return {
     durationSeconds,
+    contactsFile: values.contacts,
+    responsePlansFile: values['response-plans'],
     options: {
       dataDir: values['data-dir'] ?? d.dataDir,
       simulatorPort: port('simulator-port', d.simulatorPort),
@@ -143,6 +181,8 @@ function readOptions(argv: string[]): { options: Partial<LocalPipelineOptions>; 
       realtime: realtimeMode(values.realtime),
       ...sourceOptions(values['source-url'], values['source-paths']),
       historyMode: historyMode(values.history),
+      escalationIntervalSeconds: positive('escalation-interval', d.escalationIntervalSeconds),
+      escalationPolicy: { tiers, reminderIntervalMinutes: reminders },
     },
   };
 }
@@ -190,6 +230,7 @@ function progressLine(
     `[${clock}] ${ratePerSecond.toFixed(1)} readings/s | polled ${summary.readingsPolled} ` +
     `(accepted ${summary.readingsAccepted}, rejected ${summary.readingsRejected}${reasons ? `: ${reasons}` : ''}) | ` +
     `put ${summary.recordsPut} | processed ${summary.recordsProcessed} | windows ${summary.windowsWritten} | alerts ${summary.alertsRaised}` +
+    ` | alarms opened ${summary.alarms.opened} | notifications ${summary.alarms.notificationsSent}` +
     (summary.realtimeRecordsProcessed > 0 ? ` | real-time ${summary.realtimeRecordsProcessed}` : '') +
     (summary.invocationErrors > 0 ? ` | retried invocations ${summary.invocationErrors}` : '') +
     (summary.failedBatches > 0 ? ` | failed batches ${summary.failedBatches}` : '') +
@@ -209,7 +250,18 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const { options, durationSeconds } = parsed;
+  const { durationSeconds } = parsed;
+  let options: Partial<LocalPipelineOptions>;
+  try {
+    options = {
+      ...parsed.options,
+      ...(parsed.contactsFile ? { contacts: await readContactsFile(parsed.contactsFile) } : {}),
+      ...(parsed.responsePlansFile ? { responsePlans: await readResponsePlansFile(parsed.responsePlansFile) } : {}),
+    };
+  } catch (error) {
+    console.error(`npm start: ${(error as Error).message}`);
+    return 2;
+  }
   console.log('Starting the local pipeline (simulator, kinesis-local, embedded PostgreSQL, processors; OpenSearch if available)...');
   let pipeline: LocalPipeline;
   try {
@@ -228,6 +280,7 @@ async function main(): Promise<number> {
   console.log(`  PostgreSQL (psql)      ${pipeline.psqlCommand}`);
   console.log(`  data directory         ${pipeline.dataDir}`);
   console.log(`  site time zone         ${pipeline.siteTimeZone} (report days are its local days)`);
+  console.log(`  notification outbox    ${pipeline.outboxPath} (every escalation tier)`);
   console.log(
     pipeline.realtimeSink.on
       ? `  OpenSearch (real-time) ${pipeline.realtimeSink.url}${pipeline.realtimeSink.source === 'started' ? ' (started from the cached distribution)' : ''}`
@@ -254,6 +307,9 @@ async function main(): Promise<number> {
       console.log(
         `  ALERT ${alert.instrumentId} (${alert.instrumentType}) ${alert.from} -> ${alert.to}, window mean ${alert.mean} at ${alert.windowStart}`,
       );
+    }
+    for (const notification of pipeline.newNotifications()) {
+      console.log(`  NOTIFY tier ${notification.tier} ${notification.kind}: ${notification.subject}`);
     }
     console.log(progressLine(summary, (now - started) / 1000, rate, pipeline.lastEndpointFailures()));
   };

@@ -2,7 +2,9 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Client } from '@opensearch-project/opensearch';
-import { LoggingAlertPublisher } from '../lambdas/batch/alerts.js';
+import { AlarmStore } from '../lambdas/alarms/alarm-store.js';
+import { runEscalation, type EscalationOutcome } from '../lambdas/alarms/escalation.js';
+import { OutboxFileChannel, type NotificationChannel, type NotificationMessage } from '../lambdas/alarms/notification-channels.js';
 import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
 import { createBatchHandler, type BatchHandler } from '../lambdas/batch/batch-handler.js';
 import { runMigrations } from '../lambdas/db/migrate.js';
@@ -11,9 +13,13 @@ import { assertTimeZone, DEFAULT_SITE_TIME_ZONE } from '../lambdas/domain/site-t
 import { loadMigrationsFromDirectory, MIGRATIONS_DIRECTORY } from '../lambdas/db/migration-set.js';
 import { DataApiDatabase } from '../lambdas/db/sql-client.js';
 import type { RejectionReason } from '../lambdas/domain/rejection.js';
+import { DEFAULT_ESCALATION_POLICY, type EscalationPolicy } from '../lambdas/domain/escalation.js';
+import type { ResponsePlanRule } from '../lambdas/domain/response-plans.js';
 import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
 import { parsePollerConfig, type HistoryMode, type PollerConfig } from '../lambdas/poller/config.js';
 import { triggerSummary, type TriggerSummary } from './trigger-summary.js';
+import { alarmSummary, latestAuditId, type AlarmSummary } from './alarm-summary.js';
+import { contactsFor, type EscalationContact } from './escalation-contacts.js';
 import { EMPTY_POLL_SUMMARY, addPollSummaries, type PollSummary } from '../lambdas/poller/poll-once.js';
 import { createPoller, type Poller } from '../lambdas/poller/poller.js';
 import { probeSource, type SourceProbe } from '../lambdas/poller/probe.js';
@@ -103,6 +109,16 @@ export interface LocalPipelineOptions {
    * without it and says why; `off` runs without it.
    */
   readonly realtime?: 'auto' | 'off';
+  /** How often the escalation function runs, seconds (every minute in AWS). Default 10. */
+  readonly escalationIntervalSeconds: number;
+  /** Tiers and reminder interval of the escalation. Default the domain's (3 tiers, reminders every 30 minutes). */
+  readonly escalationPolicy: EscalationPolicy;
+  /** Who each tier's notifications would go to, written with each outbox line. Default none. */
+  readonly contacts?: readonly EscalationContact[];
+  /** Response plan rules written to the database at start (the full list, replacing what is there). Default: left as they are. */
+  readonly responsePlans?: readonly ResponsePlanRule[];
+  /** Base URL notifications give for acknowledging (the alarms API). Default `http://127.0.0.1:8072`. */
+  readonly acknowledgeUrl: string;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
@@ -120,6 +136,9 @@ export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
   batchSize: 500,
   allowedLatenessSeconds: 15,
   siteTimeZone: DEFAULT_SITE_TIME_ZONE,
+  escalationIntervalSeconds: 10,
+  escalationPolicy: DEFAULT_ESCALATION_POLICY,
+  acknowledgeUrl: 'http://127.0.0.1:8072',
 };
 
 /** Counters of one run; `readingsPolled = readingsAccepted + readingsRejected`. */
@@ -146,6 +165,8 @@ export interface PipelineSummary {
   realtimeRecordsProcessed: number;
   /** What the trigger model did, over the whole data dir. */
   triggers: TriggerSummary;
+  /** What the alarm lifecycle did in this run, from its audit. */
+  alarms: AlarmSummary;
 }
 
 /** Whether the real-time path runs, and where it writes or why not. */
@@ -179,6 +200,14 @@ export interface LocalPipeline {
   readonly database: DataApiDatabase;
   /** The batch processor's handler as the pipeline wired it, for a replay through another event source mapping. */
   readonly batchHandler: BatchHandler;
+  /** The alarm lifecycle's store, on the same database. */
+  readonly alarms: AlarmStore;
+  /** The JSONL file every tier's notifications are written to. */
+  readonly outboxPath: string;
+  /** One run of the escalation function now, outside its timer. */
+  escalateNow(): Promise<EscalationOutcome>;
+  /** Notifications sent since the last call. */
+  newNotifications(): NotificationMessage[];
   /** Starts polling on the schedule and processing the stream. */
   run(): void;
   /** One poll now, outside the schedule. */
@@ -191,7 +220,7 @@ export interface LocalPipeline {
   summary(): Promise<PipelineSummary>;
   /** Status changes recorded since the last call. */
   newAlerts(): Promise<RecentAlert[]>;
-  /** Stops polling, processes everything left in the stream and closes its windows. */
+  /** Stops polling, processes everything left in the stream and closes its windows, then runs the escalation once more. */
   drain(): Promise<void>;
   /**
    * Takes the Data API endpoint down for `downForMs` and brings it back on the same port:
@@ -203,6 +232,9 @@ export interface LocalPipeline {
 }
 
 const STREAM_NAME = 'geotech-readings';
+
+/** The audit's actor for response plans loaded from `--response-plans` at start. */
+const LOCAL_PLAN_ACTOR = 'local:response-plans-file';
 
 /** What the local runtime's handlers log: POWERTOOLS_LOG_LEVEL when set, else errors only, so the progress line stays readable. */
 const LOCAL_LOG_LEVEL = (process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR') as 'ERROR';
@@ -244,9 +276,11 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     if (!openSearch.off) closers.add(() => openSearch.stop());
     const quarantine = new DatabaseQuarantineSink(batchStore.store);
     const processors = new ProcessorMappings(options, dataDir, kinesis);
+    const alarms = new AlarmStore(batchStore.database);
+    if (options.responsePlans) await alarms.putResponsePlanRules(options.responsePlans, LOCAL_PLAN_ACTOR);
     const batchHandler = createBatchHandler({
       store: batchStore.store,
-      alerts: new LoggingAlertPublisher(localLogger(SERVICE_NAMES.batchProcessor)),
+      alarms,
       windowSeconds: options.windowSeconds,
       allowedLatenessMs: options.allowedLatenessSeconds * 1000,
       logger: localLogger(SERVICE_NAMES.batchProcessor),
@@ -280,6 +314,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       batchHandler,
       batchMapping,
       realtimeMapping,
+      alarms,
       poller,
       source,
       failures,
@@ -482,6 +517,7 @@ interface RunningParts {
   readonly batchHandler: BatchHandler;
   readonly batchMapping: LocalEventSourceMapping;
   readonly realtimeMapping: LocalEventSourceMapping | undefined;
+  readonly alarms: AlarmStore;
   readonly poller: Poller;
   readonly source: LocalSource;
   readonly failures: { latest: readonly EndpointFailure[] };
@@ -493,7 +529,9 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
   const { options, batchStore, processors, poller } = parts;
   const database = batchStore.database;
   const baseline = await databaseCounts(database);
+  const auditBaseline = await latestAuditId(database);
   const seenAlerts = new Set((await recentAlerts(database)).map(alertKey));
+  const escalation = new LocalEscalation(parts);
   let polled: PollSummary = EMPTY_POLL_SUMMARY;
   let pollTimer: NodeJS.Timeout | undefined;
   let polling: Promise<unknown> = Promise.resolve();
@@ -524,6 +562,10 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
     simulator: parts.simulator,
     database,
     batchHandler: parts.batchHandler,
+    alarms: parts.alarms,
+    outboxPath: escalation.outboxPath,
+    escalateNow: () => escalation.runOnce(),
+    newNotifications: () => escalation.takeSent(),
     run() {
       // Polls never overlap (as in the function, one poll at a time): the next starts one interval after
       // the last started, or at once when it took longer (a back-fill paging for a whole interval).
@@ -540,6 +582,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
       stopped = false;
       tick();
       processors.start();
+      escalation.start();
     },
     pollNow,
     probe: () => probeSource(parts.source.config, parts.source.paths),
@@ -561,6 +604,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
         failedBatches: processors.failedBatches,
         realtimeRecordsProcessed: processors.records.get('realtime-processor') ?? 0,
         triggers: await triggerSummary(database, options.windowSeconds + options.allowedLatenessSeconds),
+        alarms: await alarmSummary(database, auditBaseline),
       };
     },
     async newAlerts() {
@@ -571,14 +615,81 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
     async drain() {
       await stopPolling();
       await processors.drain();
+      await escalation.stop();
+      await escalation.runOnce();
     },
     simulateDatabaseOutage: (downForMs) => batchStore.outage(downForMs),
     async close() {
       await stopPolling();
+      await escalation.stop();
       await processors.stop();
       await parts.closers.closeAll();
     },
   };
+}
+
+/**
+ * The escalation function as the local runtime runs it: the same run on a timer (runs never
+ * overlap), every tier's channel the outbox file `outbox.jsonl` in the data directory.
+ */
+class LocalEscalation {
+  readonly outboxPath: string;
+  private readonly channel: NotificationChannel;
+  private readonly sent: NotificationMessage[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = true;
+
+  constructor(private readonly parts: RunningParts) {
+    this.outboxPath = join(parts.dataDir, 'outbox.jsonl');
+    const outbox = new OutboxFileChannel(this.outboxPath, { contacts: contactsFor(parts.options.contacts ?? []) });
+    this.channel = {
+      name: outbox.name,
+      send: async (message) => {
+        const result = await outbox.send(message);
+        this.sent.push(message);
+        return result;
+      },
+    };
+  }
+
+  runOnce(): Promise<EscalationOutcome> {
+    const { options, alarms } = this.parts;
+    const run = this.running.then(() =>
+      runEscalation({
+        store: alarms,
+        channelForTier: () => this.channel,
+        policy: options.escalationPolicy,
+        siteTimeZone: options.siteTimeZone,
+        acknowledgeUrl: options.acknowledgeUrl,
+      }),
+    );
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      void this.runOnce()
+        .catch((error: unknown) => console.error(`escalation failed: ${(error as Error).message}`))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.parts.options.escalationIntervalSeconds * 1000);
+        });
+    };
+    this.timer = setTimeout(tick, this.parts.options.escalationIntervalSeconds * 1000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  takeSent(): NotificationMessage[] {
+    return this.sent.splice(0, this.sent.length);
+  }
 }
 
 async function databaseCounts(database: DataApiDatabase): Promise<{ windows: number; severalReadings: number; alerts: number }> {

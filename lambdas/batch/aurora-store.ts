@@ -6,17 +6,7 @@ import type { WindowKey } from '../domain/window-accumulator.js';
 import type { SqlDatabase } from '../db/sql-client.js';
 import type { QuarantineEntry, SourcedReading } from '../shared/tumbling-window.js';
 import { UPSERT_INSTRUMENTS, INSERT_READINGS, INSERT_QUARANTINE, RECOMPUTE_WINDOWS } from './aurora-sql.js';
-import { MARK_NOTIFIED, SELECT_OUTBOX } from './status-sql.js';
-import {
-  evaluatePendingWindows,
-  eventFromOutboxRow,
-  type EvaluationSummary,
-  type OutboxRow,
-  type StatusEvaluationOptions,
-  type TriggerEvent,
-} from './status-evaluation.js';
-
-export type { TriggerEvent } from './status-evaluation.js';
+import { evaluatePendingWindows, type EvaluationSummary, type StatusEvaluationOptions } from './status-evaluation.js';
 
 /** Rows per multi-row statement: keeps each Data API request well under its size limits. */
 const ROWS_PER_STATEMENT = 400;
@@ -101,23 +91,6 @@ export class AuroraBatchStore {
       const evaluation = await evaluatePendingWindows(session, shardId, watermark, arrivedUpTo, this.evaluation);
       return { windowsWritten, evaluation };
     });
-  }
-
-  /** Status changes not yet published for instruments this shard owns, oldest first. */
-  async pendingAlerts(shardId: string, limit = 100): Promise<TriggerEvent[]> {
-    const rows = await this.db.query<OutboxRow>(SELECT_OUTBOX, { shard: shardId, window_seconds: this.windowSeconds, limit });
-    return rows.map(eventFromOutboxRow);
-  }
-
-  async markNotified(events: readonly TriggerEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const rows = events.map((e) => ({
-      instrument_id: e.instrumentId,
-      window_start: iso(e.windowStart),
-      from_status: e.from,
-      to_status: e.to,
-    }));
-    await this.db.execute(MARK_NOTIFIED, { rows: { json: rows } });
   }
 }
 

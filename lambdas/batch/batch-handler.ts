@@ -8,7 +8,7 @@ export type BatchHandler = TumblingWindowHandler;
 export function createBatchHandler(deps: BatchHandlerDeps): BatchHandler {
   return createTumblingWindowHandler({
     process: (event) => processBatch(event, deps),
-    closeCounts: (closed) => ({ windowsWritten: closed.windowsWritten, alertsRaised: closed.alertsPublished }),
+    closeCounts: (closed) => ({ windowsWritten: closed.windowsWritten, alertsRaised: closed.alarmStepsApplied }),
     logMessage: 'batch processed',
     logger: deps.logger,
     metrics: deps.metrics,

@@ -5,15 +5,13 @@ import {
   type WindowClose,
   type WindowSink,
 } from '../shared/tumbling-window.js';
-import type { AlertPublisher } from './alerts.js';
+import { alarmStepsApplied, type AlarmStore } from '../alarms/alarm-store.js';
 import type { AuroraBatchStore } from './aurora-store.js';
 
-/** Status changes published per round: one page of the outbox. */
-const ALERTS_PER_ROUND = 100;
-
 export interface BatchProcessorDeps {
-  readonly store: Pick<AuroraBatchStore, 'writeBatch' | 'finaliseWindows' | 'pendingAlerts' | 'markNotified'>;
-  readonly alerts: AlertPublisher;
+  readonly store: Pick<AuroraBatchStore, 'writeBatch' | 'finaliseWindows'>;
+  /** Where confirmed status changes are applied to alarms (the escalation function notifies). */
+  readonly alarms: Pick<AlarmStore, 'applyPendingChanges'>;
   /** Event-time window length, seconds. */
   readonly windowSeconds: number;
   /**
@@ -29,7 +27,8 @@ export interface BatchProcessorDeps {
 /** What the close of a Lambda window did in the batch store. */
 export interface BatchClose {
   readonly windowsWritten: number;
-  readonly alertsPublished: number;
+  /** Steps applied to alarms: opened, escalated, de-escalated, cleared, withdrawn. */
+  readonly alarmStepsApplied: number;
 }
 
 export type BatchOutcome = InvocationOutcome<BatchClose>;
@@ -37,8 +36,9 @@ export type BatchOutcome = InvocationOutcome<BatchClose>;
 /**
  * The batch path's sink: every batch's readings and rejections are written to Aurora at
  * once (idempotent, so a retried batch changes nothing); the close recomputes the touched
- * windows from the stored readings, evaluates the completed ones and publishes the status
- * changes through the outbox. Any store failure throws, so the event source mapping retries.
+ * windows from the stored readings, evaluates the completed ones, then applies the shard's
+ * confirmed status changes (the outbox, `trigger_events`) to its instruments' alarms. Any
+ * store failure throws, so the event source mapping retries; both steps are idempotent.
  */
 export function batchWindowSink(deps: BatchProcessorDeps): WindowSink<BatchClose> {
   return {
@@ -57,15 +57,8 @@ async function closeBatchWindow(deps: BatchProcessorDeps, close: WindowClose): P
     close.arrivedUpTo - deps.allowedLatenessMs,
     close.arrivedUpTo,
   );
-  let alertsPublished = 0;
-  for (;;) {
-    const pending = await deps.store.pendingAlerts(close.shardId, ALERTS_PER_ROUND);
-    await deps.alerts.publish(pending);
-    await deps.store.markNotified(pending);
-    alertsPublished += pending.length;
-    if (pending.length < ALERTS_PER_ROUND) break;
-  }
-  return { windowsWritten, alertsPublished };
+  const applied = await deps.alarms.applyPendingChanges(close.shardId);
+  return { windowsWritten, alarmStepsApplied: alarmStepsApplied(applied) };
 }
 
 /** One invocation of the batch processor. */

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import {
   dataApiTargetVariables,
-  optionalText,
   parseEnvironment,
   unsetWhenBlank,
   wholeNumber,
@@ -21,8 +20,6 @@ export interface BatchConfig {
   readonly allowedLatenessMs: number;
   /** How far before an instrument's latest judged window arriving windows are still judged, ms. */
   readonly lateHorizonMs: number;
-  /** SNS topic status changes are published to; unset to log them instead. */
-  readonly alertTopicArn: string | undefined;
 }
 
 export const DEFAULT_ALLOWED_LATENESS_SECONDS = 30;
@@ -32,7 +29,6 @@ const EnvironmentSchema = z.object({
   WINDOW_SECONDS: windowSecondsVariable(10),
   ALLOWED_LATENESS_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 0, 86_400), DEFAULT_ALLOWED_LATENESS_SECONDS)),
   LATE_HORIZON_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 3600, 90 * 86_400), DEFAULT_LATE_HORIZON_MS / 1000)),
-  ALERT_TOPIC_ARN: optionalText(),
 });
 
 /** Throws ConfigError naming every variable that is missing or malformed. */
@@ -45,6 +41,5 @@ export function readBatchConfig(env: Environment): BatchConfig {
     windowSeconds: e.WINDOW_SECONDS,
     allowedLatenessMs: e.ALLOWED_LATENESS_SECONDS * 1000,
     lateHorizonMs: e.LATE_HORIZON_SECONDS * 1000,
-    alertTopicArn: e.ALERT_TOPIC_ARN,
   };
 }

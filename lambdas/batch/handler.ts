@@ -1,14 +1,13 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { AlarmStore } from '../alarms/alarm-store.js';
 import { DataApiDatabase } from '../db/sql-client.js';
 import { createLogger, createMetrics } from '../shared/powertools.js';
 import { SERVICE_NAMES } from '../shared/telemetry.js';
-import { LoggingAlertPublisher, SnsAlertPublisher } from './alerts.js';
 import { AuroraBatchStore } from './aurora-store.js';
 import { createBatchHandler } from './batch-handler.js';
 import { readBatchConfig } from './config.js';
 
-/** Kinesis consumer with tumbling windows: readings and window aggregates into Aurora PostgreSQL. */
+/** Kinesis consumer with tumbling windows: readings and window aggregates into Aurora PostgreSQL, status changes onto alarms. */
 const config = readBatchConfig(process.env);
 const logger = createLogger(SERVICE_NAMES.batchProcessor);
 const database = new DataApiDatabase(new RDSDataClient({}), {
@@ -23,7 +22,7 @@ export const handler = createBatchHandler({
     onInvalidRule: (instrumentId, problems) =>
       logger.error('stored trigger rule fails its checks; the type default applies', { instrumentId, problems }),
   }),
-  alerts: config.alertTopicArn ? new SnsAlertPublisher(new SNSClient({}), config.alertTopicArn) : new LoggingAlertPublisher(logger),
+  alarms: new AlarmStore(database),
   windowSeconds: config.windowSeconds,
   allowedLatenessMs: config.allowedLatenessMs,
   logger,

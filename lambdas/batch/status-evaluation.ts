@@ -36,23 +36,6 @@ import {
  * bounded number of statements, so the cost does not grow with round trips per instrument.
  */
 
-/** A status change as recorded and published. */
-export interface TriggerEvent extends StatusChange {
-  readonly instrumentId: string;
-  readonly instrumentType: InstrumentType;
-  readonly unit: string;
-  /** Levels of the band that caused a rise, in its judged quantity; null for a fall to normal. */
-  readonly levels: TriggerLevels | null;
-  readonly late: boolean;
-  readonly delayMs: number;
-  readonly position: {
-    readonly latitude: number | null;
-    readonly longitude: number | null;
-    readonly northing: number | null;
-    readonly easting: number | null;
-  };
-}
-
 export interface EvaluationSummary {
   readonly windowsJudged: number;
   readonly changesAdded: number;
@@ -393,59 +376,6 @@ function changeRow(instrumentId: string, change: LateStatusChange, rule: Trigger
     baseline_value: change.baseline?.value ?? null,
     late: change.late,
     delay_seconds: change.late ? change.delayMs / 1000 : null,
-  };
-}
-
-export interface OutboxRow {
-  instrument_id: string;
-  instrument_type: InstrumentType;
-  window_start_ms: number | string;
-  window_end_ms: number | string;
-  from_status: TriggerStatus;
-  to_status: TriggerStatus;
-  window_mean: number;
-  trigger_alert: number | null;
-  trigger_alarm: number | null;
-  trigger_action: number | null;
-  cause: BandKey | null;
-  confirmed_by: ConfirmedBy;
-  change_value: number | null;
-  rate_per_day: number | null;
-  baseline_id: string | null;
-  baseline_value: number | null;
-  baseline_effective_from_ms: number | string | null;
-  late: boolean;
-  delay_seconds: number | null;
-  latitude: number | null;
-  longitude: number | null;
-  northing: number | null;
-  easting: number | null;
-}
-
-export function eventFromOutboxRow(row: OutboxRow): TriggerEvent {
-  const windowStart = Number(row.window_start_ms);
-  const levels = row.trigger_alert !== null && row.trigger_alarm !== null && row.trigger_action !== null;
-  return {
-    instrumentId: row.instrument_id,
-    instrumentType: row.instrument_type,
-    unit: INSTRUMENT_TYPE_SPECS[row.instrument_type].unit,
-    windowStart,
-    windowEnd: Number(row.window_end_ms),
-    from: row.from_status,
-    to: row.to_status,
-    mean: row.window_mean,
-    change: row.change_value,
-    rate: row.rate_per_day,
-    baseline:
-      row.baseline_id === null || row.baseline_value === null
-        ? null
-        : { id: row.baseline_id, value: row.baseline_value, effectiveFrom: Number(row.baseline_effective_from_ms ?? Number.NaN) },
-    cause: row.cause,
-    confirmedBy: row.confirmed_by,
-    levels: levels ? { alert: row.trigger_alert!, alarm: row.trigger_alarm!, action: row.trigger_action! } : null,
-    late: row.late,
-    delayMs: row.delay_seconds === null ? 0 : row.delay_seconds * 1000,
-    position: { latitude: row.latitude, longitude: row.longitude, northing: row.northing, easting: row.easting },
   };
 }
 

@@ -3,7 +3,8 @@
  * aurora-sql.ts, rows travel as one JSON parameter and every write is idempotent.
  */
 
-const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
+/** A timestamptz column as epoch milliseconds (the Data API gives timestamps as text). */
+export const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
 
 /** Instruments of this shard with windows complete by the watermark and not yet evaluated, one page. */
 export const SELECT_PENDING_INSTRUMENTS = `
@@ -133,24 +134,3 @@ SELECT r.instrument_id, 'initial', 'initial', r.value, r.effective_from, r.reaso
 FROM jsonb_to_recordset(:rows::jsonb) AS r(instrument_id text, value float8, effective_from timestamptz, reason text)
 ON CONFLICT (instrument_id, baseline_id) DO UPDATE SET value = EXCLUDED.value, effective_from = EXCLUDED.effective_from
 WHERE b.value IS DISTINCT FROM EXCLUDED.value OR b.effective_from IS DISTINCT FROM EXCLUDED.effective_from`;
-
-/** Changes not yet published for instruments this shard owns, oldest first. */
-export const SELECT_OUTBOX = `
-SELECT e.instrument_id, i.instrument_type, ${epochMs('e.window_start')} AS window_start_ms,
-  ${epochMs('e.window_end')} AS window_end_ms, e.from_status, e.to_status, e.window_mean,
-  e.trigger_alert, e.trigger_alarm, e.trigger_action, e.cause, e.confirmed_by, e.change_value, e.rate_per_day,
-  e.baseline_id, e.baseline_value, ${epochMs('b.effective_from')} AS baseline_effective_from_ms, e.late, e.delay_seconds,
-  i.latitude, i.longitude, i.northing, i.easting
-FROM trigger_events e
-JOIN instruments i ON i.instrument_id = e.instrument_id
-LEFT JOIN instrument_baselines b ON b.instrument_id = e.instrument_id AND b.baseline_id = e.baseline_id
-JOIN window_aggregates w ON w.instrument_id = e.instrument_id AND w.window_start = e.window_start AND w.window_seconds = :window_seconds
-WHERE e.notified_at IS NULL AND e.withdrawn_at IS NULL AND w.source_shard = :shard
-ORDER BY e.window_start, e.instrument_id
-LIMIT :limit`;
-
-export const MARK_NOTIFIED = `
-UPDATE trigger_events AS e SET notified_at = now()
-FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text, window_start timestamptz, from_status text, to_status text)
-WHERE e.instrument_id = k.instrument_id AND e.window_start = k.window_start AND e.from_status = k.from_status
-  AND e.to_status = k.to_status AND e.notified_at IS NULL`;

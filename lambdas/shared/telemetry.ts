@@ -39,10 +39,16 @@ export const METRIC_NAMES = {
   recordsProcessed: 'RecordsProcessed',
   /** Processors: window aggregates written at the close of a Lambda window. */
   windowsWritten: 'WindowsWritten',
-  /** Batch processor: status changes published; real-time processor: status documents written. */
+  /** Batch processor: alarm steps applied (opened, escalated, de-escalated, cleared, withdrawn); real-time processor: status documents written. */
   alertsRaised: 'AlertsRaised',
   /** Real-time processor: records handed back to Lambda for redelivery. */
   recordsRedelivered: 'RecordsRedelivered',
+  /** Escalation function: notifications accepted by their channel. */
+  notificationsSent: 'NotificationsSent',
+  /** Escalation function: failed attempts to send a notification (each is retried on the next run while attempts remain). */
+  notificationsFailed: 'NotificationsFailed',
+  /** Escalation function: notifications given up after their last attempt. */
+  notificationsAbandoned: 'NotificationsAbandoned',
 } as const;
 
 /** Dimension of the per-reason `ReadingsRejected` counts. */

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { quantise, toMicroUnits } from '../../lambdas/domain/reading.js';
 import type { Reading } from '../../lambdas/domain/reading.js';
-import type { AlertPublisher } from '../../lambdas/batch/alerts.js';
-import { AuroraBatchStore, type TriggerEvent } from '../../lambdas/batch/aurora-store.js';
+import { AlarmStore } from '../../lambdas/alarms/alarm-store.js';
+import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
 import { processBatch } from '../../lambdas/batch/batch-processor.js';
 import type { TumblingWindowResponse } from '../../lambdas/shared/tumbling-window.js';
 import { CLEAR_BATCH_STORE, startLocalBatchDatabase, type Engine, type LocalBatchDatabase } from '../support/batch-database.js';
@@ -14,8 +14,6 @@ const WINDOW_SECONDS = 10;
 const T0 = Date.parse('2026-02-01T00:00:00Z');
 
 let local: LocalBatchDatabase;
-const published: TriggerEvent[] = [];
-const alerts: AlertPublisher = { publish: async (events) => void published.push(...events) };
 
 function withEngine(engine: Engine) {
   beforeAll(async () => {
@@ -25,13 +23,25 @@ function withEngine(engine: Engine) {
     await local?.close();
   });
   afterEach(async () => {
-    published.length = 0;
     await local.rows(CLEAR_BATCH_STORE);
   });
 }
 
 function options() {
-  return { store: new AuroraBatchStore(local.db, WINDOW_SECONDS), alerts, windowSeconds: WINDOW_SECONDS, allowedLatenessMs: 0 };
+  return {
+    store: new AuroraBatchStore(local.db, WINDOW_SECONDS),
+    alarms: new AlarmStore(local.db),
+    windowSeconds: WINDOW_SECONDS,
+    allowedLatenessMs: 0,
+  };
+}
+
+/** Every alarm step, as `<instrument>:<kind>:<level after>` in order, with the alarm it belongs to. */
+async function alarmSteps() {
+  const rows = await local.rows<{ alarm_id: string; instrument_id: string; kind: string; level_after: string }>(
+    'SELECT t.alarm_id, a.instrument_id, t.kind, t.level_after FROM alarm_steps t JOIN alarms a USING (alarm_id) ORDER BY a.instrument_id, a.opened_at, t.step_no',
+  );
+  return rows.map((r) => `${r.instrument_id}:${r.kind}:${r.level_after}`);
 }
 
 /** Runs a Lambda window over `batches` of records: each batch one invocation, then the final one. */
@@ -182,7 +192,7 @@ function batchProcessorSuite(engine: Engine) {
     expect(await aggregates()).toMatchObject([{ instrument_id: 'BH-7', reading_count: 3, mean: 62 }]);
   });
 
-  it('records each trigger-status change once and publishes it once, in event-time order', async () => {
+  it('records each trigger-status change once and applies it to its alarm once, in event-time order', async () => {
     // Piezometer, default rule: change from baseline, alert +30, alarm +50, action +70 kPa, two windows to confirm.
     // Windows 0-4 at 100 kPa set the baseline (mean of the first 5 readings) = 100. Windows 5-6 at 135 (+35): alert,
     // confirmed at 6. Windows 7-8 at 155 (+55): alarm, confirmed at 8. Window 9 at 110 (+10): normal at once.
@@ -199,23 +209,29 @@ function batchProcessorSuite(engine: Engine) {
       '8:alert->alarm',
       '9:alarm->normal',
     ]);
-    expect(published.map((e) => `${e.instrumentId}:${e.from}->${e.to}`)).toEqual([
-      'BH-8:normal->alert',
-      'BH-8:alert->alarm',
-      'BH-8:alarm->normal',
-    ]);
-    expect(published[1]).toMatchObject({
-      mean: 155,
-      change: 55,
-      baseline: { id: 'initial', value: 100, effectiveFrom: T0 + 50_000 },
-      cause: 'level:rise',
-      confirmedBy: 'windows',
-      late: false,
+    expect(await alarmSteps()).toEqual(['BH-8:opened:alert', 'BH-8:escalated:alarm', 'BH-8:cleared:normal']);
+    const page = await new AlarmStore(local.db).listAlarms({ instrumentId: 'BH-8' });
+    expect(page.alarms).toHaveLength(1);
+    const [alarm] = page.alarms;
+    expect(alarm).toMatchObject({
+      alarmId: `BH-8@${new Date(T0 + 60_000).toISOString()}`,
+      state: 'cleared',
+      level: 'alarm',
+      peakLevel: 'alarm',
+      openedAt: T0 + 60_000,
+      clearedAt: T0 + 90_000,
       instrumentType: 'piezometer',
       unit: 'kPa',
+    });
+    expect(alarm!.history[1]!.change).toMatchObject({
+      changeKey: `BH-8@${T0 + 80_000}:alert-alarm`,
+      mean: 155,
+      change: 55,
+      baseline: { id: 'initial', value: 100 },
+      cause: 'level:rise',
+      late: false,
       levels: { alert: 30, alarm: 50, action: 70 },
     });
-    expect(published[1]!.position.latitude).toBeLessThan(-37);
     expect(await local.rows('SELECT count(*)::int AS n FROM trigger_events WHERE notified_at IS NULL')).toEqual([{ n: 0 }]);
     expect(await local.rows('SELECT baseline_id, source, value FROM instrument_baselines')).toEqual([
       { baseline_id: 'initial', source: 'initial', value: 100 },
@@ -238,7 +254,7 @@ function batchProcessorSuite(engine: Engine) {
     ]);
 
     await runWindow([records]);
-    expect(published).toHaveLength(3);
+    expect(await alarmSteps()).toEqual(['BH-8:opened:alert', 'BH-8:escalated:alarm', 'BH-8:cleared:normal']);
     expect(await local.rows('SELECT status FROM instrument_status')).toEqual([{ status: 'normal' }]);
   });
 
@@ -247,29 +263,32 @@ function batchProcessorSuite(engine: Engine) {
     const records = means.map((mean, k) => streamRecord(piezometerReading('BH-S', T0 + k * 10_000 + 1_000, mean), k));
     await runWindow([records]);
     expect(await local.rows('SELECT * FROM trigger_events')).toEqual([]);
-    expect(published).toEqual([]);
+    expect(await local.rows('SELECT * FROM alarms')).toEqual([]);
     const spikes = await local.rows<{ since: Date; until: Date; peak_status: string; cause: string }>(
       'SELECT since, until, peak_status, cause FROM unconfirmed_spikes',
     );
     expect(spikes).toEqual([{ since: new Date(T0 + 50_000), until: new Date(T0 + 60_000), peak_status: 'action', cause: 'level:rise' }]);
   });
 
-  it('judges a back-filled alarm late, in event time, and notifies it once even when replayed', async () => {
+  it('judges a back-filled alarm late, in event time, and applies it to an alarm once even when replayed', async () => {
     // Windows 0-9 and 12-14 at 100 kPa arrive and are judged; windows 10-11 (a comms outage) arrive later at 160 (+60).
     const at = (k: number, mean: number, seq: number) =>
       streamRecord(piezometerReading('BH-L', T0 + k * 10_000 + 1_000, mean), seq, T0 + (seq < 20 ? k * 10_000 + 2_000 : 300_000));
     const onTime = [...Array.from({ length: 10 }, (_, k) => at(k, 100, k)), ...[12, 13, 14, 15].map((k) => at(k, 100, k))];
     await runWindow([onTime]);
-    expect(published).toEqual([]);
+    expect(await alarmSteps()).toEqual([]);
     const backFill = [at(10, 160, 20), at(11, 160, 21)];
     await runWindow([backFill]);
-    expect(published.map((e) => [(e.windowStart - T0) / 10_000, e.from, e.to, e.late])).toEqual([
-      [11, 'normal', 'alarm', true],
-      [12, 'alarm', 'normal', true],
+    const [alarm] = (await new AlarmStore(local.db).listAlarms({ instrumentId: 'BH-L' })).alarms;
+    expect(alarm!.history.map((step) => [(step.change.windowStart - T0) / 10_000, step.kind, step.change.late])).toEqual([
+      [11, 'opened', true],
+      [12, 'cleared', true],
     ]);
-    expect(published[0]!.delayMs).toBeGreaterThan(0);
+    expect(await local.rows('SELECT delay_seconds > 0 AS delayed FROM trigger_events ORDER BY window_start LIMIT 1')).toEqual([
+      { delayed: true },
+    ]);
     await runWindow([backFill]);
-    expect(published).toHaveLength(2);
+    expect(await alarmSteps()).toEqual(['BH-L:opened:alarm', 'BH-L:cleared:normal']);
     const late = await local.rows<{ correction: string; to_status: string }>(
       'SELECT correction, to_status FROM report_late_corrections ORDER BY changed_at',
     );
@@ -294,7 +313,8 @@ function batchProcessorSuite(engine: Engine) {
       'SELECT instrument_id, count(*)::int AS n FROM trigger_events GROUP BY 1 ORDER BY 1',
     );
     expect(events).toEqual(ids.map((id) => ({ instrument_id: id, n: 3 })));
-    expect(published).toHaveLength(9);
+    // Per instrument: an alarm opened at 601 and cleared at 602, and another opened at 899.
+    expect(await alarmSteps()).toEqual(ids.flatMap((id) => [`${id}:opened:alarm`, `${id}:cleared:normal`, `${id}:opened:alarm`]));
   });
 
   it('counts a window named twice in one close once', async () => {
@@ -347,7 +367,7 @@ function batchProcessorSuite(engine: Engine) {
 
   it('stores a batch of only poison records as rejections and writes no window', async () => {
     const outcome = await processBatch(windowEvent([streamRecord('garbage', 1), streamRecord('{"v":1}', 2)], {}, true), options());
-    expect(outcome).toMatchObject({ readings: 0, rejected: 2, closed: { windowsWritten: 0, alertsPublished: 0 } });
+    expect(outcome).toMatchObject({ readings: 0, rejected: 2, closed: { windowsWritten: 0, alarmStepsApplied: 0 } });
     expect(await local.rows('SELECT count(*)::int AS n FROM quarantined_readings')).toEqual([{ n: 2 }]);
     expect(await aggregates()).toEqual([]);
   });

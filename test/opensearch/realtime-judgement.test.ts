@@ -1,6 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AlertPublisher } from '../../lambdas/batch/alerts.js';
+import { AlarmStore } from '../../lambdas/alarms/alarm-store.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
 import { processBatch } from '../../lambdas/batch/batch-processor.js';
 import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
@@ -251,10 +251,9 @@ describeWithOpenSearch('real-time and batch statuses for the same windows', () =
   const tail: Reading = { ...readings[0]!, instrumentId: 'TAIL', observedAt: T0 + WINDOWS * STEP + HOUR };
 
   it('gives every window the same judgement and every instrument the same status, whatever the arrival order in real time', async () => {
-    const alerts: AlertPublisher = { publish: async () => undefined };
     const batch = {
       store: new AuroraBatchStore(local.db, WINDOW_MS / 1000),
-      alerts,
+      alarms: new AlarmStore(local.db),
       windowSeconds: WINDOW_MS / 1000,
       allowedLatenessMs: 0,
     };
