@@ -249,6 +249,7 @@ export class PipelineStack extends Stack {
       escalationTiers: config.escalationTiers,
       reminderIntervalMinutes: config.reminderIntervalMinutes,
       siteTimeZone: config.siteTimeZone,
+      removalPolicy: stateful,
       metricsNamespace: namespace,
       logRetention,
     });

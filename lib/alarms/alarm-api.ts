@@ -69,7 +69,7 @@ export interface AlarmApiProps extends ServiceFunctionOptions {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
-  /** Of the access log group and its key. @default RemovalPolicy.DESTROY */
+  /** Of the access log group and its key (kept together: the log cannot be read without the key). @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
 }
 

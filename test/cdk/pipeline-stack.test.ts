@@ -672,6 +672,9 @@ describe('protection', () => {
       ['AWS::KMS::Key', 'BatchStoreKey'],
       ['AWS::KMS::Key', 'ReadingsKey'],
       ['AWS::SQS::Queue', 'QuarantineQueue'],
+      ['AWS::SQS::Queue', 'EscalationScheduleFailuresQueue'],
+      ['AWS::Logs::LogGroup', 'AlarmApiAccessLogs'],
+      ['AWS::KMS::Key', 'AlarmApiAccessLogKey'],
     ] as const) {
       expect(s.json.Resources[id(type, prefix)]?.DeletionPolicy, prefix).toBe('Retain');
     }

@@ -7,8 +7,8 @@ import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized
 
 /**
  * A production-like stage: a real source API with a key in Secrets Manager, a provisioned
- * stream, five-minute windows, three search nodes, scale-to-zero Aurora, subscriptions, and
- * deletion protection off. Synthesized once for every test here.
+ * stream, five-minute windows, three search nodes, scale-to-zero Aurora, subscriptions, two
+ * escalation tiers with contacts by level and no reminders, and deletion protection off. Synthesized once for every test here.
  */
 const PROD = {
   env: 'prod',
@@ -28,6 +28,9 @@ const PROD = {
   alertEmails: 'engineer@example.com,site@example.com',
   alertSms: '+61400111222',
   opsEmails: 'ops@example.com',
+  escalationTiers: '2',
+  reminderIntervalMinutes: '0',
+  escalationContacts: '1:action:+61400999888,2:alarm+action:lead@example.com,2:action:+61400333444',
 };
 
 let s: Synthesized;
@@ -93,19 +96,41 @@ describe('a production stage', () => {
     expect(props(id('AWS::RDS::DBCluster', 'BatchStoreCluster')).ServerlessV2ScalingConfiguration).toMatchObject({ MinCapacity: 0 });
   });
 
-  it('subscribes the alert emails and phone numbers to alerts, and the ops emails to operations', () => {
+  it('subscribes the alert emails and phone numbers to tier 1 for every level, each contact to its tier for its levels, and the ops emails to operations', () => {
     const subscriptions = logicalIds(s.json, 'AWS::SNS::Subscription').map((subscription) => props(subscription));
     const alerts = { Ref: id('AWS::SNS::Topic', 'AlertsTopic') };
+    const tier2 = { Ref: id('AWS::SNS::Topic', 'EscalationTier2') };
     const ops = { Ref: id('AWS::SNS::Topic', 'OpsNotificationsTopic') };
     expect(subscriptions).toEqual(
       expect.arrayContaining([
         { Protocol: 'email', Endpoint: 'engineer@example.com', TopicArn: alerts },
         { Protocol: 'email', Endpoint: 'site@example.com', TopicArn: alerts },
         { Protocol: 'sms', Endpoint: '+61400111222', TopicArn: alerts },
+        { Protocol: 'sms', Endpoint: '+61400999888', TopicArn: alerts, FilterPolicy: { level: ['action'] } },
+        { Protocol: 'email', Endpoint: 'lead@example.com', TopicArn: tier2, FilterPolicy: { level: ['alarm', 'action'] } },
+        { Protocol: 'sms', Endpoint: '+61400333444', TopicArn: tier2, FilterPolicy: { level: ['action'] } },
         { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: ops },
       ]),
     );
-    expect(subscriptions).toHaveLength(4);
+    expect(subscriptions).toHaveLength(7);
+  });
+
+  it('keeps one topic per configured tier and tells both alarm functions the tiers and that reminders are off', () => {
+    expect(logicalIds(s.json, 'AWS::SNS::Topic', 'EscalationTier')).toEqual([id('AWS::SNS::Topic', 'EscalationTier2')]);
+    const env = (functionPrefix: string) =>
+      (props(id('AWS::Lambda::Function', functionPrefix)).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env('EscalationHandlerFunction')).toMatchObject({
+      ESCALATION_TOPIC_ARNS: {
+        'Fn::Join': ['', [{ Ref: id('AWS::SNS::Topic', 'AlertsTopic') }, ',', { Ref: id('AWS::SNS::Topic', 'EscalationTier2') }]],
+      },
+      ESCALATION_TIERS: '2',
+      REMINDER_INTERVAL_MINUTES: '0',
+    });
+    expect(env('AlarmApiHandlerFunction')).toMatchObject({ ESCALATION_TIERS: '2', REMINDER_INTERVAL_MINUTES: '0' });
+    const deliveryAlarms = logicalIds(s.json, 'AWS::CloudWatch::Alarm').filter(
+      (alarm) => props(alarm).MetricName === 'NumberOfNotificationsFailed',
+    );
+    expect(deliveryAlarms).toHaveLength(2);
   });
 
   it('can be torn down when deletion protection is off: no termination protection, stateful resources deleted, a final database snapshot kept', () => {
@@ -118,6 +143,9 @@ describe('a production stage', () => {
       ['AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool'],
       ['AWS::KMS::Key', 'ReadingsKey'],
       ['AWS::SQS::Queue', 'QuarantineQueue'],
+      ['AWS::SQS::Queue', 'EscalationScheduleFailuresQueue'],
+      ['AWS::Logs::LogGroup', 'AlarmApiAccessLogs'],
+      ['AWS::KMS::Key', 'AlarmApiAccessLogKey'],
     ] as const) {
       expect(s.json.Resources[id(type, prefix)]?.DeletionPolicy, prefix).toBe('Delete');
     }
