@@ -35,6 +35,8 @@ export interface StoredRecord {
   readonly sequenceNumber: string;
   readonly partitionKey: string;
   readonly data: Buffer;
+  /** The emulator's approximate arrival time, epoch ms. */
+  readonly arrivalMs: number;
 }
 
 /** Every record in the stream, shard by shard from the trim horizon, each shard read to its end. */
@@ -61,6 +63,7 @@ export async function readAllRecords(client: KinesisClient, streamName: string):
           sequenceNumber: record.SequenceNumber ?? '',
           partitionKey: record.PartitionKey ?? '',
           data: Buffer.from(record.Data ?? new Uint8Array()),
+          arrivalMs: record.ApproximateArrivalTimestamp?.getTime() ?? 0,
         });
       }
       if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) break;

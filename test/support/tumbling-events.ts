@@ -2,6 +2,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { encodeReading } from '../../lambdas/domain/reading-codec.js';
 import type { Reading } from '../../lambdas/domain/reading.js';
 import type { TumblingWindowEvent } from '../../lambdas/shared/tumbling-window.js';
+import type { StoredRecord } from './kinesis.js';
 
 export const SHARD = 'shardId-000000000000';
 
@@ -25,6 +26,16 @@ export function streamRecord(payload: Reading | string, sequence: number, arriva
     invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
     awsRegion: 'us-east-1',
     eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/test',
+  };
+}
+
+/** A record read back from the stream, as Lambda delivers it: its own data, partition key, sequence number and arrival. */
+export function deliveredRecord(stored: StoredRecord): KinesisStreamRecord {
+  const record = streamRecord(stored.data.toString('utf8'), 0, stored.arrivalMs);
+  return {
+    ...record,
+    kinesis: { ...record.kinesis, partitionKey: stored.partitionKey, sequenceNumber: stored.sequenceNumber },
+    eventID: `${stored.shardId}:${stored.sequenceNumber}`,
   };
 }
 
