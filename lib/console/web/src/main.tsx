@@ -1,3 +1,4 @@
+import './styles.css';
 import { render } from 'preact';
 import { consoleConfigProblem, type ConsoleConfig } from '../../console-config.js';
 import { Console } from './console.js';

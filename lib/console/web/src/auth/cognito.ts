@@ -47,7 +47,8 @@ export async function completeCognitoSignIn(config: CognitoAuthConfig, url: URL)
   const pending = JSON.parse(raw) as Pending;
   const code = url.searchParams.get('code');
   if (!code) throw new Error('the sign-in answer has no code');
-  if (url.searchParams.get('state') !== pending.state) throw new Error('the sign-in answer does not match the request (state); sign in again');
+  if (url.searchParams.get('state') !== pending.state)
+    throw new Error('the sign-in answer does not match the request (state); sign in again');
   const response = await fetch(`${config.domain}/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

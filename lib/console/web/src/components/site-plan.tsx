@@ -43,7 +43,10 @@ export function SitePlan(props: SitePlanProps) {
   const shown = byId.get(hovered ?? selected ?? props.highlighted ?? '') ?? null;
 
   // The layer of symbols depends only on the data, so pointing and selecting redraw only the tooltip.
-  const layer = useMemo(() => instrumentLayer(placed, frame, props.zone, setHovered, props.onOpen), [placed, frame, props.zone, props.onOpen]);
+  const layer = useMemo(
+    () => instrumentLayer(placed, frame, props.zone, setHovered, props.onOpen),
+    [placed, frame, props.zone, props.onOpen],
+  );
 
   const onKeyDown = (event: KeyboardEvent) => {
     const current = byId.get(selected ?? '') ?? null;

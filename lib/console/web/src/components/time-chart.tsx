@@ -228,7 +228,13 @@ export function TimeChart(props: TimeChartProps) {
         ) : null}
         {[...labelled.values()].map((level) =>
           level.value < low || level.value > high ? null : (
-            <text key={`${level.direction}:${level.name}`} x={plot.right + 6} y={r(y(level.value))} dy="0.32em" fill={STATUS_COLOURS[level.name]}>
+            <text
+              key={`${level.direction}:${level.name}`}
+              x={plot.right + 6}
+              y={r(y(level.value))}
+              dy="0.32em"
+              fill={STATUS_COLOURS[level.name]}
+            >
               {statusLabel(level.name)} {props.formatValue(level.value)}
             </text>
           ),

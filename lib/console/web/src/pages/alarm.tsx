@@ -23,9 +23,7 @@ export function AlarmPage({ alarmId }: { alarmId: string }) {
       <p class="breadcrumb">
         <Link href={paths.alarms()}>Alarms</Link> /
       </p>
-      <h1 tabIndex={-1}>
-        Alarm on {alarm ? <Link href={paths.instrument(alarm.instrumentId)}>{alarm.instrumentId}</Link> : alarmId}
-      </h1>
+      <h1 tabIndex={-1}>Alarm on {alarm ? <Link href={paths.instrument(alarm.instrumentId)}>{alarm.instrumentId}</Link> : alarmId}</h1>
       <ProblemMessage error={detail.error} what="The alarm could not be loaded" />
       {alarm ? (
         <>
@@ -112,7 +110,9 @@ function AcknowledgeForm({ alarm, onDone }: { alarm: AlarmDetailView; onDone: ()
     setError(undefined);
     try {
       const answer = await api.acknowledge(alarm.alarmId, { note, ...(response.trim() ? { response } : {}) });
-      setDone(answer.outcome === 'acknowledged' ? `Acknowledged ${statusLabel(answer.acknowledgement.level)}.` : 'It was already acknowledged.');
+      setDone(
+        answer.outcome === 'acknowledged' ? `Acknowledged ${statusLabel(answer.acknowledgement.level)}.` : 'It was already acknowledged.',
+      );
       setNote('');
       setResponse('');
       onDone();

@@ -70,9 +70,7 @@ export function AlarmsPage() {
                   )}
                 </td>
                 <td>
-                  {alarm.lastAcknowledgement
-                    ? `${alarm.lastAcknowledgement.byName}, ${siteTime(alarm.lastAcknowledgement.at, zone)}`
-                    : '—'}
+                  {alarm.lastAcknowledgement ? `${alarm.lastAcknowledgement.byName}, ${siteTime(alarm.lastAcknowledgement.at, zone)}` : '—'}
                 </td>
               </tr>
             ))}

@@ -62,7 +62,9 @@ export function SitePlanPage() {
           <Legend />
         </div>
       ) : null}
-      {unplotted.length > 0 ? <p class="hint">Without a grid position, not on the plan: {unplotted.map((i) => i.instrumentId).join(', ')}.</p> : null}
+      {unplotted.length > 0 ? (
+        <p class="hint">Without a grid position, not on the plan: {unplotted.map((i) => i.instrumentId).join(', ')}.</p>
+      ) : null}
       {listed ? <InstrumentTable instruments={listed} onPoint={setHighlighted} /> : null}
     </section>
   );
