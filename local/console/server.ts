@@ -164,16 +164,14 @@ function proxy(request: IncomingMessage, response: ServerResponse, upstream: URL
       response.destroy(error);
       return;
     }
-    response
-      .writeHead(502, { 'content-type': 'application/problem+json' })
-      .end(
-        JSON.stringify({
-          type: 'about:blank',
-          title: 'Bad Gateway',
-          status: 502,
-          detail: `the local API at ${upstream.origin} did not answer: ${error.message}`,
-        }),
-      );
+    response.writeHead(502, { 'content-type': 'application/problem+json' }).end(
+      JSON.stringify({
+        type: 'about:blank',
+        title: 'Bad Gateway',
+        status: 502,
+        detail: `the local API at ${upstream.origin} did not answer: ${error.message}`,
+      }),
+    );
   });
   request.pipe(forwarded);
 }
