@@ -25,7 +25,8 @@ const INIT_ENVIRONMENT: Readonly<Record<string, string>> = {
   DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:000000000000:cluster:bench',
   DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
   DB_NAME: 'geotech',
-  ESCALATION_TOPIC_ARNS: 'arn:aws:sns:us-east-1:000000000000:bench-1,arn:aws:sns:us-east-1:000000000000:bench-2,arn:aws:sns:us-east-1:000000000000:bench-3',
+  ESCALATION_TOPIC_ARNS:
+    'arn:aws:sns:us-east-1:000000000000:bench-1,arn:aws:sns:us-east-1:000000000000:bench-2,arn:aws:sns:us-east-1:000000000000:bench-3',
   ACKNOWLEDGE_URL: 'https://alarms.example.com',
   OPENSEARCH_ENDPOINT: 'http://127.0.0.1:9',
   OPENSEARCH_AUTH: 'none',

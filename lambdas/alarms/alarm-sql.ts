@@ -25,6 +25,7 @@ SELECT e.instrument_id, i.instrument_type, i.unit, ${epochMs('e.window_start')} 
   e.trigger_alert, e.trigger_alarm, e.trigger_action, e.cause, e.change_value, e.rate_per_day,
   e.baseline_id, e.baseline_value, e.late,
   CASE WHEN e.withdrawn_at IS NULL THEN 'change' ELSE 'withdrawal' END AS pending,
+  (e.withdrawn_at IS NULL AND e.withdrawal_applied_at IS NOT NULL) AS restored,
   coalesce(s.status, 'normal') AS status_now
 FROM trigger_events e
 JOIN instruments i ON i.instrument_id = e.instrument_id
@@ -37,10 +38,16 @@ WHERE EXISTS (SELECT 1 FROM window_aggregates w
 ORDER BY (e.withdrawn_at IS NULL), e.window_start, e.instrument_id, e.from_status, e.to_status
 LIMIT :limit`;
 
-/** The open alarms of some instruments, locked for the rest of the transaction. */
-export const LOCK_OPEN_ALARMS = `
+/**
+ * The current alarm of some instruments, locked for the rest of the transaction: the open
+ * one, else the one found last (a change is applied to it, so a replay is recognised).
+ */
+export const LOCK_CURRENT_ALARMS = `
 SELECT a.alarm_id FROM alarms a
-WHERE a.state = 'open' AND a.instrument_id IN (${idsIn('instrument_id')})
+WHERE a.alarm_id IN (
+  SELECT DISTINCT ON (b.instrument_id) b.alarm_id FROM alarms b
+  WHERE b.instrument_id IN (${idsIn('instrument_id')})
+  ORDER BY b.instrument_id, (b.state = 'open') DESC, b.found_at DESC, b.alarm_id DESC)
 ORDER BY a.alarm_id
 FOR UPDATE`;
 
@@ -54,9 +61,8 @@ FOR UPDATE`;
 /** One alarm, locked for the rest of the transaction. */
 export const LOCK_ALARM = `SELECT a.alarm_id FROM alarms a WHERE a.alarm_id = :alarm_id FOR UPDATE`;
 
-/** The alarm ids taken by an instrument's alarms opened at one window: `<id>`, `<id>#2`, … */
-export const SELECT_ALARM_IDS_LIKE = `
-SELECT a.alarm_id FROM alarms a WHERE a.alarm_id = :alarm_id OR a.alarm_id LIKE :alarm_id || '#%'`;
+/** The alarm ids that start like a new one's: `<id>`, `<id>~2`, … */
+export const SELECT_ALARM_IDS_STARTING = `SELECT a.alarm_id FROM alarms a WHERE starts_with(a.alarm_id, :alarm_id)`;
 
 export const SELECT_ALARMS = `
 SELECT ${ALARM_COLUMNS} FROM alarms a WHERE a.alarm_id IN (${idsIn('alarm_id')}) ORDER BY a.alarm_id`;

@@ -12,7 +12,7 @@ import {
 } from '../domain/alarms.js';
 import type { DueNotification, NotificationKind } from '../domain/escalation.js';
 import type { InstrumentType } from '../domain/instrument-types.js';
-import { planFor, type ResponsePlanEntry, type ResponsePlanRule, type ResponsePlanScope } from '../domain/response-plans.js';
+import { describeScope, planFor, type ResponsePlanEntry, type ResponsePlanRule, type ResponsePlanScope } from '../domain/response-plans.js';
 import type { BandKey } from '../domain/status-machine.js';
 import type { TriggerStatus } from '../domain/trigger-levels.js';
 import type { SqlDatabase, SqlSession } from '../db/sql-client.js';
@@ -25,7 +25,7 @@ import {
   LIST_ALARMS,
   LOCK_ALARM,
   LOCK_ALARMS_WITH_CHANGES,
-  LOCK_OPEN_ALARMS,
+  LOCK_CURRENT_ALARMS,
   LOCK_RESPONSE_PLANS,
   MARK_CHANGES_APPLIED,
   MARK_NOTIFICATIONS_DONE,
@@ -34,7 +34,7 @@ import {
   RECORD_SENT,
   REOPEN_NOTIFICATIONS,
   SELECT_ACKNOWLEDGEMENTS,
-  SELECT_ALARM_IDS_LIKE,
+  SELECT_ALARM_IDS_STARTING,
   SELECT_ALARMS,
   SELECT_ALARMS_NEEDING_NOTIFICATION,
   SELECT_AUDIT,
@@ -180,7 +180,8 @@ export class AlarmStore {
    * (withdrawals first), a page per transaction: each opens, escalates, de-escalates or
    * clears its instrument's alarm, appends the step and its audit row, and marks the change
    * applied. A replayed change (its key already in the alarm's history) changes nothing.
-   * A change withdrawn after it was applied makes its alarm take the instrument's status now.
+   * A change withdrawn after it was applied makes its alarm take the instrument's status now;
+   * one found again after that is applied as a new change.
    */
   async applyPendingChanges(shardId: string, limit = CHANGES_PER_PAGE): Promise<AlarmChangesApplied> {
     let total = NO_ALARM_CHANGES;
@@ -200,9 +201,9 @@ export class AlarmStore {
     if (rows.length === 0) return { rows: 0, marked: 0, applied: NO_ALARM_CHANGES };
     const now = this.now();
     const instruments = [...new Set(rows.map((r) => r.instrument_id))].map((instrument_id) => ({ instrument_id }));
-    const withdrawnKeys = rows.filter((r) => r.pending === 'withdrawal').map((r) => ({ change_key: changeKeyOf(r) }));
+    const withdrawnKeys = rows.filter((r) => r.pending === 'withdrawal' || r.restored).map((r) => ({ change_key: changeKeyOf(r) }));
     const lockedIds = new Set(
-      (await session.query<{ alarm_id: string }>(LOCK_OPEN_ALARMS, { ids: { json: instruments } })).map((r) => r.alarm_id),
+      (await session.query<{ alarm_id: string }>(LOCK_CURRENT_ALARMS, { ids: { json: instruments } })).map((r) => r.alarm_id),
     );
     if (withdrawnKeys.length > 0)
       for (const r of await session.query<{ alarm_id: string }>(LOCK_ALARMS_WITH_CHANGES, { ids: { json: withdrawnKeys } }))
@@ -224,19 +225,20 @@ export class AlarmStore {
       const change = changeFromRow(row, now);
       if (row.pending === 'withdrawal') {
         withdrawals.push(changeKeyRow(row));
-        const target = work.holding(change.changeKey);
-        // A withdrawal of a change in a cleared alarm while another is open: the open one already follows the status.
-        if (!target || (target.state !== 'open' && work.open(row.instrument_id))) continue;
+        const holder = work.holding(change.changeKey);
+        if (!holder) continue; // The change made no step (it left its alarm's level as it was).
+        // A cleared alarm is not reopened while the instrument has another open: that one takes the status now.
+        const target = holder.state === 'cleared' ? (work.open(row.instrument_id) ?? holder) : holder;
         const { alarm, step } = applyWithdrawal(target, change, row.status_now, now);
-        record(alarm, step);
+        if (alarm !== target) record(alarm, step);
         continue;
       }
       applied.push(changeKeyRow(row));
-      const open = work.open(row.instrument_id) ?? null;
-      const result = applyChange(open, change);
+      const current = work.current(row.instrument_id);
+      const result = applyChange(current, row.restored ? restoredChange(change, work) : change);
       if (!result.alarm || !result.step) continue;
-      const alarm = open === null ? await this.freshAlarmId(session, result.alarm, work) : result.alarm;
-      record(alarm, result.step);
+      const opened = result.alarm.alarmId !== current?.alarmId;
+      record(opened ? await this.freshAlarmId(session, result.alarm, work) : result.alarm, result.step);
     }
 
     await saveAlarms(session, work.changed(), now);
@@ -250,18 +252,19 @@ export class AlarmStore {
   }
 
   /**
-   * A new alarm's id, unless an earlier alarm of the instrument opened at the same window
-   * has it (a change withdrawn and found again): then `<id>#2`, `#3`, …
+   * A new alarm with the id the domain gave it, unless an older alarm of the instrument (not
+   * its latest, which the domain looked at) already has that id: then the next free `~n`.
    */
   private async freshAlarmId(session: SqlSession, alarm: Alarm, work: AlarmWork): Promise<Alarm> {
+    const base = alarm.alarmId.replace(/~\d+$/, '');
     const taken = new Set([
-      ...(await session.query<{ alarm_id: string }>(SELECT_ALARM_IDS_LIKE, { alarm_id: alarm.alarmId })).map((r) => r.alarm_id),
+      ...(await session.query<{ alarm_id: string }>(SELECT_ALARM_IDS_STARTING, { alarm_id: base })).map((r) => r.alarm_id),
       ...work.ids(),
     ]);
     if (!taken.has(alarm.alarmId)) return alarm;
     let n = 2;
-    while (taken.has(`${alarm.alarmId}#${n}`)) n += 1;
-    return { ...alarm, alarmId: `${alarm.alarmId}#${n}` };
+    while (taken.has(`${base}~${n}`)) n += 1;
+    return { ...alarm, alarmId: `${base}~${n}` };
   }
 
   /** Open alarms, and cleared ones whose notifications are not yet finished, with their history. */
@@ -529,40 +532,48 @@ export class AlarmStore {
 /** The alarms a page reads and changes, by id, with the open one per instrument. */
 class AlarmWork {
   private readonly before = new Map<string, Alarm>();
-  private readonly current = new Map<string, Alarm>();
+  private readonly alarms = new Map<string, Alarm>();
   private readonly touched = new Set<string>();
 
   constructor(loaded: readonly Alarm[]) {
     for (const alarm of loaded) {
       this.before.set(alarm.alarmId, alarm);
-      this.current.set(alarm.alarmId, alarm);
+      this.alarms.set(alarm.alarmId, alarm);
     }
   }
 
   open(instrumentId: string): Alarm | undefined {
-    for (const alarm of this.current.values()) if (alarm.instrumentId === instrumentId && alarm.state === 'open') return alarm;
+    for (const alarm of this.alarms.values()) if (alarm.instrumentId === instrumentId && alarm.state === 'open') return alarm;
     return undefined;
+  }
+
+  /** The instrument's open alarm, else the one found last (the domain recognises a replay by its history), else null. */
+  current(instrumentId: string): Alarm | null {
+    const open = this.open(instrumentId);
+    if (open) return open;
+    const all = [...this.alarms.values()].filter((a) => a.instrumentId === instrumentId);
+    return all.sort((a, b) => b.foundAt - a.foundAt || (a.alarmId < b.alarmId ? 1 : -1))[0] ?? null;
   }
 
   /** The alarm whose history holds a change (other than as a withdrawal), the open one first. */
   holding(changeKey: string): Alarm | undefined {
-    const holders = [...this.current.values()].filter((a) =>
+    const holders = [...this.alarms.values()].filter((a) =>
       a.history.some((step) => step.kind !== 'withdrawn' && step.change.changeKey === changeKey),
     );
     return holders.find((a) => a.state === 'open') ?? holders.sort((a, b) => b.openedAt - a.openedAt)[0];
   }
 
   ids(): string[] {
-    return [...this.current.keys()];
+    return [...this.alarms.keys()];
   }
 
   update(alarm: Alarm): void {
-    this.current.set(alarm.alarmId, alarm);
+    this.alarms.set(alarm.alarmId, alarm);
     this.touched.add(alarm.alarmId);
   }
 
   changed(): Array<{ before: Alarm | null; after: Alarm }> {
-    return [...this.touched].map((id) => ({ before: this.before.get(id) ?? null, after: this.current.get(id)! }));
+    return [...this.touched].map((id) => ({ before: this.before.get(id) ?? null, after: this.alarms.get(id)! }));
   }
 }
 
@@ -585,6 +596,8 @@ interface PendingChangeRow {
   baseline_value: number | null;
   late: boolean;
   pending: 'change' | 'withdrawal';
+  /** A change found again after its withdrawal was applied. */
+  restored: boolean;
   status_now: TriggerStatus;
 }
 
@@ -686,6 +699,18 @@ interface ResponsePlanRow {
 /** The key a change is known by everywhere: `<instrument>@<window start, epoch ms>:<from>-<to>`. */
 function changeKeyOf(row: Pick<PendingChangeRow, 'instrument_id' | 'window_start_ms' | 'from_status' | 'to_status'>): string {
   return `${row.instrument_id}@${Number(row.window_start_ms)}:${row.from_status}-${row.to_status}`;
+}
+
+/**
+ * A change found again after its withdrawal was applied to its alarm: applied as a new
+ * change (`<key>~restored-<n>`, n counting its withdrawals), since its key is in the alarm's
+ * history already and would read as a replay.
+ */
+function restoredChange(change: ConfirmedChange, work: AlarmWork): ConfirmedChange {
+  const withdrawals = work
+    .holding(change.changeKey)
+    ?.history.filter((s) => s.kind === 'withdrawn' && s.change.changeKey === change.changeKey);
+  return { ...change, changeKey: `${change.changeKey}~restored-${Math.max(1, withdrawals?.length ?? 0)}` };
 }
 
 function changeKeyRow(row: PendingChangeRow) {
@@ -967,10 +992,6 @@ function scopeText(scope: ResponsePlanScope): string {
   if (scope.kind === 'type') return scope.instrumentType;
   if (scope.kind === 'instrument') return scope.instrumentId;
   return '';
-}
-
-function describeScope(scope: ResponsePlanScope): string {
-  return scope.kind === 'default' ? 'the site default' : `${scope.kind} ${scopeText(scope)}`;
 }
 
 function ruleKey(scope: ResponsePlanScope, level: AlarmLevel): string {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { timeZoneName } from '../db/site-settings.js';
-import { DEFAULT_ESCALATION_POLICY, type EscalationPolicy } from '../domain/escalation.js';
+import { DEFAULT_ESCALATION_POLICY, MAX_REMINDER_INTERVAL_MINUTES, MAX_TIERS, type EscalationPolicy } from '../domain/escalation.js';
 import { DEFAULT_SITE_TIME_ZONE } from '../domain/site-time.js';
 import { ConfigError } from '../shared/config-error.js';
 import {
@@ -26,9 +26,6 @@ export interface EscalationConfig {
   readonly acknowledgeUrl: string;
 }
 
-export const MAX_ESCALATION_TIERS = 5;
-export const MAX_REMINDER_INTERVAL_MINUTES = 1440;
-
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 const topicArnList = requiredText('the SNS topic ARN of each tier, tier 1 first, comma-separated').check(
@@ -47,7 +44,7 @@ const topicArnList = requiredText('the SNS topic ARN of each tier, tier 1 first,
 const EnvironmentSchema = z.object({
   ...dataApiTargetVariables,
   ESCALATION_TOPIC_ARNS: topicArnList,
-  ESCALATION_TIERS: unsetWhenBlank(z._default(wholeNumber('tiers', 1, MAX_ESCALATION_TIERS), DEFAULT_ESCALATION_POLICY.tiers)),
+  ESCALATION_TIERS: unsetWhenBlank(z._default(wholeNumber('tiers', 1, MAX_TIERS), DEFAULT_ESCALATION_POLICY.tiers)),
   REMINDER_INTERVAL_MINUTES: unsetWhenBlank(
     z._default(wholeNumber('minutes', 0, MAX_REMINDER_INTERVAL_MINUTES), DEFAULT_ESCALATION_POLICY.reminderIntervalMinutes),
   ),

@@ -1,7 +1,7 @@
 import { formatNotification } from '../domain/alarm-messages.js';
-import type { AlarmLevel } from '../domain/alarms.js';
-import { dueNotifications, type EscalationPolicy } from '../domain/escalation.js';
-import { planFor } from '../domain/response-plans.js';
+import type { Alarm, AlarmLevel } from '../domain/alarms.js';
+import { dueNotifications, type DueNotification, type EscalationPolicy } from '../domain/escalation.js';
+import { planOf, type ResponsePlanEntry } from '../domain/response-plans.js';
 import type { AlarmStore } from './alarm-store.js';
 import type { NotificationChannel, NotificationMessage } from './notification-channels.js';
 
@@ -56,7 +56,7 @@ export async function runEscalation(run: EscalationRun): Promise<EscalationOutco
   let skipped = 0;
   const done: string[] = [];
   for (const alarm of alarms) {
-    const plan = (level: AlarmLevel) => planFor(rules, alarm.instrumentType, alarm.instrumentId, level);
+    const plan = planOf(rules, alarm.instrumentType, alarm.instrumentId);
     const notifications = dueNotifications(alarm, plan, run.policy, claimed, now);
     if (notifications.length === 0 && alarm.state === 'cleared') done.push(alarm.alarmId);
     for (const notification of notifications) {
@@ -65,37 +65,45 @@ export async function runEscalation(run: EscalationRun): Promise<EscalationOutco
         skipped += 1;
         continue;
       }
-      const channel = run.channelForTier(notification.tier);
-      const text = formatNotification(notification, alarm, plan(notification.level), {
-        siteTimeZone: run.siteTimeZone,
-        acknowledgeUrl: run.acknowledgeUrl,
-      });
-      const message: NotificationMessage = {
-        notificationId: notification.notificationId,
-        tier: notification.tier,
-        level: notification.level,
-        kind: notification.kind,
-        instrumentId: alarm.instrumentId,
-        instrumentType: alarm.instrumentType,
-        subject: text.subject,
-        body: text.body,
-        sms: text.sms,
-      };
+      let channelName = `tier ${notification.tier}`;
       let messageId: string;
       try {
-        ({ messageId } = await channel.send(message));
+        const channel = run.channelForTier(notification.tier);
+        channelName = channel.name;
+        ({ messageId } = await channel.send(messageFor(notification, alarm, plan, run, now)));
       } catch (error) {
         failed += 1;
-        const state = await run.store.recordFailed(notification.notificationId, channel.name, describeError(error));
+        const state = await run.store.recordFailed(notification.notificationId, channelName, describeError(error));
         if (state === 'abandoned') abandoned += 1;
         continue;
       }
-      await run.store.recordSent(notification.notificationId, channel.name, messageId);
+      await run.store.recordSent(notification.notificationId, channelName, messageId);
       sent += 1;
     }
   }
   if (done.length > 0) await run.store.markNotificationsDone(done);
   return { alarms: alarms.length, due, sent, failed, abandoned, skipped };
+}
+
+function messageFor(
+  notification: DueNotification,
+  alarm: Alarm,
+  plan: (level: AlarmLevel) => ResponsePlanEntry,
+  run: EscalationRun,
+  now: number,
+): NotificationMessage {
+  const text = formatNotification(notification, alarm, plan, { siteTimeZone: run.siteTimeZone, acknowledgeUrl: run.acknowledgeUrl, now });
+  return {
+    notificationId: notification.notificationId,
+    tier: notification.tier,
+    level: notification.level,
+    kind: notification.kind,
+    instrumentId: alarm.instrumentId,
+    instrumentType: alarm.instrumentType,
+    subject: text.subject,
+    body: text.body,
+    sms: text.sms,
+  };
 }
 
 function describeError(error: unknown): string {

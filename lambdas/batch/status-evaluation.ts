@@ -1,7 +1,7 @@
 import { isBaseline, type Baseline } from '../domain/baselines.js';
-import { INSTRUMENT_TYPE_SPECS, type InstrumentType } from '../domain/instrument-types.js';
+import type { InstrumentType } from '../domain/instrument-types.js';
 import { beyondLateHorizon, reevaluate, type LateStatusChange } from '../domain/reevaluation.js';
-import type { BandKey, ConfirmedBy, StatusChange, StatusMachineState, UnconfirmedSpike, WindowFacts } from '../domain/status-machine.js';
+import type { BandKey, StatusChange, StatusMachineState, UnconfirmedSpike, WindowFacts } from '../domain/status-machine.js';
 import type { TriggerLevels, TriggerStatus } from '../domain/trigger-levels.js';
 import type { TriggerRule } from '../domain/trigger-rules.js';
 import type { SqlSession } from '../db/sql-client.js';

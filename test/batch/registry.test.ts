@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AlarmStore } from '../../lambdas/alarms/alarm-store.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
 import { processBatch } from '../../lambdas/batch/batch-processor.js';
 import { InstrumentRegistry, RegistryError } from '../../lambdas/batch/registry.js';
@@ -11,7 +12,7 @@ const T0 = Date.parse('2026-03-01T00:00:00Z');
 let local: LocalBatchDatabase;
 
 async function run(means: readonly number[], from = 0, arrival = T0 + 1_000_000): Promise<void> {
-  const deps = { store: new AuroraBatchStore(local.db, 10), alerts: { publish: async () => {} }, windowSeconds: 10, allowedLatenessMs: 0 };
+  const deps = { store: new AuroraBatchStore(local.db, 10), alarms: new AlarmStore(local.db), windowSeconds: 10, allowedLatenessMs: 0 };
   const records = means.map((mean, k) =>
     streamRecord(piezometerReading('BH-R', T0 + (from + k) * 10_000 + 1_000, mean), from + k, arrival),
   );

@@ -9,6 +9,8 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOutbox } from '../../lambdas/alarms/notification-channels.js';
+import { encodeReading } from '../../lambdas/domain/reading-codec.js';
 import { parseIsoInstant } from '../../lambdas/domain/timestamps.js';
 import { MemoryCheckpointStore } from '../../local/esm/checkpoint-store.js';
 import { LocalEventSourceMapping } from '../../local/esm/event-source-mapping.js';
@@ -98,6 +100,10 @@ beforeAll(async () => {
     recordServed: true,
     realtime: 'off',
     siteTimeZone: 'Australia/Perth',
+    contacts: [{ tier: 1, levels: ['alert', 'alarm', 'action'], to: 'oncall@example.com' }],
+    responsePlans: [
+      { scope: { kind: 'default' }, level: 'alarm', entry: { response: 'Call the designer', limitMinutes: 1, noteRequired: true } },
+    ],
   });
   kinesis = kinesisClientFor(pipeline.kinesisEndpoint);
 });
@@ -234,5 +240,59 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
       'SELECT sum(reading_count)::int AS total FROM window_aggregates',
     );
     expect(windowTotal!.total).toBe(servedItems);
+  });
+
+  it('applies status changes to alarms and sends their notifications to the outbox file, counted in the summary', async () => {
+    expect(await pipeline.alarms.responsePlanRules()).toEqual([
+      { scope: { kind: 'default' }, level: 'alarm', entry: { response: 'Call the designer', limitMinutes: 1, noteRequired: true } },
+    ]);
+    // A piezometer of its own, one reading per 2-s window: baseline 100 kPa, three windows at +60 kPa (Alarm), then 100.
+    const start = Math.floor((Date.now() - 10 * 60_000) / 2_000) * 2_000;
+    const means = [100, 100, 100, 100, 100, 160, 160, 160, 100, 100, 100];
+    const readings = means.map((value, k) => ({
+      instrumentId: 'PZ-LOCAL',
+      type: 'piezometer' as const,
+      value,
+      observedAt: start + k * 2_000 + 500,
+      surfaceLevel: null,
+      northing: null,
+      easting: null,
+    }));
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: pipeline.streamName,
+        Records: readings.map((r) => ({ Data: Buffer.from(encodeReading(r)), PartitionKey: r.instrumentId })),
+      }),
+    );
+    await pipeline.drain();
+    const [alarm] = (await pipeline.alarms.listAlarms({ instrumentId: 'PZ-LOCAL' })).alarms;
+    expect(alarm).toMatchObject({ state: 'cleared', level: 'alarm', openedAt: start + 6 * 2_000 });
+    expect(alarm!.history.map((step) => step.kind)).toEqual(['opened', 'cleared']);
+
+    const outbox = await readOutbox(pipeline.outboxPath);
+    const own = outbox.filter((entry) => entry.instrumentId === 'PZ-LOCAL');
+    expect(own.map((entry) => [entry.kind, entry.tier, entry.to])).toEqual([
+      ['opened', 1, ['oncall@example.com']],
+      ['cleared', 1, ['oncall@example.com']],
+    ]);
+    expect(own[0]!.body).toContain('Call the designer');
+    expect(pipeline.newNotifications().map((n) => n.notificationId)).toEqual(expect.arrayContaining(own.map((e) => e.notificationId)));
+
+    // The run's counts, against what the database and the outbox file hold (the data directory was new).
+    const { alarms } = await pipeline.summary();
+    const [held] = await pipeline.database.query<{ opened: number; cleared: number }>(
+      "SELECT count(*)::int AS opened, count(*) FILTER (WHERE state = 'cleared')::int AS cleared FROM alarms",
+    );
+    expect(alarms.opened).toBe(held!.opened);
+    expect(alarms.cleared).toBeGreaterThanOrEqual(held!.cleared);
+    expect(alarms.notificationsSent).toBe(outbox.length);
+    expect(alarms.tierEscalations).toBe(outbox.filter((entry) => entry.kind === 'tier').length);
+    expect(alarms.reminders).toBe(0);
+    // Nothing is sent twice by another run.
+    await pipeline.escalateNow();
+    expect((await readOutbox(pipeline.outboxPath)).length).toBeGreaterThanOrEqual(outbox.length);
+    expect(new Set((await readOutbox(pipeline.outboxPath)).map((e) => e.notificationId)).size).toBe(
+      (await readOutbox(pipeline.outboxPath)).length,
+    );
   });
 });
