@@ -24,6 +24,7 @@ export async function benchPipeline(): Promise<Metric[]> {
     kinesisPort: 0,
     dataApiPort: 0,
     psqlPort: 0,
+    apiPort: 0,
     instrumentsPerType: 1,
     shards: 4,
     tumblingWindowSeconds: 5,

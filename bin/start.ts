@@ -17,6 +17,7 @@ import { describeProbe } from '../lambdas/poller/probe.js';
 import { DEFAULT_ESCALATION_POLICY } from '../lambdas/domain/escalation.js';
 import { readContactsFile } from '../local/escalation-contacts.js';
 import { readResponsePlansFile } from '../local/response-plans-file.js';
+import { DEFAULT_USERS_FILE } from '../local/api/sign-in.js';
 import type { EndpointFailure } from '../lambdas/poller/source-client.js';
 
 const HELP = `usage: npm start [-- options]
@@ -24,7 +25,8 @@ const HELP = `usage: npm start [-- options]
 Runs the pipeline locally: the source-API simulator, kinesis-local with the stream,
 embedded PostgreSQL (PGlite) behind a local RDS Data API endpoint, the poller on its
 schedule, and the batch and real-time processors each behind its own local event source
-mapping with tumbling windows (the real-time one when OpenSearch is available).
+mapping with tumbling windows (the real-time one when OpenSearch is available), the
+escalation function on a timer, and the alarm API with a local sign-in stand-in.
 Ctrl-C stops cleanly; starting again resumes from the checkpoint in the data directory.
 
 options:
@@ -34,6 +36,8 @@ options:
   --kinesis-port <n>           Kinesis emulator, plain HTTP (default ${DEFAULT_PIPELINE_OPTIONS.kinesisPort})
   --data-api-port <n>          local RDS Data API endpoint (default ${DEFAULT_PIPELINE_OPTIONS.dataApiPort})
   --psql-port <n>              embedded database over the PostgreSQL protocol (default ${DEFAULT_PIPELINE_OPTIONS.psqlPort})
+  --api-port <n>               the alarm API (npm run alarms talks to it; default ${DEFAULT_PIPELINE_OPTIONS.apiPort})
+  --users-file <file.json>     users, passwords and groups of the alarm API's local sign-in (default ${DEFAULT_USERS_FILE})
   --source-url <url>           poll this instrument API instead of starting the simulator (its history mode when it has one)
   --source-paths <a,b,...>     paths polled beneath the source (default ${DEFAULT_SOURCE_PATHS.join(',')})
   --history auto|on|off        the poller's history mode: auto uses it where the source has it (default auto)
@@ -117,6 +121,8 @@ function readOptions(argv: string[]): ParsedOptions | 'help' {
       'kinesis-port': { type: 'string' },
       'data-api-port': { type: 'string' },
       'psql-port': { type: 'string' },
+      'api-port': { type: 'string' },
+      'users-file': { type: 'string' },
       seed: { type: 'string' },
       'instruments-per-type': { type: 'string' },
       'fault-rate': { type: 'string' },
@@ -170,6 +176,8 @@ function readOptions(argv: string[]): ParsedOptions | 'help' {
       kinesisPort: port('kinesis-port', d.kinesisPort),
       dataApiPort: port('data-api-port', d.dataApiPort),
       psqlPort: port('psql-port', d.psqlPort),
+      apiPort: port('api-port', d.apiPort),
+      ...(values['users-file'] === undefined ? {} : { usersFile: values['users-file'] }),
       seed: values.seed ?? d.seed,
       ...(instruments ? { instrumentsPerType: instruments } : {}),
       faultRate: numberOption(values, 'fault-rate', d.faultRate, (n) => n >= 0 && n <= 1, 'a rate from 0 to 1'),
@@ -281,6 +289,10 @@ async function main(): Promise<number> {
   console.log(`  data directory         ${pipeline.dataDir}`);
   console.log(`  site time zone         ${pipeline.siteTimeZone} (report days are its local days)`);
   console.log(`  notification outbox    ${pipeline.outboxPath} (every escalation tier)`);
+  console.log(
+    `  alarm API              ${pipeline.alarmApi.url}  (npm run alarms -- list; sign-in stand-in, users in ${pipeline.alarmApi.usersFile}: ` +
+      `${pipeline.alarmApi.users.map((user) => `${user.username} (${user.groups.join(', ')})`).join(', ')})`,
+  );
   console.log(
     pipeline.realtimeSink.on
       ? `  OpenSearch (real-time) ${pipeline.realtimeSink.url}${pipeline.realtimeSink.source === 'started' ? ' (started from the cached distribution)' : ''}`

@@ -5,6 +5,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { AlarmStore } from '../lambdas/alarms/alarm-store.js';
 import { runEscalation, type EscalationOutcome } from '../lambdas/alarms/escalation.js';
 import { OutboxFileChannel, type NotificationChannel, type NotificationMessage } from '../lambdas/alarms/notification-channels.js';
+import { createApiHandler } from '../lambdas/api/api-handler.js';
 import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
 import { createBatchHandler, type BatchHandler } from '../lambdas/batch/batch-handler.js';
 import { runMigrations } from '../lambdas/db/migrate.js';
@@ -39,6 +40,7 @@ import {
   startPsqlSocket,
   type DataApiServer,
 } from './data-api/index.js';
+import { startLocalAlarmApi, type LocalAlarmApi } from './api/local-alarm-api.js';
 import { DatabaseQuarantineSink } from './database-quarantine.js';
 import { FileCursorStore } from './file-cursor-store.js';
 import { FileCheckpointStore } from './esm/checkpoint-store.js';
@@ -117,8 +119,12 @@ export interface LocalPipelineOptions {
   readonly contacts?: readonly EscalationContact[];
   /** Response plan rules written to the database at start (the full list, replacing what is there). Default: left as they are. */
   readonly responsePlans?: readonly ResponsePlanRule[];
-  /** Base URL notifications give for acknowledging (the alarms API). Default `http://127.0.0.1:8072`. */
-  readonly acknowledgeUrl: string;
+  /** Base URL notifications give for acknowledging. Default: the local alarm API's URL. */
+  readonly acknowledgeUrl?: string;
+  /** Port of the local alarm API (the API function behind a stand-in for the HTTP API and its sign-in). Default 8072. */
+  readonly apiPort: number;
+  /** Users, passwords and groups of the local sign-in stand-in. Default `local/users.json`. */
+  readonly usersFile?: string;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
@@ -138,7 +144,7 @@ export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
   siteTimeZone: DEFAULT_SITE_TIME_ZONE,
   escalationIntervalSeconds: 10,
   escalationPolicy: DEFAULT_ESCALATION_POLICY,
-  acknowledgeUrl: 'http://127.0.0.1:8072',
+  apiPort: 8072,
 };
 
 /** Counters of one run; `readingsPolled = readingsAccepted + readingsRejected`. */
@@ -202,6 +208,8 @@ export interface LocalPipeline {
   readonly batchHandler: BatchHandler;
   /** The alarm lifecycle's store, on the same database. */
   readonly alarms: AlarmStore;
+  /** The local alarm API: its URL, and the users file its sign-in stand-in reads. */
+  readonly alarmApi: { readonly url: string; readonly usersFile: string; readonly users: LocalAlarmApi['users'] };
   /** The JSONL file every tier's notifications are written to. */
   readonly outboxPath: string;
   /** One run of the escalation function now, outside its timer. */
@@ -256,8 +264,10 @@ class Closers {
  * stream, embedded PostgreSQL with the schema behind a local Data API endpoint (and a
  * PostgreSQL-protocol port), the poller on its schedule, and one local event source
  * mapping per processor driving the same handlers the functions run: the batch processor
- * always, the real-time processor when OpenSearch is available. Every handler is built
- * by its factory with its dependencies given; nothing is passed through the environment.
+ * always, the real-time processor when OpenSearch is available; the escalation function
+ * on its timer, and the alarm API function behind the local HTTP API (with the sign-in
+ * stand-in) on the same database. Every handler is built by its factory with its
+ * dependencies given; nothing is passed through the environment.
  */
 export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions> = {}): Promise<LocalPipeline> {
   const options: LocalPipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...overrides };
@@ -278,6 +288,18 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     const processors = new ProcessorMappings(options, dataDir, kinesis);
     const alarms = new AlarmStore(batchStore.database);
     if (options.responsePlans) await alarms.putResponsePlanRules(options.responsePlans, LOCAL_PLAN_ACTOR);
+    const alarmApi = await startLocalAlarmApi({
+      handler: createApiHandler({
+        alarms,
+        policy: options.escalationPolicy,
+        siteTimeZone: options.siteTimeZone,
+        logger: localLogger(SERVICE_NAMES.alarmApi),
+      }),
+      dataDir,
+      port: options.apiPort,
+      ...(options.usersFile === undefined ? {} : { usersFile: options.usersFile }),
+    });
+    closers.add(() => alarmApi.close());
     const batchHandler = createBatchHandler({
       store: batchStore.store,
       alarms,
@@ -315,6 +337,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       batchMapping,
       realtimeMapping,
       alarms,
+      alarmApi,
       poller,
       source,
       failures,
@@ -331,6 +354,7 @@ async function assertPortsFree(options: LocalPipelineOptions): Promise<void> {
   await assertPortFree(options.kinesisPort, '--kinesis-port');
   await assertPortFree(options.dataApiPort, '--data-api-port');
   await assertPortFree(options.psqlPort, '--psql-port');
+  await assertPortFree(options.apiPort, '--api-port');
 }
 
 function localLogger(service: ServiceName): Logger {
@@ -518,6 +542,7 @@ interface RunningParts {
   readonly batchMapping: LocalEventSourceMapping;
   readonly realtimeMapping: LocalEventSourceMapping | undefined;
   readonly alarms: AlarmStore;
+  readonly alarmApi: LocalAlarmApi;
   readonly poller: Poller;
   readonly source: LocalSource;
   readonly failures: { latest: readonly EndpointFailure[] };
@@ -563,6 +588,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
     database,
     batchHandler: parts.batchHandler,
     alarms: parts.alarms,
+    alarmApi: { url: parts.alarmApi.url, usersFile: parts.alarmApi.usersFile, users: parts.alarmApi.users },
     outboxPath: escalation.outboxPath,
     escalateNow: () => escalation.runOnce(),
     newNotifications: () => escalation.takeSent(),
@@ -662,7 +688,7 @@ class LocalEscalation {
         channelForTier: () => this.channel,
         policy: options.escalationPolicy,
         siteTimeZone: options.siteTimeZone,
-        acknowledgeUrl: options.acknowledgeUrl,
+        acknowledgeUrl: options.acknowledgeUrl ?? this.parts.alarmApi.url,
       }),
     );
     this.running = run.catch(() => undefined);

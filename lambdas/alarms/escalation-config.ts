@@ -41,14 +41,25 @@ const topicArnList = requiredText('the SNS topic ARN of each tier, tier 1 first,
   }),
 );
 
-const EnvironmentSchema = z.object({
-  ...dataApiTargetVariables,
-  ESCALATION_TOPIC_ARNS: topicArnList,
+/**
+ * ESCALATION_TIERS (default 3) and REMINDER_INTERVAL_MINUTES (default 30): the escalation
+ * policy, read the same way by the escalation function and the alarm API function.
+ */
+export const ESCALATION_POLICY_VARIABLES = {
   ESCALATION_TIERS: unsetWhenBlank(z._default(wholeNumber('tiers', 1, MAX_TIERS), DEFAULT_ESCALATION_POLICY.tiers)),
   REMINDER_INTERVAL_MINUTES: unsetWhenBlank(
     z._default(wholeNumber('minutes', 0, MAX_REMINDER_INTERVAL_MINUTES), DEFAULT_ESCALATION_POLICY.reminderIntervalMinutes),
   ),
-  SITE_TIME_ZONE: unsetWhenBlank(z._default(timeZoneName(), DEFAULT_SITE_TIME_ZONE)),
+};
+
+/** SITE_TIME_ZONE: the site's IANA zone (default Australia/Melbourne), for times on the site's clock. */
+export const SITE_TIME_ZONE_VARIABLE = unsetWhenBlank(z._default(timeZoneName(), DEFAULT_SITE_TIME_ZONE));
+
+const EnvironmentSchema = z.object({
+  ...dataApiTargetVariables,
+  ESCALATION_TOPIC_ARNS: topicArnList,
+  ...ESCALATION_POLICY_VARIABLES,
+  SITE_TIME_ZONE: SITE_TIME_ZONE_VARIABLE,
   ACKNOWLEDGE_URL: httpUrl('the alarms API, where notifications send people to acknowledge'),
 });
 

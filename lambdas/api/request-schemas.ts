@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { MAX_PAGE_SIZE } from '../alarms/alarm-store.js';
+import { ALARM_LEVELS, MAX_NOTE_LENGTH, type AlarmState } from '../domain/alarms.js';
 import { INSTRUMENT_TYPES } from '../domain/instrument-types.js';
 import { localDayStart, nextDate } from '../domain/site-time.js';
 import { fail, type FieldProblem } from './problems.js';
@@ -9,12 +11,8 @@ import { fail, type FieldProblem } from './problems.js';
  * required) is the domain's.
  */
 
-export const ALARM_STATES = ['open', 'cleared'] as const;
-export const ALARM_LEVELS = ['alert', 'alarm', 'action'] as const;
-
-/** Most alarms per page of `GET /alarms`, and the page size when `limit` is not given. */
-export const MAX_PAGE_SIZE = 200;
-export const DEFAULT_PAGE_SIZE = 50;
+/** The states an alarm filter takes. */
+export const ALARM_STATES = ['open', 'cleared'] as const satisfies readonly AlarmState[];
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -23,6 +21,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * An instant in a query: an ISO 8601 date-time with its offset (`2026-11-22T08:30:00Z`,
  * `2026-11-22T19:30:00+11:00`), or a date, read as a day of the site: `from` its first
  * instant, `to` the first instant of the next day (so `to=2026-11-22` includes that day).
+ * The store keeps the alarms in force at some time in [from, to).
  */
 function instantParameter(edge: 'from' | 'to', siteTimeZone: string) {
   return z.optional(
@@ -92,9 +91,6 @@ export function listAlarmsQuerySchema(siteTimeZone: string) {
 
 export type ListAlarmsQuery = z.infer<ReturnType<typeof listAlarmsQuerySchema>>;
 
-/** Most characters in an acknowledgement's `response`. */
-export const MAX_RESPONSE_LENGTH = 2000;
-
 /** The body of `POST /alarms/{id}/acknowledge`. Whether the note may be empty is the response plan's call (the domain's). */
 export const ACKNOWLEDGE_BODY_SCHEMA = z.strictObject(
   {
@@ -103,7 +99,7 @@ export const ACKNOWLEDGE_BODY_SCHEMA = z.strictObject(
       z.nullable(
         z
           .string({ error: 'must be a string or null' })
-          .check(z.maxLength(MAX_RESPONSE_LENGTH, `must be at most ${MAX_RESPONSE_LENGTH} characters`)),
+          .check(z.maxLength(MAX_NOTE_LENGTH, `must be at most ${MAX_NOTE_LENGTH} characters`)),
       ),
     ),
   },

@@ -119,6 +119,7 @@ export interface NotificationView {
 }
 
 export interface AuditView {
+  readonly auditId: number;
   readonly at: string;
   readonly actor: string;
   readonly action: string;
@@ -171,7 +172,7 @@ export interface ResponsePlanRuleView {
 
 /** `GET /response-plans` and the answer to `PUT /response-plans`. */
 export interface ResponsePlansResponse {
-  /** The stored rules: an instrument's rule wins over its type's, a type's over the site default. */
+  /** The stored rules (ordered by scope kind, scope, level): an instrument's rule wins over its type's, a type's over the site default. */
   readonly rules: readonly ResponsePlanRuleView[];
   /** The built-in default per level, used where no rule applies. */
   readonly defaults: Readonly<Record<AlarmLevelName, ResponsePlanRuleView['entry']>>;

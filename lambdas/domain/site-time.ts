@@ -206,6 +206,19 @@ export function formatWallTime(epochMs: number, zone: string): string {
   return `${isoDate(w.year, w.month, w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
 }
 
+/**
+ * An instant as ISO 8601 on the wall clock of `zone`, with the zone's offset then:
+ * `2026-11-22T19:30:40+11:00` (`Z` where the offset is zero). The same instant as
+ * `toISOString()`, read as the site reads it.
+ */
+export function formatSiteInstant(epochMs: number, zone: string): string {
+  const w = wallTimeAt(epochMs, zone);
+  const offset = utcOffsetMinutes(epochMs, zone);
+  const abs = Math.abs(offset);
+  const suffix = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${isoDate(w.year, w.month, w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${suffix}`;
+}
+
 /** A UTC offset in minutes as `UTC+10:00`, `UTC-03:30`, `UTC`. */
 export function formatUtcOffset(minutes: number): string {
   if (minutes === 0) return 'UTC';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { INSTRUMENT_TYPES } from '../../lambdas/domain/instrument-types.js';
-import { ALARM_LEVELS } from '../../lambdas/api/request-schemas.js';
+import { ALARM_LEVELS } from '../../lambdas/domain/alarms.js';
 import { STAGE_NAME } from '../../lib/config/stack-name.js';
 import { DEFAULT_USERS_FILE } from '../api/sign-in.js';
 
@@ -17,7 +17,7 @@ commands:
     --level alert|alarm|action   only alarms at this level
     --type <instrument type>     only this type (${INSTRUMENT_TYPES.join(', ')})
     --instrument <id>            only this instrument's alarms
-    --from <when>, --to <when>   opened in this period: an ISO date-time with offset, or a date (a day of the site)
+    --from <when>, --to <when>   in force at some time in this period: an ISO date-time with offset, or a date (a day of the site)
     --limit <n>                  alarms per page (default 50, at most 200)
     --cursor <cursor>            the page after the one that printed it
   show <alarm id>              one alarm: its history, response plan, escalation, acknowledgements, notifications, audit

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SITE_TIME_ZONE,
+  formatSiteInstant,
   formatUtcOffset,
   formatWallTime,
   instantOfWallTime,
@@ -84,6 +85,14 @@ describe('site time: Melbourne across the daylight-saving changes of 2026', () =
       'UTC',
       'UTC-03:30',
     ]);
+  });
+
+  it('writes an instant as ISO 8601 on the site clock with its offset, so the twice-lived 02:30 is told apart', () => {
+    expect(formatSiteInstant(at('2026-04-04T15:30:00Z'), MELBOURNE)).toBe('2026-04-05T02:30:00+11:00');
+    expect(formatSiteInstant(at('2026-04-04T16:30:00Z'), MELBOURNE)).toBe('2026-04-05T02:30:00+10:00');
+    expect(Date.parse(formatSiteInstant(at('2026-04-04T16:30:00Z'), MELBOURNE))).toBe(at('2026-04-04T16:30:00Z'));
+    expect(formatSiteInstant(at('2026-01-01T00:00:00Z'), 'UTC')).toBe('2026-01-01T00:00:00Z');
+    expect(formatSiteInstant(at('2026-01-01T00:00:00Z'), 'America/St_Johns')).toBe('2025-12-31T20:30:00-03:30');
   });
 
   it('reads wall times as PostgreSQL does: a repeated time is the later, a skipped one takes the offset before the change', () => {

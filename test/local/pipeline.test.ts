@@ -91,6 +91,7 @@ beforeAll(async () => {
     kinesisPort: 0,
     dataApiPort: 0,
     psqlPort: 0,
+    apiPort: 0,
     instrumentsPerType: 4,
     faultRate: 0,
     windowSeconds: WINDOW_SECONDS,
@@ -120,6 +121,23 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
     await expect(startLocalPipeline({ dataDir, siteTimeZone: 'Perth' })).rejects.toThrow(
       'site time zone must be an IANA time zone name such as Australia/Melbourne or UTC (got "Perth")',
     );
+  });
+
+  it('serves the alarm API on the same database, behind the sign-in stand-in', async () => {
+    const signIn = await fetch(`${pipeline.alarmApi.url}/local/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'viewer', password: 'local-viewer' }),
+    });
+    expect(signIn.status).toBe(200);
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
+    const list = await fetch(`${pipeline.alarmApi.url}/alarms?limit=200`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(list.status).toBe(200);
+    const body = (await list.json()) as { siteTimeZone: string; alarms: { alarmId: string }[] };
+    expect(body.siteTimeZone).toBe('Australia/Perth');
+    const stored = await pipeline.alarms.listAlarms({}, { limit: 200 });
+    expect(body.alarms.map((alarm) => alarm.alarmId)).toEqual(stored.alarms.map((alarm) => alarm.alarmId));
+    expect((await fetch(`${pipeline.alarmApi.url}/alarms`)).status).toBe(401);
   });
 
   it('stores window aggregates equal to a brute-force recomputation from what the simulator served', async () => {

@@ -1,0 +1,36 @@
+import * as z from 'zod/mini';
+import { ESCALATION_POLICY_VARIABLES, SITE_TIME_ZONE_VARIABLE } from '../alarms/escalation-config.js';
+import type { EscalationPolicy } from '../domain/escalation.js';
+import { dataApiTargetVariables, parseEnvironment, type Environment } from '../shared/environment.js';
+
+/** The API function's settings, from the variables the stack sets. */
+export interface ApiConfig {
+  readonly clusterArn: string;
+  readonly secretArn: string;
+  readonly database: string;
+  /** The escalation function's policy, so an alarm's escalation clock is the one it runs. */
+  readonly policy: EscalationPolicy;
+  readonly siteTimeZone: string;
+}
+
+const EnvironmentSchema = z.object({
+  ...dataApiTargetVariables,
+  ...ESCALATION_POLICY_VARIABLES,
+  SITE_TIME_ZONE: SITE_TIME_ZONE_VARIABLE,
+});
+
+/**
+ * DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME (`geotech`), ESCALATION_TIERS (3),
+ * REMINDER_INTERVAL_MINUTES (30) and SITE_TIME_ZONE (Australia/Melbourne), checked as the
+ * escalation function checks them. Throws ConfigError naming every variable at fault.
+ */
+export function readApiConfig(env: Environment): ApiConfig {
+  const e = parseEnvironment(EnvironmentSchema, env, 'alarm API function environment');
+  return {
+    clusterArn: e.DB_CLUSTER_ARN,
+    secretArn: e.DB_SECRET_ARN,
+    database: e.DB_NAME,
+    policy: { tiers: e.ESCALATION_TIERS, reminderIntervalMinutes: e.REMINDER_INTERVAL_MINUTES },
+    siteTimeZone: e.SITE_TIME_ZONE,
+  };
+}
