@@ -11,6 +11,8 @@ import { contentHash } from '../../lib/constructs/content-hash.js';
 import { BatchStore } from '../../lib/batch-store/batch-store.js';
 import { EncryptedQueue } from '../../lib/constructs/encrypted-queue.js';
 import { QuarantineRecorder } from '../../lib/processing/quarantine-recorder.js';
+import { EncryptedTopic } from '../../lib/constructs/encrypted-topic.js';
+import { EscalationNotifier, type EscalationNotifierProps } from '../../lib/alarms/escalation-notifier.js';
 import { PollSource } from '../../lib/ingestion/poll-source.js';
 import { wildcardResource } from '../../lib/nag.js';
 import { cdkJsonContext } from './synth.js';
@@ -102,6 +104,38 @@ describe('QuarantineRecorder', () => {
     expect(() => new QuarantineRecorder(stack, 'Recorder', { functionName: 'recorder', queue, store })).toThrow(
       "the quarantine recorder's timeout (30 s) exceeds the queue's visibility timeout (20 s)",
     );
+  });
+});
+
+describe('EscalationNotifier', () => {
+  function props(stack: Stack, overrides: Partial<EscalationNotifierProps>): EscalationNotifierProps {
+    const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    return {
+      functionName: 'escalation',
+      firstTier: new EncryptedTopic(stack, 'Alerts', { topicName: 'alerts', displayName: 'Alerts', encryptionKey }),
+      tiers: 2,
+      topicNamePrefix: 'alerts',
+      stageLabel: 'test',
+      encryptionKey,
+      store: new BatchStore(stack, 'Store', { clusterIdentifier: 'test-batch' }),
+      reminderIntervalMinutes: 30,
+      siteTimeZone: 'UTC',
+      acknowledgeUrl: 'https://api.example.com',
+      ...overrides,
+    };
+  }
+
+  it('refuses a contact of a tier it does not have, and a number of tiers outside 1 to 5, before building anything', () => {
+    const { stack } = stackWithRole();
+    const contact = { tier: 3, levels: ['action'] as const, protocol: 'email' as const, endpoint: 'lead@example.com' };
+    expect(() => new EscalationNotifier(stack, 'Escalation', props(stack, { contacts: [contact] }))).toThrow(
+      'the contact lead@example.com names tier 3, but there are 2 tiers',
+    );
+    const other = stackWithRole().stack;
+    expect(() => new EscalationNotifier(other, 'Escalation', props(other, { tiers: 6 }))).toThrow(
+      'escalation tiers must be a whole number from 1 to 5 (got 6)',
+    );
+    expect(stack.node.tryFindChild('Escalation')).toBeUndefined();
   });
 });
 
