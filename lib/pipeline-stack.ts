@@ -249,6 +249,8 @@ export class PipelineStack extends Stack {
       namePrefix: prefix,
       userPool: this.realtimeStore.login.userPool,
       store: this.batchStore,
+      readingStream: this.stream,
+      windowSeconds: config.windowSeconds,
       escalationTiers: config.escalationTiers,
       reminderIntervalMinutes: config.reminderIntervalMinutes,
       siteTimeZone: config.siteTimeZone,

@@ -6,6 +6,7 @@ import { AlarmStore } from '../lambdas/alarms/alarm-store.js';
 import { runEscalation, type EscalationOutcome } from '../lambdas/alarms/escalation.js';
 import { OutboxFileChannel, type NotificationChannel, type NotificationMessage } from '../lambdas/alarms/notification-channels.js';
 import { createApiHandler } from '../lambdas/api/api-handler.js';
+import { readApiServices } from '../lambdas/api/read-api.js';
 import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
 import { createBatchHandler, type BatchHandler } from '../lambdas/batch/batch-handler.js';
 import { runMigrations } from '../lambdas/db/migrate.js';
@@ -17,7 +18,7 @@ import type { RejectionReason } from '../lambdas/domain/rejection.js';
 import { DEFAULT_ESCALATION_POLICY, type EscalationPolicy } from '../lambdas/domain/escalation.js';
 import type { ResponsePlanRule } from '../lambdas/domain/response-plans.js';
 import { applyOpenSearchSetup } from '../lambdas/opensearch/setup.js';
-import { parsePollerConfig, type HistoryMode, type PollerConfig } from '../lambdas/poller/config.js';
+import { DEFAULT_MAX_FUTURE_SKEW_SECONDS, parsePollerConfig, type HistoryMode, type PollerConfig } from '../lambdas/poller/config.js';
 import { triggerSummary, type TriggerSummary } from './trigger-summary.js';
 import { alarmSummary, latestAuditId, type AlarmSummary } from './alarm-summary.js';
 import { contactsFor, type EscalationContact } from './escalation-contacts.js';
@@ -291,6 +292,15 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     const alarmApi = await startLocalAlarmApi({
       handler: createApiHandler({
         alarms,
+        readings: readApiServices({
+          db: batchStore.database,
+          kinesis: kinesis.client,
+          config: {
+            streamName: STREAM_NAME,
+            windowSeconds: options.windowSeconds,
+            maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_SECONDS * 1000,
+          },
+        }),
         policy: options.escalationPolicy,
         siteTimeZone: options.siteTimeZone,
         logger: localLogger(SERVICE_NAMES.alarmApi),

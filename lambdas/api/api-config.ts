@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { ESCALATION_POLICY_VARIABLES, SITE_TIME_ZONE_VARIABLE } from '../alarms/escalation-config.js';
 import type { EscalationPolicy } from '../domain/escalation.js';
 import { dataApiTargetVariables, parseEnvironment, type Environment } from '../shared/environment.js';
+import { READ_API_VARIABLES, readApiConfigOf, type ReadApiConfig } from './read-api.js';
 
 /** The API function's settings, from the variables the stack sets. */
 export interface ApiConfig {
@@ -11,18 +12,22 @@ export interface ApiConfig {
   /** The escalation function's policy, so an alarm's escalation clock is the one it runs. */
   readonly policy: EscalationPolicy;
   readonly siteTimeZone: string;
+  /** The read API's: the reading stream manual readings go to, the window length, the clock skew. */
+  readonly readings: ReadApiConfig;
 }
 
 const EnvironmentSchema = z.object({
   ...dataApiTargetVariables,
   ...ESCALATION_POLICY_VARIABLES,
   SITE_TIME_ZONE: SITE_TIME_ZONE_VARIABLE,
+  ...READ_API_VARIABLES,
 });
 
 /**
  * DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME (`geotech`), ESCALATION_TIERS (3),
  * REMINDER_INTERVAL_MINUTES (30) and SITE_TIME_ZONE (Australia/Melbourne), checked as the
- * escalation function checks them. Throws ConfigError naming every variable at fault.
+ * escalation function checks them; STREAM_NAME, WINDOW_SECONDS (10) and
+ * MAX_FUTURE_SKEW_SECONDS (60) for the read API. Throws ConfigError naming every variable at fault.
  */
 export function readApiConfig(env: Environment): ApiConfig {
   const e = parseEnvironment(EnvironmentSchema, env, 'alarm API function environment');
@@ -32,5 +37,6 @@ export function readApiConfig(env: Environment): ApiConfig {
     database: e.DB_NAME,
     policy: { tiers: e.ESCALATION_TIERS, reminderIntervalMinutes: e.REMINDER_INTERVAL_MINUTES },
     siteTimeZone: e.SITE_TIME_ZONE,
+    readings: readApiConfigOf(e),
   };
 }

@@ -5,10 +5,14 @@ import { alarmRoutes, type AlarmApiStore } from './alarm-routes.js';
 import { callerOf } from './auth.js';
 import { problem, ProblemError, problemResponse } from './problems.js';
 import { responsePlanRoutes } from './response-plan-routes.js';
+import { openAlarmsOf } from './open-alarms.js';
+import { readRoutes, type ReadApiServices } from './read-routes.js';
 import { queryOf, resolveRoute, type RouteTable } from './router.js';
 
 export interface ApiHandlerDeps {
   readonly alarms: AlarmApiStore;
+  /** The read API's read model, registry and manual reading intake. */
+  readonly readings: ReadApiServices;
   /** The escalation policy the escalation function runs, for the alarm's escalation clock. */
   readonly policy: EscalationPolicy;
   /** IANA zone of the site: times are also given on its clock. */
@@ -32,6 +36,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   const routes: RouteTable = {
     ...alarmRoutes({ alarms: deps.alarms, policy: deps.policy, siteTimeZone: deps.siteTimeZone, now }),
     ...responsePlanRoutes({ alarms: deps.alarms }),
+    ...readRoutes({ ...deps.readings, siteTimeZone: deps.siteTimeZone, now, openAlarms: () => openAlarmsOf(deps.alarms) }),
   };
   return async (event) => {
     const instance = event.rawPath;

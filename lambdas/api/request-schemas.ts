@@ -23,7 +23,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * instant, `to` the first instant of the next day (so `to=2026-11-22` includes that day).
  * The store keeps the alarms in force at some time in [from, to).
  */
-function instantParameter(edge: 'from' | 'to', siteTimeZone: string) {
+export function instantParameter(edge: 'from' | 'to', siteTimeZone: string) {
   return z.optional(
     z.pipe(
       z
@@ -47,7 +47,8 @@ function dateIsReal(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-const wholeNumberText = (min: number, max: number) =>
+/** A whole number from `min` to `max` given as query text. */
+export const wholeNumberText = (min: number, max: number) =>
   z.pipe(
     z.string().check(z.regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)),
     z.pipe(

@@ -1,7 +1,24 @@
 /**
- * The alarm API's routes, in API Gateway's route-key form (`METHOD /path/{param}`): one list
- * for the handler's dispatch, the local server's route matching and the stack's HTTP API
- * routes, so the three cannot drift apart.
+ * The read API's routes: the instrument list, one instrument's registry entry, windows,
+ * readings and events, engineers' registry edits, and manual readings.
+ */
+export const READ_API_ROUTES = [
+  'GET /instruments',
+  'GET /instruments/{id}',
+  'GET /instruments/{id}/windows',
+  'GET /instruments/{id}/readings',
+  'GET /instruments/{id}/events',
+  'PUT /instruments/{id}/trigger-rule',
+  'POST /instruments/{id}/baselines',
+  'POST /readings',
+] as const;
+
+export type ReadRouteKey = (typeof READ_API_ROUTES)[number];
+
+/**
+ * The API's routes, in API Gateway's route-key form (`METHOD /path/{param}`): the alarm
+ * routes and the read API's. One list for the handler's dispatch, the local server's route
+ * matching and the stack's HTTP API routes, so the three cannot drift apart.
  */
 export const ALARM_API_ROUTES = [
   'GET /alarms',
@@ -9,6 +26,7 @@ export const ALARM_API_ROUTES = [
   'POST /alarms/{id}/acknowledge',
   'GET /response-plans',
   'PUT /response-plans',
+  ...READ_API_ROUTES,
 ] as const;
 
 export type RouteKey = (typeof ALARM_API_ROUTES)[number];

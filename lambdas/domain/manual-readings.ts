@@ -166,6 +166,43 @@ export function rejectStoredDuplicates(
   return { accepted, rejected: inRowOrder([...check.rejected, ...duplicates]) };
 }
 
+/** The fields a JSON reading may have. */
+const JSON_ROW_FIELDS: ReadonlySet<string> = new Set(Object.values(JSON_FIELD_NAMES));
+
+/**
+ * The rows of a JSON upload's `readings` array: each element an object with
+ * `instrumentId`, `observedAt`, `value` and optionally `note`. An element that is not an
+ * object, or has other fields, is rejected as `malformed_item` for its row; the rest are
+ * left to {@link checkManualReadings}.
+ */
+export function rowsFromJson(readings: readonly unknown[]): { rows: ManualReadingRow[]; rejected: ManualRowRejection[] } {
+  const rows: ManualReadingRow[] = [];
+  const rejected: ManualRowRejection[] = [];
+  readings.forEach((element, index) => {
+    const row = index + 1;
+    if (typeof element !== 'object' || element === null || Array.isArray(element)) {
+      const what = element === null ? 'null' : Array.isArray(element) ? 'an array' : `a ${typeof element}`;
+      rejected.push({ row, instrumentId: null, reason: 'malformed_item', field: null, detail: `the reading is ${what}, not an object` });
+      return;
+    }
+    const fields = element as Record<string, unknown>;
+    const unknown = Object.keys(fields).filter((key) => !JSON_ROW_FIELDS.has(key));
+    if (unknown.length > 0) {
+      const id = typeof fields.instrumentId === 'string' && fields.instrumentId.trim() !== '' ? fields.instrumentId.trim() : null;
+      rejected.push({
+        row,
+        instrumentId: id,
+        reason: 'malformed_item',
+        field: unknown[0]!,
+        detail: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; a reading has instrumentId, observedAt, value and note`,
+      });
+      return;
+    }
+    rows.push({ row, instrumentId: fields.instrumentId, observedAt: fields.observedAt, value: fields.value, note: fields.note });
+  });
+  return { rows, rejected };
+}
+
 /** Rejections sorted by row. */
 export function inRowOrder(rejections: readonly ManualRowRejection[]): ManualRowRejection[] {
   return [...rejections].sort((a, b) => a.row - b.row);

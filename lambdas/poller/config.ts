@@ -102,10 +102,18 @@ export const DEFAULT_REQUEST_MAX_ATTEMPTS = 3;
 /** The subject of the poller's configuration errors. */
 const SUBJECT = 'poller environment';
 
-const EnvironmentSchema = z.object({
-  STREAM_NAME: requiredText('the Kinesis stream name').check(
+/** `STREAM_NAME`: the reading stream, for every function that puts readings on it. */
+export const streamNameVariable = () =>
+  requiredText('the Kinesis stream name').check(
     z.regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be a Kinesis stream name: 1-128 letters, digits, _ . -'),
-  ),
+  );
+
+/** `MAX_FUTURE_SKEW_SECONDS`: how far ahead of the clock a reading's time may lie. */
+export const maxFutureSkewVariable = () =>
+  unsetWhenBlank(z._default(finiteNumber('seconds').check(z.nonnegative('must not be negative')), DEFAULT_MAX_FUTURE_SKEW_SECONDS));
+
+const EnvironmentSchema = z.object({
+  STREAM_NAME: streamNameVariable(),
   SOURCE_BASE_URL: httpUrl('the source API base URL'),
   SOURCE_PATHS: unsetWhenBlank(z.optional(z.string())),
   SOURCE_AUTH: unsetWhenBlank(z._default(z.enum(SOURCE_AUTH_MODES, { error: `must be one of ${SOURCE_AUTH_MODES.join(', ')}` }), 'none')),
@@ -113,9 +121,7 @@ const EnvironmentSchema = z.object({
   AWS_REGION: optionalText(),
   POLL_INTERVAL_SECONDS: unsetWhenBlank(z._default(positiveNumber('seconds'), DEFAULT_POLL_INTERVAL_SECONDS)),
   REQUEST_TIMEOUT_MS: unsetWhenBlank(z._default(wholeNumber('milliseconds', 1, 900_000), DEFAULT_REQUEST_TIMEOUT_MS)),
-  MAX_FUTURE_SKEW_SECONDS: unsetWhenBlank(
-    z._default(finiteNumber('seconds').check(z.nonnegative('must not be negative')), DEFAULT_MAX_FUTURE_SKEW_SECONDS),
-  ),
+  MAX_FUTURE_SKEW_SECONDS: maxFutureSkewVariable(),
   QUARANTINE_QUEUE_URL: unsetWhenBlank(z.optional(httpUrl('the SQS quarantine queue URL'))),
   SOURCE_HISTORY_MODE: unsetWhenBlank(z._default(z.enum(HISTORY_MODES, { error: `must be one of ${HISTORY_MODES.join(', ')}` }), 'auto')),
   INITIAL_LOOKBACK_SECONDS: unsetWhenBlank(z.optional(z.string())),

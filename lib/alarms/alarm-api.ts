@@ -7,22 +7,25 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ALARM_API_ROUTES as API_ROUTE_KEYS } from '../../lambdas/api/routes.js';
 import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 import type { BatchStore } from '../batch-store/batch-store.js';
+import type { ReadingStream } from '../ingestion/reading-stream.js';
 import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
 import { rotatingKey } from '../constructs/rotating-key.js';
 
 /** The user pool groups the API maps to roles: engineers acknowledge and edit plans, viewers read. */
 export const ALARM_API_GROUPS = { engineers: 'engineers', viewers: 'viewers' } as const;
 
-/** Every route of the alarm API; all of them need a token from the CLI app client. */
-export const ALARM_API_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = [
-  { method: apigwv2.HttpMethod.GET, path: '/alarms' },
-  { method: apigwv2.HttpMethod.GET, path: '/alarms/{id}' },
-  { method: apigwv2.HttpMethod.POST, path: '/alarms/{id}/acknowledge' },
-  { method: apigwv2.HttpMethod.GET, path: '/response-plans' },
-  { method: apigwv2.HttpMethod.PUT, path: '/response-plans' },
-];
+/**
+ * Every route of the API (the alarm routes and the read API's), from the one list the
+ * handler dispatches on and the local server matches (lambdas/api/routes.ts); all of them
+ * need a token from the CLI app client.
+ */
+export const ALARM_API_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = API_ROUTE_KEYS.map((key) => {
+  const [method, path] = key.split(' ') as [keyof typeof apigwv2.HttpMethod, string];
+  return { method: apigwv2.HttpMethod[method], path };
+});
 
 /** What each access log line records (HTTP API `$context` variables), one JSON object a request. */
 export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
@@ -49,8 +52,12 @@ export interface AlarmApiProps extends ServiceFunctionOptions {
   readonly namePrefix: string;
   /** The user pool whose users sign in (the Dashboards pool); the API's groups and app client are added to it. */
   readonly userPool: cognito.IUserPool;
-  /** The batch store holding the alarms and response plans. */
+  /** The batch store holding the alarms and response plans, and the instruments, windows and readings the read API shows. */
   readonly store: BatchStore;
+  /** The reading stream manual readings (`POST /readings`) are put on (STREAM_NAME). */
+  readonly readingStream: ReadingStream;
+  /** The event-time window the processors write, seconds (WINDOW_SECONDS): the windows the read API shows. */
+  readonly windowSeconds: number;
   /** Escalation tiers (ESCALATION_TIERS), shown with each alarm's notifications. */
   readonly escalationTiers: number;
   /** Minutes between reminders, 0 for none (REMINDER_INTERVAL_MINUTES). */
@@ -79,7 +86,8 @@ export interface AlarmApiProps extends ServiceFunctionOptions {
  * short-lived tokens), and lead to one function. The `engineers` and `viewers` groups in
  * the pool are the roles the function reads from the token's `cognito:groups`. The default
  * stage throttles requests and writes a JSON access log line per request to a log group
- * encrypted with its own key. The function may use the Data API, nothing else.
+ * encrypted with its own key. The function may use the Data API and put records on the
+ * reading stream (manual readings), nothing else.
  */
 export class AlarmApi extends ServiceFunction {
   readonly api: apigwv2.HttpApi;
@@ -97,7 +105,8 @@ export class AlarmApi extends ServiceFunction {
     super(scope, id, {
       entry: 'lambdas/api/handler.ts',
       functionName: props.functionName,
-      description: 'Serves the alarm API: alarms with history and audit, acknowledgements, response plans',
+      description:
+        'Serves the alarm API (alarms with history and audit, acknowledgements, response plans) and the read API (instruments, windows, readings, registry edits, manual readings)',
       serviceName: props.serviceName ?? SERVICE_NAMES.alarmApi,
       metricsNamespace: props.metricsNamespace,
       timeout: props.timeout ?? Duration.seconds(25),
@@ -108,9 +117,13 @@ export class AlarmApi extends ServiceFunction {
         ESCALATION_TIERS: String(props.escalationTiers),
         REMINDER_INTERVAL_MINUTES: String(props.reminderIntervalMinutes),
         SITE_TIME_ZONE: props.siteTimeZone,
+        STREAM_NAME: props.readingStream.streamName,
+        WINDOW_SECONDS: String(props.windowSeconds),
       },
     });
     props.store.grantDataApiAccess(this.lambdaFunction);
+    // Manual readings go onto the stream as the poller's do.
+    props.readingStream.grantPutRecords(this.lambdaFunction);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 

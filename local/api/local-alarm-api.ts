@@ -24,6 +24,9 @@ export interface LocalAlarmApi extends AlarmApiServer {
   readonly users: readonly { readonly username: string; readonly groups: readonly string[] }[];
 }
 
+/** API Gateway HTTP API's request payload limit: 10 MB. */
+export const HTTP_API_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
 export async function startLocalAlarmApi(options: LocalAlarmApiOptions): Promise<LocalAlarmApi> {
   const usersFile = options.usersFile ?? DEFAULT_USERS_FILE;
   const users = await loadUsers(usersFile);
@@ -33,6 +36,8 @@ export async function startLocalAlarmApi(options: LocalAlarmApiOptions): Promise
     authorizer: new JwtAuthorizer(signIn.authorizerOptions()),
     signIn,
     port: options.port,
+    // As API Gateway's HTTP API takes: the handler sets its own, lower limits (an upload of manual readings is the largest).
+    maxBodyBytes: HTTP_API_MAX_PAYLOAD_BYTES,
   });
   return { ...server, usersFile, users: users.map(({ username, groups }) => ({ username, groups })) };
 }

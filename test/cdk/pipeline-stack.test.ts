@@ -408,6 +408,19 @@ describe('alerts and operations', () => {
   });
 });
 
+/** The routes of the alarm API, and the read API's beside them on the same HTTP API. */
+const ALARM_ROUTE_KEYS = ['GET /alarms', 'GET /alarms/{id}', 'POST /alarms/{id}/acknowledge', 'GET /response-plans', 'PUT /response-plans'];
+const READ_ROUTE_KEYS = [
+  'GET /instruments',
+  'GET /instruments/{id}',
+  'GET /instruments/{id}/windows',
+  'GET /instruments/{id}/readings',
+  'GET /instruments/{id}/events',
+  'PUT /instruments/{id}/trigger-rule',
+  'POST /instruments/{id}/baselines',
+  'POST /readings',
+];
+
 describe('alarm lifecycle', () => {
   const api = () => id('AWS::ApiGatewayV2::Api', 'AlarmApiHttpApi');
   const client = () => id('AWS::Cognito::UserPoolClient', 'AlarmApiAlarmsCli');
@@ -436,9 +449,7 @@ describe('alarm lifecycle', () => {
       },
     });
     const routes = logicalIds(s.json, 'AWS::ApiGatewayV2::Route').map((route) => props(route));
-    expect(routes.map((route) => route.RouteKey).sort()).toEqual(
-      ['GET /alarms', 'GET /alarms/{id}', 'POST /alarms/{id}/acknowledge', 'GET /response-plans', 'PUT /response-plans'].sort(),
-    );
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual([...ALARM_ROUTE_KEYS, ...READ_ROUTE_KEYS].sort());
     for (const route of routes) {
       expect(route, String(route.RouteKey)).toMatchObject({ ApiId: ref(api()), AuthorizationType: 'JWT', AuthorizerId: ref(authorizer!) });
     }
@@ -459,16 +470,14 @@ describe('alarm lifecycle', () => {
     const permissions = logicalIds(s.json, 'AWS::Lambda::Permission')
       .map((permission) => props(permission))
       .filter((permission) => permission.Principal === 'apigateway.amazonaws.com');
-    expect(permissions).toHaveLength(5);
+    expect(permissions).toHaveLength(ALARM_ROUTE_KEYS.length + READ_ROUTE_KEYS.length);
     const paths = permissions.map((permission) => {
       expect(permission.FunctionName).toEqual(arn(fn('AlarmApiHandler')));
       const parts = (permission.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
       expect(parts).toContainEqual(ref(api()));
       return parts.at(-1);
     });
-    expect(paths.sort()).toEqual(
-      ['/*/*/alarms', '/*/*/alarms/{id}', '/*/*/alarms/{id}/acknowledge', '/*/*/response-plans', '/*/*/response-plans'].sort(),
-    );
+    expect(paths.sort()).toEqual([...ALARM_ROUTE_KEYS, ...READ_ROUTE_KEYS].map((key) => `/*/*${key.split(' ')[1]}`).sort());
   });
 
   it('throttles the default stage and writes one JSON access log line a request to a log group encrypted with its own key', () => {
@@ -540,7 +549,7 @@ describe('alarm lifecycle', () => {
     });
   });
 
-  it('gives the alarm API function the Data API target, the escalation policy and the site time zone', () => {
+  it('gives the alarm API function the Data API target, the escalation policy, the site time zone, the reading stream and the window', () => {
     expect(environment(fn('AlarmApiHandler'))).toEqual({
       DB_CLUSTER_ARN: environment(fn('BatchProcessorHandler')).DB_CLUSTER_ARN,
       DB_SECRET_ARN: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreClusterSecretAttachment')),
@@ -548,6 +557,8 @@ describe('alarm lifecycle', () => {
       ESCALATION_TIERS: '3',
       REMINDER_INTERVAL_MINUTES: '30',
       SITE_TIME_ZONE: 'Australia/Melbourne',
+      STREAM_NAME: ref(id('AWS::Kinesis::Stream', 'ReadingsStream')),
+      WINDOW_SECONDS: '10',
       POWERTOOLS_SERVICE_NAME: 'alarm-api',
       POWERTOOLS_METRICS_NAMESPACE: 'GeotechMonitoring',
       NODE_OPTIONS: '--enable-source-maps',
@@ -1055,10 +1066,12 @@ describe('least privilege', () => {
     });
   });
 
-  it('alarm API function: the Data API and its secret only', () => {
+  it('alarm API function: the Data API and its secret, and put records on the stream (manual readings), nothing else', () => {
     expect(accessMap(s.json, roleOfFunction(s.json, fn('AlarmApiHandler')))).toEqual({
       ...logsOf('AlarmApiHandler'),
       ...access([
+        [['kinesis:PutRecords', 'kinesis:DescribeStreamSummary'], [id('AWS::Kinesis::Stream', 'ReadingsStream')]],
+        [['kms:GenerateDataKey'], [id('AWS::KMS::Key', 'ReadingsKey')]],
         [dataApiActions, [id('AWS::RDS::DBCluster', 'BatchStoreCluster')]],
         [
           ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],

@@ -4,6 +4,7 @@ import {
   MAX_NOTE_CHARACTERS,
   namedInstruments,
   rejectStoredDuplicates,
+  rowsFromJson,
   type ManualReadingRow,
   type RegisteredInstrument,
 } from '../../lambdas/domain/manual-readings.js';
@@ -287,5 +288,35 @@ describe('manual readings CSV', () => {
       detail: 'the CSV has 3 readings; send at most 2 in one upload',
     });
     expect(parseManualReadingsCsv(text, 3).ok).toBe(true);
+  });
+});
+
+describe('manual readings JSON', () => {
+  it('takes objects with the four fields and rejects other elements row by row', () => {
+    const parsed = rowsFromJson([
+      { instrumentId: 'BH-9037', observedAt: '2026-11-21T22:30:00Z', value: 84, note: 'n' },
+      'BH-9037,84',
+      null,
+      { instrumentId: ' BH-9037 ', observedAt: '2026-11-21T22:30:00Z', value: 84, depth: 3 },
+      { instrumentId: 'SM-1204', value: 1 },
+    ]);
+    expect(parsed.rows).toEqual([
+      { row: 1, instrumentId: 'BH-9037', observedAt: '2026-11-21T22:30:00Z', value: 84, note: 'n' },
+      { row: 5, instrumentId: 'SM-1204', observedAt: undefined, value: 1, note: undefined },
+    ]);
+    expect(parsed.rejected).toEqual([
+      { row: 2, instrumentId: null, reason: 'malformed_item', field: null, detail: 'the reading is a string, not an object' },
+      { row: 3, instrumentId: null, reason: 'malformed_item', field: null, detail: 'the reading is null, not an object' },
+      {
+        row: 4,
+        instrumentId: 'BH-9037',
+        reason: 'malformed_item',
+        field: 'depth',
+        detail: 'unknown field depth; a reading has instrumentId, observedAt, value and note',
+      },
+    ]);
+    expect(checkManualReadings(parsed.rows, REGISTRY, OPTIONS).rejected).toEqual([
+      expect.objectContaining({ row: 5, reason: 'missing_field', field: 'observedAt' }),
+    ]);
   });
 });

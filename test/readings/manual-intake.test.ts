@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertPublisher } from '../../lambdas/batch/alerts.js';
+import { AlarmStore } from '../../lambdas/alarms/alarm-store.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
 import { processBatch } from '../../lambdas/batch/batch-processor.js';
 import { CSV_FIELD_NAMES, parseManualReadingsCsv } from '../../lambdas/domain/manual-readings-csv.js';
@@ -15,7 +15,6 @@ import { createActiveStream, injectPutRecordsFailures, readAllRecords, startTest
 import { deliveredRecord, piezometerReading, streamRecord, windowEvent } from '../support/tumbling-events.js';
 
 const WINDOW_SECONDS = 10;
-const noAlerts: AlertPublisher = { publish: async () => undefined };
 
 let kinesis: KinesisLocal;
 let local: LocalBatchDatabase;
@@ -47,7 +46,12 @@ async function freshIntake(now: () => number = Date.now, shards = 1) {
 }
 
 function batchOptions() {
-  return { store: new AuroraBatchStore(local.db, WINDOW_SECONDS), alerts: noAlerts, windowSeconds: WINDOW_SECONDS, allowedLatenessMs: 0 };
+  return {
+    store: new AuroraBatchStore(local.db, WINDOW_SECONDS),
+    alarms: new AlarmStore(local.db),
+    windowSeconds: WINDOW_SECONDS,
+    allowedLatenessMs: 0,
+  };
 }
 
 /** Runs the batch processor over records as one Lambda window: one invocation, then the final one. */
@@ -122,6 +126,9 @@ describe('manual readings through the pipeline (kinesis-local, PGlite)', () => {
     expect(await local.rows("SELECT from_status, to_status, window_mean FROM trigger_events WHERE instrument_id = 'BH-1'")).toEqual([
       { from_status: 'normal', to_status: 'alarm', window_mean: 162 },
     ]);
+    // And the change opens an alarm, as a polled one would.
+    const open = await new AlarmStore(local.db).listAlarms({ state: 'open', instrumentId: 'BH-1' });
+    expect(open.alarms.map((alarm) => [alarm.level, alarm.openedAt])).toEqual([['alarm', Date.parse(at(7, 0))]]);
   });
 
   it('answers every bad row with its reason, field and detail, and puts only the good ones', async () => {
