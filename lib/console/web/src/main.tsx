@@ -13,6 +13,8 @@ import { navigate, parseRoute } from './router.js';
 async function start(): Promise<void> {
   const root = document.getElementById('app');
   if (!root) throw new Error('the page has no #app element');
+  // The page's loading message goes: Preact adds to a container, it does not replace what is there.
+  root.replaceChildren();
   let config: ConsoleConfig;
   try {
     config = await loadConfig();

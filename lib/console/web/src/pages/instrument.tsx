@@ -91,10 +91,11 @@ export function InstrumentPage({ instrumentId }: { instrumentId: string }) {
       )}
       {entry ? <Registry entry={entry} zone={zone} /> : null}
       {entry && isEngineer ? (
-        <>
+        <details class="edit">
+          <summary>Edit the trigger rule or re-baseline</summary>
           <RuleEditor entry={entry} onSaved={registry.refresh} />
           <BaselineForm entry={entry} onSaved={() => (registry.refresh(), series.refresh())} />
-        </>
+        </details>
       ) : entry ? (
         <p class="notice" data-role-note="viewer">
           Changing the rule or the baseline needs the engineers group; you are signed in as a viewer.
@@ -335,33 +336,39 @@ function Registry({ entry, zone }: { entry: RegistryEntry; zone: string }) {
 
 function ReadingsTable({ readings, entry, zone }: { readings: readonly Reading[]; entry: RegistryEntry | undefined; zone: string }) {
   const latest = [...readings].sort((a, b) => Date.parse(b.observedAt) - Date.parse(a.observedAt)).slice(0, LISTED_READINGS);
+  const manual = readings.filter((r) => r.source === 'manual').length;
   return (
-    <table class="readings">
-      <caption>
-        Raw readings, latest first ({latest.length} of {readings.length} in this period)
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Read at ({zone})</th>
-          <th scope="col">Value</th>
-          <th scope="col">Arrived</th>
-          <th scope="col">Source</th>
-          <th scope="col">Note</th>
-        </tr>
-      </thead>
-      <tbody>
-        {latest.map((r) => (
-          <tr key={r.observedAt} data-source={r.source} data-observed-at={r.observedAt}>
-            <td>{siteTime(r.observedAt, zone)}</td>
-            <td class="number">
-              {entry ? formatValue(entry.instrumentType, r.value) : r.value} {entry?.unit}
-            </td>
-            <td>{siteTime(r.arrivedAt, zone)}</td>
-            <td>{r.source === 'manual' ? `manual${r.author ? `, ${r.author}` : ''}` : 'polled'}</td>
-            <td>{r.note ?? ''}</td>
+    <details class="raw-readings">
+      <summary>
+        Raw readings: {readings.length} in this period{manual > 0 ? `, ${manual} entered by hand` : ''}
+      </summary>
+      <table class="readings">
+        <caption>
+          Latest first ({latest.length} of {readings.length})
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Read at ({zone})</th>
+            <th scope="col">Value</th>
+            <th scope="col">Arrived</th>
+            <th scope="col">Source</th>
+            <th scope="col">Note</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {latest.map((r) => (
+            <tr key={r.observedAt} data-source={r.source} data-observed-at={r.observedAt}>
+              <td>{siteTime(r.observedAt, zone)}</td>
+              <td class="number">
+                {entry ? formatValue(entry.instrumentType, r.value) : r.value} {entry?.unit}
+              </td>
+              <td>{siteTime(r.arrivedAt, zone)}</td>
+              <td>{r.source === 'manual' ? `manual${r.author ? `, ${r.author}` : ''}` : 'polled'}</td>
+              <td>{r.note ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }
