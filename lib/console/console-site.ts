@@ -277,13 +277,14 @@ export class ConsoleSite extends Construct {
 }
 
 /**
- * The viewer-request function: a path with no file extension is a page of the app, served
- * as index.html (the app reads the path itself); files, config.json and assets pass as they are.
+ * The viewer-request function: the bundle's files (`/assets/…`), the page and its
+ * configuration pass as they are; every other path is a page of the app (an alarm's id
+ * carries dots and colons), served as index.html, which reads the path itself.
  */
 export const APP_PATHS_FUNCTION = `function handler(event) {
   var request = event.request;
-  var last = request.uri.split('/').pop();
-  if (last.indexOf('.') === -1) request.uri = '/index.html';
+  var uri = request.uri;
+  if (uri.indexOf('/assets/') !== 0 && uri !== '/config.json' && uri !== '/index.html') request.uri = '/index.html';
   return request;
 }`;
 

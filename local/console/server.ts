@@ -110,8 +110,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 }
 
 /**
- * A file of the bundle: hashed assets cached for a year, everything else revalidated. A
- * path that names no file and has no extension is a page of the app: index.html.
+ * A file of the bundle: hashed assets cached for a year, everything else revalidated. Any
+ * other path outside `/assets/` is a page of the app (alarm ids carry dots and colons):
+ * index.html, as the CloudFront function answers in AWS.
  */
 function serveStatic(distDir: string, pathname: string, request: IncomingMessage, response: ServerResponse): void {
   let relative: string;
@@ -124,7 +125,7 @@ function serveStatic(distDir: string, pathname: string, request: IncomingMessage
   const file = path.resolve(distDir, `.${relative}`);
   const inside = file.startsWith(`${path.resolve(distDir)}${path.sep}`);
   const isFile = inside && existsSync(file) && statSync(file).isFile();
-  const target = isFile ? file : path.extname(relative) === '' ? path.join(distDir, 'index.html') : null;
+  const target = isFile ? file : relative.startsWith('/assets/') ? null : path.join(distDir, 'index.html');
   if (!target || !existsSync(target)) {
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     return;

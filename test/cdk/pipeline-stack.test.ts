@@ -775,6 +775,7 @@ describe('site console', () => {
     expect(uri('/')).toBe('/index.html');
     expect(uri('/alarms')).toBe('/index.html');
     expect(uri('/alarms/BH-1%402026-11-22T08%3A30%3A40Z')).toBe('/index.html');
+    expect(uri('/alarms/BH-1@2026-11-22T08:30:40.000Z')).toBe('/index.html');
     expect(uri('/instruments/PZ-101')).toBe('/index.html');
     expect(uri('/callback')).toBe('/index.html');
     expect(uri('/config.json')).toBe('/config.json');

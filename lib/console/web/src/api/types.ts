@@ -1,10 +1,10 @@
+import type { EventsResponse, InstrumentListItem, InstrumentListResponse } from '../../../../../lambdas/api/read-views.js';
 import type { ManualRowRejection } from '../../../../../lambdas/domain/manual-readings.js';
 import type { ManualIntakeResult } from '../../../../../lambdas/readings/manual-intake.js';
 import type {
   BaselineEntry,
   ChangeEntry,
   InstrumentDetail,
-  InstrumentState,
   ReadingEntry,
   SpikeEntry,
   WindowEntry,
@@ -24,17 +24,9 @@ export type RegistryEntry = InstrumentDetail;
 export type WindowAggregate = WindowEntry;
 export type Reading = ReadingEntry;
 
-/** `GET /instruments`: every instrument with its latest state. */
-export interface InstrumentList {
-  readonly generatedAt: string;
-  readonly instruments: readonly InstrumentSummary[];
-}
-
-/** An instrument in the list, with its open alarm if any. */
-export interface InstrumentSummary extends Omit<InstrumentState, 'lastObservedAt'> {
-  readonly lastObservedAt: string | null;
-  readonly openAlarm?: { readonly alarmId: string; readonly level: AlarmLevel; readonly needsAcknowledgement: boolean } | null;
-}
+/** `GET /instruments`: every instrument with its latest state and open alarm. */
+export type InstrumentList = InstrumentListResponse;
+export type InstrumentSummary = InstrumentListItem;
 
 /** A page of a ranged list; `nextCursor` null on the last page. */
 export interface Page {
@@ -49,10 +41,7 @@ export interface ReadingPage extends Page {
   readonly readings: readonly Reading[];
 }
 
-export interface InstrumentEvents {
-  readonly changes: readonly ChangeEntry[];
-  readonly spikes: readonly SpikeEntry[];
-}
+export type InstrumentEvents = EventsResponse;
 
 /** A manual reading as the console sends it. */
 export interface ManualReading {

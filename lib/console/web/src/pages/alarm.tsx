@@ -18,6 +18,8 @@ export function AlarmPage({ alarmId }: { alarmId: string }) {
   const { api, zone, isEngineer } = useApp();
   const detail = usePolling(() => api.alarm(alarmId), [alarmId]);
   const alarm = detail.data?.alarm;
+  // Kept here: once acknowledged, the form goes, and the outcome stays on the page.
+  const [outcome, setOutcome] = useState<string | undefined>();
   return (
     <section class="alarm-page">
       <p class="breadcrumb">
@@ -30,7 +32,13 @@ export function AlarmPage({ alarmId }: { alarmId: string }) {
           <AlarmSummary alarm={alarm} zone={zone} />
           {alarm.needsAcknowledgement ? (
             isEngineer ? (
-              <AcknowledgeForm alarm={alarm} onDone={detail.refresh} />
+              <AcknowledgeForm
+                alarm={alarm}
+                onDone={(message) => {
+                  setOutcome(message);
+                  detail.refresh();
+                }}
+              />
             ) : (
               <p class="notice" data-role-note="viewer">
                 Acknowledging needs the engineers group; you are signed in as a viewer.
@@ -39,6 +47,11 @@ export function AlarmPage({ alarmId }: { alarmId: string }) {
           ) : (
             <p class="notice">Nothing is waiting for an acknowledgement.</p>
           )}
+          {outcome ? (
+            <p class="done" role="status">
+              {outcome}
+            </p>
+          ) : null}
           <History alarm={alarm} zone={zone} />
           <Acknowledgements alarm={alarm} zone={zone} />
           <Notifications alarm={alarm} zone={zone} />
@@ -97,12 +110,11 @@ function AlarmSummary({ alarm, zone }: { alarm: AlarmDetailView; zone: string })
   );
 }
 
-function AcknowledgeForm({ alarm, onDone }: { alarm: AlarmDetailView; onDone: () => void }) {
+function AcknowledgeForm({ alarm, onDone }: { alarm: AlarmDetailView; onDone: (outcome: string) => void }) {
   const { api } = useApp();
   const [note, setNote] = useState('');
   const [response, setResponse] = useState('');
   const [error, setError] = useState<Error | undefined>();
-  const [done, setDone] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -110,12 +122,13 @@ function AcknowledgeForm({ alarm, onDone }: { alarm: AlarmDetailView; onDone: ()
     setError(undefined);
     try {
       const answer = await api.acknowledge(alarm.alarmId, { note, ...(response.trim() ? { response } : {}) });
-      setDone(
-        answer.outcome === 'acknowledged' ? `Acknowledged ${statusLabel(answer.acknowledgement.level)}.` : 'It was already acknowledged.',
-      );
       setNote('');
       setResponse('');
-      onDone();
+      onDone(
+        answer.outcome === 'acknowledged'
+          ? `Acknowledged ${statusLabel(answer.acknowledgement.level)}.`
+          : 'It was already acknowledged: nothing was recorded.',
+      );
     } catch (caught) {
       setError(caught as Error);
     } finally {
@@ -159,11 +172,6 @@ function AcknowledgeForm({ alarm, onDone }: { alarm: AlarmDetailView; onDone: ()
       </Field>
       <ProblemMessage error={error} what="Not acknowledged" />
       <UnclaimedFieldErrors error={error} claimed={(field) => field === 'note' || field === 'response'} />
-      {done ? (
-        <p class="done" role="status">
-          {done}
-        </p>
-      ) : null}
       <button type="submit" disabled={busy}>
         Acknowledge
       </button>
