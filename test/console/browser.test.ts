@@ -22,7 +22,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 const ARTIFACTS = resolve('test-artifacts/console');
-/** Copies of the screenshots the README shows. */
+/** Where the README's screenshots are, refreshed from these when CONSOLE_README_SCREENSHOTS=1. */
 const README_IMAGES = resolve('docs/console');
 const ZONE = 'Australia/Melbourne';
 const WINDOW_SECONDS = 2;
@@ -93,8 +93,10 @@ describeWithChromium('the site console in headless Chromium against the running 
   async function shot(page: Page, name: string): Promise<void> {
     const path = join(ARTIFACTS, `${name}.png`);
     await page.screenshot({ path, fullPage: true });
-    mkdirSync(README_IMAGES, { recursive: true });
-    copyFileSync(path, join(README_IMAGES, `${name}.png`));
+    if (process.env.CONSOLE_README_SCREENSHOTS === '1') {
+      mkdirSync(README_IMAGES, { recursive: true });
+      copyFileSync(path, join(README_IMAGES, `${name}.png`));
+    }
   }
 
   /** A user's token, from their page's session. */

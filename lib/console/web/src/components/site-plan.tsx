@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { statusRank } from '../../../../../lambdas/domain/trigger-levels.js';
 import { NORTH_ARROW_PATH, planFrame, typeSymbolPath, type PlanFrame } from '../../../../../local/report/html/plan-geometry.js';
 import type { InstrumentSummary } from '../api/types.js';
@@ -17,6 +17,9 @@ export interface SitePlanProps {
   readonly width?: number;
   readonly height?: number;
 }
+
+/** The performance mark set once the plan first shows instruments. */
+export const PLAN_RENDERED_MARK = 'console:plan-rendered';
 
 /** Instruments are labelled with their ids when there are at most this many. */
 const MAX_LABELS = 60;
@@ -47,6 +50,11 @@ export function SitePlan(props: SitePlanProps) {
     () => instrumentLayer(placed, frame, props.zone, setHovered, props.onOpen),
     [placed, frame, props.zone, props.onOpen],
   );
+
+  useEffect(() => {
+    // When the first plan with instruments is on the page: `npm run bench` reads it as the time to first render.
+    if (placed.length > 0 && performance.getEntriesByName(PLAN_RENDERED_MARK).length === 0) performance.mark(PLAN_RENDERED_MARK);
+  }, [placed]);
 
   const onKeyDown = (event: KeyboardEvent) => {
     const current = byId.get(selected ?? '') ?? null;

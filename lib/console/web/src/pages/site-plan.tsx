@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { INSTRUMENT_TYPES, type InstrumentType } from '../../../../../lambdas/domain/instrument-types.js';
 import { TRIGGER_STATUSES } from '../../../../../lambdas/domain/trigger-levels.js';
 import { typeSymbolPath } from '../../../../../local/report/html/plan-geometry.js';
@@ -30,6 +30,13 @@ export function SitePlanPage() {
   }, [shown, search]);
   const open = useCallback((id: string) => navigate(paths.instrument(id)), []);
   const unplotted = shown?.filter((i) => i.easting === null || i.northing === null) ?? [];
+  // The list follows the plan's first paint: on a big site the plan is there first, the list a moment later.
+  const [listReady, setListReady] = useState(false);
+  useEffect(() => {
+    if (!shown || listReady) return undefined;
+    const timer = setTimeout(() => setListReady(true), 0);
+    return () => clearTimeout(timer);
+  }, [shown, listReady]);
 
   return (
     <section class="site-plan-page">
@@ -65,7 +72,7 @@ export function SitePlanPage() {
       {unplotted.length > 0 ? (
         <p class="hint">Without a grid position, not on the plan: {unplotted.map((i) => i.instrumentId).join(', ')}.</p>
       ) : null}
-      {listed ? <InstrumentTable instruments={listed} onPoint={setHighlighted} /> : null}
+      {listed && listReady ? <InstrumentTable instruments={listed} onPoint={setHighlighted} /> : null}
     </section>
   );
 }
@@ -136,56 +143,60 @@ function Legend() {
 function InstrumentTable({ instruments, onPoint }: { instruments: readonly InstrumentSummary[]; onPoint: (id: string | null) => void }) {
   const { zone } = useApp();
   const sorted = useMemo(() => [...instruments].sort((a, b) => a.instrumentId.localeCompare(b.instrumentId)), [instruments]);
+  // Below the plan, and long on a big site: the browser lays it out when it scrolls into view (content-visibility),
+  // while screen readers and find-in-page have all of it at once.
   return (
-    <table class="instruments-table">
-      <caption>
-        {sorted.length} instrument{sorted.length === 1 ? '' : 's'}: id, type and status of each
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Instrument</th>
-          <th scope="col">Type</th>
-          <th scope="col">Status</th>
-          <th scope="col">Latest value</th>
-          <th scope="col">Last reading ({zone})</th>
-          <th scope="col">Open alarm</th>
-        </tr>
-      </thead>
-      <tbody>
-        {sorted.map((i) => (
-          <tr key={i.instrumentId} data-instrument={i.instrumentId} data-status={i.status ?? 'unevaluated'}>
-            <th scope="row">
-              <Link
-                href={paths.instrument(i.instrumentId)}
-                onFocus={() => onPoint(i.instrumentId)}
-                onBlur={() => onPoint(null)}
-                onMouseEnter={() => onPoint(i.instrumentId)}
-                onMouseLeave={() => onPoint(null)}
-              >
-                {i.instrumentId}
-              </Link>
-            </th>
-            <td>{typeLabel(i.instrumentType)}</td>
-            <td>
-              <StatusBadge status={i.status} silent={i.silent} />
-            </td>
-            <td class="number">
-              {formatValue(i.instrumentType, i.latestValue)} {i.latestValue === null ? '' : i.unit}
-            </td>
-            <td>{siteTime(i.lastObservedAt, zone)}</td>
-            <td>
-              {i.openAlarm ? (
-                <Link href={paths.alarm(i.openAlarm.alarmId)}>
-                  {statusLabel(i.openAlarm.level)}
-                  {i.openAlarm.needsAcknowledgement ? ', to acknowledge' : ''}
-                </Link>
-              ) : (
-                '—'
-              )}
-            </td>
+    <div class="instruments-list">
+      <table class="instruments-table">
+        <caption>
+          {sorted.length} instrument{sorted.length === 1 ? '' : 's'}: id, type and status of each
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Instrument</th>
+            <th scope="col">Type</th>
+            <th scope="col">Status</th>
+            <th scope="col">Latest value</th>
+            <th scope="col">Last reading ({zone})</th>
+            <th scope="col">Open alarm</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {sorted.map((i) => (
+            <tr key={i.instrumentId} data-instrument={i.instrumentId} data-status={i.status ?? 'unevaluated'}>
+              <th scope="row">
+                <Link
+                  href={paths.instrument(i.instrumentId)}
+                  onFocus={() => onPoint(i.instrumentId)}
+                  onBlur={() => onPoint(null)}
+                  onMouseEnter={() => onPoint(i.instrumentId)}
+                  onMouseLeave={() => onPoint(null)}
+                >
+                  {i.instrumentId}
+                </Link>
+              </th>
+              <td>{typeLabel(i.instrumentType)}</td>
+              <td>
+                <StatusBadge status={i.status} silent={i.silent} />
+              </td>
+              <td class="number">
+                {formatValue(i.instrumentType, i.latestValue)} {i.latestValue === null ? '' : i.unit}
+              </td>
+              <td>{siteTime(i.lastObservedAt, zone)}</td>
+              <td>
+                {i.openAlarm ? (
+                  <Link href={paths.alarm(i.openAlarm.alarmId)}>
+                    {statusLabel(i.openAlarm.level)}
+                    {i.openAlarm.needsAcknowledgement ? ', to acknowledge' : ''}
+                  </Link>
+                ) : (
+                  '—'
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
