@@ -313,6 +313,50 @@ describeWithChromium('the site console in headless Chromium against the running 
     await shot(page, 'instrument');
   });
 
+  it('lets an engineer edit the registry: each refusal shown beside its field, a good rule saved', async () => {
+    const { page } = engineer;
+    const [extensometer] = await query<{ instrument_id: string }>(
+      `SELECT instrument_id FROM instruments WHERE instrument_type = 'extensometer' ORDER BY 1 LIMIT 1`,
+    );
+    const id = extensometer!.instrument_id;
+    const problemsBefore = engineer.problems.length;
+    const stored = async () =>
+      (
+        await query<{ source: string; alert: string | null }>(
+          `SELECT trigger_levels_source AS source, trigger_rule #>> '{bands,0,levels,alert}' AS alert FROM instruments WHERE instrument_id = :id`,
+          { id },
+        )
+      )[0];
+    await page.goto(`${pipeline.console.url}/instruments/${encodeURIComponent(id)}`);
+    await page.getByText('Edit the trigger rule or re-baseline').click();
+    const band = page.locator('fieldset.band').first();
+    // The default rise band is +10 / +15 / +20 mm: an Alert above the Alarm level is refused.
+    await band.getByLabel('alert (mm)', { exact: true }).fill('30');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await band.locator('.errors li').first().waitFor();
+    expect(await band.locator('.errors').textContent()).toContain('rise levels must ascend');
+    expect(await stored()).toEqual({ source: 'default', alert: null });
+
+    await band.getByLabel('alert (mm)', { exact: true }).fill('12');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rule saved' }).waitFor();
+    expect(await stored()).toEqual({ source: 'manual', alert: '12' });
+    await page.locator('[data-rule-source="manual"]').waitFor();
+
+    // A baseline outside an extensometer's physical range (±500 mm) is refused beside the value.
+    const form = page.locator('form.baseline-form');
+    await form.getByLabel('Baseline value (mm)').fill('9999');
+    await form.getByLabel('Reason').fill('re-zeroed after repair');
+    await form.getByRole('button', { name: 'Add baseline' }).click();
+    await form.locator('.field.invalid .errors li').first().waitFor();
+    expect(await form.locator('.field.invalid label').first().textContent()).toBe('Baseline value (mm)');
+    // Chromium logs each refused request (400) as a console error: exactly the two refusals, and nothing else, taken off the list.
+    expect(engineer.problems.slice(problemsBefore)).toEqual(
+      Array(2).fill('console error: Failed to load resource: the server responded with a status of 400 (Bad Request)'),
+    );
+    engineer.problems.splice(problemsBefore);
+  });
+
   it('uploads a CSV, reports each bad row with its reason and stores the good ones', async () => {
     const { page } = engineer;
     const instruments = await query<{ instrument_id: string; instrument_type: string }>(
