@@ -26,6 +26,8 @@ export interface ConsoleServerOptions {
   readonly port?: number;
   /** The built bundle. Default lib/console/web/dist (built first when missing or stale). */
   readonly distDir?: string;
+  /** How config.json tells the console to sign in. Default the local sign-in stand-in, through `/api/local/sign-in`. */
+  readonly auth?: ConsoleConfig['auth'];
 }
 
 export interface ConsoleServer {
@@ -60,9 +62,11 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const distDir = options.distDir ?? CONSOLE_DIST_DIR;
   const build = options.distDir === undefined ? ensureConsoleBuilt(distDir) : { built: false, reason: undefined };
   const upstream = new URL(options.apiUrl);
-  const config: ConsoleConfig = { apiUrl: API_PREFIX, auth: { kind: 'local' }, siteTimeZone: options.siteTimeZone };
+  const auth = options.auth ?? { kind: 'local' };
+  const config: ConsoleConfig = { apiUrl: API_PREFIX, auth, siteTimeZone: options.siteTimeZone };
   const securityHeaders = {
-    'content-security-policy': consoleContentSecurityPolicy({ connect: [], formAction: [] }),
+    // A hosted UI's token endpoint is the one other origin the page may call.
+    'content-security-policy': consoleContentSecurityPolicy({ connect: auth.kind === 'cognito' ? [auth.domain] : [], formAction: [] }),
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': REFERRER_POLICY,

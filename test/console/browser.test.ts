@@ -1,8 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from '../support/chromium.js';
 import { formatWallTime } from '../../lambdas/domain/site-time.js';
 import { STATUS_COLOURS } from '../../local/report/html/palette.js';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline.js';
@@ -11,34 +12,11 @@ import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline.js'
 declare const sessionStorage: { getItem(key: string): string | null };
 declare const document: { querySelectorAll(selector: string): Iterable<{ getAttribute(name: string): string | null }> };
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const ARTIFACTS = resolve('test-artifacts/console');
 /** Where the README's screenshots are, refreshed from these when CONSOLE_README_SCREENSHOTS=1. */
 const README_IMAGES = resolve('docs/console');
 const ZONE = 'Australia/Melbourne';
 const WINDOW_SECONDS = 2;
-
-/** In headless Chromium when it is installed; skipped with a message when not, except under CI (CI=true), where that fails. */
-function describeWithChromium(name: string, suite: () => void): void {
-  if (existsSync(CHROMIUM)) describe(name, suite);
-  else if (process.env.CI === 'true') {
-    describe(name, () => {
-      throw new Error(`${CHROMIUM} not found: install it with \`apt-get install chromium\` (CI=true, so this cannot be skipped)`);
-    });
-  } else {
-    console.warn(`Skipping "${name}": ${CHROMIUM} not found (install it with \`apt-get install chromium\`)`);
-    describe.skip(name, suite);
-  }
-}
 
 /** Waits for a condition, asking every half second, failing after `timeoutMs`. */
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {

@@ -25,8 +25,8 @@ async function start(): Promise<void> {
   let signInError: string | undefined;
   if (parseRoute(location.pathname).page === 'callback' && config.auth.kind === 'cognito') {
     try {
-      const { accessToken, returnTo } = await completeCognitoSignIn(config.auth, new URL(location.href));
-      saveSession(accessToken);
+      const { accessToken, idToken, returnTo } = await completeCognitoSignIn(config.auth, new URL(location.href));
+      saveSession(accessToken, idToken);
       navigate(returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/', true);
     } catch (error) {
       signInError = (error as Error).message;

@@ -38,7 +38,10 @@ export async function beginCognitoSignIn(config: CognitoAuthConfig, returnTo: st
  * Finishes a sign-in on the callback page: checks the state, trades the code and the
  * verifier for tokens at the token endpoint, and returns the access token and where to go.
  */
-export async function completeCognitoSignIn(config: CognitoAuthConfig, url: URL): Promise<{ accessToken: string; returnTo: string }> {
+export async function completeCognitoSignIn(
+  config: CognitoAuthConfig,
+  url: URL,
+): Promise<{ accessToken: string; idToken: string | undefined; returnTo: string }> {
   const raw = sessionStorage.getItem(PENDING);
   sessionStorage.removeItem(PENDING);
   const error = url.searchParams.get('error');
@@ -60,10 +63,10 @@ export async function completeCognitoSignIn(config: CognitoAuthConfig, url: URL)
       code_verifier: pending.verifier,
     }).toString(),
   });
-  const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string };
+  const body = (await response.json().catch(() => ({}))) as { access_token?: string; id_token?: string; error?: string };
   if (!response.ok || typeof body.access_token !== 'string')
     throw new Error(`the token endpoint refused the code: ${body.error ?? `HTTP ${response.status}`}`);
-  return { accessToken: body.access_token, returnTo: pending.returnTo };
+  return { accessToken: body.access_token, idToken: body.id_token, returnTo: pending.returnTo };
 }
 
 /** The hosted UI's sign-out, which ends its session too and returns to the console. */

@@ -7,6 +7,8 @@ export interface Session {
 }
 
 const KEY = 'geotech-console-session';
+/** The user's name from the ID token, when sign-in gave one (a Cognito access token names the user by id only). */
+const NAME_KEY = 'geotech-console-name';
 
 /**
  * The session lives in sessionStorage: it survives a reload and the hosted UI's redirect,
@@ -21,19 +23,28 @@ export function loadSession(now = Date.now()): Session | null {
       sessionStorage.removeItem(KEY);
       return null;
     }
-    return { accessToken: token, claims };
+    const name = sessionStorage.getItem(NAME_KEY);
+    return { accessToken: token, claims: name ? { ...claims, name } : claims };
   } catch {
     sessionStorage.removeItem(KEY);
     return null;
   }
 }
 
-export function saveSession(accessToken: string): Session {
-  const session = { accessToken, claims: readClaims(accessToken) };
+/** Keeps the access token, and the name the ID token gives the user when there is one. */
+export function saveSession(accessToken: string, idToken?: string): Session {
+  const claims = readClaims(accessToken);
   sessionStorage.setItem(KEY, accessToken);
-  return session;
+  sessionStorage.removeItem(NAME_KEY);
+  if (idToken) {
+    const name = readClaims(idToken).name;
+    sessionStorage.setItem(NAME_KEY, name);
+    return { accessToken, claims: { ...claims, name } };
+  }
+  return { accessToken, claims };
 }
 
 export function clearSession(): void {
   sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(NAME_KEY);
 }
