@@ -85,6 +85,7 @@ export function InstrumentPage({ instrumentId }: { instrumentId: string }) {
           readings={series.data.readings?.readings ?? null}
           changes={series.data.events.changes}
           spikes={series.data.events.spikes}
+          eventsTruncated={series.data.events.truncated}
         />
       ) : (
         <p>Loading…</p>
@@ -117,6 +118,7 @@ function Charts(props: {
   readings: readonly Reading[] | null;
   changes: readonly ChangeEntry[];
   spikes: readonly SpikeEntry[];
+  eventsTruncated: boolean;
 }) {
   const { entry, zone, from, to } = props;
   const type = entry.instrumentType;
@@ -187,6 +189,7 @@ function Charts(props: {
         Line: window means (shaded: the spread of readings). Dots: raw readings; diamonds: manual readings. Flags: confirmed status changes
         (dashed and marked L when found late, hollow when withdrawn). Shaded spans: unconfirmed spikes.
         {props.truncated ? ' Only the first windows of this period are drawn: choose a shorter one.' : ''}
+        {props.eventsTruncated ? ' More status changes and spikes fell in this period than are marked: choose a shorter one.' : ''}
       </p>
       {entry.rule.inForce.rateBands.length > 0 ? (
         <>
