@@ -121,7 +121,13 @@ export function presentEscalation(alarm: Alarm, plan: (level: AlarmLevel) => Pla
   }
   const interval = reminderIntervalMinutes * MINUTE_MS;
   const nextReminder = interval > 0 ? since + (Math.floor(Math.max(0, context.now - since) / interval) + 1) * interval : null;
-  return { tiers, reminderIntervalMinutes, nextTier, nextReminderAt: nextReminder === null ? null : iso(nextReminder) };
+  return {
+    tiers,
+    reminderIntervalMinutes,
+    nextTier,
+    nextReminderAt: nextReminder === null ? null : iso(nextReminder),
+    nextReminderAtSite: nextReminder === null ? null : formatSiteInstant(nextReminder, context.siteTimeZone),
+  };
 }
 
 export function presentNotification(record: NotificationRecord): NotificationView {

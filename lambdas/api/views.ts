@@ -101,6 +101,7 @@ export interface EscalationView {
   readonly nextTier: { readonly tier: number; readonly dueAt: string; readonly dueAtSite: string } | null;
   /** When the next reminder is due, or null with reminders off. */
   readonly nextReminderAt: string | null;
+  readonly nextReminderAtSite: string | null;
 }
 
 export interface NotificationView {

@@ -83,7 +83,7 @@ export function formatAlarmDetail(detail: AlarmDetailResponse): string {
     const next = alarm.escalation.nextTier
       ? `tier ${alarm.escalation.nextTier.tier} at ${siteClock(alarm.escalation.nextTier.dueAtSite)}`
       : 'every tier notified';
-    const reminder = alarm.escalation.nextReminderAt ? `, next reminder ${alarm.escalation.nextReminderAt}` : '';
+    const reminder = alarm.escalation.nextReminderAtSite ? `, next reminder ${siteClock(alarm.escalation.nextReminderAtSite)}` : '';
     lines.push(`  escalation     ${next} (of ${alarm.escalation.tiers} tiers)${reminder}`);
   }
   lines.push('', 'History');
@@ -109,7 +109,7 @@ export function formatAlarmDetail(detail: AlarmDetailResponse): string {
     alarm.notifications.length === 0
       ? '  none'
       : textTable(
-          ['DUE', 'KIND', 'TIER', 'LEVEL', 'STATE', 'CHANNEL', 'DETAIL'],
+          ['DUE (UTC)', 'KIND', 'TIER', 'LEVEL', 'STATE', 'CHANNEL', 'DETAIL'],
           alarm.notifications.map((n) => [
             n.dueAt,
             n.kind,
@@ -126,7 +126,7 @@ export function formatAlarmDetail(detail: AlarmDetailResponse): string {
     alarm.audit.length === 0
       ? '  none'
       : textTable(
-          ['AT', 'ACTOR', 'ACTION', 'DETAIL'],
+          ['AT (UTC)', 'ACTOR', 'ACTION', 'DETAIL'],
           alarm.audit.map((entry) => [entry.at, entry.actor, entry.action, JSON.stringify(entry.detail)]),
         ),
   );

@@ -267,6 +267,7 @@ describe('alarm API over HTTP, on the alarm store (local Data API over PGlite)',
         reminderIntervalMinutes: 30,
         nextTier: { tier: 2, dueAt: '2026-02-01T01:20:00.000Z', dueAtSite: '2026-02-01T12:20:00+11:00' },
         nextReminderAt: '2026-02-01T00:50:00.000Z',
+        nextReminderAtSite: '2026-02-01T11:50:00+11:00',
       });
       expect(alarm.acknowledgements).toEqual([]);
       expect(alarm.notifications).toEqual([

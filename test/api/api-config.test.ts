@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { readApiConfig } from '../../lambdas/api/api-config.js';
+import { ConfigError } from '../../lambdas/shared/config-error.js';
+
+const TARGET = {
+  DB_CLUSTER_ARN: 'arn:aws:rds:ap-southeast-2:111122223333:cluster:geotech',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:geotech',
+};
+
+describe('alarm API function environment', () => {
+  it('takes the Data API target and defaults the policy, the database and the site time zone', () => {
+    expect(readApiConfig(TARGET)).toEqual({
+      clusterArn: TARGET.DB_CLUSTER_ARN,
+      secretArn: TARGET.DB_SECRET_ARN,
+      database: 'geotech',
+      policy: { tiers: 3, reminderIntervalMinutes: 30 },
+      siteTimeZone: 'Australia/Melbourne',
+    });
+    expect(
+      readApiConfig({ ...TARGET, ESCALATION_TIERS: '5', REMINDER_INTERVAL_MINUTES: '0', SITE_TIME_ZONE: 'UTC', DB_NAME: 'site' }),
+    ).toMatchObject({
+      database: 'site',
+      policy: { tiers: 5, reminderIntervalMinutes: 0 },
+      siteTimeZone: 'UTC',
+    });
+  });
+
+  it('names every variable at fault and the value it had', () => {
+    let error: unknown;
+    try {
+      readApiConfig({
+        DB_SECRET_ARN: TARGET.DB_SECRET_ARN,
+        ESCALATION_TIERS: '6',
+        REMINDER_INTERVAL_MINUTES: 'half an hour',
+        SITE_TIME_ZONE: 'Melbourne',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((problem) => problem.key)).toEqual([
+      'DB_CLUSTER_ARN',
+      'ESCALATION_TIERS',
+      'REMINDER_INTERVAL_MINUTES',
+      'SITE_TIME_ZONE',
+    ]);
+    expect((error as ConfigError).message).toMatch(/^Invalid alarm API function environment:\n/);
+    expect((error as ConfigError).message).toContain('ESCALATION_TIERS: must be a whole number of tiers from 1 to 5 (got "6")');
+  });
+});
