@@ -36,7 +36,7 @@ options:
   --kinesis-port <n>           Kinesis emulator, plain HTTP (default ${DEFAULT_PIPELINE_OPTIONS.kinesisPort})
   --data-api-port <n>          local RDS Data API endpoint (default ${DEFAULT_PIPELINE_OPTIONS.dataApiPort})
   --psql-port <n>              embedded database over the PostgreSQL protocol (default ${DEFAULT_PIPELINE_OPTIONS.psqlPort})
-  --api-port <n>               the alarm API (npm run alarms talks to it; default ${DEFAULT_PIPELINE_OPTIONS.apiPort})
+  --api-port <n>               the alarm and read API (npm run alarms and npm run import talk to it; default ${DEFAULT_PIPELINE_OPTIONS.apiPort})
   --users-file <file.json>     users, passwords and groups of the alarm API's local sign-in (default ${DEFAULT_USERS_FILE})
   --console-port <n>           the site console, open it in a browser (default ${DEFAULT_PIPELINE_OPTIONS.consolePort})
   --source-url <url>           poll this instrument API instead of starting the simulator (its history mode when it has one)
@@ -297,7 +297,7 @@ async function main(): Promise<number> {
       `${pipeline.console.built ? `; bundle built at start: ${pipeline.console.buildReason}` : ''})`,
   );
   console.log(
-    `  alarm API              ${pipeline.alarmApi.url}  (npm run alarms -- list; sign-in stand-in, users in ${pipeline.alarmApi.usersFile}: ` +
+    `  alarm API              ${pipeline.alarmApi.url}  (npm run alarms -- list, npm run import -- readings.csv; sign-in stand-in, users in ${pipeline.alarmApi.usersFile}: ` +
       `${pipeline.alarmApi.users.map((user) => `${user.username} (${user.groups.join(', ')})`).join(', ')})`,
   );
   console.log(

@@ -6,13 +6,17 @@ import { callerOf } from './auth.js';
 import { problem, ProblemError, problemResponse } from './problems.js';
 import { responsePlanRoutes } from './response-plan-routes.js';
 import { openAlarmsOf } from './open-alarms.js';
-import { readRoutes, type ReadApiServices } from './read-routes.js';
+import { readRoutes, readRoutesNotServed, type ReadApiServices } from './read-routes.js';
 import { queryOf, resolveRoute, type RouteTable } from './router.js';
 
 export interface ApiHandlerDeps {
   readonly alarms: AlarmApiStore;
-  /** The read API's read model, registry and manual reading intake. */
-  readonly readings: ReadApiServices;
+  /**
+   * The read API's read model, registry and manual reading intake. The deployed function and
+   * the local runtime give them; without them (an API serving alarms only, as some tests run
+   * it) the read routes answer 404.
+   */
+  readonly readings?: ReadApiServices;
   /** The escalation policy the escalation function runs, for the alarm's escalation clock. */
   readonly policy: EscalationPolicy;
   /** IANA zone of the site: times are also given on its clock. */
@@ -36,7 +40,9 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   const routes: RouteTable = {
     ...alarmRoutes({ alarms: deps.alarms, policy: deps.policy, siteTimeZone: deps.siteTimeZone, now }),
     ...responsePlanRoutes({ alarms: deps.alarms }),
-    ...readRoutes({ ...deps.readings, siteTimeZone: deps.siteTimeZone, now, openAlarms: () => openAlarmsOf(deps.alarms) }),
+    ...(deps.readings
+      ? readRoutes({ ...deps.readings, siteTimeZone: deps.siteTimeZone, now, openAlarms: () => openAlarmsOf(deps.alarms) })
+      : readRoutesNotServed()),
   };
   return async (event) => {
     const instance = event.rawPath;

@@ -13,7 +13,7 @@ import { fail, type FieldProblem } from './problems.js';
 import type { InstrumentListResponse, OpenAlarmView, ReadingsUploadResponse } from './read-views.js';
 import { instantParameter, parseInput, wholeNumberText } from './request-schemas.js';
 import type { RouteHandler } from './router.js';
-import type { ReadRouteKey } from './routes.js';
+import { READ_API_ROUTES, type ReadRouteKey } from './routes.js';
 
 /**
  * The read API's routes: what the batch store holds of each instrument (through the read
@@ -242,6 +242,14 @@ export function readRoutes(deps: ReadRouteDependencies): Readonly<Record<ReadRou
   };
 }
 
+/** The read routes of an API built without the read API's services: each answers 404, saying so. */
+export function readRoutesNotServed(): Readonly<Record<ReadRouteKey, RouteHandler>> {
+  const notServed: RouteHandler = async ({ routeKey }) => {
+    throw fail('not-found', `${routeKey} is not served by this API: it was started without the read API`);
+  };
+  return Object.fromEntries(READ_API_ROUTES.map((key) => [key, notServed])) as Record<ReadRouteKey, RouteHandler>;
+}
+
 /** `manual-20261122T083000Z`: a baseline id from its effective time, when the engineer names none. */
 export function defaultBaselineId(effectiveFrom: number): string {
   const text = new Date(effectiveFrom).toISOString().replace(/[-:]/g, '');
@@ -259,8 +267,10 @@ async function registryChange(change: () => Promise<unknown>, what: string): Pro
   }
 }
 
+/** A registry problem's field as the API names fields: `bands[0].levels` is `body.bands.0.levels`. */
 function fieldOf(problem: RuleProblem): FieldProblem {
-  return { field: problem.field === '(rule)' ? 'body' : `body.${problem.field}`, problem: problem.message };
+  const path = problem.field.replace(/\[(\d+)\]/g, '.$1');
+  return { field: path === '(rule)' ? 'body' : `body.${path}`, problem: problem.message };
 }
 
 /** The rows of a `POST /readings` body: JSON `{ readings }` or a CSV with its header. */

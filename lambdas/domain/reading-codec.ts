@@ -91,11 +91,20 @@ export function readReadingRecord(base64Data: string): Reading | RecordFault {
   return withOrigin(reading, r, text);
 }
 
-/** A reading with the source, author and note its record carries, or the fault in them. */
+/**
+ * A reading with the source, author and note its record carries, or the fault in them. A
+ * manual reading names its author; a polled one has neither author nor note (the batch store
+ * holds it to that, so a record that breaks it is refused here, as a poison record, rather
+ * than failing its batch).
+ */
 function withOrigin(reading: Reading, r: Partial<ReadingRecordV1>, text: string): Reading | RecordFault {
   if (r.src !== undefined && !SOURCES.has(r.src)) return { fault: `record has unknown source ${JSON.stringify(r.src)}`, text };
-  if (r.by !== undefined && typeof r.by !== 'string') return { fault: `record author ${JSON.stringify(r.by)} is not a string`, text };
+  if (r.by !== undefined && (typeof r.by !== 'string' || r.by === ''))
+    return { fault: `record author ${JSON.stringify(r.by)} is not a user name`, text };
   if (r.note !== undefined && typeof r.note !== 'string') return { fault: `record note ${JSON.stringify(r.note)} is not a string`, text };
+  if (r.src === 'manual' && r.by === undefined) return { fault: 'record of a manual reading names no author', text };
+  if (r.src !== 'manual' && (r.by !== undefined || r.note !== undefined))
+    return { fault: 'record of a polled reading has an author or a note', text };
   return {
     ...reading,
     ...(r.src !== undefined && r.src !== 'poll' ? { source: r.src } : {}),

@@ -20,18 +20,17 @@ JOIN readings r ON r.instrument_id = k.instrument_id AND r.observed_at = k.obser
 
 /**
  * One page of the instrument list, in id order after `:after`: position, latest status and
- * reading, and the instrument's logging interval for the silence rule: its type's expected
- * interval where one is set (report_reading_intervals), else the median time between the
- * starts of its latest 11 windows (bursts of re-reads fall in one window, so the gaps are
- * the logging interval).
+ * reading, and the instrument's logging interval for the silence rule, measured: the median
+ * time between the starts of its latest 11 windows (bursts of re-reads fall in one window,
+ * so the gaps are the logging interval). Only the pipeline's tables are read, which the
+ * functions' database role may read.
  */
 export const SELECT_INSTRUMENT_PAGE = `
 SELECT i.instrument_id, i.instrument_type, i.unit, i.easting, i.northing, i.latitude, i.longitude,
   s.status, ${epochMs('i.last_observed_at')} AS last_observed_ms, latest.value AS latest_value,
-  COALESCE(ri.expected_interval_seconds, logged.median_gap_seconds) AS logging_interval_seconds
+  logged.median_gap_seconds AS logging_interval_seconds
 FROM instruments i
 LEFT JOIN instrument_status s ON s.instrument_id = i.instrument_id
-LEFT JOIN report_reading_intervals ri ON ri.instrument_type = i.instrument_type
 LEFT JOIN LATERAL (
   SELECT r.value FROM readings r WHERE r.instrument_id = i.instrument_id ORDER BY r.observed_at DESC LIMIT 1
 ) latest ON true

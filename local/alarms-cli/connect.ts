@@ -9,7 +9,7 @@ import { stackName } from '../../lib/config/stack-name.js';
 import { loadUsers } from '../api/sign-in.js';
 import { SIGN_IN_PATH } from '../api/server.js';
 import { AlarmApiClient, AlarmApiError, errorOf, request } from './api-client.js';
-import type { AlarmsOptions } from './options.js';
+import type { Connection } from './options.js';
 
 /**
  * Finds the alarm API and signs in to it: locally through the sign-in stand-in
@@ -26,15 +26,20 @@ export class SignInError extends Error {
 }
 
 /** A client of the API `options` point at, signed in as `options.user`. */
-export async function connect(options: AlarmsOptions): Promise<AlarmApiClient> {
-  if (options.target.kind === 'local') {
-    const password = options.password ?? (await localPassword(options.target.usersFile, options.user));
-    return new AlarmApiClient(options.target.apiUrl, await localSignIn(options.target.apiUrl, options.user, password));
+export async function connect(options: Connection): Promise<AlarmApiClient> {
+  const { apiUrl, token } = await signIn(options);
+  return new AlarmApiClient(apiUrl, token);
+}
+
+/** The base URL of the API `connection` points at, and a bearer token for `connection.user`. */
+export async function signIn(connection: Connection): Promise<{ readonly apiUrl: string; readonly token: string }> {
+  if (connection.target.kind === 'local') {
+    const password = connection.password ?? (await localPassword(connection.target.usersFile, connection.user));
+    return { apiUrl: connection.target.apiUrl, token: await localSignIn(connection.target.apiUrl, connection.user, password) };
   }
-  const stage = await stageEndpoint(options.target.env, options.target.region);
-  if (options.password === undefined) throw new SignInError('--stage needs --password (or ALARMS_PASSWORD) for the Cognito sign-in');
-  const token = await cognitoSignIn(stage, options.user, options.password, options.target.mfaCode);
-  return new AlarmApiClient(stage.apiUrl, token);
+  const stage = await stageEndpoint(connection.target.env, connection.target.region);
+  if (connection.password === undefined) throw new SignInError('--stage needs --password (or ALARMS_PASSWORD) for the Cognito sign-in');
+  return { apiUrl: stage.apiUrl, token: await cognitoSignIn(stage, connection.user, connection.password, connection.target.mfaCode) };
 }
 
 async function localPassword(usersFile: string, user: string): Promise<string> {

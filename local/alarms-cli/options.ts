@@ -9,6 +9,27 @@ import { DEFAULT_USERS_FILE } from '../api/sign-in.js';
 export const DEFAULT_API_URL = 'http://127.0.0.1:8072';
 export const DEFAULT_LOCAL_USER = 'engineer';
 
+/** How every command line of the API finds it and signs in: the options' help lines. */
+export const CONNECTION_HELP = `  --api-url <url>              the API (default ${DEFAULT_API_URL}, the one npm start serves)
+  --user <name>                who signs in (default ${DEFAULT_LOCAL_USER}); locally one of the users file
+  --password <password>        their password (or ALARMS_PASSWORD); locally default: the users file's
+  --users-file <file>          the local users file the default password is read from (default ${DEFAULT_USERS_FILE})
+  --stage <env>                a deployed stage: the API and the sign-in from the outputs of stack GeotechMonitoring-<env>,
+                               sign-in through Cognito (needs AWS credentials that may read the stack)
+  --region <region>            the stage's Region (default: the AWS SDK's, from AWS_REGION or the profile)
+  --mfa-code <code>            the authenticator app's code, when the user pool asks for one`;
+
+/** The options behind {@link CONNECTION_HELP}, for `parseArgs`. */
+export const CONNECTION_OPTIONS = {
+  'api-url': { type: 'string' },
+  user: { type: 'string' },
+  password: { type: 'string' },
+  'users-file': { type: 'string' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  'mfa-code': { type: 'string' },
+} as const;
+
 export const ALARMS_HELP = `usage: npm run alarms -- <command> [options]
 
 commands:
@@ -26,14 +47,7 @@ commands:
   plans                        the response plan: the stored rules and the built-in defaults
 
 options:
-  --api-url <url>              the alarm API (default ${DEFAULT_API_URL}, the one npm start serves)
-  --user <name>                who signs in (default ${DEFAULT_LOCAL_USER}); locally one of the users file
-  --password <password>        their password (or ALARMS_PASSWORD); locally default: the users file's
-  --users-file <file>          the local users file the default password is read from (default ${DEFAULT_USERS_FILE})
-  --stage <env>                a deployed stage: the API and the sign-in from the outputs of stack GeotechMonitoring-<env>,
-                               sign-in through Cognito (needs AWS credentials that may read the stack)
-  --region <region>            the stage's Region (default: the AWS SDK's, from AWS_REGION or the profile)
-  --mfa-code <code>            the authenticator app's code, when the user pool asks for one
+${CONNECTION_HELP}
   --json                       print the API's JSON as it is instead of tables
   -h, --help                   this text`;
 
@@ -86,13 +100,7 @@ export function parseAlarmsArguments(
         cursor: { type: 'string' },
         note: { type: 'string' },
         response: { type: 'string' },
-        'api-url': { type: 'string' },
-        user: { type: 'string' },
-        password: { type: 'string' },
-        'users-file': { type: 'string' },
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        'mfa-code': { type: 'string' },
+        ...CONNECTION_OPTIONS,
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -104,6 +112,20 @@ export function parseAlarmsArguments(
   if (values.help || positionals.length === 0) return 'help';
   const [name, ...rest] = positionals as [string, ...string[]];
   const command = parseCommand(name, rest, values);
+  return { command, ...connectionOf(values, env), json: values.json ?? false };
+}
+
+/** Where the API is and who signs in to it. */
+export type Connection = Pick<AlarmsOptions, 'target' | 'user' | 'password'>;
+
+/**
+ * The connection the values of {@link CONNECTION_OPTIONS} ask for (the local API by default,
+ * or a deployed stage). Throws {@link AlarmsUsageError} for a combination that cannot work.
+ */
+export function connectionOf(
+  values: { readonly [K in keyof typeof CONNECTION_OPTIONS]?: string | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+): Connection {
   if (values.stage !== undefined && values['api-url'] !== undefined) {
     throw new AlarmsUsageError('--stage finds the API itself; give --stage or --api-url, not both');
   }
@@ -117,13 +139,7 @@ export function parseAlarmsArguments(
   if (target.kind === 'stage' && values.user === undefined) {
     throw new AlarmsUsageError('--stage needs --user (the e-mail you sign in to the user pool with)');
   }
-  return {
-    command,
-    target,
-    user: values.user ?? DEFAULT_LOCAL_USER,
-    password: values.password ?? nonBlank(env.ALARMS_PASSWORD),
-    json: values.json ?? false,
-  };
+  return { target, user: values.user ?? DEFAULT_LOCAL_USER, password: values.password ?? nonBlank(env.ALARMS_PASSWORD) };
 }
 
 type Values = Record<string, string | boolean | undefined>;

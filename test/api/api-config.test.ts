@@ -5,6 +5,7 @@ import { ConfigError } from '../../lambdas/shared/config-error.js';
 const TARGET = {
   DB_CLUSTER_ARN: 'arn:aws:rds:ap-southeast-2:111122223333:cluster:geotech',
   DB_SECRET_ARN: 'arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:geotech',
+  STREAM_NAME: 'geotech-dev-readings',
 };
 
 describe('alarm API function environment', () => {
@@ -15,6 +16,12 @@ describe('alarm API function environment', () => {
       database: 'geotech',
       policy: { tiers: 3, reminderIntervalMinutes: 30 },
       siteTimeZone: 'Australia/Melbourne',
+      readings: { streamName: 'geotech-dev-readings', windowSeconds: 10, maxFutureSkewMs: 60_000 },
+    });
+    expect(readApiConfig({ ...TARGET, WINDOW_SECONDS: '30', MAX_FUTURE_SKEW_SECONDS: '120' }).readings).toEqual({
+      streamName: 'geotech-dev-readings',
+      windowSeconds: 30,
+      maxFutureSkewMs: 120_000,
     });
     expect(
       readApiConfig({ ...TARGET, ESCALATION_TIERS: '5', REMINDER_INTERVAL_MINUTES: '0', SITE_TIME_ZONE: 'UTC', DB_NAME: 'site' }),
@@ -33,6 +40,7 @@ describe('alarm API function environment', () => {
         ESCALATION_TIERS: '6',
         REMINDER_INTERVAL_MINUTES: 'half an hour',
         SITE_TIME_ZONE: 'Melbourne',
+        WINDOW_SECONDS: '7',
       });
     } catch (caught) {
       error = caught;
@@ -43,6 +51,8 @@ describe('alarm API function environment', () => {
       'ESCALATION_TIERS',
       'REMINDER_INTERVAL_MINUTES',
       'SITE_TIME_ZONE',
+      'STREAM_NAME',
+      'WINDOW_SECONDS',
     ]);
     expect((error as ConfigError).message).toMatch(/^Invalid alarm API function environment:\n/);
     expect((error as ConfigError).message).toContain('ESCALATION_TIERS: must be a whole number of tiers from 1 to 5 (got "6")');

@@ -64,8 +64,23 @@ describe('reading record codec', () => {
     ['an author that is not text', JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, src: 'manual', by: 7 }), /author 7/],
     [
       'a note that is not text',
-      JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, note: {} }),
+      JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, src: 'manual', by: 'e', note: {} }),
       /note \{\} is not a string/,
+    ],
+    [
+      'a manual reading without its author',
+      JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, src: 'manual' }),
+      /names no author/,
+    ],
+    [
+      'a polled reading with an author',
+      JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, by: 'e' }),
+      /polled reading has an author/,
+    ],
+    [
+      'a polled reading with a note',
+      JSON.stringify({ v: 1, id: 'A', type: 'piezometer', value: 5, t: 1, note: 'n' }),
+      /polled reading has an author or a note/,
     ],
     ['not JSON', 'hello', /not JSON/],
     ['JSON but not an object', '42', /not a JSON object/],

@@ -110,7 +110,15 @@ describe('validateItem', () => {
     const emitted = new Set(cases.map(([reason]) => reason));
     const pollerReasons = REJECTION_REASONS.filter(
       (r) =>
-        !['duplicate_reading', 'undecodable_record', 'put_failed', 'index_rejected', 'unknown_instrument', 'duplicate_time', 'note_too_long'].includes(r),
+        ![
+          'duplicate_reading',
+          'undecodable_record',
+          'put_failed',
+          'index_rejected',
+          'unknown_instrument',
+          'duplicate_time',
+          'note_too_long',
+        ].includes(r),
     );
     expect([...emitted].sort()).toEqual([...pollerReasons].sort());
   });

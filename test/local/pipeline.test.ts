@@ -314,4 +314,47 @@ describe('the embedded pipeline end to end (simulator, kinesis-local, PGlite beh
       (await readOutbox(pipeline.outboxPath)).length,
     );
   });
+
+  it('takes manual readings through the API onto its stream, and processes them with the polled ones', async () => {
+    const signIn = await fetch(`${pipeline.alarmApi.url}/local/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'engineer', password: 'local-engineer' }),
+    });
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
+    // The registry holds an instrument once a polled reading of it is stored.
+    await pollTimes(1);
+    await pipeline.drain();
+    const [instrument] = await pipeline.database.query<{ instrument_id: string }>(
+      "SELECT instrument_id FROM instruments WHERE instrument_type = 'piezometer' AND instrument_id <> 'PZ-LOCAL' ORDER BY 1 LIMIT 1",
+    );
+    // Odd milliseconds: no logger stamps a reading there.
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 30_000 + 123).toISOString();
+    const csv = [
+      'instrument_id,observed_at,value,note',
+      `${instrument!.instrument_id},${at},101.25,dipped by hand`,
+      `NOT-AN-INSTRUMENT,${at},1,`,
+    ];
+    const upload = await fetch(`${pipeline.alarmApi.url}/readings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'text/csv' },
+      body: csv.join('\n'),
+    });
+    expect(upload.status).toBe(200);
+    expect(await upload.json()).toMatchObject({ received: 2, accepted: 1, rejected: [{ row: 2, reason: 'unknown_instrument' }] });
+    await pipeline.drain();
+    expect(
+      await pipeline.database.query(
+        `SELECT value, source, author, note FROM readings WHERE instrument_id = '${instrument!.instrument_id}' AND observed_at = '${at}'`,
+      ),
+    ).toEqual([{ value: 101.25, source: 'manual', author: 'engineer@site.local', note: 'dipped by hand' }]);
+    // The window it fell in (the pipeline's 2-s windows), as the read API shows it.
+    const from = encodeURIComponent(new Date(Date.parse(at) - 2_000).toISOString());
+    const windows = await fetch(`${pipeline.alarmApi.url}/instruments/${instrument!.instrument_id}/windows?from=${from}&limit=5`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const page = (await windows.json()) as { windows: { windowStart: string; windowEnd: string; count: number }[] };
+    const holding = page.windows.filter((w) => Date.parse(w.windowStart) <= Date.parse(at) && Date.parse(at) < Date.parse(w.windowEnd));
+    expect(holding).toEqual([expect.objectContaining({ count: expect.any(Number) })]);
+  });
 });

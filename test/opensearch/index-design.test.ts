@@ -56,6 +56,8 @@ describe('index templates', () => {
     for (const template of templates) expect(template.body.template.mappings.dynamic).toBe('strict');
     expect(fieldMapping(READING_PROPERTIES, 'value_micro')).toEqual({ type: 'long' });
     expect(fieldMapping(READING_PROPERTIES, 'instrument_id')).toEqual({ type: 'keyword' });
+    // Where a reading came from: polled, or entered by hand, by whom, with what note.
+    for (const field of ['source', 'author', 'note']) expect(fieldMapping(READING_PROPERTIES, field), field).toEqual({ type: 'keyword' });
     expect(fieldMapping(WINDOW_PROPERTIES, 'position')).toEqual({ type: 'geo_point' });
     expect(fieldMapping(WINDOW_PROPERTIES, 'window_start')?.type).toBe('date');
     expect(fieldMapping(WINDOW_PROPERTIES, 'sum_micro')).toEqual({ type: 'long' });

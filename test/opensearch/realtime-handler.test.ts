@@ -144,6 +144,29 @@ describeWithOpenSearch('real-time processor against OpenSearch', () => {
     expect(status?.basis.machine_state?.windowStart).toBe(T0);
   });
 
+  it('indexes a manual reading with its source, author and note beside polled ones, in the same window', async () => {
+    const start = T0 + 600_000;
+    const polled = piezometer('P-150', start + 1_000, 100);
+    const manual: Reading = {
+      ...piezometer('P-150', start + 6_000, 102),
+      source: 'manual',
+      author: 'engineer@site.local',
+      note: 'dipped, cap off',
+    };
+    const { final } = await lambdaWindow([records([polled, manual])]);
+    expect(final.response.batchItemFailures).toEqual([]);
+    expect(rejectionsFor('P-150')).toEqual([]);
+    const stored = await readingsStored();
+    expect(stored.get(`P-150@${manual.observedAt}`)).toMatchObject({
+      value: 102,
+      source: 'manual',
+      author: 'engineer@site.local',
+      note: 'dipped, cap off',
+    });
+    expect(stored.get(`P-150@${polled.observedAt}`)).toMatchObject({ value: 100, source: 'poll', author: null, note: null });
+    expect((await windows()).get(`P-150@${start}`)).toMatchObject({ count: 2, mean: 101 });
+  });
+
   it('changes nothing when the same records are delivered twice', async () => {
     // Baseline 100 kPa from five readings in windows 0-1; window 2's two re-reads (+35, +36) confirm Alert at once.
     const readings = [
