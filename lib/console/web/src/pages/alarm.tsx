@@ -295,7 +295,7 @@ function Audit({ alarm, zone }: { alarm: AlarmDetailView; zone: string }) {
         {alarm.audit.map((entry, i) => (
           <tr key={`${entry.at}:${i}`} data-action={entry.action}>
             <td>{siteTime(entry.at, zone)}</td>
-            <td>{entry.actor}</td>
+            <td>{actorName(entry)}</td>
             <td>{entry.action}</td>
             <td>
               <code>{auditDetail(entry.detail)}</code>
@@ -305,6 +305,12 @@ function Audit({ alarm, zone }: { alarm: AlarmDetailView; zone: string }) {
       </tbody>
     </table>
   );
+}
+
+/** People by the name they acknowledged under (the audit keeps their id); the pipeline and the escalation as they are. */
+function actorName(entry: { actor: string; detail: unknown }): string {
+  const byName = (entry.detail as { byName?: unknown } | null)?.byName;
+  return typeof byName === 'string' ? byName : entry.actor;
 }
 
 function auditDetail(detail: unknown): string {
