@@ -25,6 +25,7 @@ export async function benchPipeline(): Promise<Metric[]> {
     dataApiPort: 0,
     psqlPort: 0,
     apiPort: 0,
+    consolePort: 0,
     instrumentsPerType: 1,
     shards: 4,
     tumblingWindowSeconds: 5,

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBundles } from '../bench/bundles.js';
+import { benchConsole } from '../bench/console.js';
 import { benchDataApi } from '../bench/data-api.js';
 import { meetsTarget, mergeMetrics, type Metric, type StoredMetric } from '../bench/metric.js';
 import { benchOpenSearch } from '../bench/opensearch.js';
@@ -22,6 +23,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   'data-api': benchDataApi,
   pipeline: benchPipeline,
   opensearch: benchOpenSearch,
+  console: benchConsole,
 };
 
 async function main(): Promise<void> {

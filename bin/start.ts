@@ -38,6 +38,7 @@ options:
   --psql-port <n>              embedded database over the PostgreSQL protocol (default ${DEFAULT_PIPELINE_OPTIONS.psqlPort})
   --api-port <n>               the alarm and read API (npm run alarms and npm run import talk to it; default ${DEFAULT_PIPELINE_OPTIONS.apiPort})
   --users-file <file.json>     users, passwords and groups of the alarm API's local sign-in (default ${DEFAULT_USERS_FILE})
+  --console-port <n>           the site console, open it in a browser (default ${DEFAULT_PIPELINE_OPTIONS.consolePort})
   --source-url <url>           poll this instrument API instead of starting the simulator (its history mode when it has one)
   --source-paths <a,b,...>     paths polled beneath the source (default ${DEFAULT_SOURCE_PATHS.join(',')})
   --history auto|on|off        the poller's history mode: auto uses it where the source has it (default auto)
@@ -122,6 +123,7 @@ function readOptions(argv: string[]): ParsedOptions | 'help' {
       'data-api-port': { type: 'string' },
       'psql-port': { type: 'string' },
       'api-port': { type: 'string' },
+      'console-port': { type: 'string' },
       'users-file': { type: 'string' },
       seed: { type: 'string' },
       'instruments-per-type': { type: 'string' },
@@ -177,6 +179,7 @@ function readOptions(argv: string[]): ParsedOptions | 'help' {
       dataApiPort: port('data-api-port', d.dataApiPort),
       psqlPort: port('psql-port', d.psqlPort),
       apiPort: port('api-port', d.apiPort),
+      consolePort: port('console-port', d.consolePort),
       ...(values['users-file'] === undefined ? {} : { usersFile: values['users-file'] }),
       seed: values.seed ?? d.seed,
       ...(instruments ? { instrumentsPerType: instruments } : {}),
@@ -289,6 +292,10 @@ async function main(): Promise<number> {
   console.log(`  data directory         ${pipeline.dataDir}`);
   console.log(`  site time zone         ${pipeline.siteTimeZone} (report days are its local days)`);
   console.log(`  notification outbox    ${pipeline.outboxPath} (every escalation tier)`);
+  console.log(
+    `  site console           ${pipeline.console.url}/  (open in a browser; sign in as engineer or viewer` +
+      `${pipeline.console.built ? `; bundle built at start: ${pipeline.console.buildReason}` : ''})`,
+  );
   console.log(
     `  alarm API              ${pipeline.alarmApi.url}  (npm run alarms -- list, npm run import -- readings.csv; sign-in stand-in, users in ${pipeline.alarmApi.usersFile}: ` +
       `${pipeline.alarmApi.users.map((user) => `${user.username} (${user.groups.join(', ')})`).join(', ')})`,

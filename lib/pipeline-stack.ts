@@ -8,6 +8,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AlarmApi } from './alarms/alarm-api.js';
+import { ConsoleSite } from './console/console-site.js';
 import { EscalationNotifier } from './alarms/escalation-notifier.js';
 import { BatchStore } from './batch-store/batch-store.js';
 import { SchemaMigrations } from './batch-store/schema-migrations.js';
@@ -57,6 +58,8 @@ export class PipelineStack extends Stack {
   readonly quarantineRecorder: QuarantineRecorder;
   /** The alarm API: alarms, acknowledgements and response plans over HTTP, signed in through Cognito. */
   readonly alarmApi: AlarmApi;
+  /** The site console: static site on CloudFront, signing in through the user pool, calling the alarm API. */
+  readonly console: ConsoleSite;
   /** The escalation function, its schedule and the tier topics (tier 1 is {@link alerts}). */
   readonly escalation: EscalationNotifier;
   readonly operations: Operations;
@@ -276,6 +279,17 @@ export class PipelineStack extends Stack {
       metricsNamespace: namespace,
       logRetention,
     });
+    this.console = new ConsoleSite(this, 'Console', {
+      namePrefix: prefix,
+      userPool: this.realtimeStore.login.userPool,
+      userPoolDomain: this.realtimeStore.login.userPoolDomain,
+      apiUrl: this.alarmApi.url,
+      siteTimeZone: config.siteTimeZone,
+      domainName: config.consoleDomainName,
+      certificateArn: config.consoleCertificateArn,
+      removalPolicy: stateful,
+    });
+    this.alarmApi.allowBrowserApp(this.console.client, this.console.origin);
     this.escalation = new EscalationNotifier(this, 'Escalation', {
       functionName: `${prefix}-escalation`,
       firstTier: this.alerts,
@@ -287,7 +301,8 @@ export class PipelineStack extends Stack {
       store: this.batchStore,
       reminderIntervalMinutes: config.reminderIntervalMinutes,
       siteTimeZone: config.siteTimeZone,
-      acknowledgeUrl: this.alarmApi.url,
+      // Notifications link to the alarm's page in the console (`/alarms/<id>`).
+      acknowledgeUrl: this.console.origin,
       removalPolicy: stateful,
       metricsNamespace: namespace,
       logRetention,
@@ -422,6 +437,11 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'AlarmsUserPoolId', {
       description: 'Cognito user pool of the alarm API users (groups engineers, viewers)',
       value: this.realtimeStore.login.userPool.userPoolId,
+    });
+    new CfnOutput(this, 'ConsoleUrl', { description: 'Site console (sign in with a Cognito user)', value: `${this.console.origin}/` });
+    new CfnOutput(this, 'ConsoleDistributionDomain', {
+      description: 'CloudFront domain of the site console, where a consoleDomainName points',
+      value: this.console.distribution.distributionDomainName,
     });
     new CfnOutput(this, 'QuarantineQueueUrl', { value: this.quarantine.queueUrl });
     new CfnOutput(this, 'ProcessingFailuresQueueUrl', { value: this.processingFailures.queueUrl });

@@ -42,6 +42,7 @@ import {
   type DataApiServer,
 } from './data-api/index.js';
 import { startLocalAlarmApi, type LocalAlarmApi } from './api/local-alarm-api.js';
+import { DEFAULT_CONSOLE_PORT, startConsoleServer, type ConsoleServer } from './console/server.js';
 import { DatabaseQuarantineSink } from './database-quarantine.js';
 import { FileCursorStore } from './file-cursor-store.js';
 import { FileCheckpointStore } from './esm/checkpoint-store.js';
@@ -120,12 +121,14 @@ export interface LocalPipelineOptions {
   readonly contacts?: readonly EscalationContact[];
   /** Response plan rules written to the database at start (the full list, replacing what is there). Default: left as they are. */
   readonly responsePlans?: readonly ResponsePlanRule[];
-  /** Base URL notifications give for acknowledging. Default: the local alarm API's URL. */
+  /** Base URL notifications give for acknowledging. Default: the local site console's URL. */
   readonly acknowledgeUrl?: string;
   /** Port of the local alarm API (the API function behind a stand-in for the HTTP API and its sign-in). Default 8072. */
   readonly apiPort: number;
   /** Users, passwords and groups of the local sign-in stand-in. Default `local/users.json`. */
   readonly usersFile?: string;
+  /** Port of the site console (built on start when missing or stale, `/api` proxied to the local API). Default 8073. */
+  readonly consolePort: number;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
@@ -146,6 +149,7 @@ export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
   escalationIntervalSeconds: 10,
   escalationPolicy: DEFAULT_ESCALATION_POLICY,
   apiPort: 8072,
+  consolePort: DEFAULT_CONSOLE_PORT,
 };
 
 /** Counters of one run; `readingsPolled = readingsAccepted + readingsRejected`. */
@@ -211,6 +215,8 @@ export interface LocalPipeline {
   readonly alarms: AlarmStore;
   /** The local alarm API: its URL, and the users file its sign-in stand-in reads. */
   readonly alarmApi: { readonly url: string; readonly usersFile: string; readonly users: LocalAlarmApi['users'] };
+  /** The site console, and whether its bundle was built at start (and why). */
+  readonly console: { readonly url: string; readonly built: boolean; readonly buildReason: string | undefined };
   /** The JSONL file every tier's notifications are written to. */
   readonly outboxPath: string;
   /** One run of the escalation function now, outside its timer. */
@@ -310,6 +316,8 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       ...(options.usersFile === undefined ? {} : { usersFile: options.usersFile }),
     });
     closers.add(() => alarmApi.close());
+    const consoleServer = await startConsoleServer({ apiUrl: alarmApi.url, siteTimeZone: options.siteTimeZone, port: options.consolePort });
+    closers.add(() => consoleServer.close());
     const batchHandler = createBatchHandler({
       store: batchStore.store,
       alarms,
@@ -348,6 +356,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       realtimeMapping,
       alarms,
       alarmApi,
+      consoleServer,
       poller,
       source,
       failures,
@@ -365,6 +374,7 @@ async function assertPortsFree(options: LocalPipelineOptions): Promise<void> {
   await assertPortFree(options.dataApiPort, '--data-api-port');
   await assertPortFree(options.psqlPort, '--psql-port');
   await assertPortFree(options.apiPort, '--api-port');
+  await assertPortFree(options.consolePort, '--console-port');
 }
 
 function localLogger(service: ServiceName): Logger {
@@ -553,6 +563,7 @@ interface RunningParts {
   readonly realtimeMapping: LocalEventSourceMapping | undefined;
   readonly alarms: AlarmStore;
   readonly alarmApi: LocalAlarmApi;
+  readonly consoleServer: ConsoleServer;
   readonly poller: Poller;
   readonly source: LocalSource;
   readonly failures: { latest: readonly EndpointFailure[] };
@@ -599,6 +610,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
     batchHandler: parts.batchHandler,
     alarms: parts.alarms,
     alarmApi: { url: parts.alarmApi.url, usersFile: parts.alarmApi.usersFile, users: parts.alarmApi.users },
+    console: { url: parts.consoleServer.url, built: parts.consoleServer.build.built, buildReason: parts.consoleServer.build.reason },
     outboxPath: escalation.outboxPath,
     escalateNow: () => escalation.runOnce(),
     newNotifications: () => escalation.takeSent(),
@@ -698,7 +710,8 @@ class LocalEscalation {
         channelForTier: () => this.channel,
         policy: options.escalationPolicy,
         siteTimeZone: options.siteTimeZone,
-        acknowledgeUrl: options.acknowledgeUrl ?? this.parts.alarmApi.url,
+        // Notifications link to the alarm's page in the console (`/alarms/<id>`).
+        acknowledgeUrl: options.acknowledgeUrl ?? this.parts.consoleServer.url,
       }),
     );
     this.running = run.catch(() => undefined);

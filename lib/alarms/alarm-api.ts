@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -94,6 +94,10 @@ export class AlarmApi extends ServiceFunction {
   /** The app client the CLI signs in with; the authorizer accepts its tokens only. */
   readonly cliClient: cognito.UserPoolClient;
   readonly accessLogs: logs.LogGroup;
+  /** App clients whose tokens the authorizer accepts: the CLI's, and those of browser apps allowed later. */
+  private readonly audiences: string[] = [];
+  /** Origins of the browser apps allowed to call the API (CORS). */
+  private readonly browserOrigins: string[] = [];
 
   constructor(scope: Construct, id: string, props: AlarmApiProps) {
     super(scope, id, {
@@ -147,11 +151,12 @@ export class AlarmApi extends ServiceFunction {
       refreshTokenValidity: Duration.hours(1),
       authSessionValidity: Duration.minutes(3),
     });
+    this.audiences.push(this.cliClient.userPoolClientId);
     // The issuer of the pool's tokens (their `iss` claim), as API Gateway compares it.
     const issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${props.userPool.userPoolId}`;
     this.authorizer = new HttpJwtAuthorizer('AlarmsCliJwt', issuer, {
       authorizerName: `${props.namePrefix}-alarms-cli`,
-      jwtAudience: [this.cliClient.userPoolClientId],
+      jwtAudience: Lazy.list({ produce: () => this.audiences }),
     });
 
     this.api = new apigwv2.HttpApi(this, 'HttpApi', {
@@ -160,6 +165,18 @@ export class AlarmApi extends ServiceFunction {
       createDefaultStage: false,
       defaultAuthorizer: this.authorizer,
     });
+    // API Gateway answers the browsers' preflight requests itself, before the authorizer, for the origins allowed.
+    (this.api.node.defaultChild as apigwv2.CfnApi).corsConfiguration = Lazy.any({
+      produce: () =>
+        this.browserOrigins.length === 0
+          ? undefined
+          : {
+              allowOrigins: this.browserOrigins,
+              allowMethods: ['GET', 'POST', 'PUT'],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: 3600,
+            },
+    }) as apigwv2.CfnApi.CorsProperty;
     const integration = new HttpLambdaIntegration('Handler', this.lambdaFunction.function, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
@@ -181,6 +198,16 @@ export class AlarmApi extends ServiceFunction {
         format: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
+  }
+
+  /**
+   * Lets a browser app call the API: tokens its app client issues pass the authorizer, and
+   * its origin (`https://host`, no trailing slash) may make requests (CORS, with the bearer
+   * token in the Authorization header; no cookies).
+   */
+  allowBrowserApp(client: cognito.IUserPoolClient, origin: string): void {
+    this.audiences.push(client.userPoolClientId);
+    this.browserOrigins.push(origin);
   }
 
   /** The API's base URL, `https://<api id>.execute-api.<region>.amazonaws.com`, without a trailing slash. */

@@ -58,6 +58,12 @@ export function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
   if (config.sourceApiKeySecretName !== undefined && config.simulator) {
     problem('sourceApiKeySecretName', 'applies only to a real source; the simulator is reached with IAM (SigV4) auth');
   }
+  if ((config.consoleDomainName === undefined) !== (config.consoleCertificateArn === undefined)) {
+    problem(
+      config.consoleDomainName === undefined ? 'consoleDomainName' : 'consoleCertificateArn',
+      'consoleDomainName and consoleCertificateArn go together: the site console is served on its own name only with a certificate for it',
+    );
+  }
   const unavailable = config.region === undefined ? undefined : DATA_API_UNAVAILABLE_REGIONS[config.region];
   if (unavailable !== undefined) {
     problem(

@@ -263,6 +263,26 @@ export const CONFIG_KEY_DEFINITIONS = {
     description:
       "Where signed-in engineers may reach Dashboards from: the domain's access policy lets the Dashboards roles in from these addresses only (`aws:SourceIp`)",
   }),
+  consoleDomainName: optionalKey(
+    text(
+      /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'must be a lowercase DNS name such as console.site.example.com',
+      'DNS name',
+    ),
+    {
+      note: "the distribution's own `*.cloudfront.net` name",
+      description:
+        'Domain name the site console is served on, with `consoleCertificateArn`; the distribution then refuses viewers below TLS 1.2 (its own name allows TLS 1.0). Point the name at the `ConsoleDistributionDomain` output (CNAME or Route 53 alias)',
+    },
+  ),
+  consoleCertificateArn: optionalKey(
+    text(
+      /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/,
+      'must be the ARN of an ACM certificate in us-east-1 (CloudFront takes certificates from there only)',
+      'ACM certificate ARN in `us-east-1`',
+    ),
+    { note: 'none', description: 'Certificate for `consoleDomainName`, issued by ACM in `us-east-1`' },
+  ),
 
   siteTimeZone: key(timeZone(), DEFAULT_SITE_TIME_ZONE, {
     description:

@@ -128,6 +128,11 @@ describe('invalid values', () => {
     [{ simulator: false, sourceBaseUrl: 'http://api.example.com' }, 'sourceBaseUrl: must be an https URL (got "http://api.example.com")'],
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of 1, 3, 5, 7, 14, 30'],
     [{ dashboardsDomainPrefix: 'my-cognito-login' }, 'dashboardsDomainPrefix: must be 1-63 lowercase letters'],
+    [{ consoleDomainName: 'https://console.example.com' }, 'consoleDomainName: must be a lowercase DNS name'],
+    [
+      { consoleCertificateArn: 'arn:aws:acm:ap-southeast-2:123456789012:certificate/0b3c9d2e-1f4a-4b5c-8d6e-7f8091a2b3c4' },
+      'consoleCertificateArn: must be the ARN of an ACM certificate in us-east-1',
+    ],
     [{ region: 'sydney' }, 'region: must be an AWS Region code'],
     [{ quicksightPrincipals: 'alice' }, 'quicksightPrincipals[0]: must be a QuickSight user or group ARN'],
     [{ siteTimeZone: 'Melbourne' }, 'siteTimeZone: must be an IANA time zone name such as Australia/Melbourne or UTC (got "Melbourne")'],
@@ -243,6 +248,7 @@ describe('keys that depend on each other', () => {
     [{ simulator: false }, 'sourceBaseUrl: is required when simulator=false'],
     [{ sourceApiKeySecretName: 'geotech/source-key' }, 'sourceApiKeySecretName: applies only to a real source'],
     [{ env: 'aws-test' }, 'dashboardsDomainPrefix: is required when env contains "aws", "amazon" or "cognito"'],
+    [{ consoleDomainName: 'console.example.com' }, 'consoleCertificateArn: consoleDomainName and consoleCertificateArn go together'],
     [
       { escalationContacts: '4:action:lead@example.com' },
       'escalationContacts[0]: names tier 4 but escalationTiers is 3; raise escalationTiers or give the contact a tier from 1 to 3',

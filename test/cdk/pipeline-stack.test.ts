@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Validations } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkovExecutable, checkovFailures, judgeCheckov, loadCheckovSkips } from '../../lib/checks/checkov.js';
 import { AURORA_POSTGRES_VERSIONS } from '../../lib/config.js';
+import { APP_PATHS_FUNCTION } from '../../lib/console/console-site.js';
 import { RECORDER_METRICS } from '../../lambdas/batch/quarantine-recorder.js';
 import { NODE_RUNTIME } from '../../lib/constructs/pipeline-function.js';
 import { PIPELINE_METRICS } from '../../lib/operations/operations.js';
@@ -455,7 +456,7 @@ describe('alarm lifecycle', () => {
     id('AWS::SNS::Topic', 'EscalationTier3'),
   ];
 
-  it('serves one HTTP API whose routes all need a JWT from the CLI app client of the Dashboards user pool', () => {
+  it('serves one HTTP API whose routes all need a JWT from the CLI or console app client of the Dashboards user pool', () => {
     expect(logicalIds(s.json, 'AWS::ApiGatewayV2::Api')).toEqual([api()]);
     expect(props(api())).toMatchObject({ Name: 'geotech-dev-alarms', ProtocolType: 'HTTP' });
     const [authorizer, ...others] = logicalIds(s.json, 'AWS::ApiGatewayV2::Authorizer');
@@ -466,7 +467,7 @@ describe('alarm lifecycle', () => {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
-        Audience: [ref(client())],
+        Audience: [ref(client()), ref(id('AWS::Cognito::UserPoolClient', 'ConsoleClient'))],
         Issuer: {
           'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', ref(userPool())]],
         },
@@ -616,7 +617,7 @@ describe('alarm lifecycle', () => {
     expect(props(escalation).ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('gives the escalation function the tier topics in order, the escalation policy, the site time zone and the API URL to acknowledge at', () => {
+  it("gives the escalation function the tier topics in order, the escalation policy, the site time zone and the console's URL to acknowledge at", () => {
     expect(environment(fn('EscalationHandler'))).toEqual({
       DB_CLUSTER_ARN: environment(fn('BatchProcessorHandler')).DB_CLUSTER_ARN,
       DB_SECRET_ARN: ref(id('AWS::SecretsManager::SecretTargetAttachment', 'BatchStoreApplicationSecretAttachment')),
@@ -625,7 +626,9 @@ describe('alarm lifecycle', () => {
       ESCALATION_TIERS: '3',
       REMINDER_INTERVAL_MINUTES: '30',
       SITE_TIME_ZONE: 'Australia/Melbourne',
-      ACKNOWLEDGE_URL: { 'Fn::GetAtt': [api(), 'ApiEndpoint'] },
+      ACKNOWLEDGE_URL: {
+        'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id('AWS::CloudFront::Distribution', 'ConsoleDistribution'), 'DomainName'] }]],
+      },
       POWERTOOLS_SERVICE_NAME: 'escalation',
       POWERTOOLS_METRICS_NAMESPACE: 'GeotechMonitoring',
       NODE_OPTIONS: '--enable-source-maps',
@@ -687,6 +690,204 @@ describe('alarm lifecycle', () => {
       AlarmsApiUrl: { Value: { 'Fn::GetAtt': [api(), 'ApiEndpoint'] } },
       AlarmsCliClientId: { Value: ref(client()) },
       AlarmsUserPoolId: { Value: ref(userPool()) },
+    });
+  });
+});
+
+describe('site console', () => {
+  const distribution = () => id('AWS::CloudFront::Distribution', 'ConsoleDistribution');
+  const bucket = () => id('AWS::S3::Bucket', 'ConsoleBucket');
+  const logBucket = () => id('AWS::S3::Bucket', 'ConsoleAccessLogs');
+  const consoleClient = () => id('AWS::Cognito::UserPoolClient', 'ConsoleClient');
+  const origin = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution(), 'DomainName'] }]] });
+  const originWith = (suffix: string) => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution(), 'DomainName'] }, suffix]] });
+  const config = () => {
+    const distributionConfig = props(distribution()).DistributionConfig as Record<string, unknown>;
+    return distributionConfig;
+  };
+
+  it('keeps the bundle in a private, encrypted bucket that refuses plain HTTP and logs its access', () => {
+    expect(props(bucket())).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LoggingConfiguration: { DestinationBucketName: ref(logBucket()), LogFilePrefix: 's3/' },
+    });
+    expect(props(logBucket())).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 90, Status: 'Enabled' }] },
+    });
+    for (const b of [bucket(), logBucket()]) {
+      const [policy] = logicalIds(s.json, 'AWS::S3::BucketPolicy').filter(
+        (p) => JSON.stringify(props(p).Bucket) === JSON.stringify(ref(b)),
+      );
+      expect((props(policy!).PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('serves the bucket through CloudFront with origin access control only: HTTPS, index.html at the root, access logs', () => {
+    const oac = id('AWS::CloudFront::OriginAccessControl', 'ConsoleDistributionOrigin1S3OriginAccessControl');
+    expect(props(oac)).toMatchObject({
+      OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
+    });
+    expect(config()).toMatchObject({
+      DefaultRootObject: 'index.html',
+      Origins: [{ DomainName: { 'Fn::GetAtt': [bucket(), 'RegionalDomainName'] }, OriginAccessControlId: { 'Fn::GetAtt': [oac, 'Id'] } }],
+      DefaultCacheBehavior: {
+        ViewerProtocolPolicy: 'redirect-to-https',
+        AllowedMethods: ['GET', 'HEAD'],
+        ResponseHeadersPolicyId: ref(id('AWS::CloudFront::ResponseHeadersPolicy', 'ConsoleHeaders')),
+        FunctionAssociations: [
+          {
+            EventType: 'viewer-request',
+            FunctionARN: { 'Fn::GetAtt': [id('AWS::CloudFront::Function', 'ConsoleAppPaths'), 'FunctionARN'] },
+          },
+        ],
+      },
+      Logging: { Bucket: { 'Fn::GetAtt': [logBucket(), 'RegionalDomainName'] }, Prefix: 'cloudfront/' },
+    });
+    // The default certificate: no alias, so no TLS policy can be set (variants.test.ts covers a stage with its own name).
+    expect(config().ViewerCertificate).toBeUndefined();
+    const [policy] = logicalIds(s.json, 'AWS::S3::BucketPolicy').filter(
+      (p) => JSON.stringify(props(p).Bucket) === JSON.stringify(ref(bucket())),
+    );
+    const reads = (props(policy!).PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.filter(
+      (st) => st.Effect === 'Allow',
+    );
+    expect(reads).toEqual([
+      expect.objectContaining({
+        Action: 's3:GetObject',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'AWS:SourceArn': {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', ref(distribution())],
+              ],
+            },
+          },
+        },
+      }),
+    ]);
+  });
+
+  it('answers the app paths with index.html and lets files through, in the viewer-request function', () => {
+    const code = props(id('AWS::CloudFront::Function', 'ConsoleAppPaths')).FunctionCode as string;
+    expect(code).toBe(APP_PATHS_FUNCTION);
+    expect(props(id('AWS::CloudFront::Function', 'ConsoleAppPaths')).FunctionConfig).toMatchObject({ Runtime: 'cloudfront-js-2.0' });
+    const handler = new Function(`${code}; return handler;`)() as (event: { request: { uri: string } }) => { uri: string };
+    const uri = (path: string) => handler({ request: { uri: path } }).uri;
+    expect(uri('/')).toBe('/index.html');
+    expect(uri('/alarms')).toBe('/index.html');
+    expect(uri('/alarms/BH-1%402026-11-22T08%3A30%3A40Z')).toBe('/index.html');
+    expect(uri('/alarms/BH-1@2026-11-22T08:30:40.000Z')).toBe('/index.html');
+    expect(uri('/instruments/PZ-101')).toBe('/index.html');
+    expect(uri('/callback')).toBe('/index.html');
+    expect(uri('/config.json')).toBe('/config.json');
+    expect(uri('/assets/app-KIVEOEP4.js')).toBe('/assets/app-KIVEOEP4.js');
+  });
+
+  it('sends a CSP allowing only itself, the Region API Gateway and the Cognito domain, with HSTS, no framing, no sniffing and a referrer policy', () => {
+    const headers = (
+      props(id('AWS::CloudFront::ResponseHeadersPolicy', 'ConsoleHeaders')).ResponseHeadersPolicyConfig as Record<string, unknown>
+    ).SecurityHeadersConfig as Record<string, Record<string, unknown>>;
+    const csp = JSON.stringify(headers.ContentSecurityPolicy!.ContentSecurityPolicy);
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "object-src 'none'",
+    ])
+      expect(csp).toContain(directive);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    expect(csp).toContain("connect-src 'self' https://*.execute-api.");
+    expect(csp).toContain(id('AWS::Cognito::UserPoolDomain', 'RealtimeStoreLoginUserPoolDomain'));
+    expect(csp).toContain('.amazoncognito.com');
+    expect(headers).toMatchObject({
+      ContentSecurityPolicy: { Override: true },
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 63_072_000, IncludeSubdomains: true, Override: true },
+      FrameOptions: { FrameOption: 'DENY', Override: true },
+      ContentTypeOptions: { Override: true },
+      ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin', Override: true },
+    });
+  });
+
+  it('signs in through a public Cognito app client: authorization code only (PKCE), no secret, callbacks on the console', () => {
+    expect(props(consoleClient())).toMatchObject({
+      UserPoolId: ref(id('AWS::Cognito::UserPool', 'RealtimeStoreLoginUserPool')),
+      ClientName: 'geotech-dev-console',
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      CallbackURLs: [originWith('/callback')],
+      LogoutURLs: [originWith('/')],
+      SupportedIdentityProviders: ['COGNITO'],
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+  });
+
+  it('lets the console call the API: its origin alone in CORS, its client among the audiences', () => {
+    expect(props(id('AWS::ApiGatewayV2::Api', 'AlarmApiHttpApi')).CorsConfiguration).toEqual({
+      AllowOrigins: [origin()],
+      AllowMethods: ['GET', 'POST', 'PUT'],
+      AllowHeaders: ['authorization', 'content-type'],
+      MaxAge: 3600,
+    });
+  });
+
+  it('deploys the built bundle and a config.json naming the API, the sign-in domain and the client', () => {
+    const deployments = logicalIds(s.json, 'Custom::CDKBucketDeployment').map((d) => props(d));
+    expect(deployments).toHaveLength(2);
+    const assets = deployments.find((d) => d.DestinationBucketKeyPrefix === 'assets/')!;
+    expect(assets).toMatchObject({
+      DestinationBucketName: ref(bucket()),
+      Prune: false,
+      SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
+    });
+    const pages = deployments.find((d) => d !== assets)!;
+    expect(pages).toMatchObject({
+      DestinationBucketName: ref(bucket()),
+      SystemMetadata: { 'cache-control': 'no-cache' },
+      DistributionId: ref(distribution()),
+      DistributionPaths: ['/index.html', '/config.json'],
+    });
+    // config.json is written at deploy time from markers: the API endpoint, the hosted domain and the client id.
+    const markers = JSON.stringify(pages.SourceMarkers);
+    expect(markers).toContain(JSON.stringify({ 'Fn::GetAtt': [id('AWS::ApiGatewayV2::Api', 'AlarmApiHttpApi'), 'ApiEndpoint'] }));
+    expect(markers).toContain(JSON.stringify(ref(consoleClient())));
+    expect(markers).toContain(JSON.stringify(ref(id('AWS::Cognito::UserPoolDomain', 'RealtimeStoreLoginUserPoolDomain'))));
+    // The asset the pages come from holds the built index.html, naming a hashed script that the assets' asset holds.
+    const assetDirs = readdirSync(s.outdir).filter((entry) => entry.startsWith('asset.'));
+    const withIndex = assetDirs.filter((dir) => existsSync(path.join(s.outdir, dir, 'index.html')));
+    expect(withIndex).toHaveLength(1);
+    const script = /src="\/assets\/(app-[A-Z0-9]+\.js)"/.exec(readFileSync(path.join(s.outdir, withIndex[0]!, 'index.html'), 'utf8'))?.[1];
+    expect(script).toBeDefined();
+    expect(assetDirs.some((dir) => existsSync(path.join(s.outdir, dir, script!)))).toBe(true);
+    expect(existsSync(path.join(s.outdir, withIndex[0]!, 'build-manifest.json'))).toBe(false);
+  });
+
+  it('outputs the console URL and the distribution domain', () => {
+    expect(s.json.Outputs).toMatchObject({
+      ConsoleUrl: { Value: originWith('/') },
+      ConsoleDistributionDomain: { Value: { 'Fn::GetAtt': [distribution(), 'DomainName'] } },
     });
   });
 });
@@ -758,6 +959,34 @@ describe('least privilege', () => {
       'service-role/AWSLambdaBasicExecutionRole',
       'service-role/AmazonRDSEnhancedMonitoringRole',
     ]);
+  });
+
+  it('console deployment: read the staged bundle, write the console bucket, invalidate its distribution, log; its function runs under that role', () => {
+    const role = id('AWS::IAM::Role', 'ConsoleDeployRole');
+    const bucket = id('AWS::S3::Bucket', 'ConsoleBucket');
+    const map = accessMap(s.json, role);
+    expect(Object.keys(map)).toEqual([
+      'cloudfront:CreateInvalidation',
+      'cloudfront:GetInvalidation',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+    expect(map['cloudfront:CreateInvalidation']).toEqual([id('AWS::CloudFront::Distribution', 'ConsoleDistribution')]);
+    expect(map['logs:PutLogEvents']).toEqual([id('AWS::Logs::LogGroup', 'ConsoleDeployLogs')]);
+    expect(map['s3:PutObject']).toEqual([bucket]);
+    expect(map['s3:ListBucket']).toEqual([bucket]);
+    // Reads: the console bucket, and the CDK's staging bucket (a literal of the bootstrap's asset bucket).
+    expect(map['s3:GetObject']).toHaveLength(2);
+    expect(map['s3:GetObject']).toContain(bucket);
+    expect(map['s3:GetObject']!.find((r) => r !== bucket)).toMatch(/^literal:.*cdk-[a-z0-9]+-assets-/);
+    const deployFunction = logicalIds(s.json, 'AWS::Lambda::Function', 'CustomCDKBucketDeployment');
+    expect(deployFunction).toHaveLength(1);
+    expect(roleOfFunction(s.json, deployFunction[0]!)).toBe(role);
   });
 
   it('poller: put records on the stream, quarantine rejects, call the simulator URL, nothing else', () => {

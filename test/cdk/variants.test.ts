@@ -9,8 +9,8 @@ import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized
  * A production stage: a real source API with a key in Secrets Manager under a customer managed
  * key, a provisioned stream, five-minute windows, the production search profile with Dashboards
  * limited to one network, a reader in another zone, scale-to-zero Aurora, subscriptions, two
- * escalation tiers with contacts by level and no reminders, and deletion protection off.
- * Synthesized once for every test here.
+ * escalation tiers with contacts by level and no reminders, the site console on its own domain
+ * name, and deletion protection off. Synthesized once for every test here.
  */
 const SOURCE_KEY = 'arn:aws:kms:ap-southeast-2:123456789012:key/0d4e7b52-1f7a-4a4d-9c55-3a2e1f0b9c11';
 const PROD = {
@@ -39,6 +39,8 @@ const PROD = {
   escalationTiers: '2',
   reminderIntervalMinutes: '0',
   escalationContacts: '1:action:+61400999888,2:alarm+action:lead@example.com,2:action:+61400333444',
+  consoleDomainName: 'console.monitoring.example.com',
+  consoleCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0b3c9d2e-1f4a-4b5c-8d6e-7f8091a2b3c4',
 };
 
 let s: Synthesized;
@@ -221,6 +223,31 @@ describe('a production stage', () => {
       access([[['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpPut'], [id('AWS::OpenSearchService::Domain', 'RealtimeStoreDomain')]]]),
     );
     expect(Object.keys(realtime).some((action) => action.startsWith('rds-data:') || action.startsWith('sns:'))).toBe(false);
+  });
+
+  it('serves the site console on its own name with the certificate and TLS 1.2 at least, and points sign-in, CORS and notifications there', () => {
+    const distribution = onlyLogicalId(s.json, 'AWS::CloudFront::Distribution', 'ConsoleDistribution');
+    const config = s.json.Resources[distribution]!.Properties!.DistributionConfig as Record<string, unknown>;
+    expect(config).toMatchObject({
+      Aliases: ['console.monitoring.example.com'],
+      ViewerCertificate: {
+        AcmCertificateArn: PROD.consoleCertificateArn,
+        MinimumProtocolVersion: 'TLSv1.2_2021',
+        SslSupportMethod: 'sni-only',
+      },
+    });
+    const client = s.json.Resources[onlyLogicalId(s.json, 'AWS::Cognito::UserPoolClient', 'ConsoleClient')]!.Properties!;
+    expect(client).toMatchObject({
+      CallbackURLs: ['https://console.monitoring.example.com/callback'],
+      LogoutURLs: ['https://console.monitoring.example.com/'],
+    });
+    const api = s.json.Resources[onlyLogicalId(s.json, 'AWS::ApiGatewayV2::Api', 'AlarmApiHttpApi')]!.Properties!;
+    expect(api.CorsConfiguration).toMatchObject({ AllowOrigins: ['https://console.monitoring.example.com'] });
+    const escalation = s.json.Resources[onlyLogicalId(s.json, 'AWS::Lambda::Function', 'EscalationHandlerFunction')]!.Properties!;
+    expect((escalation.Environment as { Variables: Record<string, unknown> }).Variables.ACKNOWLEDGE_URL).toBe(
+      'https://console.monitoring.example.com',
+    );
+    expect(s.json.Outputs).toMatchObject({ ConsoleUrl: { Value: 'https://console.monitoring.example.com/' } });
   });
 
   it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {

@@ -92,6 +92,7 @@ beforeAll(async () => {
     dataApiPort: 0,
     psqlPort: 0,
     apiPort: 0,
+    consolePort: 0,
     instrumentsPerType: 4,
     faultRate: 0,
     windowSeconds: WINDOW_SECONDS,

@@ -3,40 +3,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from '../support/chromium.js';
 import { runReport } from '../../local/report/run-report.js';
 import { DEMO_SITE, demoSiteReadings, writeDemoSite } from './demo-site.js';
 import { toMicroUnits } from '../../lambdas/domain/reading.js';
 import { openLocalDataDir } from './local-data-dir.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const ARTIFACTS = resolve('test-artifacts');
 
 /** An SVG element as the page sees it (the tests compile without the DOM library). */
 interface Graphic {
   getBBox(): { width: number; height: number };
-}
-
-/** In headless Chromium when it is installed; skipped with a message when not, except under CI (CI=true), where that fails. */
-function describeWithChromium(name: string, suite: () => void): void {
-  if (existsSync(CHROMIUM)) describe(name, suite);
-  else if (process.env.CI === 'true') {
-    describe(name, () => {
-      throw new Error(`${CHROMIUM} not found: install it with \`apt-get install chromium\` (CI=true, so this cannot be skipped)`);
-    });
-  } else {
-    console.warn(`Skipping "${name}": ${CHROMIUM} not found (install it with \`apt-get install chromium\`)`);
-    describe.skip(name, suite);
-  }
 }
 
 describeWithChromium('the HTML report in headless Chromium', () => {

@@ -1,25 +1,11 @@
-import { scaleLinear } from 'd3-scale';
-import { symbol, symbolCircle, symbolDiamond, symbolSquare, symbolTriangle, symbolWye, type SymbolType } from 'd3-shape';
-import type { InstrumentType } from '../../../lambdas/domain/instrument-types.js';
 import { statusRank } from '../../../lambdas/domain/trigger-levels.js';
 import type { InstrumentState } from '../report-data.js';
 import { escapeHtml } from './escape.js';
 import { formatNumber, formatTime, statusLabel, typeLabel } from './format.js';
 import { statusColour } from './palette.js';
+import { NORTH_ARROW_PATH, planFrame, typeSymbolPath } from './plan-geometry.js';
 
-/** One symbol shape per instrument type, as on a monitoring plan; colour tells the status. */
-const TYPE_SYMBOLS: Readonly<Record<InstrumentType, SymbolType>> = {
-  water_standpipe: symbolSquare,
-  piezometer: symbolCircle,
-  settlement_marker: symbolTriangle,
-  extensometer: symbolDiamond,
-  strain_gauge: symbolWye,
-};
-
-/** The SVG path of a type's symbol, centred on the origin; `area` in square pixels. */
-export function typeSymbolPath(type: InstrumentType, area = 110): string {
-  return symbol(TYPE_SYMBOLS[type], area).digits(1)() ?? '';
-}
+export { typeSymbolPath } from './plan-geometry.js';
 
 export interface PlanViewOptions {
   readonly instruments: readonly InstrumentState[];
@@ -40,10 +26,6 @@ export interface PlanView {
   readonly unplotted: readonly string[];
 }
 
-const MARGIN = { top: 12, right: 12, bottom: 34, left: 78 };
-/** Smallest extent the plan shows, metres: one instrument alone still sits on a readable grid. */
-const MIN_SPAN_METRES = 100;
-
 /**
  * A plan of the instruments on the site grid (easting, northing), at one scale on both
  * axes, with a north arrow and a scale bar: each instrument a symbol for its type,
@@ -57,29 +39,16 @@ export function renderPlanView(options: PlanViewOptions): PlanView {
     (i): i is InstrumentState & { easting: number; northing: number } => i.easting !== null && i.northing !== null,
   );
   const unplotted = options.instruments.filter((i) => i.easting === null || i.northing === null).map((i) => i.instrumentId);
-  const plot = { left: MARGIN.left, right: width - MARGIN.right, top: MARGIN.top, bottom: height - MARGIN.bottom };
+  const frame = planFrame(placed, width, height);
+  const { plot, x, y } = frame;
   const plotWidth = plot.right - plot.left;
   const plotHeight = plot.bottom - plot.top;
-
-  const eastings = placed.map((i) => i.easting);
-  const northings = placed.map((i) => i.northing);
-  const centreE = placed.length ? (Math.min(...eastings) + Math.max(...eastings)) / 2 : 0;
-  const centreN = placed.length ? (Math.min(...northings) + Math.max(...northings)) / 2 : 0;
-  const spanE = placed.length ? Math.max(...eastings) - Math.min(...eastings) : 0;
-  const spanN = placed.length ? Math.max(...northings) - Math.min(...northings) : 0;
-  const metresPerPixel = Math.max(spanE / plotWidth, spanN / plotHeight, MIN_SPAN_METRES / Math.min(plotWidth, plotHeight)) * 1.12;
-  const x = scaleLinear()
-    .domain([centreE - (plotWidth / 2) * metresPerPixel, centreE + (plotWidth / 2) * metresPerPixel])
-    .range([plot.left, plot.right]);
-  const y = scaleLinear()
-    .domain([centreN - (plotHeight / 2) * metresPerPixel, centreN + (plotHeight / 2) * metresPerPixel])
-    .range([plot.bottom, plot.top]);
 
   const parts: string[] = [];
   parts.push(`<rect class="ground" x="${plot.left}" y="${plot.top}" width="${plotWidth}" height="${plotHeight}"/>`);
   parts.push('<g class="grid">');
-  const eTicks = x.ticks(6);
-  const nTicks = y.ticks(6);
+  const eTicks = frame.eastingTicks;
+  const nTicks = frame.northingTicks;
   for (const e of eTicks) parts.push(`<line x1="${r(x(e))}" x2="${r(x(e))}" y1="${plot.top}" y2="${plot.bottom}"/>`);
   for (const n of nTicks) parts.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${r(y(n))}" y2="${r(y(n))}"/>`);
   parts.push('</g><g class="axis">');
@@ -117,7 +86,7 @@ export function renderPlanView(options: PlanViewOptions): PlanView {
   parts.push('</g>');
 
   parts.push(northArrow(plot.right - 26, plot.top + 14));
-  parts.push(scaleBar(plot.left + 14, plot.bottom - 16, metresPerPixel, plotWidth / 4));
+  parts.push(scaleBar(plot.left + 14, plot.bottom - 16, frame.scaleBar));
 
   const svg =
     `<svg class="plan" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" ` +
@@ -132,27 +101,20 @@ function rank(instrument: InstrumentState): number {
 function northArrow(cx: number, top: number): string {
   return (
     `<g class="north" transform="translate(${cx},${top})">` +
-    `<path d="M0 0 L9 26 L0 20 L-9 26 Z"/>` +
+    `<path d="${NORTH_ARROW_PATH}"/>` +
     `<text x="0" y="40" text-anchor="middle">N</text></g>`
   );
 }
 
-/** A bar of a round length (1, 2 or 5 × 10ⁿ m) no longer than `maxPixels`. */
-function scaleBar(left: number, baseline: number, metresPerPixel: number, maxPixels: number): string {
-  const metres = roundLengthBelow(maxPixels * metresPerPixel);
-  const pixels = r(metres / metresPerPixel);
+/** The frame's scale bar, half dark and half light, labelled with its length. */
+function scaleBar(left: number, baseline: number, bar: { metres: number; pixels: number }): string {
+  const pixels = r(bar.pixels);
   const half = r(pixels / 2);
   return (
     `<g class="scale-bar" transform="translate(${left},${baseline})">` +
     `<rect x="0" y="0" width="${half}" height="5" class="dark"/><rect x="${half}" y="0" width="${r(pixels - half)}" height="5" class="light"/>` +
-    `<text x="0" y="-5">0</text><text x="${pixels}" y="-5" text-anchor="end">${formatNumber(metres, 0)} m</text></g>`
+    `<text x="0" y="-5">0</text><text x="${pixels}" y="-5" text-anchor="end">${formatNumber(bar.metres, 0)} m</text></g>`
   );
-}
-
-/** The largest 1, 2 or 5 × 10ⁿ not above `limit`. */
-function roundLengthBelow(limit: number): number {
-  const power = 10 ** Math.floor(Math.log10(limit));
-  return [5, 2, 1].map((m) => m * power).find((length) => length <= limit) ?? power;
 }
 
 function r(value: number): number {
