@@ -9,6 +9,7 @@ import {
   type LocalPipelineOptions,
   type PipelineSummary,
 } from '../local/pipeline.js';
+import { formatMeasure } from '../lambdas/domain/alarm-messages.js';
 import { timeZoneProblem } from '../lambdas/domain/site-time.js';
 import { windowSecondsProblem } from '../lambdas/domain/window-rules.js';
 import { DEFAULT_SOURCE_PATHS } from '../lambdas/domain/source-api.js';
@@ -324,7 +325,7 @@ async function main(): Promise<number> {
     lastAt = now;
     for (const alert of await pipeline.newAlerts()) {
       console.log(
-        `  ALERT ${alert.instrumentId} (${alert.instrumentType}) ${alert.from} -> ${alert.to}, window mean ${alert.mean} at ${alert.windowStart}`,
+        `  ALERT ${alert.instrumentId} (${alert.instrumentType}) ${alert.from} -> ${alert.to}, window mean ${formatMeasure(alert.mean)} at ${alert.windowStart}`,
       );
     }
     for (const notification of pipeline.newNotifications()) {

@@ -207,7 +207,7 @@ LIMIT :limit`;
 export const SELECT_NOTIFICATIONS = `
 SELECT n.notification_id, n.kind, n.tier, n.level, ${epochMs('n.due_at')} AS due_at_ms, n.state, n.attempts,
   ${epochMs('n.claimed_at')} AS claimed_at_ms, ${epochMs('n.sent_at')} AS sent_at_ms, n.channel, n.message_id, n.error
-FROM alarm_notifications n WHERE n.alarm_id = :alarm_id ORDER BY n.due_at, n.tier, n.notification_id`;
+FROM alarm_notifications n WHERE n.alarm_id = :alarm_id ORDER BY n.due_at, n.tier, n.claimed_at, n.notification_id`;
 
 export const SELECT_AUDIT = `
 SELECT r.audit_id, ${epochMs('r.at')} AS at_ms, r.alarm_id, r.actor, r.action, r.detail::text AS detail

@@ -577,10 +577,15 @@ class AlarmWork {
   }
 }
 
-interface PendingChangeRow {
+/** The instrument a change or an alarm is about, as its rows name it. */
+interface InstrumentColumns {
   instrument_id: string;
   instrument_type: InstrumentType;
   unit: string;
+}
+
+/** A confirmed change's columns, the same in `trigger_events` (pending) and `alarm_steps` (applied). */
+interface ChangeColumns {
   window_start_ms: number | string;
   window_end_ms: number | string;
   from_status: TriggerStatus;
@@ -595,17 +600,17 @@ interface PendingChangeRow {
   baseline_id: string | null;
   baseline_value: number | null;
   late: boolean;
+}
+
+interface PendingChangeRow extends InstrumentColumns, ChangeColumns {
   pending: 'change' | 'withdrawal';
   /** A change found again after its withdrawal was applied. */
   restored: boolean;
   status_now: TriggerStatus;
 }
 
-interface AlarmRow {
+interface AlarmRow extends InstrumentColumns {
   alarm_id: string;
-  instrument_id: string;
-  instrument_type: InstrumentType;
-  unit: string;
   state: AlarmState;
   level: AlarmLevel;
   peak_level: AlarmLevel;
@@ -616,25 +621,11 @@ interface AlarmRow {
   pending_since_ms: number | string | null;
 }
 
-interface StepRow {
+interface StepRow extends ChangeColumns {
   alarm_id: string;
   change_key: string;
   kind: AlarmStep['kind'];
   level_after: TriggerStatus;
-  window_start_ms: number | string;
-  window_end_ms: number | string;
-  from_status: TriggerStatus;
-  to_status: TriggerStatus;
-  window_mean: number;
-  trigger_alert: number | null;
-  trigger_alarm: number | null;
-  trigger_action: number | null;
-  cause: BandKey | null;
-  change_value: number | null;
-  rate_per_day: number | null;
-  baseline_id: string | null;
-  baseline_value: number | null;
-  late: boolean;
   found_at_ms: number | string;
 }
 
@@ -722,31 +713,33 @@ function changeKeyRow(row: PendingChangeRow) {
   };
 }
 
-function levelsOf(row: Pick<PendingChangeRow, 'trigger_alert' | 'trigger_alarm' | 'trigger_action'>) {
-  return row.trigger_alert !== null && row.trigger_alarm !== null && row.trigger_action !== null
-    ? { alert: row.trigger_alert, alarm: row.trigger_alarm, action: row.trigger_action }
-    : null;
-}
-
-function changeFromRow(row: PendingChangeRow, foundAt: number): ConfirmedChange {
+/** The change a row holds, about `instrument`, under `changeKey`, found (processing time) at `foundAt`. */
+function changeFromColumns(row: ChangeColumns, instrument: InstrumentColumns, changeKey: string, foundAt: number): ConfirmedChange {
   return {
-    changeKey: changeKeyOf(row),
-    instrumentId: row.instrument_id,
-    instrumentType: row.instrument_type,
-    unit: row.unit,
+    changeKey,
+    instrumentId: instrument.instrument_id,
+    instrumentType: instrument.instrument_type,
+    unit: instrument.unit,
     windowStart: Number(row.window_start_ms),
     windowEnd: Number(row.window_end_ms),
     from: row.from_status,
     to: row.to_status,
     foundAt,
     mean: row.window_mean,
-    levels: levelsOf(row),
+    levels:
+      row.trigger_alert !== null && row.trigger_alarm !== null && row.trigger_action !== null
+        ? { alert: row.trigger_alert, alarm: row.trigger_alarm, action: row.trigger_action }
+        : null,
     cause: row.cause,
     change: row.change_value,
     rate: row.rate_per_day,
     baseline: row.baseline_id === null || row.baseline_value === null ? null : { id: row.baseline_id, value: row.baseline_value },
     late: row.late,
   };
+}
+
+function changeFromRow(row: PendingChangeRow, foundAt: number): ConfirmedChange {
+  return changeFromColumns(row, row, changeKeyOf(row), foundAt);
 }
 
 /** Reads alarms with their history and acknowledgements, in the order of `ids` (unknown ids left out). */
@@ -807,28 +800,7 @@ function alarmFromRow(row: AlarmRow, history: AlarmStep[], acknowledgements: Ack
 }
 
 function stepFromRow(row: StepRow, alarm: AlarmRow): AlarmStep {
-  return {
-    kind: row.kind,
-    level: row.level_after,
-    change: {
-      changeKey: row.change_key,
-      instrumentId: alarm.instrument_id,
-      instrumentType: alarm.instrument_type,
-      unit: alarm.unit,
-      windowStart: Number(row.window_start_ms),
-      windowEnd: Number(row.window_end_ms),
-      from: row.from_status,
-      to: row.to_status,
-      foundAt: Number(row.found_at_ms),
-      mean: row.window_mean,
-      levels: levelsOf(row),
-      cause: row.cause,
-      change: row.change_value,
-      rate: row.rate_per_day,
-      baseline: row.baseline_id === null || row.baseline_value === null ? null : { id: row.baseline_id, value: row.baseline_value },
-      late: row.late,
-    },
-  };
+  return { kind: row.kind, level: row.level_after, change: changeFromColumns(row, alarm, row.change_key, Number(row.found_at_ms)) };
 }
 
 /** Writes alarms as they are after a change: the row, and the history steps and acknowledgements added since `before`. */

@@ -21,10 +21,12 @@ export interface Caller {
   readonly groups: readonly string[];
 }
 
-/** Groups that make a caller an engineer. */
-export const ENGINEER_GROUPS = ['engineers', 'admins'] as const;
+/** The user pool groups the stack creates for the API's roles. */
+export const ALARM_API_GROUPS = { engineers: 'engineers', viewers: 'viewers' } as const;
+/** Groups that make a caller an engineer (an `admins` group too, where a pool has one). */
+export const ENGINEER_GROUPS = [ALARM_API_GROUPS.engineers, 'admins'] as const;
 /** Groups that make a caller a viewer. */
-export const VIEWER_GROUPS = ['viewers'] as const;
+export const VIEWER_GROUPS = [ALARM_API_GROUPS.viewers] as const;
 
 type Claims = APIGatewayProxyEventV2WithJWTAuthorizer['requestContext']['authorizer']['jwt']['claims'];
 

@@ -83,7 +83,9 @@ function subjectOf({ prefix, headline, step, alarm }: Facts): string {
   const change = step?.change;
   if (!change) return truncate(`${prefix}${headline}`, MAX_SUBJECT_LENGTH);
   const full = `${prefix}${headline}: ${valueOf(change.mean, change.change, alarm.unit)}`;
-  return full.length <= MAX_SUBJECT_LENGTH ? full : truncate(`${prefix}${headline}: ${num(change.mean)} ${alarm.unit}`, MAX_SUBJECT_LENGTH);
+  return full.length <= MAX_SUBJECT_LENGTH
+    ? full
+    : truncate(`${prefix}${headline}: ${formatMeasure(change.mean)} ${alarm.unit}`, MAX_SUBJECT_LENGTH);
 }
 
 function bodyOf({ due, alarm, step, pendingPlan, now, zone, headline, url }: Facts): string {
@@ -93,17 +95,21 @@ function bodyOf({ due, alarm, step, pendingPlan, now, zone, headline, url }: Fac
     const { unit } = alarm;
     const label = step.kind === 'withdrawn' ? 'Withdrawn change' : 'Reading';
     const cause = change.cause ? `, on its ${CAUSES[change.cause]}` : '';
-    lines.push(`${label}: ${INSTRUMENT_TYPE_SPECS[alarm.instrumentType].measures}, window mean ${num(change.mean)} ${unit}${cause}`);
+    lines.push(
+      `${label}: ${INSTRUMENT_TYPE_SPECS[alarm.instrumentType].measures}, window mean ${formatMeasure(change.mean)} ${unit}${cause}`,
+    );
     lines.push(`Time: ${siteTime(change.windowStart, zone)} (${zone})`);
     if (change.baseline && change.change !== null)
       lines.push(
-        `Change from baseline: ${signed(change.change)} ${unit} (baseline ${num(change.baseline.value)} ${unit}, ${change.baseline.id})`,
+        `Change from baseline: ${signed(change.change)} ${unit} (baseline ${formatMeasure(change.baseline.value)} ${unit}, ${change.baseline.id})`,
       );
     if (change.rate !== null) lines.push(`Rate of change: ${signed(change.rate)} ${unit}/day`);
     if (change.levels) {
       const levelUnit = change.cause?.startsWith('rate:') ? `${unit}/day` : unit;
       const { alert, alarm: alarmLevel, action } = change.levels;
-      lines.push(`Trigger levels: alert ${num(alert)}, alarm ${num(alarmLevel)}, action ${num(action)} ${levelUnit}`);
+      lines.push(
+        `Trigger levels: alert ${formatMeasure(alert)}, alarm ${formatMeasure(alarmLevel)}, action ${formatMeasure(action)} ${levelUnit}`,
+      );
     }
     if (change.late) lines.push(`Found late: at ${siteTime(change.foundAt, zone)}, after later data arrived for the window`);
   }
@@ -205,7 +211,7 @@ function stepReaching(alarm: Alarm, level: AlarmLevel): AlarmStep | null {
 }
 
 function valueOf(mean: number, change: number | null, unit: string): string {
-  return `${num(mean)} ${unit}${change !== null ? ` (${signed(change)} ${unit} from baseline)` : ''}`;
+  return `${formatMeasure(mean)} ${unit}${change !== null ? ` (${signed(change)} ${unit} from baseline)` : ''}`;
 }
 
 /** An instant on the site's clock: `2026-03-05 02:04:10 UTC+11:00`, or without seconds. */
@@ -223,13 +229,13 @@ export function duration(ms: number): string {
   return `${Math.floor(minutes / 1440)} d${hours ? ` ${hours} h` : ''}`;
 }
 
-/** At most three decimals, no trailing zeros. */
-function num(value: number): string {
+/** A reading or a change as people read it: at most three decimals, no trailing zeros (`-10.433`, `160`). */
+export function formatMeasure(value: number): string {
   return String(Math.round(value * 1000) / 1000);
 }
 
 function signed(value: number): string {
-  return `${value >= 0 ? '+' : ''}${num(value)}`;
+  return `${value >= 0 ? '+' : ''}${formatMeasure(value)}`;
 }
 
 function truncate(text: string, max: number): string {

@@ -6,24 +6,18 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ALARM_API_ROUTES as API_ROUTE_KEYS } from '../../lambdas/api/routes.js';
+import { ALARM_API_GROUPS } from '../../lambdas/api/auth.js';
+import { ALARM_API_ROUTES, type RouteKey } from '../../lambdas/api/routes.js';
 import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 import type { BatchStore } from '../batch-store/batch-store.js';
 import type { ReadingStream } from '../ingestion/reading-stream.js';
 import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
 
-/** The user pool groups the API maps to roles: engineers acknowledge and edit plans, viewers read. */
-export const ALARM_API_GROUPS = { engineers: 'engineers', viewers: 'viewers' } as const;
-
-/**
- * Every route of the API (the alarm routes and the read API's), from the one list the
- * handler dispatches on and the local server matches (lambdas/api/routes.ts); all of them
- * need a token from the CLI app client.
- */
-export const ALARM_API_ROUTES: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[] = API_ROUTE_KEYS.map((key) => {
+/** `METHOD /path` of a route key, as `addRoutes` takes them. */
+function routeOf(key: RouteKey): { readonly method: apigwv2.HttpMethod; readonly path: string } {
   const [method, path] = key.split(' ') as [keyof typeof apigwv2.HttpMethod, string];
   return { method: apigwv2.HttpMethod[method], path };
-});
+}
 
 /** What each access log line records (HTTP API `$context` variables), one JSON object a request. */
 export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
@@ -180,7 +174,8 @@ export class AlarmApi extends ServiceFunction {
     const integration = new HttpLambdaIntegration('Handler', this.lambdaFunction.function, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
-    for (const route of ALARM_API_ROUTES) this.api.addRoutes({ path: route.path, methods: [route.method], integration });
+    // Every route the handler serves (the one list in lambdas/api/routes.ts), all behind the authorizer.
+    for (const { method, path } of ALARM_API_ROUTES.map(routeOf)) this.api.addRoutes({ path, methods: [method], integration });
 
     const logGroupName = `/aws/vendedlogs/apigateway/${props.namePrefix}-alarms`;
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {

@@ -6,6 +6,7 @@ import type {
   ResponsePlanRuleView,
   ResponsePlansResponse,
 } from '../../lambdas/api/views.js';
+import { formatMeasure } from '../../lambdas/domain/alarm-messages.js';
 
 /** The CLI's tables and blocks: what an engineer reads at a glance, times on the site's clock. */
 
@@ -61,7 +62,7 @@ function acknowledgementLine(ack: AcknowledgementView): string {
 
 function number(value: number | null, unit = ''): string {
   if (value === null) return '';
-  const text = Number.isInteger(value) ? String(value) : value.toFixed(3).replace(/\.?0+$/, '');
+  const text = formatMeasure(value);
   return unit ? `${text} ${unit}` : text;
 }
 

@@ -209,6 +209,19 @@ function alarmStoreSuite(engine: Engine) {
     expect(audit[1]!.detail).toMatchObject({ error: 'connection reset', abandoned: false, channel: 'outbox:test', tier: 1 });
   });
 
+  it('lists an alarm’s notifications in the order they fell due and were claimed, not by their ids', async () => {
+    await pipeline.lambdaWindow(piezometerWindows('PZ-A', T0, TO_ALARM));
+    const id = alarmIdOf('PZ-A', T0);
+    // Steps found in one window close fall due together; the sender claims them in history order.
+    const opened = due(id, { notificationId: `${id}/step/opened/a/t1`, kind: 'opened' });
+    const escalated = due(id, { notificationId: `${id}/step/escalated/b/t1`, kind: 'escalated', dueAt: opened.dueAt });
+    expect(await store.claim(opened)).toBe(true);
+    clock.now += 1;
+    expect(await store.claim(escalated)).toBe(true);
+    const { notifications } = (await store.getAlarm(id))!;
+    expect(notifications.map((n) => n.kind)).toEqual(['opened', 'escalated']);
+  });
+
   it('keeps the audit append-only: the database refuses UPDATE and DELETE of its rows', async () => {
     await pipeline.lambdaWindow(piezometerWindows('PZ-A', T0, TO_ALARM));
     await expect(local.db.execute("UPDATE alarm_audit SET actor = 'someone else'")).rejects.toThrow(/alarm_audit is append-only: UPDATE/);
