@@ -26,6 +26,11 @@ export interface FailedBatchRecord {
   readonly startSequenceNumber: string | null;
   readonly endSequenceNumber: string | null;
   readonly batchSize: number;
+  /** Approximate arrival of the first and last record, epoch ms; null for a window close, which carries none. */
+  readonly firstArrival: number | null;
+  readonly lastArrival: number | null;
+  /** Invocations tried before giving up. */
+  readonly attempts: number;
   readonly window: LambdaWindow;
   readonly condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
   readonly error: string;
@@ -206,7 +211,7 @@ export class ShardConsumer {
       } catch (error) {
         this.report(0, true, error);
         if (this.deps.settings.maximumRetryAttempts >= 0 && tries >= this.deps.settings.maximumRetryAttempts) {
-          await this.deps.onFailure(this.failureRecord([], window, 'RetryAttemptsExhausted', error));
+          await this.deps.onFailure(this.failureRecord([], window, 'RetryAttemptsExhausted', error, tries + 1));
           this.checkpoint = { ...this.checkpoint, window: null, state: {} };
           await this.deps.checkpoints.save(this.shardId, this.checkpoint);
           return;
@@ -246,7 +251,9 @@ export class ShardConsumer {
     const { maximumRecordAgeSeconds } = this.deps.settings;
     const tooOld =
       maximumRecordAgeSeconds >= 0 && records[0] !== undefined && this.now() - arrivalMs(records[0]) > maximumRecordAgeSeconds * 1000;
-    await this.deps.onFailure(this.failureRecord(records, window, tooOld ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', error));
+    await this.deps.onFailure(
+      this.failureRecord(records, window, tooOld ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', error, tries + 1),
+    );
     await this.commit(records, window, this.checkpoint.state);
   }
 
@@ -255,13 +262,19 @@ export class ShardConsumer {
     window: LambdaWindow,
     condition: FailedBatchRecord['condition'],
     error: unknown,
+    attempts: number,
   ): FailedBatchRecord {
+    const first = records[0];
+    const last = records.at(-1);
     return {
       shardId: this.shardId,
       streamArn: this.deps.identity.streamArn,
-      startSequenceNumber: records[0]?.SequenceNumber ?? null,
-      endSequenceNumber: records.at(-1)?.SequenceNumber ?? null,
+      startSequenceNumber: first?.SequenceNumber ?? null,
+      endSequenceNumber: last?.SequenceNumber ?? null,
       batchSize: records.length,
+      firstArrival: first ? arrivalMs(first) : null,
+      lastArrival: last ? arrivalMs(last) : null,
+      attempts,
       window,
       condition,
       error: error instanceof Error ? error.message : String(error),
