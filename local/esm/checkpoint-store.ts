@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AtomicJsonFile, type StreamPersisted } from '../stream-durable-file.js';
-import type { LambdaWindow } from './lambda-event.js';
+import type { LambdaWindow } from '../../lambdas/shared/kinesis-lambda-event.js';
 
 /** How far a shard has been processed: the last sequence number done, and the open window's state. */
 export interface ShardCheckpoint {

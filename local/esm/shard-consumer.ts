@@ -1,7 +1,14 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import { backoffCeilingMs, sleep, type BackoffOptions, type Sleep } from '../../lambdas/shared/retry.js';
 import type { CheckpointStore, ShardCheckpoint } from './checkpoint-store.js';
-import { arrivalMs, lambdaWindowOf, toLambdaRecord, tumblingWindowEvent, type LambdaWindow, type StreamIdentity } from './lambda-event.js';
+import {
+  arrivalMs,
+  lambdaWindowOf,
+  toLambdaRecord,
+  tumblingWindowEvent,
+  type LambdaWindow,
+  type StreamIdentity,
+} from '../../lambdas/shared/kinesis-lambda-event.js';
 
 /** The event source mapping settings Lambda offers for a Kinesis consumer with tumbling windows. */
 export interface MappingSettings {
