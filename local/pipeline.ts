@@ -42,6 +42,7 @@ import { startKinesisLocal, type KinesisLocal } from './kinesis-local.js';
 import { resolveLocalOpenSearch } from './opensearch/server.js';
 import { assertPortFree } from './ports.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { FAILED_BATCHES_FILE } from './failed-batches.js';
 import { onFailureMessage } from '../lambdas/recovery/on-failure-message.js';
 import { startSimulatorServer, type RunningSimulator } from './simulator-server.js';
 import { FAULT_KINDS } from '../lambdas/simulator/faults.js';
@@ -416,9 +417,6 @@ class DurablePositions {
     await Promise.all(this.files.map((file) => file.flushed()));
   }
 }
-
-/** The on-failure file of the local event source mappings: one on-failure document (Lambda's shape) per line. */
-export const FAILED_BATCHES_FILE = 'failed-batches.jsonl';
 
 /** The function ARN the local runtime gives a processor in its on-failure documents. */
 export function localFunctionArn(region: string, processor: string): string {

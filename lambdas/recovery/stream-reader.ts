@@ -52,11 +52,13 @@ export async function readSequenceRange(
 ): Promise<StreamRead> {
   const first = BigInt(range.first);
   const last = BigInt(range.last);
-  const opened = await openIterator(stream, {
+  let opened = await openIterator(stream, {
     ShardId: range.shardId,
     ShardIteratorType: 'AT_SEQUENCE_NUMBER',
     StartingSequenceNumber: range.first,
   });
+  // A position the shard no longer has (trimmed) but a shard that is still there: read what it still holds of the range.
+  if ('gap' in opened && !opened.shardGone) opened = await openIterator(stream, { ShardId: range.shardId, ShardIteratorType: 'TRIM_HORIZON' });
   if ('gap' in opened) return { records: [], gap: opened.gap };
   const records = await readWhile(stream, opened.iterator, (record) => BigInt(record.SequenceNumber ?? '0') <= last, onPage);
   const inRange = records.filter((record) => BigInt(record.SequenceNumber ?? '0') >= first);
@@ -116,15 +118,18 @@ export async function describeStream(stream: StreamRef): Promise<{ readonly stre
 async function openIterator(
   stream: StreamRef,
   input: Omit<GetShardIteratorCommandInput, 'StreamName' | 'StreamARN'>,
-): Promise<{ iterator: string } | { gap: string }> {
+): Promise<{ iterator: string } | { gap: string; shardGone: boolean }> {
   try {
     const { ShardIterator } = await stream.kinesis.send(new GetShardIteratorCommand({ StreamName: stream.streamName, ...input }));
-    if (!ShardIterator) return { gap: `the stream gave no iterator for ${input.ShardId}` };
+    if (!ShardIterator) return { gap: `the stream gave no iterator for ${input.ShardId}`, shardGone: false };
     return { iterator: ShardIterator };
   } catch (error) {
     const name = (error as Error).name;
-    if (name === 'ResourceNotFoundException' || name === 'InvalidArgumentException') {
-      return { gap: `the stream no longer has that position of ${input.ShardId} (${name}: ${(error as Error).message})` };
+    if (name === 'ResourceNotFoundException') {
+      return { gap: `the shard ${input.ShardId} is gone (${name}: ${(error as Error).message})`, shardGone: true };
+    }
+    if (name === 'InvalidArgumentException') {
+      return { gap: `the stream no longer has that position of ${input.ShardId} (${name}: ${(error as Error).message})`, shardGone: false };
     }
     throw error;
   }
