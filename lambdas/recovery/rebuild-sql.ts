@@ -15,6 +15,13 @@ WHERE i.instrument_id > :after
 ORDER BY i.instrument_id
 LIMIT :limit`;
 
+/** The first and last reading of the instruments in the range (from each instrument's index), or nulls. */
+export const SELECT_READINGS_SPAN = `
+SELECT ${epochMs('min(f.first_at)')} AS first_ms, ${epochMs('max(f.last_at)')} AS last_ms
+FROM jsonb_to_recordset(:instruments::jsonb) AS k(instrument_id text),
+LATERAL (SELECT min(r.observed_at) AS first_at, max(r.observed_at) AS last_at FROM readings r
+  WHERE r.instrument_id = k.instrument_id AND r.observed_at >= :from::timestamptz AND r.observed_at < :to::timestamptz) f`;
+
 /**
  * Recomputes, from the stored readings, every window of the instruments in a range (whose
  * ends fall on window boundaries), writing only those whose aggregate differs from the

@@ -14,6 +14,7 @@ import {
   SELECT_CURRENT_WINDOW_SECONDS,
   SELECT_INSTRUMENTS_WITH_READINGS,
   SELECT_JUDGED_UP_TO,
+  SELECT_READINGS_SPAN,
 } from './rebuild-sql.js';
 
 /**
@@ -263,11 +264,22 @@ async function rebuildPage(
   const ids = instrumentIds.map((instrument_id) => ({ instrument_id }));
   let windowsWritten = 0;
   const windowSample: RebuiltWindow[] = [];
-  for (let start = range.from; start < range.to; start += SLICE_MS) {
+  // Only the event times the page's readings cover, in whole windows: a wide range costs nothing where there is no data.
+  const [span] = await session.query<{ first_ms: number | string | null; last_ms: number | string | null }>(SELECT_READINGS_SPAN, {
+    instruments: { json: ids },
+    from: iso(range.from),
+    to: iso(range.to),
+  });
+  const windowMs = range.windowSeconds * 1000;
+  const first =
+    span?.first_ms === null || span?.first_ms === undefined ? range.to : Math.floor(Number(span.first_ms) / windowMs) * windowMs;
+  const last =
+    span?.last_ms === null || span?.last_ms === undefined ? range.from : Math.floor(Number(span.last_ms) / windowMs) * windowMs + windowMs;
+  for (let start = Math.max(range.from, first); start < Math.min(range.to, last); start += SLICE_MS) {
     const [row] = await session.query<{ written: number; sample: string }>(REBUILD_WINDOWS, {
       instruments: { json: ids },
       from: iso(start),
-      to: iso(Math.min(range.to, start + SLICE_MS)),
+      to: iso(Math.min(range.to, last, start + SLICE_MS)),
       window_seconds: range.windowSeconds,
       sample: WINDOW_SAMPLE,
     });

@@ -58,7 +58,8 @@ export async function readSequenceRange(
     StartingSequenceNumber: range.first,
   });
   // A position the shard no longer has (trimmed) but a shard that is still there: read what it still holds of the range.
-  if ('gap' in opened && !opened.shardGone) opened = await openIterator(stream, { ShardId: range.shardId, ShardIteratorType: 'TRIM_HORIZON' });
+  if ('gap' in opened && !opened.shardGone)
+    opened = await openIterator(stream, { ShardId: range.shardId, ShardIteratorType: 'TRIM_HORIZON' });
   if ('gap' in opened) return { records: [], gap: opened.gap };
   const records = await readWhile(stream, opened.iterator, (record) => BigInt(record.SequenceNumber ?? '0') <= last, onPage);
   const inRange = records.filter((record) => BigInt(record.SequenceNumber ?? '0') >= first);
