@@ -57,9 +57,9 @@ export async function readSequenceRange(
     ShardIteratorType: 'AT_SEQUENCE_NUMBER',
     StartingSequenceNumber: range.first,
   });
-  // A position the shard no longer has (trimmed) but a shard that is still there: read what it still holds of the range.
-  if ('gap' in opened && !opened.shardGone)
-    opened = await openIterator(stream, { ShardId: range.shardId, ShardIteratorType: 'TRIM_HORIZON' });
+  // A position the shard no longer has (trimmed; the emulator says ResourceNotFound, as for a shard that is gone):
+  // read what the shard still holds of the range from its oldest record, if the shard is there at all.
+  if ('gap' in opened) opened = await openIterator(stream, { ShardId: range.shardId, ShardIteratorType: 'TRIM_HORIZON' });
   if ('gap' in opened) return { records: [], gap: opened.gap };
   const records = await readWhile(stream, opened.iterator, (record) => BigInt(record.SequenceNumber ?? '0') <= last, onPage);
   const inRange = records.filter((record) => BigInt(record.SequenceNumber ?? '0') >= first);
@@ -119,18 +119,18 @@ export async function describeStream(stream: StreamRef): Promise<{ readonly stre
 async function openIterator(
   stream: StreamRef,
   input: Omit<GetShardIteratorCommandInput, 'StreamName' | 'StreamARN'>,
-): Promise<{ iterator: string } | { gap: string; shardGone: boolean }> {
+): Promise<{ iterator: string } | { gap: string }> {
   try {
     const { ShardIterator } = await stream.kinesis.send(new GetShardIteratorCommand({ StreamName: stream.streamName, ...input }));
-    if (!ShardIterator) return { gap: `the stream gave no iterator for ${input.ShardId}`, shardGone: false };
+    if (!ShardIterator) return { gap: `the stream gave no iterator for ${input.ShardId}` };
     return { iterator: ShardIterator };
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'ResourceNotFoundException') {
-      return { gap: `the shard ${input.ShardId} is gone (${name}: ${(error as Error).message})`, shardGone: true };
+      return { gap: `the stream has no ${input.ShardId} or not that position of it (${name}: ${(error as Error).message})` };
     }
     if (name === 'InvalidArgumentException') {
-      return { gap: `the stream no longer has that position of ${input.ShardId} (${name}: ${(error as Error).message})`, shardGone: false };
+      return { gap: `the stream no longer has that position of ${input.ShardId} (${name}: ${(error as Error).message})` };
     }
     throw error;
   }
