@@ -155,6 +155,7 @@ describe('npm run report', () => {
       '0003_site_time_zone.sql',
       '0004_trigger_model.sql',
       '0005_report_trigger_model.sql',
+      '0006_rebuild_audit.sql',
     ]);
     expect(outcome.previousSiteTimeZone).toBe('Australia/Melbourne');
     expect(outcome.data.daily.map((d) => [d.instrumentId, d.day, d.readingCount])).toEqual([
