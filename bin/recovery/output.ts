@@ -27,7 +27,7 @@ export class Progress {
     else if (event.kind === 'read') this.reading(`${event.shardId}: read ${event.records} record(s)`);
     else
       this.io.err(
-        `  ${event.shardId} -> ${event.target}: ${event.delivery.records} record(s), ${event.delivery.readings} reading(s), ${event.delivery.windowsWritten} window(s)`,
+        `  ${event.shardId} -> ${event.target}: ${event.delivery.records} record(s), ${event.delivery.readings} reading(s), ${event.delivery.windowsWritten} window(s) recomputed`,
       );
   }
 
@@ -54,7 +54,7 @@ export function describeRedrive(report: RedriveReport, where: string): string {
   for (const batch of report.redriven) {
     const d = batch.delivery;
     lines.push(
-      `  redriven ${batch.id}: ${batch.processor}, ${batch.shardId} ${batch.range}: ${d.readings} reading(s), ${d.rejected} rejected, ${d.windowsWritten} window(s) written, ${d.statusChanges} status change(s)`,
+      `  redriven ${batch.id}: ${batch.processor}, ${batch.shardId} ${batch.range}: ${d.readings} reading(s), ${d.rejected} rejected, ${d.windowsWritten} window(s) recomputed, ${d.statusChanges} status change(s)`,
     );
   }
   for (const batch of report.notRedriven) {
@@ -77,7 +77,7 @@ export function describeReplay(report: ReplayReport, where: string, notes: reado
   for (const shard of report.shards) lines.push(`  ${shard.shardId}: ${shard.records} record(s)${shard.gap ? ` (${shard.gap})` : ''}`);
   for (const { target, delivery } of report.targets) {
     lines.push(
-      `  into the ${target} store: ${delivery.readings} reading(s), ${delivery.rejected} rejected, ${delivery.windowsWritten} window(s) written, ${delivery.statusChanges} status change(s), ${delivery.lambdaWindows} Lambda window(s)`,
+      `  into the ${target} store: ${delivery.readings} reading(s), ${delivery.rejected} rejected, ${delivery.windowsWritten} window(s) recomputed, ${delivery.statusChanges} status change(s), ${delivery.lambdaWindows} Lambda window(s)`,
     );
   }
   for (const note of notes) lines.push(`  ${note}`);

@@ -122,7 +122,7 @@ export async function redrive(source: FailureSource, deps: RedriveDependencies):
         kind: 'done',
         index,
         outcome: 'redriven',
-        detail: `${outcome.delivery.records} record(s), ${outcome.delivery.readings} reading(s), ${outcome.delivery.windowsWritten} window(s)`,
+        detail: `${outcome.delivery.records} record(s), ${outcome.delivery.readings} reading(s), ${outcome.delivery.windowsWritten} window(s) recomputed`,
       });
     } else {
       await pending.keep();
