@@ -28,11 +28,13 @@ embedded PostgreSQL (PGlite) behind a local RDS Data API endpoint, the poller on
 schedule, and the batch and real-time processors each behind its own local event source
 mapping with tumbling windows (the real-time one when OpenSearch is available), the
 escalation function on a timer, and the alarm API with a local sign-in stand-in.
-Ctrl-C stops cleanly; starting again resumes from the checkpoint in the data directory.
+Ctrl-C stops cleanly; starting again resumes from the checkpoint in the data directory,
+with nothing lost or counted twice, even after the process was killed outright.
 
 options:
   --duration <s>               run for this many seconds, drain the stream, print a JSON summary and exit
-  --data-dir <dir>             where the database, stream and checkpoints live (default ${DEFAULT_PIPELINE_OPTIONS.dataDir})
+  --data-dir <dir>             where the database, stream and checkpoints live (default ${DEFAULT_PIPELINE_OPTIONS.dataDir});
+                               one process at a time: a second start on it is refused
   --simulator-port <n>         source-API simulator (default ${DEFAULT_PIPELINE_OPTIONS.simulatorPort})
   --kinesis-port <n>           Kinesis emulator, plain HTTP (default ${DEFAULT_PIPELINE_OPTIONS.kinesisPort})
   --data-api-port <n>          local RDS Data API endpoint (default ${DEFAULT_PIPELINE_OPTIONS.dataApiPort})
@@ -50,6 +52,8 @@ options:
   --window <s>                 event-time averaging window (default ${DEFAULT_PIPELINE_OPTIONS.windowSeconds})
   --tumbling-window <s>        Lambda tumbling window of the event source mapping (default ${DEFAULT_PIPELINE_OPTIONS.tumblingWindowSeconds})
   --shards <n>                 shards of a new stream (default ${DEFAULT_PIPELINE_OPTIONS.shards})
+  --retry-attempts <n>         retries of a failing batch before it goes to failed-batches.jsonl for
+                               \`npm run redrive\` (default: retried until it succeeds)
   --site-time-zone <IANA>      the site's time zone, written to report_settings: report days are its local days
                                (default ${DEFAULT_PIPELINE_OPTIONS.siteTimeZone})
   --realtime auto|off          the real-time path into OpenSearch: auto uses OPENSEARCH_URL, else starts the
@@ -133,6 +137,7 @@ function readOptions(argv: string[]): ParsedOptions | 'help' {
       window: { type: 'string' },
       'tumbling-window': { type: 'string' },
       shards: { type: 'string' },
+      'retry-attempts': { type: 'string' },
       'site-time-zone': { type: 'string' },
       realtime: { type: 'string' },
       'source-url': { type: 'string' },
@@ -189,6 +194,17 @@ function readOptions(argv: string[]): ParsedOptions | 'help' {
       windowSeconds: windowSecondsOption(values.window, d.windowSeconds),
       tumblingWindowSeconds: whole('tumbling-window', d.tumblingWindowSeconds, 900),
       shards: whole('shards', d.shards, 50),
+      ...(values['retry-attempts'] === undefined
+        ? {}
+        : {
+            retryAttempts: numberOption(
+              values,
+              'retry-attempts',
+              0,
+              (n) => Number.isInteger(n) && n >= 0 && n <= 10_000,
+              'a whole number 0..10000',
+            ),
+          }),
       siteTimeZone: siteTimeZoneOption(values['site-time-zone'], d.siteTimeZone),
       realtime: realtimeMode(values.realtime),
       ...sourceOptions(values['source-url'], values['source-paths']),

@@ -368,7 +368,7 @@ export class PipelineStack extends Stack {
       topic: this.opsNotifications,
     });
 
-    this.outputs();
+    this.outputs(config);
   }
 
   /**
@@ -401,7 +401,7 @@ export class PipelineStack extends Stack {
     return PollSource.api(config.sourceBaseUrl!, { apiKeySecret, apiKeyEncryptionKey });
   }
 
-  private outputs(): void {
+  private outputs(config: PipelineConfig): void {
     const login = this.realtimeStore.login;
     new CfnOutput(this, 'DashboardsUrl', {
       description: 'OpenSearch Dashboards (sign in with a Cognito user)',
@@ -445,6 +445,15 @@ export class PipelineStack extends Stack {
     });
     new CfnOutput(this, 'QuarantineQueueUrl', { value: this.quarantine.queueUrl });
     new CfnOutput(this, 'ProcessingFailuresQueueUrl', { value: this.processingFailures.queueUrl });
+    // The processors' settings, for the recovery commands (npm run redrive, replay, rebuild -- --stage <env>) to process as they do.
+    new CfnOutput(this, 'WindowSeconds', {
+      description: 'Event-time window the processors average over',
+      value: String(config.windowSeconds),
+    });
+    new CfnOutput(this, 'AllowedLatenessSeconds', { value: String(config.allowedLatenessSeconds) });
+    new CfnOutput(this, 'LateHorizonSeconds', { value: String(config.lateHorizonHours * 3600) });
+    new CfnOutput(this, 'TumblingWindowSeconds', { value: String(config.tumblingWindowSeconds) });
+    new CfnOutput(this, 'OpenSearchIndexPrefix', { value: this.realtimeStore.indexPrefix });
     new CfnOutput(this, 'OperationsDashboardUrl', {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
     });

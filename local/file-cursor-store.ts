@@ -1,18 +1,29 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { CursorStore } from '../lambdas/poller/cursor-store.js';
+import { AtomicJsonFile, type StreamPersisted } from './stream-durable-file.js';
 
 /**
  * The poller's history cursors, one per source path, in one small JSON file (`{"<path>":
  * "<cursor>"}`) replaced atomically (write a temporary file, then rename), so a crash leaves
  * the old cursors or the new ones, never half a file. Starting again on the same data
  * directory resumes from them.
+ *
+ * With `afterStreamPersisted` (the local pipeline gives the stream's), a cursor reaches the
+ * file only once the stream has saved the readings put before it: a cursor says "the
+ * readings before me are on the stream", and the emulator keeps new records in memory for
+ * up to a second. Killed before that, the poller starts again from the previous cursor and
+ * puts those readings again (the batch store keeps each once).
  */
 export class FileCursorStore implements CursorStore {
   #cache: Record<string, string> | undefined;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #file: AtomicJsonFile;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    afterStreamPersisted?: StreamPersisted,
+  ) {
+    this.#file = new AtomicJsonFile(path, afterStreamPersisted);
+  }
 
   async get(path: string): Promise<string | undefined> {
     return (await this.#all())[path];
@@ -21,14 +32,12 @@ export class FileCursorStore implements CursorStore {
   async put(path: string, cursor: string): Promise<void> {
     const all = await this.#all();
     all[path] = cursor;
-    const snapshot = `${JSON.stringify(all, null, 2)}\n`;
-    this.#writing = this.#writing.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
-      const temporary = `${this.path}.${process.pid}.tmp`;
-      await writeFile(temporary, snapshot);
-      await rename(temporary, this.path);
-    });
-    await this.#writing;
+    await this.#file.write({ ...all }, true);
+  }
+
+  /** Resolves once every cursor put so far is in the file. */
+  flushed(): Promise<void> {
+    return this.#file.flushed();
   }
 
   async #all(): Promise<Record<string, string>> {

@@ -63,6 +63,13 @@ export interface KinesisLocal {
   /** Process id of the emulator. */
   readonly pid: number | undefined;
   /**
+   * Resolves once the data file holds every record the emulator acknowledged before `at`
+   * (epoch ms, default now): a record is on disk, not only in the emulator's memory, so a
+   * crash of either process cannot lose it. At once without `dataDir` (nothing is kept).
+   * Rejects if the emulator exits before, other than by {@link stop}.
+   */
+  whenPersisted(at?: number): Promise<void>;
+  /**
    * Stops the emulator and destroys {@link client}. With `dataDir`, first waits until the
    * emulator has saved everything written before the call. Safe to call twice.
    */
@@ -162,6 +169,9 @@ async function startOnce(options: KinesisLocalOptions, shardCount: number): Prom
   }
 
   const emulator = spawnEmulator(env, persistence, options.onLog);
+  const persisted = new PersistedProgress(persistence === undefined);
+  emulator.onPersisted((through) => persisted.advance(through));
+  void emulator.exited.then(() => persisted.end(emulator.stoppedGracefully()));
   const endpoint = `http://127.0.0.1:${plainPort}`;
   const client = createKinesisClient({
     endpoint,
@@ -183,6 +193,7 @@ async function startOnce(options: KinesisLocalOptions, shardCount: number): Prom
       shardCount: stream.shardCount,
       client: publicClient,
       pid: emulator.child.pid,
+      whenPersisted: (at = Date.now()) => persisted.when(at),
       stop: async () => {
         client.destroy();
         publicClient.destroy();
@@ -221,22 +232,116 @@ interface RunningEmulator {
   /** Resolves with the exit code (or signal) once the child has exited. */
   readonly exited: Promise<string>;
   hasExited(): boolean;
+  /** True once the child has exited after {@link stop} asked it to, with its final save made. */
+  stoppedGracefully(): boolean;
   logTail(): string;
+  /** Called with `through` after each save of the data file: every record acknowledged before `through` (epoch ms) is on disk. */
+  onPersisted(listener: (through: number) => void): void;
   stop(): Promise<void>;
+}
+
+/** Lines the wrapper writes on stdout for this process, not the emulator's own output. */
+const PERSISTED_MARKER = '\u0000kinesis-local persisted through ';
+
+/**
+ * How far the data file is known to hold what the emulator acknowledged, and who waits for
+ * it. Ephemeral emulators keep nothing, so nobody waits.
+ */
+class PersistedProgress {
+  private through: number;
+  private failure: Error | undefined;
+  private readonly waiters: Array<{ at: number; resolve: () => void; reject: (error: Error) => void }> = [];
+
+  constructor(ephemeral: boolean) {
+    this.through = ephemeral ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  }
+
+  when(at: number): Promise<void> {
+    if (this.through >= at) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ at, resolve, reject }));
+  }
+
+  advance(through: number): void {
+    if (through <= this.through) return;
+    this.through = through;
+    for (const waiter of [...this.waiters]) {
+      if (waiter.at > through) continue;
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+
+  /** The emulator exited: after a graceful stop its final save holds everything; otherwise what was not saved is lost. */
+  end(graceful: boolean): void {
+    if (graceful) return this.advance(Number.POSITIVE_INFINITY);
+    this.failure = new Error('kinesis-local exited before it had saved every record it acknowledged');
+    for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
+  }
 }
 
 /** How long the emulator may spend shutting down once told to stop, before it exits regardless. */
 const SHUTDOWN_DEADLINE_MS = 5_000;
+/** The wrapper's exit code when that deadline ends the emulator (its own graceful exit is 143, as for SIGTERM). */
+const DEADLINE_EXIT_CODE = 124;
 
 /**
  * Runs the emulator under a small wrapper that terminates it when its stdin closes (the
  * pipe closes whenever this process goes away, however it dies), and that bounds every
  * shutdown: the emulator's own graceful shutdown can wait indefinitely on half-closed
  * connections.
+ *
+ * With a data file, the wrapper also makes each save atomic. The emulator rewrites the
+ * whole file in place (truncate, then write), so a kill during a save, or the shutdown
+ * deadline, would leave a truncated file that the next start cannot load, and the stream
+ * would be gone. The wrapper has the emulator write to a temporary file instead and renames
+ * it over the data file once the write has finished, so a crash leaves the previous save
+ * whole. After each save it tells this process how far the file now reaches: the emulator
+ * saves one snapshot at a time, taking each after the previous save began, so a save holds
+ * every record acknowledged before the previous save was opened.
  */
 function spawnEmulator(env: NodeJS.ProcessEnv, persistence: Persistence | undefined, onLog?: (line: string) => void): RunningEmulator {
+  const atomicSaves = persistence
+    ? [
+        `const fs = require('node:fs');`,
+        `const path = require('node:path');`,
+        `const dataFile = ${JSON.stringify(persistence.file)};`,
+        `const createWriteStream = fs.createWriteStream;`,
+        `let previousOpen = 0;`,
+        `fs.createWriteStream = function (target, options) {`,
+        `  if (typeof target !== 'string' || path.resolve(target) !== dataFile) return createWriteStream.call(this, target, options);`,
+        `  const openedAt = Date.now();`,
+        `  const temporary = dataFile + '.saving';`,
+        `  const stream = createWriteStream.call(this, temporary, options);`,
+        // The emulator (fs2) awaits every write, then ends the stream and destroys it at once, having removed
+        // every listener once the file opened: a save is complete when end came before destroy; the file is
+        // closed on 'close', listened for from destroy on.
+        `  let ended = false;`,
+        `  const end = stream.end;`,
+        `  stream.end = function (...args) { ended = true; return end.apply(this, args); };`,
+        `  const destroy = stream.destroy;`,
+        `  stream.destroy = function (...args) {`,
+        `    if (ended && !args[0]) {`,
+        `      saved = () => {`,
+        `        saved = undefined;`,
+        `        fs.renameSync(temporary, dataFile);`,
+        `        process.stdout.write(${JSON.stringify(PERSISTED_MARKER)} + previousOpen + '\\n');`,
+        `        previousOpen = openedAt;`,
+        `      };`,
+        `      this.once('close', () => saved?.());`,
+        `    }`,
+        `    return destroy.apply(this, args);`,
+        `  };`,
+        `  return stream;`,
+        `};`,
+        // The final save, made on the way out, may still wait for its 'close' when the process exits.
+        `let saved;`,
+        `process.on('exit', () => saved?.());`,
+      ]
+    : [];
   const wrapper = [
-    `const deadline = () => setTimeout(() => process.exit(143), ${SHUTDOWN_DEADLINE_MS}).unref();`,
+    ...atomicSaves,
+    `const deadline = () => setTimeout(() => process.exit(${DEADLINE_EXIT_CODE}), ${SHUTDOWN_DEADLINE_MS}).unref();`,
     `process.on('SIGTERM', deadline);`,
     `process.on('SIGINT', deadline);`,
     `process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));`,
@@ -247,17 +352,27 @@ function spawnEmulator(env: NodeJS.ProcessEnv, persistence: Persistence | undefi
   ].join('\n');
   const child = spawn(process.execPath, ['-e', wrapper], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const tail: string[] = [];
+  const persistedListeners: Array<(through: number) => void> = [];
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
+      if (line.startsWith(PERSISTED_MARKER)) {
+        const through = Number(line.slice(PERSISTED_MARKER.length));
+        for (const listener of persistedListeners) listener(through);
+        return;
+      }
       tail.push(line);
       if (tail.length > LOG_TAIL_LINES) tail.shift();
       onLog?.(line);
     });
   }
   let exited = false;
+  let stopRequested = false;
+  let graceful = false;
   const exitedPromise = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = true;
+      // Ended by its own graceful shutdown after stop(): its final save holds everything it acknowledged.
+      graceful = stopRequested && signal === null && code !== DEADLINE_EXIT_CODE;
       process.off('exit', killOnExit);
       resolve(signal ?? `code ${String(code)}`);
     });
@@ -273,12 +388,15 @@ function spawnEmulator(env: NodeJS.ProcessEnv, persistence: Persistence | undefi
     child,
     exited: exitedPromise,
     hasExited: () => exited,
+    stoppedGracefully: () => graceful,
     logTail: () => tail.join('\n'),
+    onPersisted: (listener) => void persistedListeners.push(listener),
     stop: () => {
       stopping ??= (async () => {
         if (exited) return;
         if (persistence) await waitForSaves(persistence, Date.now(), () => exited);
         if (exited) return;
+        stopRequested = true;
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), persistence ? STOP_GRACE_MS.persisting : STOP_GRACE_MS.ephemeral);
         await exitedPromise;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -50,6 +51,9 @@ import { LocalEventSourceMapping, type InvocationReport } from './esm/event-sour
 import { startKinesisLocal, type KinesisLocal } from './kinesis-local.js';
 import { resolveLocalOpenSearch } from './opensearch/server.js';
 import { assertPortFree } from './ports.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { FAILED_BATCHES_FILE } from './failed-batches.js';
+import { onFailureMessage } from '../lambdas/recovery/on-failure-message.js';
 import { startSimulatorServer, type RunningSimulator } from './simulator-server.js';
 import { FAULT_KINDS } from '../lambdas/simulator/faults.js';
 
@@ -84,6 +88,14 @@ export interface LocalPipelineOptions {
   readonly shards: number;
   /** Most records per invocation of either processor. Default 500. */
   readonly batchSize: number;
+  /**
+   * Retries of a failing batch before it goes to the on-failure file (`failed-batches.jsonl`),
+   * as the deployment's `retryAttempts`. Default -1: retried until it succeeds, so nothing
+   * needs a redrive (`npm run redrive` takes what does go there).
+   */
+  readonly retryAttempts?: number;
+  /** Records older than this go to the on-failure file unprocessed, as `maxRecordAgeSeconds`. Default -1: never. */
+  readonly maxRecordAgeSeconds?: number;
   /** How late a reading may arrive and still count for its window's trigger evaluation (the batch processor's), seconds. Default 15. */
   readonly allowedLatenessSeconds: number;
   /**
@@ -280,9 +292,18 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
   const options: LocalPipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...overrides };
   assertTimeZone(options.siteTimeZone);
   const dataDir = resolve(options.dataDir);
-  await assertPortsFree(options);
   await mkdir(dataDir, { recursive: true });
+  // One process per data directory: a second would corrupt the embedded database.
+  const lock = await lockDataDir(dataDir, 'npm start');
   const closers = new Closers();
+  closers.add(() => lock.release());
+  await assertPortsFree(options).catch(async (error: unknown) => {
+    await closers.closeAll();
+    throw error;
+  });
+  // Closed after the stream (closers run last first): the stream's final save holds everything, so every deferred position can be written.
+  const positions = new DurablePositions();
+  closers.add(() => positions.flushed());
   try {
     const simulator = options.sourceUrl === undefined ? await startSimulator(options) : undefined;
     if (simulator) closers.add(() => simulator.close());
@@ -292,7 +313,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     const openSearch = await startRealtimeStore(options);
     if (!openSearch.off) closers.add(() => openSearch.stop());
     const quarantine = new DatabaseQuarantineSink(batchStore.store);
-    const processors = new ProcessorMappings(options, dataDir, kinesis);
+    const processors = new ProcessorMappings(options, dataDir, kinesis, positions);
     const alarms = new AlarmStore(batchStore.database);
     if (options.responsePlans) await alarms.putResponsePlanRules(options.responsePlans, LOCAL_PLAN_ACTOR);
     const alarmApi = await startLocalAlarmApi({
@@ -342,8 +363,9 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         );
     const failures: { latest: readonly EndpointFailure[] } = { latest: [] };
     const source = resolveSource(options, simulator);
-    const poller = createLocalPoller(options, source, dataDir, kinesis, quarantine, failures);
+    const poller = createLocalPoller(source, dataDir, kinesis, quarantine, failures, positions);
     return await pipelineHandle({
+      lock,
       options,
       dataDir,
       simulator,
@@ -463,6 +485,23 @@ async function startRealtimeStore(options: LocalPipelineOptions): Promise<LocalR
   return { off: false, url: openSearch.url, source: openSearch.source, stop: () => openSearch.stop(), client, indexPrefix };
 }
 
+/** The positions the runtime keeps in files (cursors, checkpoints): written once the stream holds what they cover. */
+class DurablePositions {
+  private readonly files: Array<{ flushed(): Promise<void> }> = [];
+  add<T extends { flushed(): Promise<void> }>(file: T): T {
+    this.files.push(file);
+    return file;
+  }
+  async flushed(): Promise<void> {
+    await Promise.all(this.files.map((file) => file.flushed()));
+  }
+}
+
+/** The function ARN the local runtime gives a processor in its on-failure documents. */
+export function localFunctionArn(region: string, processor: string): string {
+  return `arn:aws:lambda:${region}:000000000000:function:local-${processor}`;
+}
+
 /** One local event source mapping per processor, each with its own checkpoint; failed batches go to one JSONL file. */
 class ProcessorMappings {
   readonly records = new Map<string, number>();
@@ -474,21 +513,46 @@ class ProcessorMappings {
     private readonly options: LocalPipelineOptions,
     private readonly dataDir: string,
     private readonly kinesis: KinesisLocal,
+    private readonly positions: DurablePositions,
   ) {}
 
   add(name: string, handler: (event: TumblingWindowEvent) => Promise<TumblingWindowResponse>): LocalEventSourceMapping {
     this.records.set(name, 0);
+    const functionArn = localFunctionArn(this.kinesis.region, name);
     const mapping = new LocalEventSourceMapping({
       kinesis: this.kinesis.client,
       streamName: STREAM_NAME,
       region: this.kinesis.region,
       invoke: handler,
-      checkpoints: new FileCheckpointStore(join(this.dataDir, 'checkpoints', `${name}.json`)),
+      checkpoints: this.positions.add(
+        new FileCheckpointStore(join(this.dataDir, 'checkpoints', `${name}.json`), (at) => this.kinesis.whenPersisted(at)),
+      ),
       onFailure: async (failure) => {
         this.failedBatches += 1;
-        await appendFile(join(this.dataDir, 'failed-batches.jsonl'), `${JSON.stringify({ processor: name, ...failure })}\n`);
+        const message = onFailureMessage({
+          requestId: randomUUID(),
+          functionArn,
+          condition: failure.condition,
+          approximateInvokeCount: failure.attempts,
+          at: Date.parse(failure.at),
+          shardId: failure.shardId,
+          streamArn: failure.streamArn,
+          startSequenceNumber: failure.startSequenceNumber,
+          endSequenceNumber: failure.endSequenceNumber,
+          batchSize: failure.batchSize,
+          firstArrival: failure.firstArrival,
+          lastArrival: failure.lastArrival,
+          tumblingWindow: failure.window,
+          error: failure.error,
+        });
+        await appendFile(join(this.dataDir, FAILED_BATCHES_FILE), `${JSON.stringify(message)}\n`);
       },
-      settings: { tumblingWindowSeconds: this.options.tumblingWindowSeconds, batchSize: this.options.batchSize },
+      settings: {
+        tumblingWindowSeconds: this.options.tumblingWindowSeconds,
+        batchSize: this.options.batchSize,
+        ...(this.options.retryAttempts === undefined ? {} : { maximumRetryAttempts: this.options.retryAttempts }),
+        ...(this.options.maxRecordAgeSeconds === undefined ? {} : { maximumRecordAgeSeconds: this.options.maxRecordAgeSeconds }),
+      },
       onInvocation: (report: InvocationReport) => {
         if (report.error) this.invocationErrors += 1;
         else this.records.set(name, (this.records.get(name) ?? 0) + report.records);
@@ -530,27 +594,29 @@ function resolveSource(options: LocalPipelineOptions, simulator: RunningSimulato
 
 /**
  * The poller as the function runs it; rejections go to the database's quarantine table and
- * history cursors to `poller-cursors.json` in the data directory, so a restart resumes.
+ * history cursors to `poller-cursors.json` in the data directory, so a restart resumes (each
+ * written once the stream has saved the readings put before it).
  */
 function createLocalPoller(
-  options: LocalPipelineOptions,
   source: LocalSource,
   dataDir: string,
   kinesis: KinesisLocal,
   quarantine: DatabaseQuarantineSink,
   failures: { latest: readonly EndpointFailure[] },
+  positions: DurablePositions,
 ): Poller {
   return createPoller({
     config: source.config,
     kinesis: kinesis.client,
     quarantine,
     logger: localLogger(SERVICE_NAMES.poller),
-    cursors: new FileCursorStore(join(dataDir, 'poller-cursors.json')),
+    cursors: positions.add(new FileCursorStore(join(dataDir, 'poller-cursors.json'), (at) => kinesis.whenPersisted(at))),
     onEndpointFailures: (latest) => (failures.latest = latest),
   });
 }
 
 interface RunningParts {
+  readonly lock: DataDirLock;
   readonly options: LocalPipelineOptions;
   readonly dataDir: string;
   readonly simulator: RunningSimulator | undefined;
@@ -576,6 +642,14 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
   const database = batchStore.database;
   const baseline = await databaseCounts(database);
   const auditBaseline = await latestAuditId(database);
+  await parts.lock.announce({
+    kinesisEndpoint: parts.kinesis.endpoint,
+    streamName: STREAM_NAME,
+    dataApiUrl: batchStore.dataApiUrl(),
+    ...(parts.openSearch.off ? {} : { openSearchUrl: parts.openSearch.url, openSearchIndexPrefix: parts.openSearch.indexPrefix }),
+    windowSeconds: options.windowSeconds,
+    allowedLatenessSeconds: options.allowedLatenessSeconds,
+  });
   const seenAlerts = new Set((await recentAlerts(database)).map(alertKey));
   const escalation = new LocalEscalation(parts);
   let polled: PollSummary = EMPTY_POLL_SUMMARY;

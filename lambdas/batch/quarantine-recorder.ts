@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { REJECTION_REASONS, type Rejection } from '../domain/rejection.js';
 import type { DataApiTarget } from '../db/sql-client.js';
 import { dataApiTargetVariables, parseEnvironment, type Environment } from '../shared/environment.js';
+import { rejectionJson } from '../shared/quarantine.js';
 import type { QuarantineEntry } from '../shared/tumbling-window.js';
 import type { AuroraBatchStore } from './aurora-store.js';
 
@@ -97,6 +98,19 @@ export function decodeQuarantineMessage(
     rejectedAt: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : now,
   });
   return { entry: { id: `sqs/${sha256(['message', record.body])}`, rejection }, decodable: false };
+}
+
+/**
+ * The row the recorder keeps for `rejection` once it has crossed the queue (sent as
+ * `rejectionJson` writes it): for a sink that writes to the table directly (the local
+ * runtime's), so that a rejection made twice (a page read again after a restart) is kept
+ * once there too, under the id it would have in AWS.
+ */
+export function quarantineEntryOf(rejection: Rejection, now: number): QuarantineEntry {
+  return decodeQuarantineMessage(
+    { messageId: 'direct', body: rejectionJson(rejection), attributes: {} as SQSRecord['attributes'], eventSourceARN: '' },
+    now,
+  ).entry;
 }
 
 /** The body as a rejection, or what is wrong with it. */

@@ -14,6 +14,7 @@ import {
   INSERT_SPIKES,
   MARK_BEYOND_HORIZON,
   SELECT_CHECKPOINTS,
+  SELECT_INSTRUMENTS_TO_REJUDGE,
   SELECT_MANUAL_BASELINES,
   SELECT_PENDING_INSTRUMENTS,
   SELECT_RECORDED_CHANGES,
@@ -127,6 +128,30 @@ export async function evaluatePendingWindows(
     if (page.length < INSTRUMENTS_PER_PAGE) break;
   }
   return summary;
+}
+
+/**
+ * Judges `instrumentIds` again from `from` (epoch ms) up to `watermark`: the machine restarts
+ * from the latest state before `from` (a checkpoint, or the start), every window after it is
+ * judged again, and the changes and spikes that gives replace those recorded after the
+ * restart point (added, withdrawn), as a late re-evaluation does. For a rebuild, after the
+ * windows themselves were recomputed; the watermark must not be before any instrument's
+ * latest judged window, or the changes recorded after it would be withdrawn. Pass
+ * `lateHorizonMs: Infinity` to judge from `from` however far back it is.
+ */
+export async function rejudgeInstruments(
+  session: SqlSession,
+  instrumentIds: readonly string[],
+  from: number,
+  watermark: number,
+  options: StatusEvaluationOptions,
+): Promise<EvaluationSummary> {
+  if (instrumentIds.length === 0) return NO_EVALUATION;
+  const rows = await session.query<PendingInstrumentRow>(SELECT_INSTRUMENTS_TO_REJUDGE, {
+    rows: { json: instrumentIds.map((instrument_id) => ({ instrument_id })) },
+    earliest: iso(from),
+  });
+  return evaluatePage(session, rows, watermark, null, options);
 }
 
 async function evaluatePage(

@@ -24,6 +24,20 @@ JOIN instruments i ON i.instrument_id = p.instrument_id
 LEFT JOIN instrument_status s ON s.instrument_id = p.instrument_id
 ORDER BY p.instrument_id`;
 
+/**
+ * The given instruments, as SELECT_PENDING_INSTRUMENTS gives them, to be judged again from
+ * a time (a rebuild): `earliest` is that time rather than their earliest pending window.
+ */
+export const SELECT_INSTRUMENTS_TO_REJUDGE = `
+SELECT i.instrument_id, i.instrument_type, i.unit, i.surface_level, i.trigger_rule::text AS trigger_rule,
+  i.latitude, i.longitude, i.northing, i.easting,
+  ${epochMs(':earliest::timestamptz')} AS earliest_ms, s.machine_state::text AS machine_state,
+  ${epochMs('s.last_window_start')} AS judged_up_to_ms
+FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text)
+JOIN instruments i ON i.instrument_id = k.instrument_id
+LEFT JOIN instrument_status s ON s.instrument_id = k.instrument_id
+ORDER BY i.instrument_id`;
+
 /** Pending windows older than each instrument's late horizon: stored, never judged. */
 export const MARK_BEYOND_HORIZON = `
 UPDATE window_aggregates AS w SET evaluated = true, beyond_horizon = true

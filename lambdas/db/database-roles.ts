@@ -42,6 +42,7 @@ export const APPLICATION_TABLES = [
   'alarm_acknowledgements',
   'alarm_notifications',
   'response_plans',
+  'rebuild_runs',
 ] as const;
 
 /**

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { LambdaWindow } from './lambda-event.js';
+import { readFile } from 'node:fs/promises';
+import { AtomicJsonFile, type StreamPersisted } from '../stream-durable-file.js';
+import type { LambdaWindow } from '../../lambdas/shared/kinesis-lambda-event.js';
 
 /** How far a shard has been processed: the last sequence number done, and the open window's state. */
 export interface ShardCheckpoint {
@@ -17,12 +17,22 @@ export interface CheckpointStore {
 /**
  * Checkpoints of every shard in one JSON file, replaced atomically (write, then
  * rename) so a crash leaves either the old or the new checkpoint, never half of one.
+ *
+ * With `afterStreamPersisted`, a checkpoint reaches the file only once the stream has saved
+ * the records it covers (see `AtomicJsonFile`): the emulator keeps new records in memory for
+ * up to a second, and a checkpoint past records the emulator then lost would skip the
+ * records put again in their place.
  */
 export class FileCheckpointStore implements CheckpointStore {
   private cache: Record<string, ShardCheckpoint> | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly file: AtomicJsonFile;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    afterStreamPersisted?: StreamPersisted,
+  ) {
+    this.file = new AtomicJsonFile(path, afterStreamPersisted);
+  }
 
   async load(shardId: string): Promise<ShardCheckpoint | undefined> {
     return (await this.all())[shardId];
@@ -31,14 +41,12 @@ export class FileCheckpointStore implements CheckpointStore {
   async save(shardId: string, checkpoint: ShardCheckpoint): Promise<void> {
     const all = await this.all();
     all[shardId] = checkpoint;
-    const snapshot = JSON.stringify(all);
-    this.writing = this.writing.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
-      const temporary = `${this.path}.${process.pid}.tmp`;
-      await writeFile(temporary, snapshot);
-      await rename(temporary, this.path);
-    });
-    await this.writing;
+    await this.file.write({ ...all });
+  }
+
+  /** Resolves once every checkpoint saved so far is in the file. */
+  flushed(): Promise<void> {
+    return this.file.flushed();
   }
 
   private async all(): Promise<Record<string, ShardCheckpoint>> {

@@ -1,7 +1,7 @@
 import { DescribeStreamSummaryCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { sleep, type Sleep } from '../../lambdas/shared/retry.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import type { StreamIdentity } from './lambda-event.js';
+import type { StreamIdentity } from '../../lambdas/shared/kinesis-lambda-event.js';
 import { ShardConsumer, type FailedBatchRecord, type InvocationReport, type MappingSettings } from './shard-consumer.js';
 
 export const DEFAULT_MAPPING_SETTINGS: MappingSettings = {

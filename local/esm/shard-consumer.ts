@@ -1,7 +1,14 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import { backoffCeilingMs, sleep, type BackoffOptions, type Sleep } from '../../lambdas/shared/retry.js';
 import type { CheckpointStore, ShardCheckpoint } from './checkpoint-store.js';
-import { arrivalMs, lambdaWindowOf, toLambdaRecord, tumblingWindowEvent, type LambdaWindow, type StreamIdentity } from './lambda-event.js';
+import {
+  arrivalMs,
+  lambdaWindowOf,
+  toLambdaRecord,
+  tumblingWindowEvent,
+  type LambdaWindow,
+  type StreamIdentity,
+} from '../../lambdas/shared/kinesis-lambda-event.js';
 
 /** The event source mapping settings Lambda offers for a Kinesis consumer with tumbling windows. */
 export interface MappingSettings {
@@ -26,6 +33,11 @@ export interface FailedBatchRecord {
   readonly startSequenceNumber: string | null;
   readonly endSequenceNumber: string | null;
   readonly batchSize: number;
+  /** Approximate arrival of the first and last record, epoch ms; null for a window close, which carries none. */
+  readonly firstArrival: number | null;
+  readonly lastArrival: number | null;
+  /** Invocations tried before giving up. */
+  readonly attempts: number;
   readonly window: LambdaWindow;
   readonly condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
   readonly error: string;
@@ -206,7 +218,7 @@ export class ShardConsumer {
       } catch (error) {
         this.report(0, true, error);
         if (this.deps.settings.maximumRetryAttempts >= 0 && tries >= this.deps.settings.maximumRetryAttempts) {
-          await this.deps.onFailure(this.failureRecord([], window, 'RetryAttemptsExhausted', error));
+          await this.deps.onFailure(this.failureRecord([], window, 'RetryAttemptsExhausted', error, tries + 1));
           this.checkpoint = { ...this.checkpoint, window: null, state: {} };
           await this.deps.checkpoints.save(this.shardId, this.checkpoint);
           return;
@@ -246,7 +258,9 @@ export class ShardConsumer {
     const { maximumRecordAgeSeconds } = this.deps.settings;
     const tooOld =
       maximumRecordAgeSeconds >= 0 && records[0] !== undefined && this.now() - arrivalMs(records[0]) > maximumRecordAgeSeconds * 1000;
-    await this.deps.onFailure(this.failureRecord(records, window, tooOld ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', error));
+    await this.deps.onFailure(
+      this.failureRecord(records, window, tooOld ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', error, tries + 1),
+    );
     await this.commit(records, window, this.checkpoint.state);
   }
 
@@ -255,13 +269,19 @@ export class ShardConsumer {
     window: LambdaWindow,
     condition: FailedBatchRecord['condition'],
     error: unknown,
+    attempts: number,
   ): FailedBatchRecord {
+    const first = records[0];
+    const last = records.at(-1);
     return {
       shardId: this.shardId,
       streamArn: this.deps.identity.streamArn,
-      startSequenceNumber: records[0]?.SequenceNumber ?? null,
-      endSequenceNumber: records.at(-1)?.SequenceNumber ?? null,
+      startSequenceNumber: first?.SequenceNumber ?? null,
+      endSequenceNumber: last?.SequenceNumber ?? null,
       batchSize: records.length,
+      firstArrival: first ? arrivalMs(first) : null,
+      lastArrival: last ? arrivalMs(last) : null,
+      attempts,
       window,
       condition,
       error: error instanceof Error ? error.message : String(error),

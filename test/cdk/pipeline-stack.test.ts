@@ -892,6 +892,36 @@ describe('site console', () => {
   });
 });
 
+describe('recovery outputs', () => {
+  it('outputs what the recovery commands need to reach a deployed stage and process as its processors do', () => {
+    const outputs = s.json.Outputs as Record<string, { Value: unknown }>;
+    for (const name of [
+      'StreamName',
+      'DatabaseClusterArn',
+      'DatabaseSecretArn',
+      'DatabaseName',
+      'ProcessingFailuresQueueUrl',
+      'QuarantineQueueUrl',
+      'OpenSearchEndpoint',
+    ])
+      expect(outputs[name], name).toBeDefined();
+    expect(
+      Object.fromEntries(
+        ['WindowSeconds', 'AllowedLatenessSeconds', 'LateHorizonSeconds', 'TumblingWindowSeconds', 'OpenSearchIndexPrefix'].map((n) => [
+          n,
+          outputs[n]?.Value,
+        ]),
+      ),
+    ).toEqual({
+      WindowSeconds: '10',
+      AllowedLatenessSeconds: '30',
+      LateHorizonSeconds: String(168 * 3600),
+      TumblingWindowSeconds: '60',
+      OpenSearchIndexPrefix: 'geotech',
+    });
+  });
+});
+
 describe('protection', () => {
   it('protects the stack from deletion and retains the stateful resources by default', () => {
     expect(s.stack.terminationProtection).toBe(true);

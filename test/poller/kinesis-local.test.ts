@@ -76,6 +76,34 @@ describe('kinesis-local harness', () => {
     }
   });
 
+  it('has every record it acknowledged on disk once whenPersisted resolves, killed outright at any moment after', async () => {
+    const dataDir = join(directory, 'killed');
+    const first = await startKinesisLocal({ streamName: 'durable', shardCount: 2, dataDir, persistIntervalMs: 100 });
+    const sent: string[] = [];
+    // Keep putting while the emulator saves, so the kill can come in the middle of a save.
+    for (let batch = 0; batch < 20; batch += 1) {
+      const records = Array.from({ length: 50 }, (_, i) => `payload-${batch}-${i}`);
+      await first.client.send(
+        new PutRecordsCommand({ StreamName: 'durable', Records: records.map((data) => ({ PartitionKey: data, Data: Buffer.from(data) })) }),
+      );
+      sent.push(...records);
+      if (batch === 9) await first.whenPersisted();
+    }
+    const persistedThrough = sent.slice(0, 500);
+    process.kill(first.pid!, 'SIGKILL');
+    await until(async () => !running(first.pid!), 5_000);
+    await expect(first.whenPersisted()).rejects.toThrow('kinesis-local exited before it had saved every record it acknowledged');
+    await first.stop();
+
+    const second = await startKinesisLocal({ streamName: 'durable', dataDir });
+    try {
+      const stored = new Set((await readAllRecords(second.client, 'durable')).map((r) => r.data.toString()));
+      expect(persistedThrough.filter((data) => !stored.has(data))).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('names the option whose port is already taken', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, resolve));

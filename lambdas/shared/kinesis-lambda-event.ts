@@ -1,6 +1,12 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import type { TumblingWindowEvent } from '../../lambdas/shared/tumbling-window.js';
+import type { TumblingWindowEvent } from './tumbling-window.js';
+
+/**
+ * The events Lambda's Kinesis event source mapping hands a tumbling-window consumer, built
+ * from the records GetRecords returns: for the local event source mapping, and for the
+ * recovery commands, which deliver records again through the same processing.
+ */
 
 export interface StreamIdentity {
   readonly streamArn: string;
