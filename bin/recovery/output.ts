@@ -110,10 +110,11 @@ export function describeRebuild(report: RebuildReport, where: string): string {
     for (const c of changes)
       lines.push(`    ${c.instrumentId} (${c.instrumentType}) ${iso(c.windowStart)} ${c.from} -> ${c.to}, window mean ${c.mean}`);
   };
-  list(report.dryRun ? 'would be added (none notified)' : 'added or restored, handed over without notification', report.changesAdded);
+  list(report.dryRun ? 'would be added (none notified)' : 'added or restored (none notified)', report.changesAdded);
   list(report.dryRun ? 'would be withdrawn' : 'withdrawn', report.changesWithdrawn);
   if (report.changesLeftToNotify.length > 0)
     list('found for windows not judged before, left to be notified as usual', report.changesLeftToNotify);
   if (report.spikesAdded > 0) lines.push(`  ${report.spikesAdded} unconfirmed spike(s) added`);
+  if (!report.dryRun) lines.push(`  ${report.alarmStepsApplied} alarm step(s) recorded under ${report.runId}, notifying no one`);
   return lines.join('\n');
 }

@@ -25,6 +25,7 @@ SELECT e.instrument_id, i.instrument_type, i.unit, ${epochMs('e.window_start')} 
   e.trigger_alert, e.trigger_alarm, e.trigger_action, e.cause, e.change_value, e.rate_per_day,
   e.baseline_id, e.baseline_value, e.late,
   CASE WHEN e.withdrawn_at IS NULL THEN 'change' ELSE 'withdrawal' END AS pending,
+  CASE WHEN e.withdrawn_at IS NULL THEN e.rebuilt_by ELSE e.withdrawn_by END AS rebuilt_by,
   (e.withdrawn_at IS NULL AND e.withdrawal_applied_at IS NOT NULL) AS restored,
   coalesce(s.status, 'normal') AS status_now
 FROM trigger_events e
@@ -71,7 +72,7 @@ export const SELECT_STEPS = `
 SELECT t.alarm_id, t.change_key, t.kind, t.level_after, ${epochMs('t.window_start')} AS window_start_ms,
   ${epochMs('t.window_end')} AS window_end_ms, t.from_status, t.to_status, t.window_mean,
   t.trigger_alert, t.trigger_alarm, t.trigger_action, t.cause, t.change_value, t.rate_per_day,
-  t.baseline_id, t.baseline_value, t.late, ${epochMs('t.found_at')} AS found_at_ms
+  t.baseline_id, t.baseline_value, t.late, ${epochMs('t.found_at')} AS found_at_ms, t.rebuilt_by
 FROM alarm_steps t WHERE t.alarm_id IN (${idsIn('alarm_id')}) ORDER BY t.alarm_id, t.step_no`;
 
 export const SELECT_ACKNOWLEDGEMENTS = `
@@ -96,14 +97,14 @@ ON CONFLICT (alarm_id) DO UPDATE SET state = EXCLUDED.state, level = EXCLUDED.le
 export const INSERT_STEPS = `
 INSERT INTO alarm_steps (alarm_id, change_key, kind, step_no, level_after, window_start, window_end, from_status, to_status,
   window_mean, trigger_alert, trigger_alarm, trigger_action, cause, change_value, rate_per_day, baseline_id, baseline_value,
-  late, found_at)
+  late, found_at, rebuilt_by)
 SELECT t.alarm_id, t.change_key, t.kind, t.step_no, t.level_after, t.window_start, t.window_end, t.from_status, t.to_status,
   t.window_mean, t.trigger_alert, t.trigger_alarm, t.trigger_action, t.cause, t.change_value, t.rate_per_day, t.baseline_id,
-  t.baseline_value, t.late, t.found_at
+  t.baseline_value, t.late, t.found_at, t.rebuilt_by
 FROM jsonb_to_recordset(:rows::jsonb) AS t(alarm_id text, change_key text, kind text, step_no integer, level_after text,
   window_start timestamptz, window_end timestamptz, from_status text, to_status text, window_mean float8,
   trigger_alert float8, trigger_alarm float8, trigger_action float8, cause text, change_value float8, rate_per_day float8,
-  baseline_id text, baseline_value float8, late boolean, found_at timestamptz)
+  baseline_id text, baseline_value float8, late boolean, found_at timestamptz, rebuilt_by text)
 ON CONFLICT (alarm_id, change_key, kind) DO NOTHING`;
 
 export const INSERT_ACKNOWLEDGEMENTS = `

@@ -59,6 +59,11 @@ export const CLAIM_LEASE_MS = 5 * 60_000;
 /** Who the audit names for what the pipeline and the escalation function do. */
 export const AUDIT_ACTORS = { pipeline: 'pipeline', escalation: 'escalation' } as const;
 
+/** The audit's actor for a step a rebuild found: `rebuild <run id>`. */
+export function rebuildActor(runId: string): string {
+  return `rebuild ${runId}`;
+}
+
 /** What applying a shard's pending changes did: one count per kind of alarm step. */
 export interface AlarmChangesApplied {
   readonly opened: number;
@@ -217,7 +222,8 @@ export class AlarmStore {
     let counts = NO_ALARM_CHANGES;
     const record = (alarm: Alarm, step: AlarmStep) => {
       work.update(alarm);
-      audit.push({ alarm_id: alarm.alarmId, actor: AUDIT_ACTORS.pipeline, action: step.kind, detail: stepDetail(step) });
+      const actor = step.rebuiltBy === undefined ? AUDIT_ACTORS.pipeline : rebuildActor(step.rebuiltBy);
+      audit.push({ alarm_id: alarm.alarmId, actor, action: step.kind, detail: stepDetail(step) });
       counts = countStep(counts, step);
     };
 
@@ -229,13 +235,13 @@ export class AlarmStore {
         if (!holder) continue; // The change made no step (it left its alarm's level as it was).
         // A cleared alarm is not reopened while the instrument has another open: that one takes the status now.
         const target = holder.state === 'cleared' ? (work.open(row.instrument_id) ?? holder) : holder;
-        const { alarm, step } = applyWithdrawal(target, change, row.status_now, now);
+        const { alarm, step } = applyWithdrawal(target, change, row.status_now, now, row.rebuilt_by);
         if (alarm !== target) record(alarm, step);
         continue;
       }
       applied.push(changeKeyRow(row));
       const current = work.current(row.instrument_id);
-      const result = applyChange(current, row.restored ? restoredChange(change, work) : change);
+      const result = applyChange(current, row.restored ? restoredChange(change, work) : change, row.rebuilt_by);
       if (!result.alarm || !result.step) continue;
       const opened = result.alarm.alarmId !== current?.alarmId;
       record(opened ? await this.freshAlarmId(session, result.alarm, work) : result.alarm, result.step);
@@ -606,6 +612,8 @@ interface PendingChangeRow extends InstrumentColumns, ChangeColumns {
   pending: 'change' | 'withdrawal';
   /** A change found again after its withdrawal was applied. */
   restored: boolean;
+  /** The rebuild run that found the change (or withdrew it, for a withdrawal); null for the pipeline. */
+  rebuilt_by: string | null;
   status_now: TriggerStatus;
 }
 
@@ -627,6 +635,7 @@ interface StepRow extends ChangeColumns {
   kind: AlarmStep['kind'];
   level_after: TriggerStatus;
   found_at_ms: number | string;
+  rebuilt_by: string | null;
 }
 
 interface AcknowledgementRow {
@@ -800,7 +809,12 @@ function alarmFromRow(row: AlarmRow, history: AlarmStep[], acknowledgements: Ack
 }
 
 function stepFromRow(row: StepRow, alarm: AlarmRow): AlarmStep {
-  return { kind: row.kind, level: row.level_after, change: changeFromColumns(row, alarm, row.change_key, Number(row.found_at_ms)) };
+  const step: AlarmStep = {
+    kind: row.kind,
+    level: row.level_after,
+    change: changeFromColumns(row, alarm, row.change_key, Number(row.found_at_ms)),
+  };
+  return row.rebuilt_by === null ? step : { ...step, rebuiltBy: row.rebuilt_by };
 }
 
 /** Writes alarms as they are after a change: the row, and the history steps and acknowledgements added since `before`. */
@@ -862,6 +876,7 @@ function stepRow(alarmId: string, stepNo: number, step: AlarmStep) {
     baseline_value: c.baseline?.value ?? null,
     late: c.late,
     found_at: iso(c.foundAt),
+    rebuilt_by: step.rebuiltBy ?? null,
   };
 }
 

@@ -101,6 +101,7 @@ export function presentStep(step: AlarmStep, zone: string): AlarmStepView {
     ratePerDay: change.rate,
     baseline: change.baseline,
     late: change.late,
+    rebuiltBy: step.rebuiltBy ?? null,
   };
 }
 

@@ -91,6 +91,8 @@ export interface AlarmStepView {
   readonly ratePerDay: number | null;
   readonly baseline: { readonly id: string; readonly value: number } | null;
   readonly late: boolean;
+  /** The rebuild run that found the step (it notified no one), or null when the pipeline did. */
+  readonly rebuiltBy: string | null;
 }
 
 /** The escalation clock of an alarm waiting for an acknowledgement. */

@@ -61,6 +61,17 @@ export interface AlarmStep {
   readonly kind: AlarmStepKind;
   readonly change: ConfirmedChange;
   readonly level: TriggerStatus;
+  /**
+   * The rebuild run that found the step's change (or its withdrawal), when a rebuild did
+   * (`npm run rebuild`); absent when the pipeline found it. A rebuilt step is history only:
+   * it notifies no one and leaves the escalation clock as it was.
+   */
+  readonly rebuiltBy?: string;
+}
+
+/** The step of `kind`, marked with the rebuild run that found it, if one did. */
+function stepOf(kind: AlarmStepKind, change: ConfirmedChange, level: TriggerStatus, rebuiltBy: string | null): AlarmStep {
+  return rebuiltBy === null ? { kind, change, level } : { kind, change, level, rebuiltBy };
 }
 
 export interface Acknowledgement {
@@ -156,18 +167,25 @@ function hasStep(alarm: Alarm, changeKey: string, kind?: AlarmStepKind): AlarmSt
  *   since clearing does not acknowledge;
  * - open and `to` at its level, or no open alarm and `to` normal: nothing to record
  *   (`step` null; `alarm` the open alarm, or null).
+ *
+ * A change a rebuild found (`rebuiltBy`, the run) is applied the same way but pages no one:
+ * the escalation clock is left as it was (an alarm it opens has nothing pending).
  */
-export function applyChange(current: Alarm | null, change: ConfirmedChange): { alarm: Alarm | null; step: AlarmStep | null } {
+export function applyChange(
+  current: Alarm | null,
+  change: ConfirmedChange,
+  rebuiltBy: string | null = null,
+): { alarm: Alarm | null; step: AlarmStep | null } {
   if (current !== null && hasStep(current, change.changeKey)) return { alarm: current, step: null };
   const open = current?.state === 'open' ? current : null;
   const to = change.to;
   if (to === 'normal') {
     if (open === null) return { alarm: null, step: null };
-    const step: AlarmStep = { kind: 'cleared', change, level: 'normal' };
+    const step = stepOf('cleared', change, 'normal', rebuiltBy);
     return { alarm: { ...open, state: 'cleared', clearedAt: change.windowStart, history: [...open.history, step] }, step };
   }
   if (open === null) {
-    const step: AlarmStep = { kind: 'opened', change, level: to };
+    const step = stepOf('opened', change, to, rebuiltBy);
     const alarm: Alarm = {
       alarmId: alarmIdFor(change.instrumentId, change.windowStart, current),
       instrumentId: change.instrumentId,
@@ -179,7 +197,7 @@ export function applyChange(current: Alarm | null, change: ConfirmedChange): { a
       openedAt: change.windowStart,
       foundAt: change.foundAt,
       clearedAt: null,
-      pending: { level: to, since: change.foundAt },
+      pending: rebuiltBy === null ? { level: to, since: change.foundAt } : null,
       acknowledgements: [],
       history: [step],
     };
@@ -187,13 +205,13 @@ export function applyChange(current: Alarm | null, change: ConfirmedChange): { a
   }
   if (statusRank(to) === statusRank(open.level)) return { alarm: open, step: null };
   const rises = statusRank(to) > statusRank(open.level);
-  const step: AlarmStep = { kind: rises ? 'escalated' : 'de-escalated', change, level: to };
+  const step = stepOf(rises ? 'escalated' : 'de-escalated', change, to, rebuiltBy);
   return {
     alarm: {
       ...open,
       level: to,
       peakLevel: higherLevel(open.peakLevel, to),
-      pending: rises ? pendingAfterRise(open, to, change.foundAt) : open.pending,
+      pending: rises && rebuiltBy === null ? pendingAfterRise(open, to, change.foundAt) : open.pending,
       history: [...open.history, step],
     },
     step,
@@ -213,21 +231,23 @@ export function applyChange(current: Alarm | null, change: ConfirmedChange): { a
  * - Otherwise cleared: the step is recorded (level `normal`) and the alarm stays cleared.
  * The pending level is never lowered: what was notified still needs acknowledging. A
  * withdrawal already applied changes nothing: the alarm comes back with the recorded step.
+ * A withdrawal a rebuild made (`rebuiltBy`) pages no one: the clock is left as it was.
  */
 export function applyWithdrawal(
   alarm: Alarm,
   withdrawn: ConfirmedChange,
   statusNow: TriggerStatus,
   at: number,
+  rebuiltBy: string | null = null,
 ): { alarm: Alarm; step: AlarmStep } {
   const recorded = hasStep(alarm, withdrawn.changeKey, 'withdrawn');
   if (recorded) return { alarm, step: recorded };
   const clearedByIt = alarm.state === 'cleared' && latestClear(alarm)?.change.changeKey === withdrawn.changeKey;
   if (alarm.state === 'cleared' && !(clearedByIt && statusNow !== 'normal')) {
-    const step: AlarmStep = { kind: 'withdrawn', change: withdrawn, level: 'normal' };
+    const step = stepOf('withdrawn', withdrawn, 'normal', rebuiltBy);
     return { alarm: { ...alarm, history: [...alarm.history, step] }, step };
   }
-  const step: AlarmStep = { kind: 'withdrawn', change: withdrawn, level: statusNow };
+  const step = stepOf('withdrawn', withdrawn, statusNow, rebuiltBy);
   const history = [...alarm.history, step];
   if (statusNow === 'normal') return { alarm: { ...alarm, state: 'cleared', clearedAt: withdrawn.windowStart, history }, step };
   const rises = statusRank(statusNow) > statusRank(alarm.level);
@@ -238,7 +258,7 @@ export function applyWithdrawal(
       clearedAt: null,
       level: statusNow,
       peakLevel: higherLevel(alarm.peakLevel, statusNow),
-      pending: rises ? pendingAfterRise(alarm, statusNow, at) : alarm.pending,
+      pending: rises && rebuiltBy === null ? pendingAfterRise(alarm, statusNow, at) : alarm.pending,
       history,
     },
     step,

@@ -69,7 +69,7 @@ const MINUTE_MS = 60_000;
  * What is due for one alarm at `now`, given the ids already claimed (never returned again).
  * - Every history step notifies tier 1 once. A step that leaves the alarm cleared (`cleared`,
  *   or a `withdrawn` one that cleared it) notifies every tier already notified for the alarm
- *   instead, unless a later step reopened it.
+ *   instead, unless a later step reopened it. A step a rebuild found notifies no one.
  * - While open and pending at level L since S: tier k (2..tiers) is due at S + (k - 1) x the
  *   limit of L, once per level.
  * - While open and pending, reminder n is due at S + n x the reminder interval, to every
@@ -100,6 +100,7 @@ export function dueNotifications(
   alarm.history.forEach((step, i) => {
     const level = step.level === 'normal' ? lastLevel : step.level;
     if (step.level !== 'normal') lastLevel = step.level;
+    if (step.rebuiltBy !== undefined) return;
     const closes = step.level === 'normal' && !alarm.history.slice(i + 1).some((later) => later.level !== 'normal');
     for (const tier of closes ? notified : [1])
       add({

@@ -93,9 +93,9 @@ FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text)
 JOIN trigger_events e ON e.instrument_id = k.instrument_id AND e.withdrawn_at IS NULL
 JOIN instruments i ON i.instrument_id = e.instrument_id`;
 
-/** Changes a rebuild found or restored: handed over without a notification, with the run that found them. */
+/** Changes a rebuild found or restored, with the run that found them (the alarm lifecycle follows them quietly). */
 export const MARK_REBUILT = `
-UPDATE trigger_events AS e SET notified_at = coalesce(e.notified_at, now()), rebuilt_by = :run_id
+UPDATE trigger_events AS e SET rebuilt_by = :run_id
 FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text, window_start timestamptz, from_status text, to_status text)
 WHERE e.instrument_id = k.instrument_id AND e.window_start = k.window_start AND e.from_status = k.from_status
   AND e.to_status = k.to_status`;
@@ -106,6 +106,14 @@ UPDATE trigger_events AS e SET withdrawn_by = :run_id
 FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text, window_start timestamptz, from_status text, to_status text)
 WHERE e.instrument_id = k.instrument_id AND e.window_start = k.window_start AND e.from_status = k.from_status
   AND e.to_status = k.to_status AND e.withdrawn_at IS NOT NULL`;
+
+/** The shards whose windows hold the changes a run found or withdrew: where the alarm store applies them. */
+export const SELECT_SHARDS_OF_RUN = `
+SELECT DISTINCT w.source_shard
+FROM trigger_events e
+JOIN window_aggregates w ON w.instrument_id = e.instrument_id AND w.window_start = e.window_start
+WHERE e.rebuilt_by = :run_id OR e.withdrawn_by = :run_id
+ORDER BY 1`;
 
 export const INSERT_RUN = `
 INSERT INTO rebuild_runs (run_id, run_by, range_from, range_to, window_seconds)

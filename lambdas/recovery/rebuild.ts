@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AlarmStore, alarmStepsApplied } from '../alarms/alarm-store.js';
 import { rejudgeInstruments, NO_EVALUATION, type EvaluationSummary } from '../batch/status-evaluation.js';
 import type { SqlDatabase, SqlSession } from '../db/sql-client.js';
 import type { RuleProblem } from '../domain/trigger-rules.js';
@@ -9,6 +10,7 @@ import {
   MARK_FOR_REJUDGEMENT,
   MARK_REBUILT,
   MARK_WITHDRAWN_BY,
+  SELECT_SHARDS_OF_RUN,
   REBUILD_WINDOWS,
   SELECT_CHANGES_IN_FORCE,
   SELECT_CURRENT_WINDOW_SECONDS,
@@ -31,12 +33,14 @@ import {
  *    it): the status machine restarts from the latest checkpoint before the start, with the
  *    rule in force now, and the changes this finds replace those recorded since (added,
  *    restored or withdrawn), as a late re-evaluation does; the late horizon does not apply.
- * 3. **No notification.** Every change the rebuild adds or restores for a window that had
- *    been judged is handed over without being notified: `notified_at` is set (the outbox
- *    never publishes it) and `rebuilt_by` names the run, in `rebuild_runs`; a change it
- *    withdraws gets `withdrawn_by`. A change found for a window not judged before (data that
- *    was waiting for the processor's next close) is left to the outbox, as the processor
- *    would have found it.
+ * 3. **Alarms, without notification.** Every change the rebuild adds or restores for a
+ *    window that had been judged gets `rebuilt_by`, naming the run in `rebuild_runs`; a
+ *    change it withdraws gets `withdrawn_by`. Once every page is done, the alarm store
+ *    applies them to the instruments' alarms as it applies the processors' changes, but as
+ *    rebuilt steps: recorded in each alarm's history and audit under the run, notifying no
+ *    one and leaving the escalation clocks as they were. A change found for a window not
+ *    judged before (data that was waiting for the processor's next close) is left to the
+ *    outbox, as the processor would have found it, and notified as usual.
  *
  * A dry run does all of it and rolls each page back: it reports what a rebuild would change.
  */
@@ -96,6 +100,8 @@ export interface RebuildReport {
   /** Found for windows not judged before: left in the outbox, notified as the processor would. */
   readonly changesLeftToNotify: readonly RebuiltChange[];
   readonly spikesAdded: number;
+  /** Alarm steps the added and withdrawn changes made (opened, escalated, cleared, withdrawn...), none notified. */
+  readonly alarmStepsApplied: number;
 }
 
 export interface RebuildProgress {
@@ -107,6 +113,8 @@ export interface RebuildProgress {
 
 export interface RebuildDependencies {
   readonly db: SqlDatabase;
+  /** Applies the run's changes to alarms. Default: the alarm store on `db`. */
+  readonly alarms?: Pick<AlarmStore, 'applyPendingChanges'>;
   readonly onProgress?: (progress: RebuildProgress) => void;
   /** Told about a stored rule that fails its checks (the type's default is used instead). */
   readonly onInvalidRule?: (instrumentId: string, problems: RuleProblem[]) => void;
@@ -144,6 +152,7 @@ export async function rebuild(request: RebuildRequest, deps: RebuildDependencies
     changesWithdrawn: [],
     changesLeftToNotify: [],
     spikesAdded: 0,
+    alarmStepsApplied: 0,
   };
   let after = '';
   for (;;) {
@@ -175,6 +184,7 @@ export async function rebuild(request: RebuildRequest, deps: RebuildDependencies
       changesWithdrawn: [...report.changesWithdrawn, ...outcome.withdrawn],
       changesLeftToNotify: [...report.changesLeftToNotify, ...outcome.left],
       spikesAdded: report.spikesAdded + outcome.evaluation.spikesAdded,
+      alarmStepsApplied: 0,
     };
     deps.onProgress?.({
       instrumentsDone: report.instruments,
@@ -191,6 +201,7 @@ export async function rebuild(request: RebuildRequest, deps: RebuildDependencies
     to,
     windowSeconds: request.windowSeconds,
     ...report,
+    alarmStepsApplied: request.dryRun ? 0 : await applyToAlarms(deps, runId),
   };
   if (!request.dryRun) {
     await deps.db.execute(FINISH_RUN, {
@@ -205,11 +216,21 @@ export async function rebuild(request: RebuildRequest, deps: RebuildDependencies
           changesWithdrawn: finished.changesWithdrawn.length,
           changesLeftToNotify: finished.changesLeftToNotify.length,
           spikesAdded: finished.spikesAdded,
+          alarmStepsApplied: finished.alarmStepsApplied,
         },
       },
     });
   }
   return finished;
+}
+
+/** Applies the run's changes to the alarms, shard by shard (the alarm store marks each one applied). */
+async function applyToAlarms(deps: RebuildDependencies, runId: string): Promise<number> {
+  const alarms = deps.alarms ?? new AlarmStore(deps.db);
+  let steps = 0;
+  for (const { source_shard } of await deps.db.query<{ source_shard: string }>(SELECT_SHARDS_OF_RUN, { run_id: runId }))
+    steps += alarmStepsApplied(await alarms.applyPendingChanges(source_shard));
+  return steps;
 }
 
 interface PageOutcome {

@@ -258,6 +258,7 @@ describe('alarm API over HTTP, on the alarm store (local Data API over PGlite)',
           ratePerDay: null,
           baseline: { id: 'initial', value: 100 },
           late: false,
+          rebuiltBy: null,
         },
       ]);
       expect(alarm.responsePlan).toEqual({ level: 'alarm', ...DEFAULT_RESPONSE_PLAN.alarm, source: 'default' });

@@ -163,6 +163,33 @@ describe('the escalation timeline of the default policy (3 tiers, reminders ever
   });
 });
 
+describe('steps a rebuild found', () => {
+  const RUN = 'rebuild-2026-03-05T09:00:00.000Z-1a2b3c4d';
+
+  it('notify no one and leave the clock alone: an escalation, a withdrawal that clears, an alarm opened by a rebuild', () => {
+    const sender = new Sender();
+    let alarm = opened('alert');
+    expect(sender.run(alarm, 0)).toEqual(['opened/t1@0']);
+    // A rebuild finds the alert was an Action from minute 5: history only; the alert is still what is pending.
+    alarm = applyChange(alarm, confirmedChange({ at: T0 + 5 * MINUTE, from: 'alert', to: 'action' }), RUN).alarm!;
+    expect(alarm.history.map((step) => [step.kind, step.level, step.rebuiltBy])).toEqual([
+      ['opened', 'alert', undefined],
+      ['escalated', 'action', RUN],
+    ]);
+    expect([alarm.level, alarm.peakLevel, alarm.pending]).toEqual(['action', 'action', { level: 'alert', since: S }]);
+    expect(sender.run(alarm, 10)).toEqual([]);
+    // The alert's plan allows 24 h: tier 2 is due then, as it was before the rebuild.
+    expect(sender.run(alarm, 24 * 60)).toEqual(['reminder48/t1@1440', 'tier/t2@1440']);
+    alarm = applyWithdrawal(alarm, alarm.history[0]!.change, 'normal', S + 25 * 60 * MINUTE, RUN).alarm;
+    expect(alarm.state).toBe('cleared');
+    expect(sender.run(alarm, 25 * 60)).toEqual([]);
+
+    const found = applyChange(null, confirmedChange({ at: T0, from: 'normal', to: 'action' }), RUN).alarm!;
+    expect([found.state, found.level, found.pending]).toEqual(['open', 'action', null]);
+    expect(new Sender().run(found, 24 * 60)).toEqual([]);
+  });
+});
+
 describe('policies', () => {
   it('never notifies above the configured tiers', () => {
     const one = new Sender({ tiers: 1, reminderIntervalMinutes: 30 });

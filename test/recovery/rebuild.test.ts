@@ -1,5 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AlarmStore } from '../../lambdas/alarms/alarm-store.js';
+import { runEscalation } from '../../lambdas/alarms/escalation.js';
+import { OutboxFileChannel } from '../../lambdas/alarms/notification-channels.js';
 import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
 import { processBatch } from '../../lambdas/batch/batch-processor.js';
 import { InstrumentRegistry } from '../../lambdas/batch/registry.js';
@@ -25,6 +30,34 @@ async function newlyHandedOver(): Promise<{ from: string; to: string }[]> {
   return fresh.map(({ from, to }) => ({ from, to }));
 }
 
+let outboxDir: string;
+
+/** One escalation run, `laterMs` after now, every tier through the local outbox file. */
+function escalate(laterMs = 0) {
+  return runEscalation({
+    store: new AlarmStore(local.db),
+    channelForTier: () => new OutboxFileChannel(join(outboxDir, 'outbox.jsonl')),
+    policy: { tiers: 3, reminderIntervalMinutes: 30 },
+    siteTimeZone: 'Australia/Melbourne',
+    acknowledgeUrl: 'https://alarms.example.com',
+    now: () => Date.now() + laterMs,
+  });
+}
+
+/** The notification ids in the outbox file, in the order they were sent. */
+function notificationsSent(): string[] {
+  let text = '';
+  try {
+    text = readFileSync(join(outboxDir, 'outbox.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => (JSON.parse(line) as { notificationId: string }).notificationId);
+}
+
 function withEngine(engine: Engine) {
   beforeAll(async () => {
     local = await startLocalBatchDatabase(engine);
@@ -32,8 +65,12 @@ function withEngine(engine: Engine) {
   afterAll(async () => {
     await local?.close();
   });
+  beforeEach(() => {
+    outboxDir = mkdtempSync(join(tmpdir(), 'rebuild-outbox-'));
+  });
   afterEach(async () => {
     handedOverSoFar = 0;
+    rmSync(outboxDir, { recursive: true, force: true });
     await local.rows(`${CLEAR_BATCH_STORE}, rebuild_runs`);
   });
 }
@@ -85,10 +122,12 @@ function rebuildTests() {
     expect(await local.rows<{ n: number }>('SELECT count(*)::int AS n FROM rebuild_runs')).toEqual([{ n: 1 }]);
   });
 
-  it('after a trigger-rule change, reports the changes it adds and withdraws, marks them handed over, and notifies none', async () => {
+  it('after a trigger-rule change, reports the changes it adds and withdraws, and the alarms follow them without notifying anyone', async () => {
     await process(readings().map((r, i) => streamRecord(r, i)));
     expect((await newlyHandedOver()).map((e) => `${e.from}->${e.to}`)).toEqual(['normal->alert', 'alert->normal']);
-    await newlyHandedOver();
+    // Tier 1 hears of the alert's opening and its clear; nothing else is due.
+    expect(await escalate()).toMatchObject({ sent: 2 });
+    const sentBefore = notificationsSent();
 
     // Alarm at +35 kPa instead of +50: windows 5-7 (+39, +41) are now an alarm, confirmed at once by their re-reads.
     const rule = defaultTriggerRule('piezometer', null);
@@ -115,24 +154,61 @@ function rebuildTests() {
       { at: 8, change: 'alarm->normal', withdrawn: false, notified: true, rebuilt_by: report.runId, withdrawn_by: null },
       { at: 8, change: 'alert->normal', withdrawn: true, notified: true, rebuilt_by: null, withdrawn_by: report.runId },
     ]);
+
+    // The alert's alarm keeps its history with both changes withdrawn, still waiting for the acknowledgement
+    // it was notified for; the alarm the rebuild found is a second one, opened and cleared, pending nothing.
+    expect(report.alarmStepsApplied).toBe(4);
+    const alarms = await local.rows<{ alarm_id: string; state: string; level: string; pending_level: string | null }>(
+      'SELECT alarm_id, state, level, pending_level FROM alarms ORDER BY alarm_id',
+    );
+    expect(alarms.map((a) => ({ state: a.state, level: a.level, pending: a.pending_level }))).toEqual([
+      { state: 'cleared', level: 'alert', pending: 'alert' },
+      { state: 'cleared', level: 'alarm', pending: null },
+    ]);
+    expect(alarms[1]!.alarm_id).toBe(`${alarms[0]!.alarm_id}~2`);
+    expect(await newlyHandedOver()).toHaveLength(4);
+    const rebuiltSteps = await local.rows<{ alarm_id: string; kind: string; rebuilt_by: string | null }>(
+      'SELECT alarm_id, kind, rebuilt_by FROM alarm_steps WHERE rebuilt_by IS NOT NULL ORDER BY alarm_id, step_no',
+    );
+    expect(rebuiltSteps.map((r) => [r.alarm_id === alarms[0]!.alarm_id ? 1 : 2, r.kind, r.rebuilt_by])).toEqual([
+      [1, 'withdrawn', report.runId],
+      [1, 'withdrawn', report.runId],
+      [2, 'opened', report.runId],
+      [2, 'cleared', report.runId],
+    ]);
+    expect(
+      await local.rows<{ actor: string; action: string }>(
+        `SELECT actor, action FROM alarm_audit WHERE actor LIKE 'rebuild %' ORDER BY alarm_id, audit_id`,
+      ),
+    ).toEqual([
+      { actor: `rebuild ${report.runId}`, action: 'withdrawn' },
+      { actor: `rebuild ${report.runId}`, action: 'withdrawn' },
+      { actor: `rebuild ${report.runId}`, action: 'opened' },
+      { actor: `rebuild ${report.runId}`, action: 'cleared' },
+    ]);
     expect(await local.rows('SELECT run_by, window_seconds, outcome FROM rebuild_runs')).toEqual([
       {
         run_by: 'engineer@example.com',
         window_seconds: WINDOW,
-        outcome: expect.objectContaining({ changesAdded: 2, changesWithdrawn: 2, windowsWritten: 0 }),
+        outcome: expect.objectContaining({ changesAdded: 2, changesWithdrawn: 2, windowsWritten: 0, alarmStepsApplied: 4 }),
       },
     ]);
 
-    // The processor's next close drains the outbox: the rebuilt changes are not in it.
+    // Nobody hears of any of it: not now, not when the escalation clocks would have run out.
+    for (const later of [0, 24 * 60 * 60_000]) expect(await escalate(later)).toMatchObject({ sent: 0 });
+    expect(notificationsSent()).toEqual(sentBefore);
+    // The processor's next close finds nothing left to apply; a second rebuild changes nothing.
     await process([streamRecord(piezometerReading('BH-R', T0 + 120_000, 100), 100)]);
     expect(await newlyHandedOver()).toEqual([]);
     const second = await rebuild({ from: T0, to: T0 + 200_000, windowSeconds: WINDOW, runBy: 'test' }, { db: local.db });
-    expect(second).toMatchObject({ windowsWritten: 0, changesAdded: [], changesWithdrawn: [] });
+    expect(second).toMatchObject({ windowsWritten: 0, changesAdded: [], changesWithdrawn: [], alarmStepsApplied: 0 });
   });
 
   it('builds the windows of a new window length from the readings, exactly, and judges them without notifying', async () => {
     await process(readings().map((r, i) => streamRecord(r, i)));
     await newlyHandedOver();
+    expect(await escalate()).toMatchObject({ sent: 2 });
+    const sentBefore = notificationsSent();
     expect(await currentWindowSeconds(local.db)).toBe(WINDOW);
     const report = await rebuild({ from: T0 + 3_000, to: T0 + 105_000, windowSeconds: 30, runBy: 'test' }, { db: local.db });
     expect([report.from - T0, report.to - T0]).toEqual([0, 120_000]);
@@ -155,7 +231,21 @@ function rebuildTests() {
       [null, 6],
       [null, 4],
     ]);
-    expect(await newlyHandedOver()).toEqual([]);
+    // Judged at 30 s, windows 60-90 s (mean 126.7 kPa, +26.7) stay below the alert level: the alert
+    // and its clear are withdrawn from the alert's alarm, as steps of the run that notify no one.
+    expect(report.changesWithdrawn.map((c) => `${(c.windowStart - T0) / 10_000}:${c.from}->${c.to}`)).toEqual([
+      '5:normal->alert',
+      '8:alert->normal',
+    ]);
+    expect(report.changesAdded).toEqual([]);
+    expect(
+      await local.rows<{ kind: string; rebuilt_by: string }>('SELECT kind, rebuilt_by FROM alarm_steps WHERE rebuilt_by IS NOT NULL'),
+    ).toEqual([
+      { kind: 'withdrawn', rebuilt_by: report.runId },
+      { kind: 'withdrawn', rebuilt_by: report.runId },
+    ]);
+    expect(await escalate()).toMatchObject({ sent: 0 });
+    expect(notificationsSent()).toEqual(sentBefore);
   });
 
   it('refuses an empty range', async () => {

@@ -3,9 +3,10 @@
 --
 -- Each rebuild is one row of rebuild_runs: who ran it, over which event-time range, at
 -- which window length, and what it changed. A status change a rebuild finds, or restores,
--- is handed over without being notified: its notified_at is set when the rebuild found it
--- (so the outbox never publishes it) and rebuilt_by names the run. A change a rebuild
--- withdraws has withdrawn_by. Changes found by the processors keep both NULL.
+-- has rebuilt_by naming the run; a change it withdraws has withdrawn_by. Changes found by
+-- the processors keep both NULL. The alarm lifecycle follows a rebuild's changes as it
+-- follows the processors', but quietly: the alarm step it makes names the run in
+-- alarm_steps.rebuilt_by, notifies no one and leaves the escalation clock as it was.
 
 CREATE TABLE rebuild_runs (
   run_id         text PRIMARY KEY,
@@ -24,5 +25,4 @@ ALTER TABLE trigger_events
   ADD COLUMN rebuilt_by   text REFERENCES rebuild_runs (run_id),
   ADD COLUMN withdrawn_by text REFERENCES rebuild_runs (run_id);
 
--- A rebuilt change is handed over, never notified: it has a notified_at (the outbox skips it).
-ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_rebuilt_handed_over CHECK (rebuilt_by IS NULL OR notified_at IS NOT NULL);
+ALTER TABLE alarm_steps ADD COLUMN rebuilt_by text REFERENCES rebuild_runs (run_id);

@@ -199,6 +199,7 @@ function History({ alarm, zone }: { alarm: AlarmDetailView; zone: string }) {
             <td>
               {step.kind}
               {step.late ? ' (late)' : ''}
+              {step.rebuiltBy ? <small title={step.rebuiltBy}> (found by a rebuild, not notified)</small> : null}
             </td>
             <td>
               {statusLabel(step.from)} → {statusLabel(step.to)}
