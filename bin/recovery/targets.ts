@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
@@ -22,7 +21,6 @@ import type { FailureSource } from '../../lambdas/recovery/redrive.js';
 import { sqsFailureSource } from '../../lambdas/recovery/sqs-failures.js';
 import type { StreamRef } from '../../lambdas/recovery/stream-reader.js';
 import { createKinesisClient } from '../../lambdas/shared/kinesis-client.js';
-import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 import {
   createLocalRdsDataClient,
   LOCAL_TARGET,
@@ -76,11 +74,6 @@ export class TargetError extends Error {
 const STREAM_NAME = 'geotech-readings';
 const LOCAL_DEFAULTS = { windowSeconds: 10, allowedLatenessSeconds: 15, tumblingWindowSeconds: 30 };
 
-/** What logs the processors' own log lines in a recovery command: errors only, unless POWERTOOLS_LOG_LEVEL says otherwise. */
-function toolLogger(): Logger {
-  return new Logger({ serviceName: SERVICE_NAMES.batchProcessor, logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR') as 'ERROR' });
-}
-
 interface Parts {
   readonly description: string;
   readonly region: string;
@@ -94,7 +87,6 @@ interface Parts {
 }
 
 function targetOf(parts: Parts): RecoveryTarget {
-  const logger = toolLogger();
   const windowSeconds = parts.settings.windowSeconds;
   return {
     description: parts.description,

@@ -11,7 +11,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOutbox } from '../../lambdas/alarms/notification-channels.js';
 import { encodeReading } from '../../lambdas/domain/reading-codec.js';
-import { parseIsoInstant } from '../../lambdas/domain/timestamps.js';
 import { MemoryCheckpointStore } from '../../local/esm/checkpoint-store.js';
 import { LocalEventSourceMapping } from '../../local/esm/event-source-mapping.js';
 import { kinesisClientFor } from '../../local/kinesis-local.js';

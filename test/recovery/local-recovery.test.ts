@@ -2,7 +2,6 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuroraBatchStore } from '../../lambdas/batch/aurora-store.js';
 import { InstrumentRegistry } from '../../lambdas/batch/registry.js';
 import type { InstrumentType } from '../../lambdas/domain/instrument-types.js';
 import { defaultTriggerRule } from '../../lambdas/domain/trigger-rules.js';

@@ -46,7 +46,7 @@ function escalate(laterMs = 0) {
 
 /** The notification ids in the outbox file, in the order they were sent. */
 function notificationsSent(): string[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(outboxDir, 'outbox.jsonl'), 'utf8');
   } catch {
