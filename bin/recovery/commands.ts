@@ -79,8 +79,10 @@ export const REBUILD_HELP = `usage: npm run rebuild -- --from <instant> --to <in
 Recomputes the window aggregates of --from to --to from the stored readings (the source of
 truth) and judges every instrument again from --from to its latest judged window with the
 rule in force now: after a change of window length or of trigger rules. It notifies nobody:
-the status changes it finds are recorded as handed over (trigger_events.rebuilt_by), those it
-withdraws marked (withdrawn_by), the run kept in rebuild_runs. It reports what changed.
+the status changes it finds are marked with the run (trigger_events.rebuilt_by), those it
+withdraws too (withdrawn_by), and the alarms follow them as steps of the run that page no
+one and leave the escalation clocks as they were; the run is kept in rebuild_runs. It
+reports what changed.
 
 options:
   --from <instant>     start of the range (event time), an ISO-8601 instant (UTC unless it gives an offset)

@@ -220,7 +220,7 @@ describe('recovery on the local pipeline (simulator, kinesis-local, PGlite behin
     expect(await tables()).toEqual(restored);
   });
 
-  it('rebuilds after a trigger-rule change: reports the changes, hands them over without notifying, and a second rebuild changes nothing', async () => {
+  it('rebuilds after a trigger-rule change: reports the changes, the alarms follow them without notifying, and a second rebuild changes nothing', async () => {
     // The instrument with the most readings, so it has a baseline and windows after it.
     const [busiest] = await pipeline.database.query<{ instrument_id: string; instrument_type: InstrumentType }>(
       `SELECT r.instrument_id, i.instrument_type FROM readings r JOIN instruments i USING (instrument_id)
@@ -242,8 +242,10 @@ describe('recovery on the local pipeline (simulator, kinesis-local, PGlite behin
     const args = ['--data-dir', dataDir, '--from', '2020-01-01T00:00:00Z', '--to', '2100-01-01T00:00:00Z', '--by', 'engineer@example.com'];
     expect(await rebuildCommand(args, io)).toBe(0);
     const report = io.stdout.join('\n');
-    const added = Number(/(\d+) status change\(s\) added or restored, handed over without notification/.exec(report)?.[1]);
+    const added = Number(/(\d+) status change\(s\) added or restored \(none notified\)/.exec(report)?.[1]);
     expect(added).toBeGreaterThan(0);
+    const steps = Number(/(\d+) alarm step\(s\) recorded under (\S+), notifying no one/.exec(report)?.[1]);
+    expect(steps).toBeGreaterThan(0);
     expect(report).toContain(`${id} (${busiest!.instrument_type})`);
 
     const rebuilt = await pipeline.database.query<{ n: number; handed_over: number }>(
@@ -251,7 +253,9 @@ describe('recovery on the local pipeline (simulator, kinesis-local, PGlite behin
       { id },
     );
     expect(rebuilt).toEqual([{ n: added, handed_over: added }]);
-    // Nothing of the instrument's is left for the alarm lifecycle to hand on (and so to notify).
+    // The alarm lifecycle followed them, every step under the run; nothing is left for it to hand on (and so to notify).
+    const quiet = await pipeline.database.query<{ n: number }>('SELECT count(*)::int AS n FROM alarm_steps WHERE rebuilt_by IS NOT NULL');
+    expect(quiet).toEqual([{ n: steps }]);
     const pending = await pipeline.database.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM trigger_events WHERE notified_at IS NULL AND withdrawn_at IS NULL AND instrument_id = :id',
       { id },
@@ -266,6 +270,7 @@ describe('recovery on the local pipeline (simulator, kinesis-local, PGlite behin
     expect(await rebuildCommand(args, again)).toBe(0);
     expect(again.stdout.join('\n')).toContain('0 status change(s) added or restored');
     expect(again.stdout.join('\n')).toContain('0 status change(s) withdrawn');
+    expect(again.stdout.join('\n')).toContain('0 alarm step(s) recorded');
   });
 
   it('says what is wrong with a command line, and exits 2', async () => {
