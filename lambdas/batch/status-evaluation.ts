@@ -197,7 +197,16 @@ async function evaluatePage(
     instrument_id: e.row.instrument_id,
     after: e.from === null ? null : iso(e.from.windowStart),
   }));
-  await readWindows(session, restartPoints, watermark, ws, evaluands);
+  await readWindows(
+    session,
+    [...evaluands.values()].map((e, i) => ({
+      ...restartPoints[i]!,
+      judged_up_to: e.judgedUpTo === null ? null : iso(e.judgedUpTo),
+    })),
+    watermark,
+    ws,
+    evaluands,
+  );
   const ids = restartPoints.map(({ instrument_id }) => ({ instrument_id }));
   for (const row of await session.query<{ instrument_id: string; baseline_id: string; value: number; effective_from_ms: number | string }>(
     SELECT_MANUAL_BASELINES,
@@ -288,7 +297,7 @@ async function evaluatePage(
 
 async function readWindows(
   session: SqlSession,
-  restartPoints: ReadonlyArray<{ instrument_id: string; after: string | null }>,
+  restartPoints: ReadonlyArray<{ instrument_id: string; after: string | null; judged_up_to: string | null }>,
   watermark: number,
   windowSeconds: number,
   evaluands: Map<string, Evaluand>,

@@ -52,13 +52,20 @@ FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text, before timestampt
 JOIN status_checkpoints c ON c.instrument_id = k.instrument_id AND c.window_start < k.before
 ORDER BY c.instrument_id, c.window_start DESC`;
 
-/** Windows after each instrument's restart point, complete by the watermark, in (instrument, start) order, one page. */
+/**
+ * Windows after each instrument's restart point, in (instrument, start) order, one page:
+ * those complete by the watermark, and every window up to the instrument's latest judged one
+ * (`judged_up_to`), which an earlier close found complete. A batch delivered late has a
+ * watermark behind windows already judged; they are judged again with the rest, never
+ * dropped (dropping them would withdraw their changes until the next close found them again).
+ */
 export const SELECT_WINDOWS_AFTER = `
 SELECT w.instrument_id, ${epochMs('w.window_start')} AS window_start_ms, ${epochMs('w.window_end')} AS window_end_ms,
   w.reading_count, w.sum_micro, w.mean, w.min_value, w.max_value
-FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text, after timestamptz)
+FROM jsonb_to_recordset(:rows::jsonb) AS k(instrument_id text, after timestamptz, judged_up_to timestamptz)
 JOIN window_aggregates w ON w.instrument_id = k.instrument_id AND w.window_seconds = :window_seconds
-  AND (k.after IS NULL OR w.window_start > k.after) AND w.window_end <= :watermark::timestamptz AND NOT w.beyond_horizon
+  AND (k.after IS NULL OR w.window_start > k.after)
+  AND (w.window_end <= :watermark::timestamptz OR w.window_start <= k.judged_up_to) AND NOT w.beyond_horizon
 WHERE (w.instrument_id, w.window_start) > (:after_instrument, :after_start::timestamptz)
 ORDER BY w.instrument_id, w.window_start
 LIMIT :limit`;

@@ -372,6 +372,27 @@ function batchProcessorSuite(engine: Engine) {
     expect(await aggregates()).toEqual([]);
   });
 
+  it("judges again, never drops, the windows judged beyond a late batch's watermark", async () => {
+    // Windows 0-9 arrive on time (baseline 100 kPa, +60 in windows 5-6) and are judged: an alarm opens and clears.
+    const means = [100, 100, 100, 100, 100, 160, 160, 100, 100, 100];
+    await runWindow([
+      means.map((mean, k) => streamRecord(piezometerReading('BH-W', T0 + k * 10_000 + 1_000, mean), k, T0 + k * 10_000 + 2_000)),
+    ]);
+    const judged = await local.rows('SELECT window_start, from_status, to_status, withdrawn_at FROM trigger_events ORDER BY window_start');
+    expect(judged).toHaveLength(2);
+    // Window 9 waits for a watermark past its end (100 s); the rest are judged.
+    const pending = `SELECT ((extract(epoch FROM window_start) * 1000 - ${T0}) / 1000)::int AS at FROM window_aggregates WHERE NOT evaluated`;
+    expect(await local.rows(pending)).toEqual([{ at: 90 }]);
+    // A batch delivered late (a retry of an old one) re-reads window 1: its arrivals, and so its watermark (21 s), are
+    // behind windows 2-9, judged already. Judging window 1 again must judge them too, not withdraw their changes.
+    await runWindow([[streamRecord(piezometerReading('BH-W', T0 + 11_500, 100), 10, T0 + 21_000)]]);
+    expect(await local.rows(pending)).toEqual([{ at: 90 }]);
+    expect(await local.rows('SELECT window_start, from_status, to_status, withdrawn_at FROM trigger_events ORDER BY window_start')).toEqual(
+      judged,
+    );
+    expect(await alarmSteps()).toEqual(['BH-W:opened:alarm', 'BH-W:cleared:normal']);
+  });
+
   it('waits for a window to be complete by the watermark before judging it', async () => {
     const late = { ...options(), allowedLatenessMs: 30_000 };
     const run = (records: ReturnType<typeof streamRecord>[]) =>
