@@ -18,11 +18,11 @@ const README_IMAGES = resolve('lib/console/screenshots');
 const ZONE = 'Australia/Melbourne';
 const WINDOW_SECONDS = 2;
 
-/** Waits for a condition, asking every half second, failing after `timeoutMs`. */
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+/** Waits for a condition, asking every half second, failing after `timeoutMs` with what `explain` says of the state then. */
+async function until(condition: () => Promise<boolean>, timeoutMs: number, explain?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs} ms${explain ? `: ${await explain()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -117,7 +117,21 @@ describeWithChromium('the site console in headless Chromium against the running 
     engineer = await signedIn('engineer', 'local-engineer');
     viewer = await signedIn('viewer', 'local-viewer');
     // Every instrument judged at least once, so the plan has a status for each.
-    await until(async () => ((await query<{ n: number }>('SELECT count(*)::int AS n FROM instrument_status'))[0]?.n ?? 0) >= 20, 90_000);
+    await until(
+      async () => ((await query<{ n: number }>('SELECT count(*)::int AS n FROM instrument_status'))[0]?.n ?? 0) >= 20,
+      150_000,
+      async () => {
+        const unjudged = await query<{ instrument_id: string; readings: number; windows: number }>(
+          `SELECT i.instrument_id,
+                  (SELECT count(*)::int FROM readings r WHERE r.instrument_id = i.instrument_id) AS readings,
+                  (SELECT count(*)::int FROM window_aggregates w WHERE w.instrument_id = i.instrument_id) AS windows
+             FROM instruments i
+            WHERE NOT EXISTS (SELECT 1 FROM instrument_status s WHERE s.instrument_id = i.instrument_id)
+            ORDER BY i.instrument_id`,
+        );
+        return `${unjudged.length} instrument(s) not yet judged: ${unjudged.map((u) => `${u.instrument_id} (${u.readings} readings, ${u.windows} windows)`).join(', ')}; summary ${JSON.stringify(await pipeline.summary())}`;
+      },
+    );
   });
 
   afterAll(async () => {
