@@ -196,17 +196,9 @@ async function evaluatePage(
   const restartPoints = [...evaluands.values()].map((e) => ({
     instrument_id: e.row.instrument_id,
     after: e.from === null ? null : iso(e.from.windowStart),
+    judged_up_to: e.judgedUpTo === null ? null : iso(e.judgedUpTo),
   }));
-  await readWindows(
-    session,
-    [...evaluands.values()].map((e, i) => ({
-      ...restartPoints[i]!,
-      judged_up_to: e.judgedUpTo === null ? null : iso(e.judgedUpTo),
-    })),
-    watermark,
-    ws,
-    evaluands,
-  );
+  await readWindows(session, restartPoints, watermark, ws, evaluands);
   const ids = restartPoints.map(({ instrument_id }) => ({ instrument_id }));
   for (const row of await session.query<{ instrument_id: string; baseline_id: string; value: number; effective_from_ms: number | string }>(
     SELECT_MANUAL_BASELINES,
