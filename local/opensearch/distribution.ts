@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { compareVersions } from '../../lambdas/shared/versions.js';
+import { hasCommand, javaMajorVersion, serviceCacheRoot } from '../java-runtime.js';
 import { copyMavenDependencies } from './maven.js';
 import { installDashboardModules } from './modules.js';
 
@@ -44,31 +44,14 @@ export class OpenSearchDistributionError extends Error {
 }
 
 export function distributionCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const cacheHome = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.trim() !== '' ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(cacheHome, 'geotech-pipeline', 'opensearch');
+  return serviceCacheRoot('opensearch', env);
 }
 
-/** The Java feature version (`17` for 17.0.15, `8` for 1.8.0), or null when `java` is not on the PATH. */
-export function javaMajorVersion(): number | null {
-  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  if (result.error || result.status !== 0) return null;
-  return parseJavaMajor(`${result.stderr}${result.stdout}`);
-}
-
-export function parseJavaMajor(versionOutput: string): number | null {
-  const match = /version "(\d+)(?:\.(\d+))?/.exec(versionOutput);
-  if (!match) return null;
-  const first = Number(match[1]);
-  return first === 1 && match[2] !== undefined ? Number(match[2]) : first;
-}
+export { javaMajorVersion, parseJavaMajor } from '../java-runtime.js';
 
 /** The newest OpenSearch major version that runs on a Java feature version, or null if none does. */
 export function openSearchMajorFor(javaMajor: number): number | null {
   return MIN_JAVA_FOR_MAJOR.find((entry) => javaMajor >= entry.java)?.major ?? null;
-}
-
-function hasCommand(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** What is missing on this machine to fetch and run the distribution; empty when nothing is. */

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, createWriteStream, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { sleep } from '../../lambdas/shared/retry.js';
 import { freePort } from '../ports.js';
+import { readTail, signalGroup, terminate } from '../service-process.js';
 import { findCachedDistribution, missingPrerequisites, type Distribution } from './distribution.js';
 
 /**
@@ -185,31 +186,4 @@ async function waitUntilHealthy(url: string, child: ChildProcess, timeoutMs: num
     await sleep(500);
   }
   throw new OpenSearchServerError(`OpenSearch did not turn yellow within ${timeoutMs} ms`);
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // the group is already gone
-  }
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  signalGroup(child, 'SIGTERM');
-  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** The last `lines` lines of a file, or nothing when it cannot be read. */
-function readTail(path: string, lines: number): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
 }
