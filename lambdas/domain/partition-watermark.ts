@@ -85,7 +85,12 @@ export function advancePartition(progress: PartitionProgress, stored: readonly T
   const all = [...pending.values()];
   const complete = all.filter((key) => isWindowComplete(key.windowStart, watermark, rules)).sort(byTime);
   const stillPending = all.filter((key) => !isWindowComplete(key.windowStart, watermark, rules)).sort(byTime);
-  return { progress: { watermark, pending: all.sort(byTime) }, added: added.sort(byTime), complete, afterClose: { watermark, pending: stillPending } };
+  return {
+    progress: { watermark, pending: all.sort(byTime) },
+    added: added.sort(byTime),
+    complete,
+    afterClose: { watermark, pending: stillPending },
+  };
 }
 
 /**
