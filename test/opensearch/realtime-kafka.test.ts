@@ -21,8 +21,8 @@ import {
   documentsById,
   dropPrefix,
   fileQuarantine,
-  openSearchUrl,
   prepareIndices,
+  realtimeHandlerEnvironment,
   testClient,
   uniquePrefix,
   useSuiteIndices,
@@ -189,15 +189,7 @@ describeWithOpenSearch('real-time MSK Lambda handler', () => {
     const client = testClient();
     const prefix = uniquePrefix('msk-handler');
     const env = { ...process.env };
-    Object.assign(process.env, {
-      OPENSEARCH_ENDPOINT: openSearchUrl(),
-      OPENSEARCH_AUTH: 'none',
-      OPENSEARCH_INDEX_PREFIX: prefix,
-      WINDOW_SECONDS: '10',
-      ALLOWED_LATENESS_SECONDS: '0',
-      QUARANTINE_QUEUE_URL: 'https://sqs.ap-southeast-2.amazonaws.com/123456789012/quarantine',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
+    Object.assign(process.env, { ...realtimeHandlerEnvironment(prefix), ALLOWED_LATENESS_SECONDS: '0' });
     try {
       await prepareIndices(client, prefix);
       const { handler } = await import('../../lambdas/realtime/msk-handler.js');
