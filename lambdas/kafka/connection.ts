@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from '@platformatic/kafka';
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import * as z from 'zod/mini';
 import { ConfigError } from '../shared/config-error.js';
 import { parseEnvironment, requiredText, unsetWhenBlank, type Environment } from '../shared/environment.js';
@@ -47,11 +48,14 @@ export const kafkaAuthVariables = {
   AWS_REGION: unsetWhenBlank(z.optional(z.string())),
 };
 
-const connectionSchema = z.object({
+/** The variables of a Kafka connection, for a function's environment schema. */
+export const kafkaConnectionVariables = {
   KAFKA_BOOTSTRAP_SERVERS: bootstrapServers,
   KAFKA_TOPIC: requiredText('the readings topic'),
   ...kafkaAuthVariables,
-});
+};
+
+const connectionSchema = z.object(kafkaConnectionVariables);
 
 /** Reads the Kafka connection from the environment; throws ConfigError naming each variable at fault. */
 export function readKafkaConnection(env: Environment, subject = 'Kafka connection environment'): KafkaConnection {
@@ -73,7 +77,8 @@ export function readKafkaAuth(env: Environment, subject: string): Pick<KafkaConn
 /** Signs an MSK IAM token for `region`; replaceable in tests of the option building. */
 export type MskTokenSigner = (region: string) => Promise<string>;
 
-const signWithFunctionCredentials: MskTokenSigner = async (region) => (await generateAuthToken({ region })).token;
+const signWithFunctionCredentials: MskTokenSigner = async (region) =>
+  (await generateAuthTokenFromCredentialsProvider({ region, awsCredentialsProvider: defaultProvider() })).token;
 
 /** The client options of a connection: bootstrap brokers, and TLS with SASL for MSK IAM. */
 export function kafkaClientOptions(
