@@ -14,6 +14,7 @@ import { meetsTarget, mergeMetrics, type Metric, type StoredMetric } from '../be
 import { benchOpenSearch } from '../bench/opensearch.js';
 import { benchPipeline } from '../bench/pipeline.js';
 import { benchProcessor } from '../bench/processor.js';
+import { benchRebuild } from '../bench/rebuild.js';
 
 type Suite = () => Promise<Metric[]>;
 
@@ -24,6 +25,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   pipeline: benchPipeline,
   opensearch: benchOpenSearch,
   console: benchConsole,
+  rebuild: benchRebuild,
 };
 
 async function main(): Promise<void> {

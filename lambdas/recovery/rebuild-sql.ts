@@ -38,8 +38,11 @@ WITH fresh AS (
     min(r.value_micro)::float8 / 1000000 AS min_value, max(r.value_micro)::float8 / 1000000 AS max_value,
     min(r.observed_at) AS first_observed_at, max(r.observed_at) AS last_observed_at,
     (array_agg(r.source_shard ORDER BY r.observed_at DESC))[1] AS source_shard
-  FROM jsonb_to_recordset(:instruments::jsonb) AS k(instrument_id text)
-  JOIN readings r ON r.instrument_id = k.instrument_id AND r.observed_at >= :from::timestamptz AND r.observed_at < :to::timestamptz
+  FROM jsonb_to_recordset(:instruments::jsonb) AS k(instrument_id text),
+  -- Per instrument from the readings' key (OFFSET 0 keeps it so): a plain join, planned for an
+  -- unknown number of instruments, would scan the whole table.
+  LATERAL (SELECT * FROM readings r WHERE r.instrument_id = k.instrument_id
+    AND r.observed_at >= :from::timestamptz AND r.observed_at < :to::timestamptz OFFSET 0) r
   GROUP BY 1, 2
 ), changed AS (
   SELECT f.*, w.reading_count AS old_count, w.mean AS old_mean
