@@ -149,10 +149,10 @@ function quarantineRow({ id, rejection }: QuarantineEntry) {
   };
 }
 
-function iso(epochMs: number): string {
+export function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }

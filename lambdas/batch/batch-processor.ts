@@ -6,6 +6,8 @@ import {
   type WindowSink,
 } from '../shared/tumbling-window.js';
 import { alarmStepsApplied, type AlarmStore } from '../alarms/alarm-store.js';
+import type { KafkaLambdaEvent } from '../shared/kafka-lambda-event.js';
+import { processKafkaEvent, type KafkaInvocationOutcome, type PartitionProgressStore } from '../shared/kafka-windows.js';
 import type { AuroraBatchStore } from './aurora-store.js';
 
 export interface BatchProcessorDeps {
@@ -32,6 +34,15 @@ export interface BatchClose {
 }
 
 export type BatchOutcome = InvocationOutcome<BatchClose>;
+export type BatchKafkaOutcome = KafkaInvocationOutcome<BatchClose>;
+
+/** On a Kafka event source: the batch processor's progress on each topic-partition besides. */
+export interface BatchKafkaDeps extends BatchProcessorDeps {
+  readonly progress: PartitionProgressStore;
+}
+
+/** The consumer name of the batch processor's partition progress. */
+export const BATCH_CONSUMER = 'batch';
 
 /**
  * The batch path's sink: every batch's readings and rejections are written to Aurora at
@@ -54,7 +65,7 @@ async function closeBatchWindow(deps: BatchProcessorDeps, close: WindowClose): P
   const { windowsWritten } = await deps.store.finaliseWindows(
     close.touched,
     close.shardId,
-    close.arrivedUpTo - deps.allowedLatenessMs,
+    close.completeUpTo ?? close.arrivedUpTo - deps.allowedLatenessMs,
     close.arrivedUpTo,
   );
   const applied = await deps.alarms.applyPendingChanges(close.shardId);
@@ -64,4 +75,16 @@ async function closeBatchWindow(deps: BatchProcessorDeps, close: WindowClose): P
 /** One invocation of the batch processor. */
 export function processBatch(event: TumblingWindowEvent, deps: BatchProcessorDeps): Promise<BatchOutcome> {
   return processTumblingWindow(event, batchWindowSink(deps), { windowMs: deps.windowSeconds * 1000, now: deps.now });
+}
+
+/**
+ * One invocation of the batch processor on an MSK event: the same sink, with windows closed
+ * once their partition's watermark is the allowed lateness past their end.
+ */
+export function processBatchKafka(event: KafkaLambdaEvent, deps: BatchKafkaDeps): Promise<BatchKafkaOutcome> {
+  return processKafkaEvent(event, batchWindowSink(deps), deps.progress, {
+    windowMs: deps.windowSeconds * 1000,
+    allowedLatenessMs: deps.allowedLatenessMs,
+    now: deps.now,
+  });
 }

@@ -24,10 +24,14 @@ export interface BatchConfig {
 
 export const DEFAULT_ALLOWED_LATENESS_SECONDS = 30;
 
+/** `ALLOWED_LATENESS_SECONDS`, the same rule for every consumer that closes event windows. */
+export const allowedLatenessVariable = () =>
+  unsetWhenBlank(z._default(wholeNumber('seconds', 0, 86_400), DEFAULT_ALLOWED_LATENESS_SECONDS));
+
 const EnvironmentSchema = z.object({
   ...dataApiTargetVariables,
   WINDOW_SECONDS: windowSecondsVariable(10),
-  ALLOWED_LATENESS_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 0, 86_400), DEFAULT_ALLOWED_LATENESS_SECONDS)),
+  ALLOWED_LATENESS_SECONDS: allowedLatenessVariable(),
   LATE_HORIZON_SECONDS: unsetWhenBlank(z._default(wholeNumber('seconds', 3600, 90 * 86_400), DEFAULT_LATE_HORIZON_MS / 1000)),
 });
 

@@ -43,6 +43,8 @@ export const APPLICATION_TABLES = [
   'alarm_notifications',
   'response_plans',
   'rebuild_runs',
+  'stream_partition_progress',
+  'stream_pending_windows',
 ] as const;
 
 /**

@@ -10,6 +10,7 @@ import {
   windowSecondsVariable,
   type Environment,
 } from '../shared/environment.js';
+import { allowedLatenessVariable } from '../batch/config.js';
 
 /**
  * Configuration of the real-time path, read from the environment:
@@ -20,6 +21,8 @@ import {
  * - `WINDOW_SECONDS`: event-time window length (the domain's window rule). Default 10.
  * - `RETENTION_DAYS`: how long readings and window indices are kept. Default 30.
  * - `QUARANTINE_QUEUE_URL`: the SQS queue rejected records go to (required by the deployed handler).
+ * - `ALLOWED_LATENESS_SECONDS`: on an MSK source, how far a partition's watermark must pass a
+ *   window's end before the window is closed (the batch processor's rule). Default 30.
  */
 export const DEFAULT_INDEX_PREFIX = 'geotech';
 export const DEFAULT_WINDOW_SECONDS = 10;
@@ -39,6 +42,8 @@ export interface OpenSearchConnectionConfig {
 export interface RealtimeConfig extends OpenSearchConnectionConfig {
   readonly indexPrefix: string;
   readonly windowMs: number;
+  /** On an MSK source: how late a reading may arrive and still count for its window, ms. */
+  readonly allowedLatenessMs: number;
   readonly quarantineQueueUrl: string | undefined;
 }
 
@@ -70,6 +75,7 @@ const RetentionSchema = z.object({
 const ProcessorSchema = z.object({
   WINDOW_SECONDS: windowSecondsVariable(DEFAULT_WINDOW_SECONDS),
   QUARANTINE_QUEUE_URL: unsetWhenBlank(z.optional(httpUrl('the SQS quarantine queue URL'))),
+  ALLOWED_LATENESS_SECONDS: allowedLatenessVariable(),
 });
 
 /** Where the OpenSearch domain is and how requests to it are authorised. */
@@ -106,6 +112,7 @@ export function realtimeConfigFrom(env: Environment): RealtimeConfig {
     ...connectionConfigFrom(env),
     indexPrefix: indexPrefixFrom(env),
     windowMs: processor.WINDOW_SECONDS * 1000,
+    allowedLatenessMs: processor.ALLOWED_LATENESS_SECONDS * 1000,
     quarantineQueueUrl: processor.QUARANTINE_QUEUE_URL,
   };
 }

@@ -28,6 +28,11 @@ export function checkpointsIndex(prefix: string): string {
   return `${prefix}-status-checkpoints`;
 }
 
+/** The real-time consumer's progress on each Kafka topic-partition: one small document per partition. */
+export function streamProgressIndex(prefix: string): string {
+  return `${prefix}-stream-progress`;
+}
+
 export function readingsIndexPattern(prefix: string): string {
   return `${prefix}-readings-*`;
 }

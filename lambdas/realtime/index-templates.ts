@@ -1,4 +1,4 @@
-import { checkpointsIndex, readingsIndexPattern, statusIndex, windowsIndexPattern } from './index-names.js';
+import { checkpointsIndex, readingsIndexPattern, statusIndex, streamProgressIndex, windowsIndexPattern } from './index-names.js';
 
 /**
  * Composable index templates for the four kinds of index. Mappings are explicit and
@@ -125,6 +125,15 @@ export const CHECKPOINT_PROPERTIES: Properties = {
   machine_state: stored,
 };
 
+export const STREAM_PROGRESS_PROPERTIES: Properties = {
+  consumer: keyword,
+  topic_partition: keyword,
+  watermark: date,
+  window_seconds: { type: 'integer' },
+  pending: stored,
+  updated_at: date,
+};
+
 export function readingsTemplateName(prefix: string): string {
   return `${prefix}-readings`;
 }
@@ -139,6 +148,10 @@ export function statusTemplateName(prefix: string): string {
 
 export function checkpointsTemplateName(prefix: string): string {
   return `${prefix}-status-checkpoints`;
+}
+
+export function streamProgressTemplateName(prefix: string): string {
+  return `${prefix}-stream-progress`;
 }
 
 export function indexTemplates(prefix: string, options: IndexTemplateOptions = {}): IndexTemplate[] {
@@ -178,6 +191,13 @@ export function indexTemplates(prefix: string, options: IndexTemplateOptions = {
       CHECKPOINT_PROPERTIES,
       '1s',
       "the status machine's state after the first window judged in each hour, per instrument",
+    ),
+    template(
+      streamProgressTemplateName(prefix),
+      streamProgressIndex(prefix),
+      STREAM_PROGRESS_PROPERTIES,
+      '1s',
+      "the real-time consumer's event-time watermark and pending windows on each Kafka topic-partition",
     ),
   ];
 }

@@ -13,6 +13,8 @@ import {
   type WindowClose,
   type WindowSink,
 } from '../shared/tumbling-window.js';
+import type { KafkaLambdaEvent } from '../shared/kafka-lambda-event.js';
+import { processKafkaEvent, type KafkaInvocationOutcome, type PartitionProgressStore } from '../shared/kafka-windows.js';
 import { BulkWriter, isRetryableStatus, type BulkItemFailure } from './bulk-writer.js';
 import { readingDocument, readingDocumentId } from './documents.js';
 import { finaliseWindows } from './finalise-windows.js';
@@ -46,6 +48,13 @@ export interface RealtimeClose {
 }
 
 export type RealtimeOutcome = InvocationOutcome<RealtimeClose>;
+export type RealtimeKafkaOutcome = KafkaInvocationOutcome<RealtimeClose>;
+
+/** On a Kafka event source: the real-time processor's progress on each topic-partition, and the lateness its windows wait for. */
+export interface RealtimeKafkaDeps extends RealtimeProcessorDeps {
+  readonly progress: PartitionProgressStore;
+  readonly allowedLatenessMs: number;
+}
 
 /**
  * The real-time path's sink: readings are indexed under deterministic ids as they arrive;
@@ -114,6 +123,15 @@ export function realtimeWindowSink(deps: RealtimeProcessorDeps): WindowSink<Real
 /** One invocation of the real-time processor. */
 export function processRealtimeEvent(event: TumblingWindowEvent, deps: RealtimeProcessorDeps): Promise<RealtimeOutcome> {
   return processTumblingWindow(event, realtimeWindowSink(deps), { windowMs: deps.windowMs, now: deps.now });
+}
+
+/** One invocation of the real-time processor on an MSK event: the same sink, windows closed by their partition's watermark. */
+export function processRealtimeKafkaEvent(event: KafkaLambdaEvent, deps: RealtimeKafkaDeps): Promise<RealtimeKafkaOutcome> {
+  return processKafkaEvent(event, realtimeWindowSink(deps), deps.progress, {
+    windowMs: deps.windowMs,
+    allowedLatenessMs: deps.allowedLatenessMs,
+    now: deps.now,
+  });
 }
 
 function refusal(failure: BulkItemFailure<unknown>, raw: unknown, source: string, rejectedAt: number): Rejection {

@@ -17,10 +17,10 @@ export interface CloseCounts {
   readonly alertsRaised: number;
 }
 
-/** Publishes one tumbling-window invocation's counts, the same for both stream consumers. */
+/** Publishes one invocation's counts, the same for both stream consumers and both stream kinds. */
 export function publishInvocationMetrics(
   metrics: MetricsPublisher,
-  outcome: InvocationOutcome<unknown>,
+  outcome: Pick<InvocationOutcome<unknown>, 'records' | 'rejected' | 'redeliveryRequested'>,
   closed: CloseCounts | undefined,
 ): void {
   metrics.addMetric(METRIC_NAMES.recordsProcessed, MetricUnit.Count, outcome.records);

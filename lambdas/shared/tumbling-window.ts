@@ -89,8 +89,13 @@ export interface WindowClose {
   readonly touched: readonly WindowKey[];
   /** Latest approximate arrival time seen on the shard in the Lambda window, epoch ms. */
   readonly arrivedUpTo: number;
-  /** The Lambda window, as Lambda sent it. */
+  /** The Lambda window, as Lambda sent it (on a Kafka partition: the event-time span closed). */
   readonly window: { readonly start: string; readonly end: string };
+  /**
+   * Event time up to which the shard's windows are complete, epoch ms. Kafka partitions give
+   * it from their watermark; on Kinesis it is absent: `arrivedUpTo` less the allowed lateness.
+   */
+  readonly completeUpTo?: number;
 }
 
 /** The consumer-specific part: where readings and windows are stored. */
@@ -202,13 +207,23 @@ export function decodeBatch(records: readonly KinesisStreamRecord[], shardId: st
     const { sequenceNumber, data, approximateArrivalTimestamp } = record.kinesis;
     const arrival = Math.round(approximateArrivalTimestamp * 1000);
     if (arrival > arrivedUpTo) arrivedUpTo = arrival;
-    const decoded = readReadingRecord(data);
-    if (!isRecordFault(decoded)) {
-      readings.push({ reading: decoded, shardId, sequenceNumber, arrivedAt: arrival });
-      continue;
-    }
-    const source = `${shardId}/${sequenceNumber}`;
-    rejections.push({ id: source, rejection: poisonRecordRejection(decoded, { source, now }) });
+    const decoded = decodeRecord(data, `${shardId}/${sequenceNumber}`, now);
+    if (isQuarantineEntry(decoded)) rejections.push(decoded);
+    else readings.push({ reading: decoded, shardId, sequenceNumber, arrivedAt: arrival });
   }
   return { shardId, readings, rejections, arrivedUpTo };
+}
+
+/**
+ * One stream record's data (base64), decoded and validated: the reading, or the quarantine
+ * entry saying why it is not one, with `source` (the record's stream position) as its id.
+ * Every stream consumer decodes its records with this.
+ */
+export function decodeRecord(data: string, source: string, now: number): Reading | QuarantineEntry {
+  const decoded = readReadingRecord(data);
+  return isRecordFault(decoded) ? { id: source, rejection: poisonRecordRejection(decoded, { source, now }) } : decoded;
+}
+
+export function isQuarantineEntry(decoded: Reading | QuarantineEntry): decoded is QuarantineEntry {
+  return 'rejection' in decoded;
 }

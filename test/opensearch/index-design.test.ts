@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { signsRequests } from '../../lambdas/realtime/client.js';
 import { realtimeConfigFrom, retentionDaysFrom } from '../../lambdas/realtime/config.js';
 import { ConfigError } from '../../lambdas/shared/config-error.js';
-import { checkpointsIndex, dayOfDailyIndex, readingsIndex, statusIndex, windowsIndex } from '../../lambdas/realtime/index-names.js';
+import {
+  checkpointsIndex,
+  dayOfDailyIndex,
+  readingsIndex,
+  statusIndex,
+  streamProgressIndex,
+  windowsIndex,
+} from '../../lambdas/realtime/index-names.js';
 import {
   CHECKPOINT_PROPERTIES,
   fieldMapping,
@@ -45,8 +52,14 @@ describe('index names', () => {
 describe('index templates', () => {
   const templates = indexTemplates('geotech');
 
-  it('cover the readings, windows, status and checkpoint indices and nothing else', () => {
-    const names = [readingsIndex('geotech', T), windowsIndex('geotech', T), statusIndex('geotech'), checkpointsIndex('geotech')];
+  it('cover the readings, windows, status, checkpoint and stream progress indices and nothing else', () => {
+    const names = [
+      readingsIndex('geotech', T),
+      windowsIndex('geotech', T),
+      statusIndex('geotech'),
+      checkpointsIndex('geotech'),
+      streamProgressIndex('geotech'),
+    ];
     expect(checkpointsIndex('geotech')).toBe('geotech-status-checkpoints');
     for (const name of names) expect(templates.filter((t) => t.body.index_patterns.some((p) => matches(p, name)))).toHaveLength(1);
     expect(templates.some((t) => t.body.index_patterns.some((p) => matches(p, 'geotech-other')))).toBe(false);
@@ -128,6 +141,7 @@ describe('configuration', () => {
       region: undefined,
       indexPrefix: 'geotech',
       windowMs: 10_000,
+      allowedLatenessMs: 30_000,
       quarantineQueueUrl: undefined,
     });
   });

@@ -17,8 +17,8 @@ import {
   documentsById,
   dropPrefix,
   fileQuarantine,
-  openSearchUrl,
   prepareIndices,
+  realtimeHandlerEnvironment,
   testClient,
   uniquePrefix,
   useSuiteIndices,
@@ -369,14 +369,7 @@ describeWithOpenSearch('real-time Lambda handler', () => {
     const client = testClient();
     const prefix = uniquePrefix('handler');
     const env = { ...process.env };
-    Object.assign(process.env, {
-      OPENSEARCH_ENDPOINT: openSearchUrl(),
-      OPENSEARCH_AUTH: 'none',
-      OPENSEARCH_INDEX_PREFIX: prefix,
-      WINDOW_SECONDS: '10',
-      QUARANTINE_QUEUE_URL: 'https://sqs.ap-southeast-2.amazonaws.com/123456789012/quarantine',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    });
+    Object.assign(process.env, realtimeHandlerEnvironment(prefix));
     try {
       await prepareIndices(client, prefix);
       const { handler } = await import('../../lambdas/realtime/handler.js');

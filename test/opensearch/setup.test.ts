@@ -218,7 +218,7 @@ describeWithOpenSearch('setup with ISM, security and Dashboards faked (not in th
       expect(created).toEqual({
         PhysicalResourceId: physicalResourceId(prefix),
         Data: {
-          Templates: `${prefix}-readings,${prefix}-windows,${prefix}-status,${prefix}-status-checkpoints`,
+          Templates: `${prefix}-readings,${prefix}-windows,${prefix}-status,${prefix}-status-checkpoints,${prefix}-stream-progress`,
           Retention: 'updated',
           DashboardsObjects: String(SAVED_OBJECTS_NDJSON.trim().split('\n').length),
         },

@@ -89,3 +89,15 @@ export async function documentsById<Document>(client: Client, index: string): Pr
   });
   return new Map((response.body.hits.hits as Array<{ _id: string; _source: Document }>).map((hit) => [hit._id, hit._source]));
 }
+
+/** The environment the stack gives the real-time processor, for a local server and `prefix`. */
+export function realtimeHandlerEnvironment(prefix: string): Record<string, string> {
+  return {
+    OPENSEARCH_ENDPOINT: openSearchUrl(),
+    OPENSEARCH_AUTH: 'none',
+    OPENSEARCH_INDEX_PREFIX: prefix,
+    WINDOW_SECONDS: '10',
+    QUARANTINE_QUEUE_URL: 'https://sqs.ap-southeast-2.amazonaws.com/123456789012/quarantine',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
+}

@@ -122,4 +122,4 @@ export async function startLocalBatchDatabase(engine: Engine = 'pglite'): Promis
 export const CLEAR_BATCH_STORE =
   'TRUNCATE readings, window_aggregates, instrument_status, status_checkpoints, trigger_events, unconfirmed_spikes, ' +
   'instrument_baselines, quarantined_readings, alarm_audit, alarm_notifications, alarm_acknowledgements, alarm_steps, alarms, ' +
-  'response_plans, instruments';
+  'response_plans, instruments, stream_partition_progress, stream_pending_windows';
