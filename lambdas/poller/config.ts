@@ -12,6 +12,7 @@ import {
   type Environment,
 } from '../shared/environment.js';
 import { DEFAULT_SOURCE_PATHS } from '../domain/source-api.js';
+import { kafkaConnectionVariables, readKafkaConnection, type KafkaConnection } from '../kafka/connection.js';
 
 export const SOURCE_AUTH_MODES = ['none', 'iam', 'api-key'] as const;
 
@@ -68,9 +69,17 @@ export type SourceAuthConfig =
   /** An `x-api-key` header holding the secret's value. */
   | { readonly mode: 'api-key'; readonly secretArn: string };
 
+/** Which stream the readings go to: a Kinesis stream (STREAM_NAME), or a Kafka topic (KAFKA_BOOTSTRAP_SERVERS, KAFKA_TOPIC, KAFKA_AUTH). */
+export const STREAM_KINDS = ['kinesis', 'kafka'] as const;
+export type StreamKind = (typeof STREAM_KINDS)[number];
+
+export type ReadingStreamConfig = { readonly kind: 'kinesis' } | { readonly kind: 'kafka'; readonly connection: KafkaConnection };
+
 export interface PollerConfig {
-  /** Kinesis stream the readings are put to. */
+  /** The name of the stream the readings are put to: the Kinesis stream, or the Kafka topic. */
   readonly streamName: string;
+  /** The kind of stream, and for Kafka where its brokers are. */
+  readonly stream: ReadingStreamConfig;
   /** Base URL of the source API; paths are resolved beneath it. */
   readonly sourceBaseUrl: string;
   /** Paths polled on every poll. */
@@ -113,7 +122,7 @@ export const maxFutureSkewVariable = () =>
   unsetWhenBlank(z._default(finiteNumber('seconds').check(z.nonnegative('must not be negative')), DEFAULT_MAX_FUTURE_SKEW_SECONDS));
 
 const EnvironmentSchema = z.object({
-  STREAM_NAME: streamNameVariable(),
+  STREAM_KIND: unsetWhenBlank(z._default(z.enum(STREAM_KINDS, { error: `must be one of ${STREAM_KINDS.join(', ')}` }), 'kinesis')),
   SOURCE_BASE_URL: httpUrl('the source API base URL'),
   SOURCE_PATHS: unsetWhenBlank(z.optional(z.string())),
   SOURCE_AUTH: unsetWhenBlank(z._default(z.enum(SOURCE_AUTH_MODES, { error: `must be one of ${SOURCE_AUTH_MODES.join(', ')}` }), 'none')),
@@ -134,8 +143,19 @@ const EnvironmentSchema = z.object({
  * Throws {@link ConfigError} naming every variable that is missing or malformed.
  */
 export function parsePollerConfig(env: Environment): PollerConfig {
-  const e = parseEnvironment(EnvironmentSchema, env, SUBJECT);
+  // The stream's own variables join the schema, so every missing variable is named at once.
+  const kafka = env.STREAM_KIND?.trim() === 'kafka';
+  const schema = kafka
+    ? z.extend(EnvironmentSchema, kafkaConnectionVariables)
+    : z.extend(EnvironmentSchema, { STREAM_NAME: streamNameVariable() });
+  const e: z.infer<typeof EnvironmentSchema> & { STREAM_NAME?: string } = parseEnvironment(schema, env, SUBJECT);
   const problems: ConfigProblem[] = [];
+  const { stream, streamName } = kafka
+    ? (() => {
+        const connection = readKafkaConnection(env, SUBJECT);
+        return { stream: { kind: 'kafka', connection } as const, streamName: connection.topic };
+      })()
+    : { stream: { kind: 'kinesis' } as const, streamName: e.STREAM_NAME! };
 
   const sourcePaths = e.SOURCE_PATHS === undefined ? [...DEFAULT_SOURCE_PATHS] : splitPaths(e.SOURCE_PATHS, problems);
 
@@ -154,7 +174,8 @@ export function parsePollerConfig(env: Environment): PollerConfig {
   if (problems.length > 0) throw new ConfigError(SUBJECT, problems);
 
   return {
-    streamName: e.STREAM_NAME,
+    streamName,
+    stream,
     sourceBaseUrl: e.SOURCE_BASE_URL,
     sourcePaths,
     sourceAuth,

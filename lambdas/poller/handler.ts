@@ -6,7 +6,9 @@ import { SqsQuarantineSink } from '../shared/quarantine.js';
 import { SERVICE_NAMES } from '../shared/telemetry.js';
 import { ConfigError } from '../shared/config-error.js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { kafkaClientOptions } from '../kafka/connection.js';
 import { parsePollerConfig } from './config.js';
+import { createReadingsProducer, KafkaWriter } from './kafka-writer.js';
 import { DynamoDbCursorStore } from './dynamodb-cursor-store.js';
 import { createPoller } from './poller.js';
 import type { SessionSummary } from './polling-session.js';
@@ -28,7 +30,14 @@ if (!cursors && config.historyMode !== 'off') {
 const poller = createPoller({
   config,
   ...(cursors ? { cursors } : {}),
-  kinesis: createKinesisClient(),
+  ...(config.stream.kind === 'kafka'
+    ? {
+        writer: new KafkaWriter({
+          producer: createReadingsProducer(kafkaClientOptions(config.stream.connection)),
+          topic: config.streamName,
+        }),
+      }
+    : { kinesis: createKinesisClient() }),
   quarantine: new SqsQuarantineSink({ client: createSqsClient(), queueUrl: config.quarantineQueueUrl }),
   logger,
   metrics,

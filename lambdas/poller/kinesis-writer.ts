@@ -1,13 +1,9 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { planBatches, utf8Bytes } from '../shared/batching.js';
 import { backoffDelayMs, sleep as realSleep, type BackoffOptions, type Sleep } from '../shared/retry.js';
+import type { FailedRecord, PutOutcome, ReadingStreamWriter, StreamRecord } from './stream-writer.js';
 
-/** One record to put, carrying the item it was made from so outcomes can name it. */
-export interface StreamRecord<T> {
-  readonly partitionKey: string;
-  readonly data: Uint8Array;
-  readonly item: T;
-}
+export type { FailedRecord, PutOutcome, StreamRecord } from './stream-writer.js';
 
 export interface PutRecordsLimits {
   /** Records per PutRecords call. */
@@ -51,24 +47,6 @@ export function recordProblem(record: StreamRecord<unknown>, limits: PutRecordsL
   return undefined;
 }
 
-export interface FailedRecord<T> {
-  readonly item: T;
-  /** The last error Kinesis gave, e.g. `ProvisionedThroughputExceededException`, or `InvalidRecord`. */
-  readonly errorCode: string;
-  readonly errorMessage: string;
-  /** How many times the record was sent (0 if it was refused before sending). */
-  readonly attempts: number;
-}
-
-export interface PutOutcome<T> {
-  /** Items whose records Kinesis accepted, each exactly once. */
-  readonly put: T[];
-  /** Items whose records were refused on every attempt. */
-  readonly failed: FailedRecord<T>[];
-  /** PutRecords calls made. */
-  readonly calls: number;
-}
-
 export interface KinesisWriterOptions {
   readonly client: KinesisClient;
   readonly streamName: string;
@@ -93,7 +71,7 @@ interface Attempted<T> {
  * the failed entries are sent again, after a backoff, until they succeed or run out of
  * attempts; a call that fails as a whole counts as a failed attempt for all its entries.
  */
-export class KinesisWriter {
+export class KinesisWriter implements ReadingStreamWriter {
   readonly #client: KinesisClient;
   readonly #streamName: string;
   readonly #maxAttempts: number;

@@ -4,7 +4,7 @@ import { encodeReading } from '../domain/reading-codec.js';
 import type { Reading } from '../domain/reading.js';
 import type { Rejection, RejectionReason } from '../domain/rejection.js';
 import { QuarantineWriteError, type QuarantineSink } from '../shared/quarantine.js';
-import type { KinesisWriter, StreamRecord } from './kinesis-writer.js';
+import type { ReadingStreamWriter, StreamRecord } from './stream-writer.js';
 import type { SeenReadings } from './seen-readings.js';
 import type { HistoryMode } from './config.js';
 import type { CursorStore } from './cursor-store.js';
@@ -79,7 +79,7 @@ export interface HistoryReading {
 export interface PollOnceDependencies {
   readonly source: Pick<SourceClient, 'fetchEndpoint'>;
   readonly paths: readonly string[];
-  readonly writer: Pick<KinesisWriter, 'put'>;
+  readonly writer: ReadingStreamWriter;
   readonly quarantine: QuarantineSink;
   /** Readings already put; updated with the ones this poll puts. */
   readonly seen: SeenReadings;

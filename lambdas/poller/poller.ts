@@ -8,6 +8,7 @@ import { readApiKeySecret } from './api-key-secret.js';
 import { initialLookbackMs, type PollerConfig } from './config.js';
 import { MemoryCursorStore, type CursorStore } from './cursor-store.js';
 import { KinesisWriter } from './kinesis-writer.js';
+import type { ReadingStreamWriter } from './stream-writer.js';
 import { publishPollMetrics } from './poll-metrics.js';
 import { pollOnce, type HistoryReading, type PollSummary } from './poll-once.js';
 import { runPollingSession, type SessionSummary } from './polling-session.js';
@@ -20,8 +21,10 @@ const SOURCE_BACKOFF = { baseMs: 250, maxMs: 2_000 } as const;
 
 export interface PollerOptions {
   readonly config: PollerConfig;
-  /** Client for the stream named in the config. */
-  readonly kinesis: KinesisClient;
+  /** Client for the Kinesis stream named in the config (unused when `writer` is given). */
+  readonly kinesis?: KinesisClient;
+  /** Where readings are put. Default: a {@link KinesisWriter} on `kinesis` and the config's stream. */
+  readonly writer?: ReadingStreamWriter;
   /** Where rejected readings are kept (SQS in AWS, a JSONL file locally). */
   readonly quarantine: QuarantineSink;
   readonly logger: Logger;
@@ -35,7 +38,7 @@ export interface PollerOptions {
   readonly now?: () => number;
   /** Default: a timer. */
   readonly sleep?: Sleep;
-  /** Attempts per Kinesis record before it is quarantined as `put_failed`. Default 5. */
+  /** Attempts per Kinesis record before it is quarantined as `put_failed` (with the default writer). Default 5. */
   readonly putMaxAttempts?: number;
   /**
    * Where history-mode cursors persist (DynamoDB in AWS, a file locally). Default: in memory,
@@ -61,6 +64,16 @@ export function worstCaseFetchMs(config: Pick<PollerConfig, 'requestTimeoutMs' |
   return config.requestTimeoutMs * config.requestMaxAttempts + SOURCE_BACKOFF.maxMs * (config.requestMaxAttempts - 1);
 }
 
+function kinesisWriterFor(options: PollerOptions, sleep: Sleep): KinesisWriter {
+  if (!options.kinesis) throw new Error('createPoller needs a Kinesis client, or a writer for its stream');
+  return new KinesisWriter({
+    client: options.kinesis,
+    streamName: options.config.streamName,
+    ...(options.putMaxAttempts ? { maxAttempts: options.putMaxAttempts } : {}),
+    sleep,
+  });
+}
+
 /**
  * A poller built from its parts; the Lambda handler and the local runtime both use it.
  * Readings already put are remembered across its polls (for an hour of event time), so a
@@ -80,12 +93,7 @@ export function createPoller(options: PollerOptions): Poller {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     sleep,
   });
-  const writer = new KinesisWriter({
-    client: options.kinesis,
-    streamName: config.streamName,
-    ...(options.putMaxAttempts ? { maxAttempts: options.putMaxAttempts } : {}),
-    sleep,
-  });
+  const writer = options.writer ?? kinesisWriterFor(options, sleep);
   const seen = new SeenReadings();
   const history: HistoryReading = {
     mode: config.historyMode,

@@ -17,6 +17,7 @@ export const SERVICE_NAMES = {
   openSearchSetup: 'opensearch-setup',
   escalation: 'escalation',
   alarmApi: 'alarm-api',
+  topicResource: 'readings-topic',
 } as const;
 
 export type ServiceName = (typeof SERVICE_NAMES)[keyof typeof SERVICE_NAMES];

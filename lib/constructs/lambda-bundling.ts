@@ -30,7 +30,7 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export interface LambdaBundleSettings {
-  /** Module substitutions (esbuild's `alias`); replacements are paths relative to the repository root. */
+  /** Module substitutions (esbuild's `alias`); replacements are paths relative to the repository root, or package entry points. */
   readonly alias: Readonly<Record<string, string>>;
   /** Where licence comments go: `external` writes them to a `.LEGAL.txt` file beside the bundle. */
   readonly legalComments: 'external';
@@ -42,6 +42,12 @@ export const LAMBDA_BUNDLE_SETTINGS: LambdaBundleSettings = {
     '@aws-sdk/credential-provider-node': './lambdas/shared/lambda-credentials.ts',
     // No function streams events; see the module for what this saves and how a use fails.
     '@smithy/core/event-streams': './lambdas/shared/event-streams-unbundled.ts',
+    // The MSK IAM signer's other token modes; see the module for what this saves.
+    '@aws-sdk/credential-providers': './lambdas/kafka/msk-signer-unbundled.ts',
+    '@aws-sdk/client-sts': './lambdas/kafka/msk-signer-unbundled.ts',
+    // The Kafka client's checksums and compression: its build for bundlers carries the
+    // WebAssembly inline, where the default one reads a file beside its module.
+    '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled',
   },
   // The notices still ship with the code, in the asset, without weighing on module load.
   legalComments: 'external',

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,7 @@ export async function startKafka(options: KafkaStartOptions = {}): Promise<Runni
   if (!existsSync(join(logDir, 'meta.properties'))) formatStorage(classPath, properties);
 
   const consoleLog = join(dataDir, 'broker.log');
+  const logOffset = existsSync(consoleLog) ? statSync(consoleLog).size : 0;
   const output = createWriteStream(consoleLog, { flags: 'a' });
   const heap = options.heap ?? '512m';
   const child = spawn(
@@ -100,7 +101,12 @@ export async function startKafka(options: KafkaStartOptions = {}): Promise<Runni
   const bootstrapServers = `127.0.0.1:${port}`;
   log(`starting Apache Kafka ${distribution.version} on ${bootstrapServers}`);
   try {
-    await waitUntilListening(port, () => child.exitCode !== null || child.signalCode !== null, options.startTimeoutMs ?? 90_000);
+    await waitUntilStarted({
+      port,
+      started: () => logSince(consoleLog, logOffset).includes(STARTED_LINE),
+      exited: () => child.exitCode !== null || child.signalCode !== null,
+      timeoutMs: options.startTimeoutMs ?? 90_000,
+    });
   } catch (error) {
     const tail = readTail(consoleLog, 40);
     await stop();
@@ -150,14 +156,28 @@ function clusterId(): string {
   return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
 }
 
-async function waitUntilListening(port: number, exited: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * What the broker logs once it has caught up with its metadata log and opened its
+ * listeners: before it, a restarted broker answers that the topics it holds are unknown.
+ */
+const STARTED_LINE = 'Kafka Server started';
+
+async function waitUntilStarted(args: { port: number; started: () => boolean; exited: () => boolean; timeoutMs: number }): Promise<void> {
+  const deadline = Date.now() + args.timeoutMs;
   while (Date.now() < deadline) {
-    if (exited()) throw new KafkaServerError('the Kafka broker exited while starting');
-    if (await accepts(port)) return;
-    await sleep(250);
+    if (args.exited()) throw new KafkaServerError('the Kafka broker exited while starting');
+    if (args.started() && (await accepts(args.port))) return;
+    await sleep(200);
   }
-  throw new KafkaServerError(`the Kafka broker did not accept connections on port ${port} within ${timeoutMs} ms`);
+  throw new KafkaServerError(`the Kafka broker did not start serving on port ${args.port} within ${args.timeoutMs} ms`);
+}
+
+function logSince(path: string, offset: number): string {
+  try {
+    return readFileSync(path).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  advancePartition,
-  completeUpTo,
-  isWindowComplete,
-  NO_PROGRESS,
-  rekeyPending,
-} from '../../lambdas/domain/partition-watermark.js';
+import { advancePartition, completeUpTo, isWindowComplete, NO_PROGRESS, rekeyPending } from '../../lambdas/domain/partition-watermark.js';
 
 const S = 1000;
 const rules = { windowMs: 10 * S, allowedLatenessMs: 30 * S };

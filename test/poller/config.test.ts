@@ -19,6 +19,7 @@ describe('parsePollerConfig', () => {
   it('fills in the documented defaults', () => {
     expect(parsePollerConfig(MINIMAL)).toEqual({
       streamName: 'readings',
+      stream: { kind: 'kinesis' },
       sourceBaseUrl: MINIMAL.SOURCE_BASE_URL,
       sourcePaths: [...DEFAULT_SOURCE_PATHS],
       sourceAuth: { mode: 'none' },
@@ -115,6 +116,37 @@ describe('parsePollerConfig', () => {
         .sort(),
     ).toEqual(['SOURCE_BASE_URL', 'STREAM_NAME']);
     expect(() => parsePollerConfig({})).toThrow(/STREAM_NAME: is required/);
+  });
+
+  it('writes to a Kafka topic with STREAM_KIND=kafka, naming the topic as the stream, and then needs no STREAM_NAME', () => {
+    const config = parsePollerConfig({
+      SOURCE_BASE_URL: MINIMAL.SOURCE_BASE_URL,
+      STREAM_KIND: 'kafka',
+      KAFKA_BOOTSTRAP_SERVERS: 'b-1.site.kafka.ap-southeast-2.amazonaws.com:9098',
+      KAFKA_TOPIC: 'geotech-dev-readings',
+      AWS_REGION: 'ap-southeast-2',
+    });
+    expect(config.streamName).toBe('geotech-dev-readings');
+    expect(config.stream).toEqual({
+      kind: 'kafka',
+      connection: {
+        bootstrapServers: ['b-1.site.kafka.ap-southeast-2.amazonaws.com:9098'],
+        topic: 'geotech-dev-readings',
+        auth: 'msk-iam',
+        region: 'ap-southeast-2',
+      },
+    });
+  });
+
+  it('names the Kafka variables missing with STREAM_KIND=kafka together with the others, and refuses an unknown kind', () => {
+    expect(
+      problemsOf({ STREAM_KIND: 'kafka' })
+        .map((p) => p.key)
+        .sort(),
+    ).toEqual(['KAFKA_BOOTSTRAP_SERVERS', 'KAFKA_TOPIC', 'SOURCE_BASE_URL']);
+    expect(problemsOf({ ...MINIMAL, STREAM_KIND: 'pulsar' })).toEqual([
+      { key: 'STREAM_KIND', message: expect.stringMatching(/must be one of kinesis, kafka/) },
+    ]);
   });
 
   it('names the variable and the bad value', () => {

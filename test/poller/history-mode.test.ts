@@ -63,6 +63,7 @@ async function newStream(): Promise<{ client: KinesisClient; streamName: string 
 function config(streamName: string, baseUrl: string, overrides: Partial<PollerConfig> = {}): PollerConfig {
   return {
     streamName,
+    stream: { kind: 'kinesis' },
     sourceBaseUrl: baseUrl,
     sourcePaths: [...DEFAULT_SOURCE_PATHS],
     sourceAuth: { mode: 'none' },

@@ -56,6 +56,7 @@ async function setUp(simulatorOptions: SimulatorServerOptions) {
   const quarantinePath = join(directory, `${streamName}.jsonl`);
   const config: PollerConfig = {
     streamName,
+    stream: { kind: 'kinesis' },
     sourceBaseUrl: simulator.url,
     sourcePaths: [...DEFAULT_SOURCE_PATHS],
     sourceAuth: { mode: 'none' },
