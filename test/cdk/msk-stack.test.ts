@@ -1,4 +1,7 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logicalIds, onlyLogicalId, permissionsOf, roleOfFunction, synthesize, type Synthesized } from './synth.js';
 
@@ -115,11 +118,31 @@ describe('stream=msk', () => {
     expect(iteratorAge).toEqual([]);
   });
 
-  it('keeps the SQS endpoint open only to the cluster group (the mappings)', () => {
+  it('gives the mappings an SQS interface endpoint for the on-failure queue', () => {
     const endpoints = logicalIds(msk.json, 'AWS::EC2::VPCEndpoint').map((id) => msk.json.Resources[id]!.Properties!);
     expect(endpoints.some((endpoint) => JSON.stringify(endpoint.ServiceName).includes('.sqs'))).toBe(true);
   });
+
+  it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
+    expect(new AwsSolutionsChecks().validateScope(msk.app).violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+
+  it.skipIf(!hasCfnLint())('passes cfn-lint with no errors (skipped where cfn-lint is not installed; .ci/run installs it)', () => {
+    const templates = msk.assembly.stacks.map((stack) => path.join(msk.outdir, stack.templateFile));
+    const result = spawnSync('cfn-lint', ['--non-zero-exit-code', 'error', '--format', 'parseable', ...templates], { encoding: 'utf8' });
+    expect(result.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line))).toEqual([]);
+    expect(result.status).toBe(0);
+  });
 });
+
+function hasCfnLint(): boolean {
+  try {
+    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('stream=kinesis (the default)', () => {
   let kinesis: Synthesized;
