@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logicalIds, onlyLogicalId, permissionsOf, roleOfFunction, synthesize, type Synthesized } from './synth.js';
+import { logicalIds, onlyLogicalId, permissionsOf, roleOfFunction, synthesize, type Synthesized, hasCfnLint } from './synth.js';
 
 /** The stack with `stream=msk`, synthesized as `cdk synth -c stream=msk` does (bundled, cdk-nag validated). */
 describe('stream=msk', () => {
@@ -134,15 +134,6 @@ describe('stream=msk', () => {
     expect(result.status).toBe(0);
   });
 });
-
-function hasCfnLint(): boolean {
-  try {
-    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('stream=kinesis (the default)', () => {
   let kinesis: Synthesized;
