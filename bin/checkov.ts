@@ -31,6 +31,7 @@ const CONFIGURATIONS: ReadonlyArray<{ readonly name: string; readonly context: R
       quicksightPrincipals: 'arn:aws:quicksight:ap-southeast-2:123456789012:group/default/site-engineers',
     },
   },
+  { name: 'msk', context: { stream: 'msk' } },
   {
     name: 'production',
     context: {

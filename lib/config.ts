@@ -12,7 +12,14 @@ import { splitList } from './config/values.js';
  */
 
 export { ConfigError, type ConfigProblem } from '../lambdas/shared/config-error.js';
-export { CONFIG_KEY_DEFINITIONS, type ConfigKey, STREAM_MODES, type StreamModeName } from './config/keys.js';
+export {
+  CONFIG_KEY_DEFINITIONS,
+  type ConfigKey,
+  STREAM_KINDS,
+  STREAM_MODES,
+  type StreamKindName,
+  type StreamModeName,
+} from './config/keys.js';
 export {
   AURORA_POSTGRES_VERSIONS,
   AUTO_PAUSE_MINIMUM_VERSIONS,

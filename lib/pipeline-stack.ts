@@ -1,3 +1,4 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -16,12 +17,14 @@ import { type PipelineConfig, resourcePrefix } from './config.js';
 import { EncryptedQueue } from './constructs/encrypted-queue.js';
 import { EncryptedTopic } from './constructs/encrypted-topic.js';
 import { encryptLogGroups } from './constructs/log-encryption.js';
+import type { FunctionNetwork } from './constructs/pipeline-function.js';
 import { rotatingKey } from './constructs/rotating-key.js';
 import { Poller } from './ingestion/poller.js';
 import { PollSource } from './ingestion/poll-source.js';
+import { MskReadingStream } from './ingestion/msk-reading-stream.js';
 import { ReadingStream } from './ingestion/reading-stream.js';
 import { acknowledge } from './nag.js';
-import { Operations } from './operations/operations.js';
+import { type KafkaConsumer, Operations } from './operations/operations.js';
 import { RotationFailures } from './operations/rotation-failures.js';
 import { QuarantineRecorder } from './processing/quarantine-recorder.js';
 import { StreamProcessor, type StreamProcessorProps } from './processing/stream-processor.js';
@@ -43,7 +46,10 @@ export interface PipelineStackProps extends StackProps {
  * dashboard and alarms. Every named resource starts with `geotech-<env>`.
  */
 export class PipelineStack extends Stack {
-  readonly stream: ReadingStream;
+  /** The Kinesis stream with `stream=kinesis`. */
+  readonly stream: ReadingStream | undefined;
+  /** The MSK Serverless cluster and readings topic with `stream=msk`. */
+  readonly mskStream: MskReadingStream | undefined;
   readonly quarantine: EncryptedQueue;
   readonly processingFailures: EncryptedQueue;
   readonly alerts: EncryptedTopic;
@@ -144,30 +150,6 @@ export class PipelineStack extends Stack {
     });
     this.warnOfUnsubscribedTopics(config);
 
-    this.stream = new ReadingStream(this, 'Readings', {
-      streamName: `${prefix}-readings`,
-      streamMode: config.streamMode === 'provisioned' ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
-      shardCount: config.shardCount,
-      retentionPeriod: Duration.hours(config.streamRetentionHours),
-      removalPolicy: stateful,
-    });
-
-    this.simulator = config.simulator
-      ? new SourceSimulator(this, 'Simulator', { functionName: `${prefix}-simulator`, seed: config.simulatorSeed, logRetention })
-      : undefined;
-    this.poller = new Poller(this, 'Poller', {
-      functionName: `${prefix}-poller`,
-      source: this.simulator ? this.simulator.asPollSource() : this.externalSource(config),
-      stream: this.stream,
-      quarantine: this.quarantine,
-      pollInterval: Duration.seconds(config.pollIntervalSeconds),
-      historyMode: config.sourceHistoryMode,
-      ...(config.sourceInitialLookback === undefined ? {} : { initialLookback: config.sourceInitialLookback }),
-      removalPolicy: stateful,
-      metricsNamespace: namespace,
-      logRetention,
-    });
-
     this.batchStore = new BatchStore(this, 'BatchStore', {
       clusterIdentifier: `${prefix}-batch`,
       engineVersion: auroraVersion(config.auroraEngineVersion),
@@ -176,6 +158,7 @@ export class PipelineStack extends Stack {
       readers: config.auroraReaders,
       backupRetention: Duration.days(config.backupRetentionDays),
       deletionProtection: config.deletionProtection,
+      internetEgress: config.stream === 'msk',
       logRetention,
     });
     this.migrations = new SchemaMigrations(this, 'SchemaMigrations', {
@@ -213,9 +196,53 @@ export class PipelineStack extends Stack {
       logRetention,
     });
 
+    this.stream =
+      config.stream === 'kinesis'
+        ? new ReadingStream(this, 'Readings', {
+            streamName: `${prefix}-readings`,
+            streamMode: config.streamMode === 'provisioned' ? kinesis.StreamMode.PROVISIONED : kinesis.StreamMode.ON_DEMAND,
+            shardCount: config.shardCount,
+            retentionPeriod: Duration.hours(config.streamRetentionHours),
+            removalPolicy: stateful,
+          })
+        : undefined;
+    this.mskStream =
+      config.stream === 'msk'
+        ? new MskReadingStream(this, 'KafkaReadings', {
+            clusterName: `${prefix}-readings`,
+            topicName: `${prefix}-readings`,
+            vpc: this.batchStore.vpc,
+            subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+            partitions: config.mskPartitions,
+            retention: Duration.hours(config.mskRetentionHours),
+            logRetention,
+          })
+        : undefined;
+    const readings = (this.stream ?? this.mskStream)!;
+    // Created after the realtime store on purpose: the bootstrap-broker lookup shares the stack's one
+    // AwsCustomResource function with the Dashboards client lookup, whose role (made there) it adds its statement to.
+
+    this.simulator = config.simulator
+      ? new SourceSimulator(this, 'Simulator', { functionName: `${prefix}-simulator`, seed: config.simulatorSeed, logRetention })
+      : undefined;
+    this.poller = new Poller(this, 'Poller', {
+      functionName: `${prefix}-poller`,
+      source: this.simulator ? this.simulator.asPollSource() : this.externalSource(config),
+      stream: readings,
+      network: this.mskStream ? this.pollerNetwork(this.mskStream) : undefined,
+      quarantine: this.quarantine,
+      pollInterval: Duration.seconds(config.pollIntervalSeconds),
+      historyMode: config.sourceHistoryMode,
+      ...(config.sourceInitialLookback === undefined ? {} : { initialLookback: config.sourceInitialLookback }),
+      removalPolicy: stateful,
+      metricsNamespace: namespace,
+      logRetention,
+    });
+
     // What the two stream processors share; each states its entry, its store and its service.
     const consumption: Omit<StreamProcessorProps, 'entry' | 'functionName' | 'description' | 'serviceName'> = {
-      stream: this.stream,
+      stream: readings,
+      partitions: config.mskPartitions,
       onFailure: this.processingFailures,
       metricsNamespace: namespace,
       logRetention,
@@ -228,7 +255,7 @@ export class PipelineStack extends Stack {
     };
     this.batchProcessor = new StreamProcessor(this, 'BatchProcessor', {
       ...consumption,
-      entry: 'lambdas/batch/handler.ts',
+      entry: this.mskStream ? 'lambdas/batch/msk-handler.ts' : 'lambdas/batch/handler.ts',
       functionName: `${prefix}-batch-processor`,
       description: 'Folds readings into tumbling windows and writes readings, windows and trigger status to Aurora',
       serviceName: SERVICE_NAMES.batchProcessor,
@@ -244,7 +271,7 @@ export class PipelineStack extends Stack {
     // Alike the batch processor above on purpose: each states only its entry, names, service and store variables.
     this.realtimeProcessor = new StreamProcessor(this, 'RealtimeProcessor', {
       ...consumption,
-      entry: 'lambdas/realtime/handler.ts',
+      entry: this.mskStream ? 'lambdas/realtime/msk-handler.ts' : 'lambdas/realtime/handler.ts',
       functionName: `${prefix}-realtime-processor`,
       description: 'Folds readings into tumbling windows and indexes readings, windows and status in OpenSearch',
       serviceName: SERVICE_NAMES.realtimeProcessor,
@@ -318,13 +345,13 @@ export class PipelineStack extends Stack {
           label: 'Batch processor',
           lambdaFunction: this.batchProcessor.lambdaFunction,
           serviceName: this.batchProcessor.serviceName,
-          consumesStream: true,
+          consumesStream: config.stream === 'kinesis',
         },
         {
           label: 'Realtime processor',
           lambdaFunction: this.realtimeProcessor.lambdaFunction,
           serviceName: this.realtimeProcessor.serviceName,
-          consumesStream: true,
+          consumesStream: config.stream === 'kinesis',
         },
       ],
       quarantineRecorder: {
@@ -352,6 +379,7 @@ export class PipelineStack extends Stack {
         },
       ],
       failureQueue: this.processingFailures,
+      kafkaConsumers: this.mskStream ? this.kafkaConsumers(this.mskStream) : undefined,
       quarantine: this.quarantine,
       domain: this.realtimeStore.domain,
       window: Duration.seconds(config.tumblingWindowSeconds),
@@ -390,6 +418,35 @@ export class PipelineStack extends Stack {
     }
   }
 
+  /**
+   * The poller beside an MSK cluster runs in the VPC's egress subnets: it reaches the brokers,
+   * and through the NAT gateway the source API and the AWS APIs it calls (HTTPS).
+   */
+  private pollerNetwork(mskStream: MskReadingStream): FunctionNetwork {
+    const vpc = this.batchStore.vpc;
+    const securityGroup = new ec2.SecurityGroup(this, 'PollerSecurityGroup', {
+      vpc,
+      description: 'Poller: HTTPS out (source API and AWS APIs through the NAT gateway), Kafka over TLS to the readings cluster',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Source API and AWS APIs through the NAT gateway');
+    mskStream.allowClient(securityGroup);
+    return { vpc, subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [securityGroup] };
+  }
+
+  /** The processors' consumer groups: their function names, as the mappings are told. */
+  private kafkaConsumers(mskStream: MskReadingStream): KafkaConsumer[] {
+    return [
+      { label: 'Batch processor', processor: this.batchProcessor },
+      { label: 'Realtime processor', processor: this.realtimeProcessor },
+    ].map(({ label, processor }) => ({
+      label,
+      clusterName: mskStream.clusterName,
+      topic: mskStream.topicName,
+      consumerGroup: processor.consumerGroupId!,
+    }));
+  }
+
   /** The real source API; loadConfig requires sourceBaseUrl whenever the simulator is off. */
   private externalSource(config: PipelineConfig): PollSource {
     const apiKeySecret = config.sourceApiKeySecretName
@@ -410,7 +467,12 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'DashboardsUserPoolId', { description: 'Cognito user pool of Dashboards users', value: login.userPool.userPoolId });
     new CfnOutput(this, 'DashboardsSignInDomain', { description: 'Cognito hosted sign-in domain', value: login.userPoolDomain.baseUrl() });
     new CfnOutput(this, 'OpenSearchEndpoint', { value: this.realtimeStore.endpointUrl });
-    new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
+    if (this.stream) new CfnOutput(this, 'StreamName', { value: this.stream.streamName });
+    if (this.mskStream) {
+      new CfnOutput(this, 'KafkaClusterArn', { value: this.mskStream.clusterArn });
+      new CfnOutput(this, 'KafkaTopic', { value: this.mskStream.topicName });
+      new CfnOutput(this, 'KafkaBootstrapServers', { value: this.mskStream.bootstrapServers });
+    }
     new CfnOutput(this, 'DatabaseClusterArn', { value: this.batchStore.cluster.clusterArn });
     new CfnOutput(this, 'DatabaseSecretArn', {
       description: "The application role's secret (DML on the pipeline tables): for operators' Data API queries",
@@ -473,8 +535,11 @@ export class PipelineStack extends Stack {
  * still have in the stream when its message arrives (the retention less the largest record age
  * the mappings allow), at least an hour.
  */
-export function failureRedriveDeadline(config: Pick<PipelineConfig, 'streamRetentionHours' | 'maxRecordAgeSeconds'>): Duration {
-  const left = config.streamRetentionHours * 3600 - config.maxRecordAgeSeconds;
+export function failureRedriveDeadline(
+  config: Pick<PipelineConfig, 'stream' | 'streamRetentionHours' | 'mskRetentionHours' | 'maxRecordAgeSeconds'>,
+): Duration {
+  const retentionHours = config.stream === 'msk' ? config.mskRetentionHours : config.streamRetentionHours;
+  const left = retentionHours * 3600 - config.maxRecordAgeSeconds;
   return Duration.seconds(Math.max(3600, Math.floor(left / 2)));
 }
 

@@ -47,7 +47,7 @@ export interface AlarmApiProps extends ServiceFunctionOptions {
   /** The batch store holding the alarms and response plans, and the instruments, windows and readings the read API shows. */
   readonly store: BatchStore;
   /** The reading stream manual readings (`POST /readings`) are put on (STREAM_NAME). */
-  readonly readingStream: ReadingStream;
+  readonly readingStream: ReadingStream | undefined;
   /** The event-time window the processors write, seconds (WINDOW_SECONDS): the windows the read API shows. */
   readonly windowSeconds: number;
   /** Escalation tiers (ESCALATION_TIERS), shown with each alarm's notifications. */
@@ -109,13 +109,13 @@ export class AlarmApi extends ServiceFunction {
         ESCALATION_TIERS: String(props.escalationTiers),
         REMINDER_INTERVAL_MINUTES: String(props.reminderIntervalMinutes),
         SITE_TIME_ZONE: props.siteTimeZone,
-        STREAM_NAME: props.readingStream.streamName,
+        ...(props.readingStream ? { STREAM_NAME: props.readingStream.streamName } : {}),
         WINDOW_SECONDS: String(props.windowSeconds),
       },
     });
     props.store.grantDataApiAccess(this.lambdaFunction);
     // Manual readings go onto the stream as the poller's do.
-    props.readingStream.grantPutRecords(this.lambdaFunction);
+    props.readingStream?.grantPutRecords(this.lambdaFunction);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 

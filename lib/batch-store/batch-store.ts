@@ -50,6 +50,12 @@ export interface BatchStoreProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default '10.40.0.0/16' */
   readonly vpcCidr?: string;
+  /**
+   * Adds a public subnet with one NAT gateway and private subnets routed through it, for
+   * functions in the VPC that must reach the internet (the poller beside an MSK cluster). The
+   * database subnets stay isolated. @default false
+   */
+  readonly internetEgress?: boolean;
 }
 
 /**
@@ -103,8 +109,16 @@ export class BatchStore extends Construct {
       vpcName: props.clusterIdentifier,
       ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr ?? '10.40.0.0/16'),
       maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      natGateways: props.internetEgress ? 1 : 0,
+      subnetConfiguration: [
+        { name: 'database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+        ...(props.internetEgress
+          ? [
+              { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 26, mapPublicIpOnLaunch: false },
+              { name: 'egress', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+            ]
+          : []),
+      ],
     });
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.vpc.addFlowLog('FlowLog', {

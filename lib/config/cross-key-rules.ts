@@ -19,7 +19,16 @@ export function crossKeyProblems(config: PipelineConfig): ConfigProblem[] {
   if (config.streamMode === 'on-demand' && config.shardCount !== undefined) {
     problem('shardCount', 'applies only to a provisioned stream; also set streamMode=provisioned, or leave shardCount unset');
   }
-  if (config.maxRecordAgeSeconds > config.streamRetentionHours * 3600) {
+  if (config.stream === 'msk' && config.shardCount !== undefined) {
+    problem('shardCount', 'applies only to a Kinesis stream; with stream=msk set mskPartitions instead');
+  }
+  if (config.stream === 'msk' && config.maxRecordAgeSeconds > config.mskRetentionHours * 3600) {
+    problem(
+      'maxRecordAgeSeconds',
+      `must not exceed the topic retention (mskRetentionHours=${config.mskRetentionHours}, i.e. ${config.mskRetentionHours * 3600} s)`,
+    );
+  }
+  if (config.stream === 'kinesis' && config.maxRecordAgeSeconds > config.streamRetentionHours * 3600) {
     problem(
       'maxRecordAgeSeconds',
       `must not exceed the stream retention (streamRetentionHours=${config.streamRetentionHours}, i.e. ${config.streamRetentionHours * 3600} s)`,

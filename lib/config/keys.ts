@@ -37,6 +37,10 @@ import {
 export const STREAM_MODES = ['on-demand', 'provisioned'] as const;
 export type StreamModeName = (typeof STREAM_MODES)[number];
 
+/** What carries the readings from the poller to the processors: a Kinesis data stream or an MSK Serverless topic. */
+export const STREAM_KINDS = ['kinesis', 'msk'] as const;
+export type StreamKindName = (typeof STREAM_KINDS)[number];
+
 /** What the documentation says about a key. */
 interface KeyDocs {
   /** What the key sets, in Markdown. */
@@ -145,7 +149,11 @@ export const CONFIG_KEY_DEFINITIONS = {
     },
   ),
 
-  streamMode: key(oneOf(STREAM_MODES), 'on-demand', { description: 'Kinesis capacity mode' }),
+  stream: key(oneOf(STREAM_KINDS), 'kinesis', {
+    description:
+      'What carries the readings from the poller to the processors: a Kinesis data stream, or a topic on an MSK Serverless cluster in the VPC (the poller then runs in the VPC behind a NAT gateway; see [Stream: Kinesis or MSK](#stream-kinesis-or-msk))',
+  }),
+  streamMode: key(oneOf(STREAM_MODES), 'on-demand', { description: 'Kinesis capacity mode; only with `stream=kinesis`' }),
   shardCount: optionalKey(wholeNumber(1, 1000), {
     note: '`1` when provisioned',
     description: 'Shards of a provisioned stream; only with `streamMode=provisioned`',
@@ -153,6 +161,16 @@ export const CONFIG_KEY_DEFINITIONS = {
   streamRetentionHours: key(wholeNumber(24, 8760), 168, {
     description:
       'How long records stay in the stream: the time there is to redrive a failed batch or replay a range (see [Retention](#retention-and-recovery))',
+  }),
+
+  mskPartitions: key(wholeNumber(1, 2400), 6, {
+    description:
+      'Partitions of the readings topic with `stream=msk`: the most invocations each processor runs at once, and a partition-hour charge each',
+  }),
+  mskRetentionHours: key(wholeNumber(24, 8760), 168, {
+    limit: 'at least the largest record age (`maxRecordAgeSeconds`) with `stream=msk`',
+    description:
+      'How long the readings topic keeps records with `stream=msk` (its `retention.ms`): the time there is to redrive a failed batch or replay a range, as `streamRetentionHours` is for Kinesis',
   }),
 
   windowSeconds: key(averagingWindowSeconds(), 10, {

@@ -1,12 +1,14 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/telemetry.js';
+import { acknowledge } from '../nag.js';
 import { ESM_REQUIRE_BANNER, LAMBDA_MAIN_FIELDS, lambdaEsbuildArgs } from './lambda-bundling.js';
 
 /** The repository root: handler entries and the lock file are resolved from here. */
@@ -35,6 +37,15 @@ export interface PipelineFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** esbuild loaders by file extension, e.g. `{ '.sql': 'text' }`. @default - esbuild's defaults */
   readonly loader?: Readonly<Record<string, string>>;
+  /** Runs the function in these subnets with these security groups. @default - outside any VPC */
+  readonly network?: FunctionNetwork;
+}
+
+/** Where a function inside a VPC runs. */
+export interface FunctionNetwork {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
 }
 
 /**
@@ -72,6 +83,7 @@ export class PipelineFunction extends Construct implements iam.IGrantable {
       }),
     );
     this.grantPrincipal = this.role;
+    if (props.network) grantNetworkInterfaces(this.role, props.network.vpc);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(PROJECT_ROOT, props.entry),
@@ -89,6 +101,9 @@ export class PipelineFunction extends Construct implements iam.IGrantable {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.network
+        ? { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [...props.network.securityGroups] }
+        : {}),
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
@@ -119,6 +134,41 @@ export class PipelineFunction extends Construct implements iam.IGrantable {
     this.function.addEnvironment(name, value);
     return this;
   }
+}
+
+/**
+ * Lets Lambda manage the network interfaces it places in a VPC for this role: a function in the
+ * VPC, or a Kafka event source mapping polling a cluster there. Creating, deleting and
+ * addressing interfaces is limited to the VPC by the `ec2:Vpc` condition; the Describe calls
+ * support no resource-level permissions. It replaces the AWSLambdaVPCAccessExecutionRole
+ * managed policy, which allows these on every VPC.
+ */
+export function grantNetworkInterfaces(role: iam.IRole, vpc: ec2.IVpc): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'DescribeNetworkInterfaces',
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVpcs'],
+      resources: ['*'],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ManageNetworkInterfacesInTheVpc',
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ec2:Vpc': vpc.vpcArn } },
+    }),
+  );
+  acknowledge(
+    role,
+    'IAM5[Resource::*]',
+    'Lambda manages the network interfaces of a VPC function or a Kafka event source mapping: the ec2 Describe calls support no resource-level permissions, and creating, deleting and addressing interfaces is limited to the pipeline VPC by the ec2:Vpc condition.',
+  );
 }
 
 /** What every service construct (poller, processors, quarantine recorder) is told about its function. */

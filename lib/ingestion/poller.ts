@@ -6,15 +6,19 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
-import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
+import { type FunctionNetwork, ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
 import { rotatingKey } from '../constructs/rotating-key.js';
 import { acknowledge, wildcardResource } from '../nag.js';
 import type { PollSource } from './poll-source.js';
+import { MskReadingStream } from './msk-reading-stream.js';
 import type { ReadingStream } from './reading-stream.js';
 
 export interface PollerProps extends ServiceFunctionOptions {
   readonly source: PollSource;
-  readonly stream: ReadingStream;
+  /** The Kinesis stream (STREAM_NAME), or the MSK topic (STREAM_KIND=kafka and the KAFKA_* variables). */
+  readonly stream: ReadingStream | MskReadingStream;
+  /** Subnets with internet egress the poller runs in: needed beside an MSK cluster. @default - outside any VPC */
+  readonly network?: FunctionNetwork;
   /** Where rejected readings are kept. */
   readonly quarantine: EncryptedQueue;
   /** Time from the start of one poll to the next, within an invocation. @default Duration.seconds(10) */
@@ -48,15 +52,18 @@ export class Poller extends ServiceFunction {
     super(scope, id, {
       entry: 'lambdas/poller/handler.ts',
       functionName: props.functionName,
-      description: 'Polls the source API and puts canonical readings on the Kinesis stream',
+      description: `Polls the source API and puts canonical readings on the ${props.stream instanceof MskReadingStream ? 'MSK topic' : 'Kinesis stream'}`,
       serviceName: props.serviceName ?? SERVICE_NAMES.poller,
       metricsNamespace: props.metricsNamespace,
       timeout: props.timeout ?? Duration.seconds(60),
       memorySize: 512,
       reservedConcurrentExecutions: 1,
       logRetention: props.logRetention,
+      network: props.network,
       environment: {
-        STREAM_NAME: props.stream.streamName,
+        ...(props.stream instanceof MskReadingStream
+          ? { STREAM_KIND: 'kafka', ...props.stream.kafkaEnvironment }
+          : { STREAM_NAME: props.stream.streamName }),
         POLL_INTERVAL_SECONDS: String((props.pollInterval ?? Duration.seconds(10)).toSeconds()),
         QUARANTINE_QUEUE_URL: props.quarantine.queueUrl,
       },
@@ -85,7 +92,8 @@ export class Poller extends ServiceFunction {
     // Least privilege: the two calls the cursor store makes, and the key operations DynamoDB makes for them.
     this.cursorTable.grant(this.lambdaFunction, 'dynamodb:GetItem', 'dynamodb:PutItem');
     cursorKey.grant(this.lambdaFunction, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
-    props.stream.grantPutRecords(this.lambdaFunction);
+    if (props.stream instanceof MskReadingStream) props.stream.grantWrite(this.lambdaFunction);
+    else props.stream.grantPutRecords(this.lambdaFunction);
     props.quarantine.grantSend(this.lambdaFunction);
 
     // A start that cannot run (the previous poll still holds the single slot) is dropped, not queued.

@@ -38,6 +38,14 @@ export interface WatchedNotifications {
 }
 
 /** A function to watch, with the Powertools service name its metrics carry. */
+/** A consumer group on an MSK Serverless topic. */
+export interface KafkaConsumer {
+  readonly label: string;
+  readonly clusterName: string;
+  readonly topic: string;
+  readonly consumerGroup: string;
+}
+
 export interface WatchedFunction {
   /** Label on the dashboard and in alarm names, e.g. `Batch processor`. */
   readonly label: string;
@@ -70,6 +78,8 @@ export interface OperationsProps {
   readonly services?: readonly WatchedFunction[];
   /** On-failure destination of the stream consumers. */
   readonly failureQueue: EncryptedQueue;
+  /** Consumers of an MSK topic, alarmed on their lag (AWS/Kafka EstimatedMaxTimeLag and MaxOffsetLag per consumer group). @default - none */
+  readonly kafkaConsumers?: readonly KafkaConsumer[];
   readonly quarantine: EncryptedQueue;
   readonly domain: opensearch.IDomain;
   /** Tumbling window of the processors; the iterator age threshold allows a few of them. */
@@ -141,6 +151,39 @@ export class Operations extends Construct {
         metric: consumer.lambdaFunction.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
         threshold: thresholdMs,
         evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    for (const consumer of props.kafkaConsumers ?? []) {
+      const thresholdSeconds = Math.max(Duration.minutes(5).toSeconds(), 3 * props.window.toSeconds());
+      const dimensionsMap = { 'Cluster Name': consumer.clusterName, Topic: consumer.topic, 'Consumer Group': consumer.consumerGroup };
+      alarm(`${compact(consumer.label)}TimeLag`, `${consumer.label} is more than ${thresholdSeconds} s behind the topic`, {
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Kafka',
+          metricName: 'EstimatedMaxTimeLag',
+          dimensionsMap,
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+        }),
+        threshold: thresholdSeconds,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`${compact(consumer.label)}OffsetLag`, `${consumer.label} has records waiting in a partition and does not catch up`, {
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Kafka',
+          metricName: 'MaxOffsetLag',
+          dimensionsMap,
+          statistic: 'Minimum',
+          period: Duration.minutes(5),
+        }),
+        // Above zero for 15 minutes running: the lag never drained between batches.
+        threshold: 0,
+        evaluationPeriods: 3,
         datapointsToAlarm: 3,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -4,6 +4,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import type { EncryptedQueue } from '../constructs/encrypted-queue.js';
 import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
+import { MskReadingStream } from '../ingestion/msk-reading-stream.js';
 import type { ReadingStream } from '../ingestion/reading-stream.js';
 import { QueueFailureDestination } from './queue-failure-destination.js';
 
@@ -32,7 +33,10 @@ export interface StreamProcessorProps extends TumblingWindowConsumerOptions, Ser
   /** Handler module relative to the repository root. */
   readonly entry: string;
   readonly description: string;
-  readonly stream: ReadingStream;
+  /** The Kinesis stream, or the MSK topic (consumer group = the function name, one poller per partition at most). */
+  readonly stream: ReadingStream | MskReadingStream;
+  /** Partitions of the MSK topic: the most provisioned pollers worth running. @default 1 */
+  readonly partitions?: number;
   /** Where the metadata of batches that exhausted their retries is sent. */
   readonly onFailure: EncryptedQueue;
   /** Variables beyond WINDOW_SECONDS and the Powertools ones, which are set here. @default - none */
@@ -51,7 +55,12 @@ export interface StreamProcessorProps extends TumblingWindowConsumerOptions, Ser
  * age, and an SQS on-failure destination.
  */
 export class StreamProcessor extends ServiceFunction {
-  readonly eventSource: sources.KinesisEventSource;
+  /** The Kinesis event source; undefined on MSK. */
+  readonly eventSource: sources.KinesisEventSource | undefined;
+  /** The MSK event source mapping; undefined on Kinesis. */
+  readonly kafkaMapping: lambda.EventSourceMapping | undefined;
+  /** The MSK consumer group (the function's name); undefined on Kinesis. */
+  readonly consumerGroupId: string | undefined;
 
   constructor(scope: Construct, id: string, props: StreamProcessorProps) {
     super(scope, id, {
@@ -69,6 +78,22 @@ export class StreamProcessor extends ServiceFunction {
       },
     });
 
+    if (props.stream instanceof MskReadingStream) {
+      this.eventSource = undefined;
+      this.consumerGroupId = props.functionName;
+      this.kafkaMapping = props.stream.subscribe(this.lambdaFunction, {
+        consumerGroupId: this.consumerGroupId,
+        batchSize: props.batchSize ?? 500,
+        maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(5),
+        retryAttempts: props.retryAttempts ?? 3,
+        maxRecordAge: props.maxRecordAge ?? Duration.days(6),
+        onFailure: props.onFailure,
+        maximumPollers: props.partitions ?? 1,
+      });
+      return;
+    }
+    this.kafkaMapping = undefined;
+    this.consumerGroupId = undefined;
     this.eventSource = new sources.KinesisEventSource(props.stream.stream, {
       startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
       tumblingWindow: props.window ?? Duration.seconds(60),

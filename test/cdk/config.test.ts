@@ -218,6 +218,11 @@ describe('keys that depend on each other', () => {
     ],
     [{ streamRetentionHours: 24 }, 'maxRecordAgeSeconds: must not exceed the stream retention (streamRetentionHours=24'],
     [
+      { stream: 'msk', mskRetentionHours: 24, maxRecordAgeSeconds: 172_800 },
+      'maxRecordAgeSeconds: must not exceed the topic retention (mskRetentionHours=24, i.e. 86400 s)',
+    ],
+    [{ stream: 'msk', streamMode: 'provisioned', shardCount: 2 }, 'shardCount: applies only to a Kinesis stream'],
+    [
       { region: 'ap-southeast-4' },
       'region: ap-southeast-4 (Asia Pacific (Melbourne)) has no RDS Data API for Aurora PostgreSQL Serverless v2',
     ],
@@ -276,6 +281,8 @@ describe('keys that depend on each other', () => {
   it('accepts the combinations those rules allow', () => {
     expect(() => load({ streamMode: 'provisioned', shardCount: 2 })).not.toThrow();
     expect(() => load({ streamRetentionHours: 168, maxRecordAgeSeconds: 604_800 })).not.toThrow();
+    // The topic's retention bounds the record age with MSK; the Kinesis retention no longer does.
+    expect(() => load({ stream: 'msk', streamRetentionHours: 24, mskRetentionHours: 168 })).not.toThrow();
     expect(() => load({ auroraEngineVersion: '16.3', auroraMinCapacity: 0 })).not.toThrow();
     expect(() =>
       load({ simulator: false, sourceBaseUrl: 'https://api.example.com', sourceApiKeySecretName: 'geotech/source-key' }),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -116,4 +117,14 @@ export function roleOfFunction(json: TemplateJson, functionLogicalId: string): s
 
 function asArray(value: unknown): unknown[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** Whether cfn-lint is on the PATH (.ci/run installs it); the cfn-lint tests are skipped without it. */
+export function hasCfnLint(): boolean {
+  try {
+    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { access, accessMap } from './access.js';
-import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized } from './synth.js';
+import { logicalIds, onlyLogicalId, roleOfFunction, synthesize, type Synthesized, hasCfnLint } from './synth.js';
 
 /**
  * A production stage: a real source API with a key in Secrets Manager under a customer managed
@@ -261,12 +261,3 @@ describe('a production stage', () => {
     expect(result.status).toBe(0);
   });
 });
-
-function hasCfnLint(): boolean {
-  try {
-    execFileSync('cfn-lint', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
