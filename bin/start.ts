@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_PIPELINE_OPTIONS,
+  LOCAL_STREAM_KINDS,
+  type LocalStreamKind,
   startLocalPipeline,
   type LocalPipeline,
   type LocalPipelineOptions,
@@ -37,6 +39,9 @@ options:
                                one process at a time: a second start on it is refused
   --simulator-port <n>         source-API simulator (default ${DEFAULT_PIPELINE_OPTIONS.simulatorPort})
   --kinesis-port <n>           Kinesis emulator, plain HTTP (default ${DEFAULT_PIPELINE_OPTIONS.kinesisPort})
+  --stream kinesis|kafka       the stream: kinesis-local (default), or a real Apache Kafka broker as MSK is in AWS
+                               (fetch it once with \`npx tsx bin/kafka-dist.ts fetch\`; the topic has --shards partitions)
+  --kafka-port <n>             the Kafka broker's port with --stream kafka (default ${DEFAULT_PIPELINE_OPTIONS.kafkaPort})
   --data-api-port <n>          local RDS Data API endpoint (default ${DEFAULT_PIPELINE_OPTIONS.dataApiPort})
   --psql-port <n>              embedded database over the PostgreSQL protocol (default ${DEFAULT_PIPELINE_OPTIONS.psqlPort})
   --api-port <n>               the alarm and read API (npm run alarms and npm run import talk to it; default ${DEFAULT_PIPELINE_OPTIONS.apiPort})
@@ -117,6 +122,12 @@ interface ParsedOptions {
   readonly responsePlansFile: string | undefined;
 }
 
+function streamKind(value: string | undefined): LocalStreamKind {
+  if (value === undefined) return 'kinesis';
+  if ((LOCAL_STREAM_KINDS as readonly string[]).includes(value)) return value as LocalStreamKind;
+  throw new UsageError(`--stream must be ${LOCAL_STREAM_KINDS.join(' or ')} (got ${value})`);
+}
+
 function readOptions(argv: string[]): ParsedOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
@@ -125,6 +136,8 @@ function readOptions(argv: string[]): ParsedOptions | 'help' {
       'data-dir': { type: 'string' },
       'simulator-port': { type: 'string' },
       'kinesis-port': { type: 'string' },
+      stream: { type: 'string' },
+      'kafka-port': { type: 'string' },
       'data-api-port': { type: 'string' },
       'psql-port': { type: 'string' },
       'api-port': { type: 'string' },
@@ -182,6 +195,8 @@ function readOptions(argv: string[]): ParsedOptions | 'help' {
       dataDir: values['data-dir'] ?? d.dataDir,
       simulatorPort: port('simulator-port', d.simulatorPort),
       kinesisPort: port('kinesis-port', d.kinesisPort),
+      stream: streamKind(values.stream),
+      kafkaPort: port('kafka-port', d.kafkaPort),
       dataApiPort: port('data-api-port', d.dataApiPort),
       psqlPort: port('psql-port', d.psqlPort),
       apiPort: port('api-port', d.apiPort),
@@ -303,7 +318,12 @@ async function main(): Promise<number> {
       ? `  source API simulator   ${pipeline.sourceUrl}/params/all`
       : `  source API             ${pipeline.sourceUrl} (paths ${pipeline.sourcePaths.join(', ')})`,
   );
-  console.log(`  Kinesis (kinesis-local) ${pipeline.kinesisEndpoint}  stream ${pipeline.streamName}`);
+  console.log(
+    pipeline.stream.kind === 'kafka'
+      ? `  Apache Kafka (KRaft)   ${pipeline.stream.bootstrapServers}  topic ${pipeline.streamName} ` +
+          `(read it: npx tsx bin/kafka-dist.ts console-consumer --bootstrap-server ${pipeline.stream.bootstrapServers} --topic ${pipeline.streamName} --from-beginning)`
+      : `  Kinesis (kinesis-local) ${pipeline.kinesisEndpoint}  stream ${pipeline.streamName}`,
+  );
   console.log(`  RDS Data API endpoint  ${pipeline.dataApiUrl}`);
   console.log(`  PostgreSQL (psql)      ${pipeline.psqlCommand}`);
   console.log(`  data directory         ${pipeline.dataDir}`);

@@ -9,7 +9,15 @@ import { OutboxFileChannel, type NotificationChannel, type NotificationMessage }
 import { createApiHandler } from '../lambdas/api/api-handler.js';
 import { readApiServices } from '../lambdas/api/read-api.js';
 import { AuroraBatchStore } from '../lambdas/batch/aurora-store.js';
-import { createBatchHandler, type BatchHandler } from '../lambdas/batch/batch-handler.js';
+import { AuroraPartitionProgress } from '../lambdas/batch/aurora-partition-progress.js';
+import { createBatchHandler, createBatchKafkaHandler, type BatchHandler } from '../lambdas/batch/batch-handler.js';
+import { BATCH_CONSUMER } from '../lambdas/batch/batch-processor.js';
+import { describeTopic, ensureTopic, withAdmin } from '../lambdas/kafka/topics.js';
+import { createReadingsProducer, KafkaWriter } from '../lambdas/poller/kafka-writer.js';
+import { OpenSearchPartitionProgress } from '../lambdas/realtime/partition-progress.js';
+import type { KafkaBatchResponse, KafkaLambdaEvent } from '../lambdas/shared/kafka-lambda-event.js';
+import { LocalKafkaEventSourceMapping } from './kafka/event-source-mapping.js';
+import { startKafka } from './kafka/server.js';
 import { runMigrations } from '../lambdas/db/migrate.js';
 import { applySiteSettings } from '../lambdas/db/site-settings.js';
 import { assertTimeZone, DEFAULT_SITE_TIME_ZONE } from '../lambdas/domain/site-time.js';
@@ -29,7 +37,7 @@ import { probeSource, type SourceProbe } from '../lambdas/poller/probe.js';
 import type { EndpointFailure } from '../lambdas/poller/source-client.js';
 import { createOpenSearchClient } from '../lambdas/realtime/client.js';
 import { DEFAULT_INDEX_PREFIX } from '../lambdas/realtime/config.js';
-import { createRealtimeHandler } from '../lambdas/realtime/realtime-handler.js';
+import { createRealtimeHandler, createRealtimeKafkaHandler } from '../lambdas/realtime/realtime-handler.js';
 import { METRICS_OFF } from '../lambdas/shared/invocation-metrics.js';
 import { SERVICE_NAMES, type ServiceName } from '../lambdas/shared/telemetry.js';
 import type { TumblingWindowEvent, TumblingWindowResponse } from '../lambdas/shared/tumbling-window.js';
@@ -141,7 +149,21 @@ export interface LocalPipelineOptions {
   readonly usersFile?: string;
   /** Port of the site console (built on start when missing or stale, `/api` proxied to the local API). Default 8073. */
   readonly consolePort: number;
+  /**
+   * The stream: `kinesis` (kinesis-local, the default) or `kafka` (a real Apache Kafka broker
+   * from the cached distribution, as Amazon MSK in AWS: the topic has `shards` partitions,
+   * the processors run on the local MSK event source mapping).
+   */
+  readonly stream?: LocalStreamKind;
+  /** Port of the Kafka broker with `stream: 'kafka'`. Default 9092. */
+  readonly kafkaPort: number;
 }
+
+export const LOCAL_STREAM_KINDS = ['kinesis', 'kafka'] as const;
+export type LocalStreamKind = (typeof LOCAL_STREAM_KINDS)[number];
+
+/** How long the local topic keeps records: the default retention of the deployed stream and topic (7 days). */
+const LOCAL_TOPIC_RETENTION_MS = 7 * 24 * 3_600_000;
 
 export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
   dataDir: '.data',
@@ -162,6 +184,7 @@ export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
   escalationPolicy: DEFAULT_ESCALATION_POLICY,
   apiPort: 8072,
   consolePort: DEFAULT_CONSOLE_PORT,
+  kafkaPort: 9092,
 };
 
 /** Counters of one run; `readingsPolled = readingsAccepted + readingsRejected`. */
@@ -215,6 +238,8 @@ export interface LocalPipeline {
   readonly psqlCommand: string;
   readonly realtimeSink: RealtimeSinkStatus;
   readonly streamName: string;
+  /** The stream the readings go through, and for Kafka the broker's bootstrap address. */
+  readonly stream: { readonly kind: 'kinesis' } | { readonly kind: 'kafka'; readonly bootstrapServers: string };
   readonly dataDir: string;
   /** The site time zone written to report_settings. */
   readonly siteTimeZone: string;
@@ -259,6 +284,12 @@ export interface LocalPipeline {
 }
 
 const STREAM_NAME = 'geotech-readings';
+
+/** The cluster ARN the local MSK event source mapping's events carry. */
+const LOCAL_KAFKA_CLUSTER_ARN = 'arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1';
+
+/** The on-failure file of the local MSK event source mapping: one Lambda on-failure document for Kafka per line. */
+export const FAILED_KAFKA_BATCHES_FILE = 'failed-kafka-batches.jsonl';
 
 /** The audit's actor for response plans loaded from `--response-plans` at start. */
 const LOCAL_PLAN_ACTOR = 'local:response-plans-file';
@@ -309,11 +340,13 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
     if (simulator) closers.add(() => simulator.close());
     const kinesis = await startStream(options, dataDir);
     closers.add(() => kinesis.stop());
+    const kafka = options.stream === 'kafka' ? await startLocalKafka(options, dataDir) : undefined;
+    if (kafka) closers.add(() => kafka.stop());
     const batchStore = await startBatchStore(options, dataDir, closers);
     const openSearch = await startRealtimeStore(options);
     if (!openSearch.off) closers.add(() => openSearch.stop());
     const quarantine = new DatabaseQuarantineSink(batchStore.store);
-    const processors = new ProcessorMappings(options, dataDir, kinesis, positions);
+    const processors = new ProcessorMappings(options, dataDir, kinesis, positions, kafka);
     const alarms = new AlarmStore(batchStore.database);
     if (options.responsePlans) await alarms.putResponsePlanRules(options.responsePlans, LOCAL_PLAN_ACTOR);
     const alarmApi = await startLocalAlarmApi({
@@ -322,6 +355,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
         readings: readApiServices({
           db: batchStore.database,
           kinesis: kinesis.client,
+          ...(kafka ? { writer: kafka.writer } : {}),
           config: {
             streamName: STREAM_NAME,
             windowSeconds: options.windowSeconds,
@@ -347,23 +381,46 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       logger: localLogger(SERVICE_NAMES.batchProcessor),
       metrics: METRICS_OFF,
     });
-    const batchMapping = processors.add('batch-processor', batchHandler);
-    const realtimeMapping = openSearch.off
+    const realtimeDeps = openSearch.off
       ? undefined
-      : processors.add(
+      : {
+          client: openSearch.client,
+          indexPrefix: openSearch.indexPrefix,
+          windowMs: options.windowSeconds * 1000,
+          quarantine,
+          logger: localLogger(SERVICE_NAMES.realtimeProcessor),
+          metrics: METRICS_OFF,
+        };
+    if (kafka) {
+      processors.addKafka(
+        'batch-processor',
+        createBatchKafkaHandler({
+          store: batchStore.store,
+          alarms,
+          progress: new AuroraPartitionProgress(batchStore.database, BATCH_CONSUMER, options.windowSeconds),
+          windowSeconds: options.windowSeconds,
+          allowedLatenessMs: options.allowedLatenessSeconds * 1000,
+          logger: localLogger(SERVICE_NAMES.batchProcessor),
+          metrics: METRICS_OFF,
+        }),
+      );
+      if (realtimeDeps) {
+        processors.addKafka(
           'realtime-processor',
-          createRealtimeHandler({
-            client: openSearch.client,
-            indexPrefix: openSearch.indexPrefix,
-            windowMs: options.windowSeconds * 1000,
-            quarantine,
-            logger: localLogger(SERVICE_NAMES.realtimeProcessor),
-            metrics: METRICS_OFF,
+          createRealtimeKafkaHandler({
+            ...realtimeDeps,
+            progress: new OpenSearchPartitionProgress(realtimeDeps.client, realtimeDeps.indexPrefix, realtimeDeps.windowMs),
+            allowedLatenessMs: options.allowedLatenessSeconds * 1000,
           }),
         );
+      }
+    } else {
+      processors.add('batch-processor', batchHandler);
+      if (realtimeDeps) processors.add('realtime-processor', createRealtimeHandler(realtimeDeps));
+    }
     const failures: { latest: readonly EndpointFailure[] } = { latest: [] };
     const source = resolveSource(options, simulator);
-    const poller = createLocalPoller(source, dataDir, kinesis, quarantine, failures, positions);
+    const poller = createLocalPoller(source, dataDir, kinesis, quarantine, failures, positions, kafka?.writer);
     return await pipelineHandle({
       lock,
       options,
@@ -374,8 +431,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
       openSearch,
       processors,
       batchHandler,
-      batchMapping,
-      realtimeMapping,
+      kafka,
       alarms,
       alarmApi,
       consoleServer,
@@ -393,6 +449,7 @@ export async function startLocalPipeline(overrides: Partial<LocalPipelineOptions
 async function assertPortsFree(options: LocalPipelineOptions): Promise<void> {
   if (options.sourceUrl === undefined) await assertPortFree(options.simulatorPort, '--simulator-port');
   await assertPortFree(options.kinesisPort, '--kinesis-port');
+  if (options.stream === 'kafka') await assertPortFree(options.kafkaPort, '--kafka-port');
   await assertPortFree(options.dataApiPort, '--data-api-port');
   await assertPortFree(options.psqlPort, '--psql-port');
   await assertPortFree(options.apiPort, '--api-port');
@@ -423,6 +480,41 @@ function startStream(options: LocalPipelineOptions, dataDir: string): Promise<Ki
     ...(options.kinesisPort === 0 ? {} : { plainPort: options.kinesisPort }),
     ...(options.persistStream === false ? {} : { dataDir: join(dataDir, 'kinesis') }),
   });
+}
+
+/** The Kafka broker of `--stream kafka`, its readings topic, and the writer the poller and the manual readings put through. */
+interface LocalKafka {
+  readonly bootstrapServers: string;
+  readonly writer: KafkaWriter;
+  stop(): Promise<void>;
+}
+
+async function startLocalKafka(options: LocalPipelineOptions, dataDir: string): Promise<LocalKafka> {
+  const server = await startKafka({ dataDir: join(dataDir, 'kafka'), port: options.kafkaPort, portOption: '--kafka-port' });
+  try {
+    const connection = { bootstrapBrokers: [server.bootstrapServers] };
+    // The topic's partitions follow --shards; a topic kept from a run with more is left as it is (partitions never decrease).
+    await withAdmin(connection, async (admin) => {
+      const held = (await admin.listTopics()).includes(STREAM_NAME) ? await describeTopic(admin, STREAM_NAME) : undefined;
+      const partitions = Math.max(options.shards, held?.partitions ?? 0);
+      await ensureTopic(admin, { topic: STREAM_NAME, partitions, retentionMs: LOCAL_TOPIC_RETENTION_MS });
+    });
+    const writer = new KafkaWriter({
+      createProducer: () => createReadingsProducer(connection, 'geotech-local-poller'),
+      topic: STREAM_NAME,
+    });
+    return {
+      bootstrapServers: server.bootstrapServers,
+      writer,
+      async stop() {
+        await writer.close().catch(() => undefined);
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }
 
 /** The batch store: embedded PostgreSQL, migrated, behind a local Data API endpoint and a PostgreSQL-protocol port. */
@@ -507,14 +599,49 @@ class ProcessorMappings {
   readonly records = new Map<string, number>();
   invocationErrors = 0;
   failedBatches = 0;
-  private readonly mappings: LocalEventSourceMapping[] = [];
+  private readonly mappings: Array<Pick<LocalEventSourceMapping, 'start' | 'drain' | 'stop'>> = [];
 
   constructor(
     private readonly options: LocalPipelineOptions,
     private readonly dataDir: string,
     private readonly kinesis: KinesisLocal,
     private readonly positions: DurablePositions,
+    private readonly kafka?: LocalKafka,
   ) {}
+
+  /**
+   * A processor on the local MSK event source mapping: its consumer group is its name, its
+   * batches that run out of retries go to `failed-kafka-batches.jsonl` (Lambda's on-failure
+   * document for Kafka: topic, partition and offset range, to read again).
+   */
+  addKafka(name: string, handler: (event: KafkaLambdaEvent) => Promise<KafkaBatchResponse>): LocalKafkaEventSourceMapping {
+    const kafka = this.kafka;
+    if (!kafka) throw new Error('addKafka needs the pipeline started with stream kafka');
+    this.records.set(name, 0);
+    const mapping = new LocalKafkaEventSourceMapping({
+      bootstrapServers: [kafka.bootstrapServers],
+      topic: STREAM_NAME,
+      groupId: `local-${name}`,
+      eventSourceArn: LOCAL_KAFKA_CLUSTER_ARN,
+      functionArn: localFunctionArn(this.kinesis.region, name),
+      invoke: handler,
+      onFailure: async (failure) => {
+        this.failedBatches += 1;
+        await appendFile(join(this.dataDir, FAILED_KAFKA_BATCHES_FILE), `${JSON.stringify(failure)}\n`);
+      },
+      settings: {
+        batchSize: this.options.batchSize,
+        ...(this.options.retryAttempts === undefined ? {} : { maximumRetryAttempts: this.options.retryAttempts }),
+        ...(this.options.maxRecordAgeSeconds === undefined ? {} : { maximumRecordAgeSeconds: this.options.maxRecordAgeSeconds }),
+      },
+      onInvocation: (report) => {
+        if (report.error) this.invocationErrors += 1;
+        else this.records.set(name, (this.records.get(name) ?? 0) + report.records);
+      },
+    });
+    this.mappings.push(mapping);
+    return mapping;
+  }
 
   add(name: string, handler: (event: TumblingWindowEvent) => Promise<TumblingWindowResponse>): LocalEventSourceMapping {
     this.records.set(name, 0);
@@ -604,10 +731,11 @@ function createLocalPoller(
   quarantine: DatabaseQuarantineSink,
   failures: { latest: readonly EndpointFailure[] },
   positions: DurablePositions,
+  kafkaWriter: KafkaWriter | undefined,
 ): Poller {
   return createPoller({
     config: source.config,
-    kinesis: kinesis.client,
+    ...(kafkaWriter ? { writer: kafkaWriter } : { kinesis: kinesis.client }),
     quarantine,
     logger: localLogger(SERVICE_NAMES.poller),
     cursors: positions.add(new FileCursorStore(join(dataDir, 'poller-cursors.json'), (at) => kinesis.whenPersisted(at))),
@@ -625,8 +753,7 @@ interface RunningParts {
   readonly openSearch: LocalRealtimeStore;
   readonly processors: ProcessorMappings;
   readonly batchHandler: BatchHandler;
-  readonly batchMapping: LocalEventSourceMapping;
-  readonly realtimeMapping: LocalEventSourceMapping | undefined;
+  readonly kafka: LocalKafka | undefined;
   readonly alarms: AlarmStore;
   readonly alarmApi: LocalAlarmApi;
   readonly consoleServer: ConsoleServer;
@@ -677,6 +804,7 @@ async function pipelineHandle(parts: RunningParts): Promise<LocalPipeline> {
       ? { on: false, reason: parts.openSearch.reason }
       : { on: true, url: parts.openSearch.url, source: parts.openSearch.source },
     streamName: STREAM_NAME,
+    stream: parts.kafka ? { kind: 'kafka', bootstrapServers: parts.kafka.bootstrapServers } : { kind: 'kinesis' },
     dataDir: parts.dataDir,
     siteTimeZone: parts.options.siteTimeZone,
     simulator: parts.simulator,

@@ -2,6 +2,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { InstrumentRegistry } from '../batch/registry.js';
 import type { SqlDatabase } from '../db/sql-client.js';
 import { KinesisWriter } from '../poller/kinesis-writer.js';
+import type { ReadingStreamWriter } from '../poller/stream-writer.js';
 import { maxFutureSkewVariable, streamNameVariable } from '../poller/config.js';
 import { ManualReadingIntake } from '../readings/manual-intake.js';
 import { ReadModel } from '../readings/read-model.js';
@@ -47,15 +48,22 @@ export const UPLOAD_PUT_ATTEMPTS = 8;
 
 export interface ReadApiParts {
   readonly db: SqlDatabase;
-  readonly kinesis: KinesisClient;
+  readonly kinesis?: KinesisClient;
+  /** Where manual readings are put. Default: a Kinesis writer on `kinesis` and `config.streamName`. */
+  readonly writer?: ReadingStreamWriter;
   readonly config: ReadApiConfig;
   readonly now?: () => number;
+}
+
+function kinesisWriter(parts: ReadApiParts): KinesisWriter {
+  if (!parts.kinesis) throw new Error('the read API needs a Kinesis client, or a writer for its stream');
+  return new KinesisWriter({ client: parts.kinesis, streamName: parts.config.streamName, maxAttempts: UPLOAD_PUT_ATTEMPTS });
 }
 
 /** The read model, the registry and the manual reading intake, built from the function's clients and configuration. */
 export function readApiServices(parts: ReadApiParts): ReadApiServices {
   const now = parts.now ?? Date.now;
-  const writer = new KinesisWriter({ client: parts.kinesis, streamName: parts.config.streamName, maxAttempts: UPLOAD_PUT_ATTEMPTS });
+  const writer = parts.writer ?? kinesisWriter(parts);
   return {
     readModel: new ReadModel(parts.db, { windowSeconds: parts.config.windowSeconds, now }),
     registry: new InstrumentRegistry(parts.db),

@@ -7,7 +7,7 @@ import { SERVICE_NAMES } from '../shared/telemetry.js';
 import { ConfigError } from '../shared/config-error.js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { kafkaClientOptions } from '../kafka/connection.js';
-import { parsePollerConfig } from './config.js';
+import { parsePollerConfig, type ReadingStreamConfig } from './config.js';
 import { createReadingsProducer, KafkaWriter } from './kafka-writer.js';
 import { DynamoDbCursorStore } from './dynamodb-cursor-store.js';
 import { createPoller } from './poller.js';
@@ -30,18 +30,18 @@ if (!cursors && config.historyMode !== 'off') {
 const poller = createPoller({
   config,
   ...(cursors ? { cursors } : {}),
-  ...(config.stream.kind === 'kafka'
-    ? {
-        writer: new KafkaWriter({
-          producer: createReadingsProducer(kafkaClientOptions(config.stream.connection)),
-          topic: config.streamName,
-        }),
-      }
-    : { kinesis: createKinesisClient() }),
+  ...streamWriting(config.stream),
   quarantine: new SqsQuarantineSink({ client: createSqsClient(), queueUrl: config.quarantineQueueUrl }),
   logger,
   metrics,
 });
+
+/** The writer of the configured stream: a Kafka producer (TLS and MSK IAM), or the Kinesis client the default writer uses. */
+function streamWriting(stream: ReadingStreamConfig): { writer: KafkaWriter } | { kinesis: ReturnType<typeof createKinesisClient> } {
+  if (stream.kind === 'kinesis') return { kinesis: createKinesisClient() };
+  const connection = kafkaClientOptions(stream.connection);
+  return { writer: new KafkaWriter({ createProducer: () => createReadingsProducer(connection), topic: stream.connection.topic }) };
+}
 
 /** Runs one polling session per scheduled invocation, until shortly before the function's timeout. */
 export const handler = async (_event: ScheduledEvent, context: Context): Promise<SessionSummary> => {

@@ -13,7 +13,7 @@ import type { FailedRecord, PutOutcome, ReadingStreamWriter, StreamRecord } from
  *   record key is the instrument id, and its partition is Kafka's own default for that key
  *   (murmur2 of the key, as the Java client computes it), so one instrument's readings stay
  *   in order and Kafka's tools agree where each key lives.
- * - **Batched**: one produce request per partition per attempt, sent together.
+ * - **Batched**: one produce request per partition per attempt, one partition after another.
  * - **Partial failures**: a partition whose request fails has its records sent again after a
  *   backoff; the other partitions' records are done. A record the broker wrote but whose
  *   answer was lost may be written twice by such a retry: the processors are idempotent
@@ -23,8 +23,18 @@ import type { FailedRecord, PutOutcome, ReadingStreamWriter, StreamRecord } from
 /** Largest record accepted: Kafka's default `max.message.bytes` (1 MiB, less the batch overhead). */
 export const KAFKA_MAX_RECORD_BYTES = 1_000_000;
 
+type ReadingsProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+
+/**
+ * Broker errors that leave an idempotent producer's state unusable (its sequence numbers no
+ * longer line up with the broker's): the writer replaces the producer (a new producer id)
+ * before the next attempt, instead of failing every later record of the partition.
+ */
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
 export interface KafkaWriterOptions {
-  readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
+  /** Makes the producer (./kafka-writer.ts's `createReadingsProducer`); called again when a producer's state breaks. */
+  readonly createProducer: () => ReadingsProducer;
   readonly topic: string;
   /** Attempts per record, the first included. Default 5. */
   readonly maxAttempts?: number;
@@ -44,6 +54,8 @@ export function createReadingsProducer(connection: { bootstrapBrokers: string[] 
     acks: -1,
     retries: 3,
     timeout: 30_000,
+    // One request in flight per connection: the idempotent producer's sequence numbers reach the broker in order.
+    maxInflights: 1,
   });
 }
 
@@ -59,7 +71,8 @@ interface Refused<T> {
 }
 
 export class KafkaWriter implements ReadingStreamWriter {
-  readonly #producer: Producer<Buffer, Buffer, Buffer, Buffer>;
+  readonly #createProducer: () => ReadingsProducer;
+  #producer: ReadingsProducer;
   readonly #topic: string;
   readonly #maxAttempts: number;
   readonly #backoff: BackoffOptions;
@@ -70,7 +83,8 @@ export class KafkaWriter implements ReadingStreamWriter {
     if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1)) {
       throw new RangeError(`maxAttempts must be a positive integer, got ${options.maxAttempts}`);
     }
-    this.#producer = options.producer;
+    this.#createProducer = options.createProducer;
+    this.#producer = options.createProducer();
     this.#topic = options.topic;
     this.#maxAttempts = options.maxAttempts ?? 5;
     this.#backoff = options.backoff ?? { baseMs: 100, maxMs: 2_000 };
@@ -101,7 +115,10 @@ export class KafkaWriter implements ReadingStreamWriter {
       }
       calls += partitioned.groups.size;
       const refused: Refused<T>[] = [];
-      const sends = [...partitioned.groups].map(async ([partition, group]) => {
+      let replaceProducer = false;
+      // One partition after another: the idempotent producer numbers each partition's records in sequence,
+      // and requests racing on one connection reach the broker out of that order.
+      for (const [partition, group] of partitioned.groups) {
         try {
           await this.#producer.send({
             messages: group.map((record) => ({
@@ -114,18 +131,25 @@ export class KafkaWriter implements ReadingStreamWriter {
           for (const record of group) put.push(record.item);
         } catch (error) {
           const { errorCode, errorMessage } = describeError(error);
+          if (PRODUCER_STATE_ERRORS.has(errorCode)) replaceProducer = true;
           for (const record of group) refused.push({ record, errorCode, errorMessage });
         }
-      });
-      await Promise.all(sends);
+      }
       if (attempt >= this.#maxAttempts) {
         for (const { record, errorCode, errorMessage } of refused)
           failed.push({ item: record.item, errorCode, errorMessage, attempts: attempt });
         break;
       }
       pending = refused.map((entry) => entry.record);
+      if (replaceProducer) await this.#replaceProducer();
     }
     return { put, failed, calls };
+  }
+
+  async #replaceProducer(): Promise<void> {
+    const broken = this.#producer;
+    this.#producer = this.#createProducer();
+    await new Promise<void>((resolve) => broken.close(true, () => resolve()));
   }
 
   /** Closes the producer's connections. */

@@ -55,8 +55,11 @@ describe("the poller's Kafka writer, against a real broker", () => {
 
   it("puts every record once, acknowledged, each instrument on the partition Kafka's default partitioner gives its key", async () => {
     await createTopic(bootstrap(), 'writer-all', 4);
-    const producer = createReadingsProducer({ bootstrapBrokers: [bootstrap()] });
-    const writer = new KafkaWriter({ producer, topic: 'writer-all', sleep: noWait });
+    const writer = new KafkaWriter({
+      createProducer: () => createReadingsProducer({ bootstrapBrokers: [bootstrap()] }),
+      topic: 'writer-all',
+      sleep: noWait,
+    });
     try {
       const outcome = await writer.put(records(120));
       expect(outcome.failed).toEqual([]);
@@ -74,8 +77,12 @@ describe("the poller's Kafka writer, against a real broker", () => {
   it("a partition whose request the broker refuses fails alone, with the broker's error, after every attempt; the rest are acknowledged", async () => {
     // Records over the topic's max.message.bytes make their partition's produce request fail.
     await createTopic(bootstrap(), 'writer-partial', 3, [{ name: 'max.message.bytes', value: '2000' }]);
-    const producer = createReadingsProducer({ bootstrapBrokers: [bootstrap()] });
-    const writer = new KafkaWriter({ producer, topic: 'writer-partial', maxAttempts: 2, sleep: noWait });
+    const writer = new KafkaWriter({
+      createProducer: () => createReadingsProducer({ bootstrapBrokers: [bootstrap()] }),
+      topic: 'writer-partial',
+      maxAttempts: 2,
+      sleep: noWait,
+    });
     const small = records(30);
     const bigKey = small[0]!.partitionKey;
     const bigPartition = partitionForKey(bigKey, 3);
@@ -105,8 +112,12 @@ describe("the poller's Kafka writer, against a real broker", () => {
 
   it('refuses a record over the size limit or without a key before sending it', async () => {
     await createTopic(bootstrap(), 'writer-invalid', 1);
-    const producer = createReadingsProducer({ bootstrapBrokers: [bootstrap()] });
-    const writer = new KafkaWriter({ producer, topic: 'writer-invalid', maxRecordBytes: 100, sleep: noWait });
+    const writer = new KafkaWriter({
+      createProducer: () => createReadingsProducer({ bootstrapBrokers: [bootstrap()] }),
+      topic: 'writer-invalid',
+      maxRecordBytes: 100,
+      sleep: noWait,
+    });
     try {
       const outcome = await writer.put([
         { partitionKey: 'SP-1', data: Buffer.alloc(10), item: 'ok' },
@@ -124,8 +135,12 @@ describe("the poller's Kafka writer, against a real broker", () => {
   });
 
   it('a topic that does not exist fails every record with the reason, after its attempts', async () => {
-    const producer = createReadingsProducer({ bootstrapBrokers: [bootstrap()] });
-    const writer = new KafkaWriter({ producer, topic: 'writer-missing', maxAttempts: 3, sleep: noWait });
+    const writer = new KafkaWriter({
+      createProducer: () => createReadingsProducer({ bootstrapBrokers: [bootstrap()] }),
+      topic: 'writer-missing',
+      maxAttempts: 3,
+      sleep: noWait,
+    });
     try {
       const outcome = await writer.put(records(5));
       expect(outcome.put).toEqual([]);
@@ -152,8 +167,12 @@ describe("the poller's Kafka writer, against a real broker", () => {
     });
 
     it('a broker that is down fails the records as put_failed material; after it is back, nothing is written twice', async () => {
-      const producer = createReadingsProducer({ bootstrapBrokers: [broker.bootstrapServers] });
-      const writer = new KafkaWriter({ producer, topic: 'writer-outage', maxAttempts: 2, sleep: noWait });
+      const writer = new KafkaWriter({
+        createProducer: () => createReadingsProducer({ bootstrapBrokers: [broker.bootstrapServers] }),
+        topic: 'writer-outage',
+        maxAttempts: 2,
+        sleep: noWait,
+      });
       try {
         const first = await writer.put(records(20));
         expect(first.failed).toEqual([]);
@@ -163,7 +182,7 @@ describe("the poller's Kafka writer, against a real broker", () => {
       const port = broker.port;
       await broker.stop();
       const during = new KafkaWriter({
-        producer: createReadingsProducer({ bootstrapBrokers: [`127.0.0.1:${port}`] }),
+        createProducer: () => createReadingsProducer({ bootstrapBrokers: [`127.0.0.1:${port}`] }),
         topic: 'writer-outage',
         maxAttempts: 2,
         sleep: noWait,
@@ -178,7 +197,7 @@ describe("the poller's Kafka writer, against a real broker", () => {
       }
       broker = await startKafka({ distribution: requireCachedKafka(), dataDir, port });
       const after = new KafkaWriter({
-        producer: createReadingsProducer({ bootstrapBrokers: [broker.bootstrapServers] }),
+        createProducer: () => createReadingsProducer({ bootstrapBrokers: [broker.bootstrapServers] }),
         topic: 'writer-outage',
         sleep: noWait,
       });
