@@ -28,7 +28,7 @@ export const REJECTION_REASONS = [
   'duplicate_reading',
   /** A stream record that does not decode as a canonical reading. */
   'undecodable_record',
-  /** The stream (Kinesis, or the Kafka broker) refused the record on every attempt. */
+  /** The stream (Kinesis or Kafka) refused the record on every attempt. */
   'put_failed',
   /** OpenSearch refused the document (mapping or request validation), or kept refusing it on every attempt. */
   'index_rejected',

@@ -78,6 +78,8 @@ export class KafkaWriter implements ReadingStreamWriter {
   readonly #backoff: BackoffOptions;
   readonly #maxRecordBytes: number;
   readonly #sleep: Sleep;
+  /** The put in progress: puts run one after another (see {@link put}). */
+  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: KafkaWriterOptions) {
     if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1)) {
@@ -92,7 +94,19 @@ export class KafkaWriter implements ReadingStreamWriter {
     this.#sleep = options.sleep ?? realSleep;
   }
 
-  async put<T>(records: readonly StreamRecord<T>[]): Promise<PutOutcome<T>> {
+  /**
+   * Puts run one after another, even when called concurrently (the poller writes its paths'
+   * readings at once): the idempotent producer numbers each partition's records in sequence,
+   * and two requests for one partition in flight together reach the broker out of order
+   * (`OUT_OF_ORDER_SEQUENCE_NUMBER`). Within a put, the partitions' requests go one after another too.
+   */
+  put<T>(records: readonly StreamRecord<T>[]): Promise<PutOutcome<T>> {
+    const run = this.#tail.then(() => this.#putNow(records));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #putNow<T>(records: readonly StreamRecord<T>[]): Promise<PutOutcome<T>> {
     const put: T[] = [];
     const failed: FailedRecord<T>[] = [];
     let pending: StreamRecord<T>[] = [];

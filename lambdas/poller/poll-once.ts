@@ -101,7 +101,7 @@ interface SourcedReading {
 /**
  * One poll: reads every endpoint concurrently, validates the items, puts the accepted
  * readings to Kinesis (partition key = instrument id), and quarantines every rejection,
- * including readings the stream refused on every attempt (`put_failed`). A history-mode path
+ * including readings the stream (Kinesis or Kafka) refused on every attempt (`put_failed`). A history-mode path
  * is read page by page from its cursor (or, on a first start, from `now - lookback`), each
  * page put and quarantined before its `next` cursor is saved, until no page is ready or
  * the poll budget is spent.
