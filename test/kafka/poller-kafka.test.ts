@@ -47,7 +47,7 @@ async function setUp(bootstrap: string, topic: string) {
     cursorTableName: undefined,
   };
   const writer = new KafkaWriter({
-    producer: createReadingsProducer({ bootstrapBrokers: [bootstrap] }),
+    createProducer: () => createReadingsProducer({ bootstrapBrokers: [bootstrap] }),
     topic,
     maxAttempts: 2,
     sleep: async () => {},
