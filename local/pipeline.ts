@@ -41,6 +41,7 @@ import {
   startDataApiServer,
   startPsqlSocket,
   type DataApiServer,
+  type RequestLogEntry,
 } from './data-api/index.js';
 import { startLocalAlarmApi, type LocalAlarmApi } from './api/local-alarm-api.js';
 import { DEFAULT_CONSOLE_PORT, startConsoleServer, type ConsoleServer } from './console/server.js';
@@ -141,6 +142,8 @@ export interface LocalPipelineOptions {
   readonly usersFile?: string;
   /** Port of the site console (built on start when missing or stale, `/api` proxied to the local API). Default 8073. */
   readonly consolePort: number;
+  /** Called once per request the local Data API endpoint serves (its operation and bytes), e.g. to count them. Default none. */
+  readonly onDataApiRequest?: (entry: RequestLogEntry) => void;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: LocalPipelineOptions = {
@@ -439,7 +442,7 @@ async function startBatchStore(options: LocalPipelineOptions, dataDir: string, c
   const embedded = await openEmbeddedDatabase({ dataDir: join(dataDir, 'postgres') });
   closers.add(() => embedded.close());
   const backend = pgliteBackend(embedded);
-  let dataApi: DataApiServer = await startDataApiServer({ backend, port: options.dataApiPort });
+  let dataApi: DataApiServer = await startDataApiServer({ backend, port: options.dataApiPort, onRequest: options.onDataApiRequest });
   closers.add(() => dataApi.close());
   const psql = await startPsqlSocket(embedded, { port: options.psqlPort });
   closers.add(() => psql.close());
@@ -458,7 +461,7 @@ async function startBatchStore(options: LocalPipelineOptions, dataDir: string, c
       const port = dataApi.port;
       await dataApi.close();
       await new Promise((resolve) => setTimeout(resolve, downForMs));
-      dataApi = await startDataApiServer({ backend, port });
+      dataApi = await startDataApiServer({ backend, port, onRequest: options.onDataApiRequest });
     },
   };
 }
