@@ -2,7 +2,7 @@
  * `npm run bench`: measures the pipeline's hot paths on this machine, prints a table and
  * writes bench/results.json as {"metrics": [{name, value, unit, target, baselineRatio}]}.
  * `npm run bench -- --only processor,bundles` runs a subset and updates just those metrics
- * in the file, keeping the others.
+ * in the file, keeping the others. Suites may add sections beside the metrics (`scale`: the per-size table).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -15,8 +15,10 @@ import { benchOpenSearch } from '../bench/opensearch.js';
 import { benchPipeline } from '../bench/pipeline.js';
 import { benchProcessor } from '../bench/processor.js';
 import { benchRebuild } from '../bench/rebuild.js';
+import { benchScale } from '../bench/scale.js';
 
-type Suite = () => Promise<Metric[]>;
+/** A suite's metrics, and optionally sections of results.json beside the flat metric list (e.g. a table). */
+type Suite = () => Promise<Metric[] | { metrics: Metric[]; sections: Record<string, unknown> }>;
 
 const SUITES: Readonly<Record<string, Suite>> = {
   processor: benchProcessor,
@@ -26,6 +28,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   opensearch: benchOpenSearch,
   console: benchConsole,
   rebuild: benchRebuild,
+  scale: benchScale,
 };
 
 async function main(): Promise<void> {
@@ -41,21 +44,29 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown bench suite(s) ${unknown.join(', ')}; choose from ${Object.keys(SUITES).join(', ')}`);
 
   const metrics: Metric[] = [];
+  const sections: Record<string, unknown> = {};
   for (const name of selected) {
     process.stderr.write(`bench: running ${name}...\n`);
-    metrics.push(...(await SUITES[name]!()));
+    const result = await SUITES[name]!();
+    if (Array.isArray(result)) metrics.push(...result);
+    else {
+      metrics.push(...result.metrics);
+      Object.assign(sections, result.sections);
+    }
   }
   printTable(metrics);
   const measured: StoredMetric[] = metrics.map(({ baseline: _baseline, ...stored }) => stored);
-  const kept = values.only ? storedMetrics(values.out!) : [];
+  const kept = values.only ? storedResults(values.out!) : {};
   mkdirSync(dirname(values.out!), { recursive: true });
-  writeFileSync(values.out!, `${JSON.stringify({ metrics: mergeMetrics(kept, measured) }, null, 2)}\n`);
+  const results = { ...kept, ...sections, metrics: mergeMetrics(kept.metrics ?? [], measured) };
+  writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote ${values.out}${values.only ? ` (updated ${measured.length} metrics, kept the rest)` : ''}`);
 }
 
-function storedMetrics(file: string): StoredMetric[] {
-  if (!existsSync(file)) return [];
-  return (JSON.parse(readFileSync(file, 'utf8')) as { metrics?: StoredMetric[] }).metrics ?? [];
+/** What results.json holds: the metrics, and the sections some suites add. */
+function storedResults(file: string): { metrics?: StoredMetric[]; [section: string]: unknown } {
+  if (!existsSync(file)) return {};
+  return JSON.parse(readFileSync(file, 'utf8')) as { metrics?: StoredMetric[] };
 }
 
 function printTable(metrics: readonly Metric[]): void {

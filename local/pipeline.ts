@@ -49,6 +49,7 @@ import {
   startDataApiServer,
   startPsqlSocket,
   type DataApiServer,
+  type RequestLogEntry,
 } from './data-api/index.js';
 import { startLocalAlarmApi, type LocalAlarmApi } from './api/local-alarm-api.js';
 import { DEFAULT_CONSOLE_PORT, startConsoleServer, type ConsoleServer } from './console/server.js';
@@ -157,6 +158,8 @@ export interface LocalPipelineOptions {
   readonly stream?: LocalStreamKind;
   /** Port of the Kafka broker with `stream: 'kafka'`. Default 9092. */
   readonly kafkaPort: number;
+  /** Called once per request the local Data API endpoint serves (its operation and bytes), e.g. to count them. Default none. */
+  readonly onDataApiRequest?: (entry: RequestLogEntry) => void;
 }
 
 export const LOCAL_STREAM_KINDS = ['kinesis', 'kafka'] as const;
@@ -531,7 +534,7 @@ async function startBatchStore(options: LocalPipelineOptions, dataDir: string, c
   const embedded = await openEmbeddedDatabase({ dataDir: join(dataDir, 'postgres') });
   closers.add(() => embedded.close());
   const backend = pgliteBackend(embedded);
-  let dataApi: DataApiServer = await startDataApiServer({ backend, port: options.dataApiPort });
+  let dataApi: DataApiServer = await startDataApiServer({ backend, port: options.dataApiPort, onRequest: options.onDataApiRequest });
   closers.add(() => dataApi.close());
   const psql = await startPsqlSocket(embedded, { port: options.psqlPort });
   closers.add(() => psql.close());
@@ -550,7 +553,7 @@ async function startBatchStore(options: LocalPipelineOptions, dataDir: string, c
       const port = dataApi.port;
       await dataApi.close();
       await new Promise((resolve) => setTimeout(resolve, downForMs));
-      dataApi = await startDataApiServer({ backend, port });
+      dataApi = await startDataApiServer({ backend, port, onRequest: options.onDataApiRequest });
     },
   };
 }

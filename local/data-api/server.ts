@@ -17,6 +17,9 @@ export interface RequestLogEntry {
   readonly operation: string;
   readonly status: number;
   readonly durationMs: number;
+  /** Bytes of the request body and of the response body. */
+  readonly requestBytes: number;
+  readonly responseBytes: number;
   /** The error type and message, for failed requests. */
   readonly error?: string;
 }
@@ -96,20 +99,23 @@ async function handle(
   const operation = OPERATIONS[path];
   let status = 200;
   let error: DataApiError | undefined;
+  let responseBytes: number;
   try {
     if (request.method !== 'POST' || !operation) throw unknownOperation(request.method, path);
     const body = await readJson(request);
-    send(response, 200, await operation.run(service, body));
+    responseBytes = send(response, 200, await operation.run(service, body));
   } catch (caught) {
     error =
       caught instanceof DataApiError ? caught : new DataApiError('InternalServerErrorException', `Unexpected error: ${String(caught)}`);
     status = error.status;
-    send(response, status, error.toBody(), error.type);
+    responseBytes = send(response, status, error.toBody(), error.type);
   }
   onRequest?.({
     operation: operation?.name ?? `${request.method} ${path}`,
     status,
     durationMs: performance.now() - started,
+    requestBytes: Number(request.headers['content-length'] ?? 0),
+    responseBytes,
     ...(error ? { error: `${error.type}: ${error.message}` } : {}),
   });
 }
@@ -136,7 +142,8 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(response: ServerResponse, status: number, body: unknown, errorType?: string) {
+/** Sends `body` as JSON; returns the bytes sent. */
+function send(response: ServerResponse, status: number, body: unknown, errorType?: string): number {
   const payload = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': 'application/json',
@@ -145,4 +152,5 @@ function send(response: ServerResponse, status: number, body: unknown, errorType
     ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
   });
   response.end(payload);
+  return Buffer.byteLength(payload);
 }

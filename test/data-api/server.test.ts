@@ -107,6 +107,20 @@ describe('the Data API endpoint over PGlite', () => {
     ]);
     expect(entries[1]?.error).toMatch(/^DatabaseErrorException: /);
   });
+
+  it('reports the bytes of each request body and response body to the onRequest hook', async () => {
+    const entries: Array<{ requestBytes: number; responseBytes: number }> = [];
+    const logged = await startDataApiServer({ backend, port: 0, onRequest: (entry) => entries.push(entry) });
+    try {
+      const body = JSON.stringify({ ...target, sql: "SELECT 'é' AS word" });
+      const response = await fetch(`${logged.url}/Execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const answer = Buffer.from(await response.arrayBuffer());
+      expect(response.status).toBe(200);
+      expect(entries).toEqual([{ ...entries[0], requestBytes: Buffer.byteLength(body), responseBytes: answer.length }]);
+    } finally {
+      await logged.close();
+    }
+  });
 });
 
 describe('the Data API endpoint when its PostgreSQL server is unreachable', () => {
