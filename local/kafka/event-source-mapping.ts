@@ -153,8 +153,17 @@ export class LocalKafkaEventSourceMapping {
     this.loop = this.run();
   }
 
-  /** Resolves once every record on the topic up to now is done and committed. */
+  /** Resolves once every record on the topic up to now is done and committed (starting the mapping for it when it is not running). */
   async drain(): Promise<void> {
+    if (!this.loop) {
+      await this.start();
+      try {
+        await this.drain();
+      } finally {
+        await this.stop();
+      }
+      return;
+    }
     for (;;) {
       if (this.buffer.length === 0 && !this.busy && (await this.caughtUp())) return;
       await this.sleep(100);

@@ -145,13 +145,13 @@ export function serverProperties(args: { port: number; controllerPort: number; l
 function formatStorage(classPath: string, properties: string): void {
   const result = spawnSync(
     'java',
-    ['-cp', classPath, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId(), '-c', properties],
+    ['-cp', classPath, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', `--cluster-id=${clusterId()}`, '-c', properties],
     { encoding: 'utf8' },
   );
   if (result.status !== 0) throw new KafkaServerError(`could not format the Kafka data folder:\n${result.stdout}${result.stderr}`);
 }
 
-/** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding. */
+/** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (it may start with `-`, so it is passed as `--cluster-id=<id>`). */
 function clusterId(): string {
   return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
 }
