@@ -297,7 +297,14 @@ export class PipelineStack extends Stack {
       namePrefix: prefix,
       userPool: this.realtimeStore.login.userPool,
       store: this.batchStore,
-      readingStream: this.stream,
+      readingStream: readings,
+      network: this.mskStream
+        ? this.kafkaClientNetwork(
+            this.mskStream,
+            'AlarmApi',
+            'Alarm API: Kafka over TLS to the readings cluster (manual readings), HTTPS out to the AWS APIs through the NAT gateway',
+          )
+        : undefined,
       windowSeconds: config.windowSeconds,
       escalationTiers: config.escalationTiers,
       reminderIntervalMinutes: config.reminderIntervalMinutes,
@@ -423,13 +430,18 @@ export class PipelineStack extends Stack {
    * and through the NAT gateway the source API and the AWS APIs it calls (HTTPS).
    */
   private pollerNetwork(mskStream: MskReadingStream): FunctionNetwork {
+    return this.kafkaClientNetwork(
+      mskStream,
+      'Poller',
+      'Poller: HTTPS out (source API and AWS APIs through the NAT gateway), Kafka over TLS to the readings cluster',
+    );
+  }
+
+  /** A Kafka client's place in the VPC: the egress subnets, HTTPS out through the NAT gateway, and the brokers. */
+  private kafkaClientNetwork(mskStream: MskReadingStream, name: string, description: string): FunctionNetwork {
     const vpc = this.batchStore.vpc;
-    const securityGroup = new ec2.SecurityGroup(this, 'PollerSecurityGroup', {
-      vpc,
-      description: 'Poller: HTTPS out (source API and AWS APIs through the NAT gateway), Kafka over TLS to the readings cluster',
-      allowAllOutbound: false,
-    });
-    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Source API and AWS APIs through the NAT gateway');
+    const securityGroup = new ec2.SecurityGroup(this, `${name}SecurityGroup`, { vpc, description, allowAllOutbound: false });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (and the source API) through the NAT gateway');
     mskStream.allowClient(securityGroup);
     return { vpc, subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, securityGroups: [securityGroup] };
   }

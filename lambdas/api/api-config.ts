@@ -2,6 +2,8 @@ import * as z from 'zod/mini';
 import { ESCALATION_POLICY_VARIABLES, SITE_TIME_ZONE_VARIABLE } from '../alarms/escalation-config.js';
 import type { EscalationPolicy } from '../domain/escalation.js';
 import { dataApiTargetVariables, parseEnvironment, type Environment } from '../shared/environment.js';
+import { kafkaConnectionVariables } from '../kafka/connection.js';
+import { streamNameVariable } from '../poller/config.js';
 import { READ_API_VARIABLES, readApiConfigOf, type ReadApiConfig } from './read-api.js';
 
 /** The API function's settings, from the variables the stack sets. */
@@ -30,13 +32,19 @@ const EnvironmentSchema = z.object({
  * MAX_FUTURE_SKEW_SECONDS (60) for the read API. Throws ConfigError naming every variable at fault.
  */
 export function readApiConfig(env: Environment): ApiConfig {
-  const e = parseEnvironment(EnvironmentSchema, env, 'alarm API function environment');
+  const subject = 'alarm API function environment';
+  // The stream's own variables join the schema (as the poller's do), so every missing variable is named at once.
+  const schema =
+    env.STREAM_KIND?.trim() === 'kafka'
+      ? z.extend(EnvironmentSchema, kafkaConnectionVariables)
+      : z.extend(EnvironmentSchema, { STREAM_NAME: streamNameVariable() });
+  const e: z.infer<typeof EnvironmentSchema> = parseEnvironment(schema, env, subject);
   return {
     clusterArn: e.DB_CLUSTER_ARN,
     secretArn: e.DB_SECRET_ARN,
     database: e.DB_NAME,
     policy: { tiers: e.ESCALATION_TIERS, reminderIntervalMinutes: e.REMINDER_INTERVAL_MINUTES },
     siteTimeZone: e.SITE_TIME_ZONE,
-    readings: readApiConfigOf(e),
+    readings: readApiConfigOf(e, env, subject),
   };
 }

@@ -6,7 +6,9 @@ import { createLogger } from '../shared/powertools.js';
 import { SERVICE_NAMES } from '../shared/telemetry.js';
 import { readApiConfig } from './api-config.js';
 import { createApiHandler } from './api-handler.js';
-import { readApiServices } from './read-api.js';
+import { readApiServices, UPLOAD_PUT_ATTEMPTS, type ReadApiConfig } from './read-api.js';
+import { kafkaClientOptions } from '../kafka/connection.js';
+import { createReadingsProducer, KafkaWriter } from '../poller/kafka-writer.js';
 
 /**
  * The alarm API function behind the HTTP API's JWT authorizer: alarms, acknowledgements and
@@ -21,9 +23,22 @@ const database = new DataApiDatabase(new RDSDataClient({}), {
   database: config.database,
 });
 
+/** Where manual readings go: the Kafka topic through an idempotent producer (TLS and MSK IAM), or the Kinesis stream. */
+function manualReadingStream(readings: ReadApiConfig): { writer: KafkaWriter } | { kinesis: ReturnType<typeof createKinesisClient> } {
+  if (readings.stream?.kind !== 'kafka') return { kinesis: createKinesisClient() };
+  const connection = kafkaClientOptions(readings.stream.connection);
+  return {
+    writer: new KafkaWriter({
+      createProducer: () => createReadingsProducer(connection, 'geotech-alarm-api'),
+      topic: readings.streamName,
+      maxAttempts: UPLOAD_PUT_ATTEMPTS,
+    }),
+  };
+}
+
 export const handler = createApiHandler({
   alarms: new AlarmStore(database),
-  readings: readApiServices({ db: database, kinesis: createKinesisClient(), config: config.readings }),
+  readings: readApiServices({ db: database, ...manualReadingStream(config.readings), config: config.readings }),
   policy: config.policy,
   siteTimeZone: config.siteTimeZone,
   logger: createLogger(SERVICE_NAMES.alarmApi),

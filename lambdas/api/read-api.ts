@@ -3,10 +3,13 @@ import { InstrumentRegistry } from '../batch/registry.js';
 import type { SqlDatabase } from '../db/sql-client.js';
 import { KinesisWriter } from '../poller/kinesis-writer.js';
 import type { ReadingStreamWriter } from '../poller/stream-writer.js';
-import { maxFutureSkewVariable, streamNameVariable } from '../poller/config.js';
+import * as z from 'zod/mini';
+import { readKafkaConnection } from '../kafka/connection.js';
+import { maxFutureSkewVariable, STREAM_KINDS, streamNameVariable, type ReadingStreamConfig, type StreamKind } from '../poller/config.js';
+import { ConfigError } from '../shared/config-error.js';
 import { ManualReadingIntake } from '../readings/manual-intake.js';
 import { ReadModel } from '../readings/read-model.js';
-import { windowSecondsVariable } from '../shared/environment.js';
+import { unsetWhenBlank, windowSecondsVariable, type Environment } from '../shared/environment.js';
 import type { ReadApiServices } from './read-routes.js';
 
 /**
@@ -18,22 +21,42 @@ import type { ReadApiServices } from './read-routes.js';
  */
 
 export interface ReadApiConfig {
+  /** The stream manual readings are put on: the Kinesis stream, or the Kafka topic. */
   readonly streamName: string;
+  /** Which stream it is, and for Kafka where its brokers are (STREAM_KIND and the KAFKA_* variables, as the poller's). */
+  readonly stream?: ReadingStreamConfig;
   readonly windowSeconds: number;
   readonly maxFutureSkewMs: number;
 }
 
 /** The read API's variables, to add to the API function's environment schema. */
 export const READ_API_VARIABLES = {
-  STREAM_NAME: streamNameVariable(),
+  STREAM_KIND: unsetWhenBlank(z._default(z.enum(STREAM_KINDS, { error: `must be one of ${STREAM_KINDS.join(', ')}` }), 'kinesis')),
+  STREAM_NAME: unsetWhenBlank(z.optional(streamNameVariable())),
   WINDOW_SECONDS: windowSecondsVariable(10),
   MAX_FUTURE_SKEW_SECONDS: maxFutureSkewVariable(),
 };
 
 /** The read API's settings from the values of {@link READ_API_VARIABLES}, once the API function's schema has checked them. */
-export function readApiConfigOf(values: { STREAM_NAME: string; WINDOW_SECONDS: number; MAX_FUTURE_SKEW_SECONDS: number }): ReadApiConfig {
+export function readApiConfigOf(
+  values: { STREAM_KIND: StreamKind; STREAM_NAME?: string | undefined; WINDOW_SECONDS: number; MAX_FUTURE_SKEW_SECONDS: number },
+  env: Environment,
+  subject: string,
+): ReadApiConfig {
+  let stream: ReadingStreamConfig;
+  let streamName: string;
+  if (values.STREAM_KIND === 'kafka') {
+    const connection = readKafkaConnection(env, subject);
+    stream = { kind: 'kafka', connection };
+    streamName = connection.topic;
+  } else {
+    if (!values.STREAM_NAME) throw new ConfigError(subject, [{ key: 'STREAM_NAME', message: 'is required (the Kinesis stream name)' }]);
+    stream = { kind: 'kinesis' };
+    streamName = values.STREAM_NAME;
+  }
   return {
-    streamName: values.STREAM_NAME,
+    streamName,
+    stream,
     windowSeconds: values.WINDOW_SECONDS,
     maxFutureSkewMs: Math.round(values.MAX_FUTURE_SKEW_SECONDS * 1000),
   };

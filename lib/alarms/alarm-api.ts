@@ -10,8 +10,9 @@ import { ALARM_API_GROUPS } from '../../lambdas/api/auth.js';
 import { ALARM_API_ROUTES, type RouteKey } from '../../lambdas/api/routes.js';
 import { SERVICE_NAMES } from '../../lambdas/shared/telemetry.js';
 import type { BatchStore } from '../batch-store/batch-store.js';
+import { MskReadingStream } from '../ingestion/msk-reading-stream.js';
 import type { ReadingStream } from '../ingestion/reading-stream.js';
-import { ServiceFunction, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
+import { ServiceFunction, type FunctionNetwork, type ServiceFunctionOptions } from '../constructs/pipeline-function.js';
 
 /** `METHOD /path` of a route key, as `addRoutes` takes them. */
 function routeOf(key: RouteKey): { readonly method: apigwv2.HttpMethod; readonly path: string } {
@@ -46,8 +47,14 @@ export interface AlarmApiProps extends ServiceFunctionOptions {
   readonly userPool: cognito.IUserPool;
   /** The batch store holding the alarms and response plans, and the instruments, windows and readings the read API shows. */
   readonly store: BatchStore;
-  /** The reading stream manual readings (`POST /readings`) are put on (STREAM_NAME). */
-  readonly readingStream: ReadingStream | undefined;
+  /**
+   * The reading stream manual readings (`POST /readings`) are put on: a Kinesis stream
+   * (STREAM_NAME), or the MSK topic (STREAM_KIND=kafka and the KAFKA_* variables; then give
+   * `network` too, so the function reaches the brokers).
+   */
+  readonly readingStream: ReadingStream | MskReadingStream | undefined;
+  /** Where the function runs in the VPC. @default - outside any VPC (Kinesis and the Data API are public AWS endpoints) */
+  readonly network?: FunctionNetwork;
   /** The event-time window the processors write, seconds (WINDOW_SECONDS): the windows the read API shows. */
   readonly windowSeconds: number;
   /** Escalation tiers (ESCALATION_TIERS), shown with each alarm's notifications. */
@@ -97,6 +104,7 @@ export class AlarmApi extends ServiceFunction {
     super(scope, id, {
       entry: 'lambdas/api/handler.ts',
       functionName: props.functionName,
+      network: props.network,
       description:
         'Serves the alarm API (alarms with history and audit, acknowledgements, response plans) and the read API (instruments, windows, readings, registry edits, manual readings)',
       serviceName: props.serviceName ?? SERVICE_NAMES.alarmApi,
@@ -109,13 +117,18 @@ export class AlarmApi extends ServiceFunction {
         ESCALATION_TIERS: String(props.escalationTiers),
         REMINDER_INTERVAL_MINUTES: String(props.reminderIntervalMinutes),
         SITE_TIME_ZONE: props.siteTimeZone,
-        ...(props.readingStream ? { STREAM_NAME: props.readingStream.streamName } : {}),
+        ...(props.readingStream instanceof MskReadingStream
+          ? { STREAM_KIND: 'kafka', ...props.readingStream.kafkaEnvironment }
+          : props.readingStream
+            ? { STREAM_NAME: props.readingStream.streamName }
+            : {}),
         WINDOW_SECONDS: String(props.windowSeconds),
       },
     });
     props.store.grantDataApiAccess(this.lambdaFunction);
     // Manual readings go onto the stream as the poller's do.
-    props.readingStream?.grantPutRecords(this.lambdaFunction);
+    if (props.readingStream instanceof MskReadingStream) props.readingStream.grantWrite(this.lambdaFunction);
+    else props.readingStream?.grantPutRecords(this.lambdaFunction);
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 

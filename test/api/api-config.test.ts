@@ -16,10 +16,11 @@ describe('alarm API function environment', () => {
       database: 'geotech',
       policy: { tiers: 3, reminderIntervalMinutes: 30 },
       siteTimeZone: 'Australia/Melbourne',
-      readings: { streamName: 'geotech-dev-readings', windowSeconds: 10, maxFutureSkewMs: 60_000 },
+      readings: { streamName: 'geotech-dev-readings', stream: { kind: 'kinesis' }, windowSeconds: 10, maxFutureSkewMs: 60_000 },
     });
     expect(readApiConfig({ ...TARGET, WINDOW_SECONDS: '30', MAX_FUTURE_SKEW_SECONDS: '120' }).readings).toEqual({
       streamName: 'geotech-dev-readings',
+      stream: { kind: 'kinesis' },
       windowSeconds: 30,
       maxFutureSkewMs: 120_000,
     });
@@ -30,6 +31,24 @@ describe('alarm API function environment', () => {
       policy: { tiers: 5, reminderIntervalMinutes: 0 },
       siteTimeZone: 'UTC',
     });
+  });
+
+  it('puts manual readings on the MSK topic with STREAM_KIND=kafka, needing the Kafka variables instead of STREAM_NAME', () => {
+    const { STREAM_NAME: _unused, ...target } = TARGET;
+    const kafka = {
+      ...target,
+      STREAM_KIND: 'kafka',
+      KAFKA_BOOTSTRAP_SERVERS: 'b-1.site.kafka.ap-southeast-2.amazonaws.com:9098',
+      KAFKA_TOPIC: 'geotech-dev-readings',
+      AWS_REGION: 'ap-southeast-2',
+    };
+    expect(readApiConfig(kafka).readings).toMatchObject({
+      streamName: 'geotech-dev-readings',
+      stream: { kind: 'kafka', connection: { auth: 'msk-iam', topic: 'geotech-dev-readings' } },
+    });
+    expect(() => readApiConfig({ ...target, STREAM_KIND: 'kafka' })).toThrow(
+      /KAFKA_BOOTSTRAP_SERVERS: is required[\s\S]*KAFKA_TOPIC: is required/,
+    );
   });
 
   it('names every variable at fault and the value it had', () => {

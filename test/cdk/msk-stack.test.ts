@@ -103,6 +103,22 @@ describe('stream=msk', () => {
     expect(pollerPermissions.some((p) => p.action === 'kafka-cluster:ReadData')).toBe(false);
   });
 
+  it("puts the alarm API's manual readings on the topic: in the egress subnets, STREAM_KIND=kafka, write on the topic only", () => {
+    const api = msk.json.Resources[functionId('geotech-dev-alarm-api')]!.Properties!;
+    const subnets = (api.VpcConfig as { SubnetIds: { Ref: string }[] }).SubnetIds.map((ref) => ref.Ref);
+    expect(subnets.length).toBeGreaterThan(0);
+    for (const subnet of subnets) expect(subnet).toMatch(/egressSubnet/);
+    const variables = (api.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables).toMatchObject({ STREAM_KIND: 'kafka', KAFKA_TOPIC: 'geotech-dev-readings', KAFKA_AUTH: 'msk-iam' });
+    expect(variables.STREAM_NAME).toBeUndefined();
+    const permissions = permissionsOf(msk.json, roleOfFunction(msk.json, functionId('geotech-dev-alarm-api')));
+    expect(permissions.filter((p) => p.action === 'kafka-cluster:WriteData').flatMap((p) => p.resources)).toEqual([
+      expect.stringMatching(/topic\/geotech-dev-readings\/.*\/geotech-dev-readings"/),
+    ]);
+    expect(permissions.some((p) => p.action.startsWith('kinesis:'))).toBe(false);
+    expect(permissions.some((p) => p.action === 'kafka-cluster:ReadData')).toBe(false);
+  });
+
   it('alarms on each consumer group lag, routed to the operations topic', () => {
     for (const group of ['geotech-dev-batch-processor', 'geotech-dev-realtime-processor']) {
       for (const metric of ['EstimatedMaxTimeLag', 'MaxOffsetLag']) {
