@@ -12,7 +12,7 @@ import { benchConsole } from '../bench/console.js';
 import { benchDataApi } from '../bench/data-api.js';
 import { meetsTarget, mergeMetrics, type Metric, type StoredMetric } from '../bench/metric.js';
 import { benchOpenSearch } from '../bench/opensearch.js';
-import { benchPipeline } from '../bench/pipeline.js';
+import { benchPipeline, benchPipelineKafka } from '../bench/pipeline.js';
 import { benchProcessor } from '../bench/processor.js';
 import { benchRebuild } from '../bench/rebuild.js';
 import { benchScale } from '../bench/scale.js';
@@ -24,7 +24,7 @@ const SUITES: Readonly<Record<string, Suite>> = {
   processor: benchProcessor,
   bundles: benchBundles,
   'data-api': benchDataApi,
-  pipeline: benchPipeline,
+  pipeline: async () => [...(await benchPipeline()), ...(await benchPipelineKafka())],
   opensearch: benchOpenSearch,
   console: benchConsole,
   rebuild: benchRebuild,
